@@ -1,0 +1,26 @@
+//! `spawn_app`: a real server on 127.0.0.1:0 with a temporary data dir.
+
+use pustaka_backend::{Application, ServeConfig};
+
+/// A running test server.
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    /// Kept so the data dir lives as long as the server.
+    pub _dir: tempfile::TempDir,
+}
+
+pub async fn spawn_app(demo: bool) -> TestApp {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let app = Application::build(ServeConfig::for_tests(dir.path().to_path_buf(), demo))
+        .await
+        .expect("server builds");
+    let base = format!("http://{}", app.local_addr());
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        base,
+        client: reqwest::Client::new(),
+        _dir: dir,
+    }
+}

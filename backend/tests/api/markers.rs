@@ -1,0 +1,127 @@
+//! `GET /api/v1/markers/{code}` and `/healthz`.
+
+use pustaka_api::{ApiErrorBody, Health, MarkerOverlay, TargetKind};
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn health_reports_ok() {
+    let app = spawn_app(false).await;
+    let resp = app
+        .client
+        .get(format!("{}/healthz", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let h: Health = resp.json().await.unwrap();
+    assert_eq!(h.status, "ok");
+}
+
+#[tokio::test]
+async fn demo_codes_resolve_in_both_languages() {
+    let app = spawn_app(true).await;
+    let url = format!("{}/api/v1/markers/bk0001", app.base);
+    let o: MarkerOverlay = app
+        .client
+        .get(&url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(o.code, "BK0001");
+    assert_eq!(o.kind, TargetKind::Title);
+    assert_eq!(o.title, "Si Kancil dan Buaya");
+    assert!(o.body.as_deref().unwrap().contains("buaya"));
+    let en: MarkerOverlay = app
+        .client
+        .get(format!("{url}?lang=en"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(en.body.as_deref().unwrap().contains("crocodiles"));
+
+    let ev: MarkerOverlay = app
+        .client
+        .get(format!("{}/api/v1/markers/EV0001", app.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ev.kind, TargetKind::Event);
+    assert!(ev.subtitle.as_deref().unwrap().contains("+07:00"));
+}
+
+#[tokio::test]
+async fn unknown_is_404_and_malformed_is_400_with_json_body() {
+    let app = spawn_app(true).await;
+    let resp = app
+        .client
+        .get(format!("{}/api/v1/markers/ZZZZ99", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
+    let body: ApiErrorBody = resp.json().await.unwrap();
+    assert_eq!(body.error.code, "not_found");
+
+    let resp = app
+        .client
+        .get(format!("{}/api/v1/markers/U!", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let body: ApiErrorBody = resp.json().await.unwrap();
+    assert_eq!(body.error.code, "bad_request");
+}
+
+#[tokio::test]
+async fn demo_seed_runs_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let pool = pustaka_backend::db::connect_and_migrate(dir.path())
+        .await
+        .unwrap();
+    assert!(pustaka_backend::demo::seed_once(&pool).await.unwrap());
+    assert!(!pustaka_backend::demo::seed_once(&pool).await.unwrap());
+    assert_eq!(
+        pustaka_backend::db::all_markers(&pool).await.unwrap().len(),
+        4
+    );
+}
+
+#[tokio::test]
+async fn unwritable_data_dir_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("not-a-dir");
+    std::fs::write(&file, b"x").unwrap();
+    let err =
+        pustaka_backend::Application::build(pustaka_backend::ServeConfig::for_tests(file, false))
+            .await
+            .err()
+            .expect("must fail");
+    assert!(
+        format!("{err:#}").contains("cannot create data dir"),
+        "{err:#}"
+    );
+}
+
+#[tokio::test]
+async fn port_in_use_is_a_clear_error() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = pustaka_backend::ServeConfig::for_tests(dir.path().to_path_buf(), false);
+    cfg.bind = taken.local_addr().unwrap();
+    let err = pustaka_backend::Application::build(cfg)
+        .await
+        .err()
+        .expect("must fail");
+    assert!(format!("{err:#}").contains("already in use"), "{err:#}");
+}

@@ -1,0 +1,29 @@
+//! Library marker codes for Pustaka AR: the payload format, code generation and
+//! the scanner that finds codes in camera frames.
+//!
+//! A library code is a QR code holding the URL `https://{host}/m/{code}`, where
+//! `code` is a short Crockford base-32 id (see [`payload`]). The scanner takes
+//! an 8-bit luma frame ([`LumaImage`]) and returns every code it reads
+//! ([`Detection`]).
+//!
+//! # Example: generate a code, then scan it back
+//! ```
+//! use pustaka_markers::{generate, payload::MarkerCode, Scanner};
+//!
+//! let code = MarkerCode::parse("7K3M9Q").unwrap();
+//! let url = code.url("perpustakaan.metrokota.go.id");
+//! let image = generate::luma_image(&url, 6).unwrap();
+//! let found = Scanner::default().scan(&image.view()).unwrap();
+//! assert_eq!(found[0].text.as_deref(), Some(url.as_str()));
+//! ```
+#![deny(missing_docs)]
+
+pub mod error;
+pub mod generate;
+pub mod image;
+pub mod payload;
+pub mod scan;
+
+pub use error::MarkerError;
+pub use image::{LumaImage, LumaView};
+pub use scan::{Detection, Point, Scanner};

@@ -1,0 +1,91 @@
+//! A frame source that replays image files: one file, or every image in a folder.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use super::{Frame, FrameError, FrameSource};
+
+/// Replays images as camera frames at a steady rate, looping forever.
+pub struct ImageFolderSource {
+    files: Vec<PathBuf>,
+    next: usize,
+    seq: u64,
+    frame_interval: Duration,
+    last: Option<Instant>,
+    cache: Vec<Option<Frame>>,
+}
+
+/// File extensions read as images.
+const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg"];
+
+impl ImageFolderSource {
+    /// Opens a file or a folder of images (sorted by name), played at `fps` frames a second.
+    ///
+    /// # Errors
+    /// When the path does not exist or holds no image.
+    pub fn open(path: &Path, fps: f32) -> Result<Self, FrameError> {
+        let mut files = Vec::new();
+        if path.is_dir() {
+            let entries = std::fs::read_dir(path)
+                .map_err(|e| FrameError::Source(format!("{}: {e}", path.display())))?;
+            for entry in entries.flatten() {
+                let p = entry.path();
+                let ext = p
+                    .extension()
+                    .and_then(|e| e.to_str())
+                    .map(str::to_ascii_lowercase);
+                if ext.is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.as_str())) {
+                    files.push(p);
+                }
+            }
+            files.sort();
+        } else if path.is_file() {
+            files.push(path.to_path_buf());
+        }
+        if files.is_empty() {
+            return Err(FrameError::Source(format!(
+                "no images at {}",
+                path.display()
+            )));
+        }
+        let cache = files.iter().map(|_| None).collect();
+        Ok(Self {
+            files,
+            next: 0,
+            seq: 0,
+            frame_interval: Duration::from_secs_f32(1.0 / fps.max(0.1)),
+            last: None,
+            cache,
+        })
+    }
+}
+
+impl FrameSource for ImageFolderSource {
+    fn describe(&self) -> String {
+        format!("{} image file(s)", self.files.len())
+    }
+
+    fn next_frame(&mut self) -> Result<Frame, FrameError> {
+        if let Some(last) = self.last {
+            let due = last + self.frame_interval;
+            let now = Instant::now();
+            if due > now {
+                std::thread::sleep(due - now);
+            }
+        }
+        self.last = Some(Instant::now());
+        let i = self.next;
+        self.next = (self.next + 1) % self.files.len();
+        self.seq += 1;
+        if self.cache[i].is_none() {
+            let img = image::open(&self.files[i])
+                .map_err(|e| FrameError::Source(format!("{}: {e}", self.files[i].display())))?
+                .to_rgb8();
+            let (w, h) = img.dimensions();
+            self.cache[i] = Some(Frame::from_rgb(0, w, h, img.as_raw())?);
+        }
+        let mut frame = self.cache[i].clone().ok_or(FrameError::End)?;
+        frame.seq = self.seq;
+        Ok(frame)
+    }
+}

@@ -1,0 +1,32 @@
+//! `AppConfig`: the app's settings, in one place.
+
+use bevy::prelude::*;
+
+/// Default content server for a desktop run (the demo server's address).
+pub const DEFAULT_SERVER_URL: &str = "http://127.0.0.1:8080";
+
+/// The app's settings. Systems read it as `Res<AppConfig>`; nothing hard-codes URLs.
+#[derive(Resource, Debug, Clone)]
+pub struct AppConfig {
+    /// Base URL of the content server, without a trailing slash.
+    pub server_url: String,
+    /// Hosts whose `https://{host}/m/{code}` codes are library codes. Any other
+    /// content is a foreign code and is never opened automatically.
+    pub library_hosts: Vec<String>,
+    /// Minimum time between two scans, in milliseconds (saves battery on phones).
+    pub scan_interval_ms: u64,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        Self {
+            server_url: DEFAULT_SERVER_URL.to_string(),
+            library_hosts: vec![
+                "perpustakaan.metrokota.go.id".to_string(),
+                "localhost".to_string(),
+                "127.0.0.1".to_string(),
+            ],
+            scan_interval_ms: 0,
+        }
+    }
+}

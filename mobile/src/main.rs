@@ -1,0 +1,119 @@
+//! `pustaka-ar`: the desktop app (kiosk webcam or files), and its headless mode.
+
+use std::path::PathBuf;
+
+use bevy::prelude::*;
+use bevy::render::RenderPlugin;
+use bevy::window::{ExitCondition, WindowResolution};
+use bevy_egui::EguiPlugin;
+use clap::Parser;
+use pustaka_mobile::camera::{ImageFolderSource, PendingSource, WebcamSource};
+use pustaka_mobile::headless::{self, HeadlessRun};
+use pustaka_mobile::{AppConfig, AppPlugin};
+
+/// Frames per second when replaying image files.
+const FILE_SOURCE_FPS: f32 = 15.0;
+
+/// Pustaka AR: point the camera at a library code.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Cli {
+    /// Content server base URL.
+    #[arg(long, default_value = pustaka_mobile::config::DEFAULT_SERVER_URL)]
+    server: String,
+    /// `camera` (the webcam), or an image file or a folder of images to replay.
+    #[arg(long, default_value = "camera")]
+    source: String,
+    /// Which webcam, when several (see --list-cameras).
+    #[arg(long, default_value_t = 0)]
+    camera: u32,
+    /// List the cameras and exit.
+    #[arg(long)]
+    list_cameras: bool,
+    /// Render offscreen-style for tests: run --frames frames, save --screenshot and --report, exit.
+    #[arg(long)]
+    headless: bool,
+    /// Frames to run in headless mode.
+    #[arg(long, default_value_t = 60)]
+    frames: u32,
+    /// Screenshot to save in headless mode (PNG).
+    #[arg(long)]
+    screenshot: Option<PathBuf>,
+    /// JSON report to write in headless mode.
+    #[arg(long)]
+    report: Option<PathBuf>,
+}
+
+fn main() -> AppExit {
+    let cli = Cli::parse();
+    if cli.list_cameras {
+        match WebcamSource::list() {
+            Ok(list) if list.is_empty() => eprintln!("Tidak ada kamera / no camera found"),
+            Ok(list) => list.iter().for_each(|l| println!("{l}")),
+            Err(e) => {
+                eprintln!("cannot list cameras: {e}");
+                return AppExit::error();
+            }
+        }
+        return AppExit::Success;
+    }
+    let has_display = ["DISPLAY", "WAYLAND_DISPLAY"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()));
+    if !has_display {
+        eprintln!(
+            "pustaka-ar: no display found (DISPLAY/WAYLAND_DISPLAY unset). Run it under a virtual display:\n\n    \
+             xvfb-run -a pustaka-ar --headless --source assets/demo --screenshot out.png --report out.json\n\n\
+             or use `cargo xtask demo --headless`."
+        );
+        return AppExit::error();
+    }
+    let source = if cli.source == "camera" {
+        let index = cli.camera;
+        PendingSource::new(move || Ok(WebcamSource::new(index)))
+    } else {
+        // Open once here so a wrong path is reported before a window opens.
+        let path = PathBuf::from(&cli.source);
+        if let Err(e) = ImageFolderSource::open(&path, FILE_SOURCE_FPS) {
+            eprintln!("pustaka-ar: {e}");
+            return AppExit::error();
+        }
+        PendingSource::new(move || ImageFolderSource::open(&path, FILE_SOURCE_FPS))
+    };
+    let config = AppConfig {
+        server_url: cli.server.trim_end_matches('/').to_string(),
+        ..default()
+    };
+    let mut app = App::new();
+    app.add_plugins(
+        DefaultPlugins
+            .set(WindowPlugin {
+                primary_window: Some(Window {
+                    title: "Pustaka AR".into(),
+                    resolution: WindowResolution::new(1280, 720),
+                    ..default()
+                }),
+                exit_condition: ExitCondition::OnPrimaryClosed,
+                ..default()
+            })
+            .set(RenderPlugin {
+                // Compile shaders before the first frame, so headless screenshots are never black.
+                synchronous_pipeline_compilation: cli.headless,
+                ..default()
+            }),
+    )
+    .add_plugins(EguiPlugin::default())
+    .insert_resource(config)
+    .insert_resource(source)
+    .add_plugins(AppPlugin {
+        with_rendering: true,
+    });
+    if cli.headless {
+        app.add_plugins(headless::plugin(HeadlessRun {
+            frames: cli.frames,
+            screenshot: cli.screenshot,
+            report: cli.report,
+        }));
+    }
+    app.run()
+}

@@ -1,0 +1,96 @@
+//! The camera preview: the newest frame drawn as a sprite filling the window.
+//!
+//! World units equal frame pixels: the sprite is `width x height` units,
+//! centred at the origin, so frame pixel `(x, y)` (y down) sits at world
+//! `(x - w/2, h/2 - y)`. The 2D camera's `AutoMax` scaling keeps the aspect
+//! ratio and fills the window, cropping the longer side (no stretching).
+
+use bevy::asset::RenderAssetUsages;
+use bevy::camera::ScalingMode;
+use bevy::prelude::*;
+use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
+
+use crate::AppSystems;
+use crate::camera::LatestFrame;
+
+/// The sprite showing the camera picture.
+#[derive(Component)]
+pub struct PreviewSprite {
+    shown_seq: u64,
+}
+
+/// The app's 2D camera.
+#[derive(Component)]
+pub struct MainCamera;
+
+/// The preview plugin.
+pub fn plugin(app: &mut App) {
+    app.add_systems(Startup, spawn_preview)
+        .add_systems(Update, update_preview.in_set(AppSystems::Present));
+}
+
+fn spawn_preview(mut commands: Commands, mut images: ResMut<Assets<Image>>) {
+    commands.spawn((Camera2d, MainCamera));
+    let image = Image::new_fill(
+        Extent3d {
+            width: 1,
+            height: 1,
+            depth_or_array_layers: 1,
+        },
+        TextureDimension::D2,
+        &[20, 20, 20, 255],
+        TextureFormat::Rgba8UnormSrgb,
+        RenderAssetUsages::RENDER_WORLD | RenderAssetUsages::MAIN_WORLD,
+    );
+    commands.spawn((
+        Sprite::from_image(images.add(image)),
+        PreviewSprite { shown_seq: 0 },
+    ));
+}
+
+/// Converts a frame pixel position (y down, origin top-left) to world coordinates.
+pub fn world_from_frame(p: Vec2, frame_size: Vec2) -> Vec2 {
+    Vec2::new(p.x - frame_size.x / 2.0, frame_size.y / 2.0 - p.y)
+}
+
+fn update_preview(
+    latest: Res<LatestFrame>,
+    mut images: ResMut<Assets<Image>>,
+    mut sprites: Query<(&mut Sprite, &mut PreviewSprite)>,
+    mut cameras: Query<&mut Projection, With<MainCamera>>,
+) {
+    let Some(frame) = latest.newest() else { return };
+    for (mut sprite, mut preview) in &mut sprites {
+        if preview.shown_seq == frame.seq {
+            continue;
+        }
+        preview.shown_seq = frame.seq;
+        let Some(mut image) = images.get_mut(&sprite.image) else {
+            continue;
+        };
+        let size = Extent3d {
+            width: frame.width,
+            height: frame.height,
+            depth_or_array_layers: 1,
+        };
+        if image.texture_descriptor.size == size {
+            // Same size: copy into the existing buffer, no allocation per frame.
+            if let Some(data) = image.data.as_mut() {
+                data.copy_from_slice(&frame.rgba);
+            }
+        } else {
+            image.resize(size);
+            image.data = Some(frame.rgba.clone());
+            let frame_size = Vec2::new(frame.width as f32, frame.height as f32);
+            sprite.custom_size = Some(frame_size);
+            for mut projection in &mut cameras {
+                if let Projection::Orthographic(ortho) = projection.as_mut() {
+                    ortho.scaling_mode = ScalingMode::AutoMax {
+                        max_width: frame_size.x,
+                        max_height: frame_size.y,
+                    };
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! Headless app test: a fake frame source with a generated library code →
+//! scan task → resolve against a real server on a loopback port.
+
+use std::time::{Duration, Instant};
+
+use bevy::prelude::*;
+use pustaka_markers::{generate, payload::MarkerCode};
+use pustaka_mobile::camera::{Frame, FrameError, FrameSource, PendingSource};
+use pustaka_mobile::net::{Resolution, Resolutions};
+use pustaka_mobile::scanning::Detections;
+use pustaka_mobile::{AppConfig, AppPlugin};
+
+/// Replays one frame over and over, like a camera pointed at a still code.
+struct StillSource {
+    frame: Frame,
+}
+
+impl FrameSource for StillSource {
+    fn describe(&self) -> String {
+        "still test frame".into()
+    }
+    fn next_frame(&mut self) -> Result<Frame, FrameError> {
+        std::thread::sleep(Duration::from_millis(30));
+        self.frame.seq += 1;
+        Ok(self.frame.clone())
+    }
+}
+
+fn frame_with_code(url: &str) -> Frame {
+    let code = generate::luma_image(url, 5).unwrap();
+    let (w, h) = (640u32, 480u32);
+    let mut rgb = vec![200u8; (w * h * 3) as usize];
+    for y in 0..code.height() {
+        for x in 0..code.width() {
+            let v = code.data()[y * code.width() + x];
+            let i = (((y + 60) * w as usize) + x + 100) * 3;
+            rgb[i..i + 3].copy_from_slice(&[v, v, v]);
+        }
+    }
+    Frame::from_rgb(0, w, h, &rgb).unwrap()
+}
+
+#[test]
+fn scanned_code_resolves_against_a_real_server() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let server = rt
+        .block_on(pustaka_backend::Application::build(
+            pustaka_backend::ServeConfig::for_tests(dir.path().to_path_buf(), true),
+        ))
+        .unwrap();
+    let base = format!("http://{}", server.local_addr());
+    rt.spawn(server.run_until_stopped());
+
+    let url = MarkerCode::parse("BK0001")
+        .unwrap()
+        .url("perpustakaan.metrokota.go.id");
+    let mut app = App::new();
+    app.add_plugins(MinimalPlugins)
+        .insert_resource(AppConfig {
+            server_url: base,
+            ..default()
+        })
+        .insert_resource(PendingSource::new(move || {
+            Ok(StillSource {
+                frame: frame_with_code(&url),
+            })
+        }))
+        .add_plugins(AppPlugin {
+            with_rendering: false,
+        });
+
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        app.update();
+        let resolved = app
+            .world()
+            .resource::<Resolutions>()
+            .0
+            .get("BK0001")
+            .cloned();
+        if let Some(Resolution::Ready(o)) = resolved {
+            assert_eq!(o.title, "Si Kancil dan Buaya");
+            let d = app.world().resource::<Detections>();
+            assert_eq!(d.codes.len(), 1);
+            // The code was pasted at (100, 60) plus a 20 px quiet zone.
+            assert!(
+                (d.codes[0].corners[0] - Vec2::new(120.0, 80.0)).length() < 4.0,
+                "{:?}",
+                d.codes[0].corners
+            );
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no resolution within 60 s: {resolved:?}"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}

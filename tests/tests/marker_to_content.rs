@@ -1,0 +1,54 @@
+//! End to end: the demo server's code → printed QR image → scanner → the app's
+//! HTTP client → the overlay the visitor sees.
+
+use pustaka_markers::payload::{ScannedContent, classify};
+use pustaka_markers::{Scanner, generate, payload::MarkerCode};
+use pustaka_mobile::net::{Resolution, fetch_overlay};
+
+#[tokio::test]
+async fn printed_code_resolves_to_its_title() {
+    let _ = rustls_provider();
+    let dir = tempfile::tempdir().unwrap();
+    let server = pustaka_backend::Application::build(pustaka_backend::ServeConfig::for_tests(
+        dir.path().to_path_buf(),
+        true,
+    ))
+    .await
+    .unwrap();
+    let base = format!("http://{}", server.local_addr());
+    tokio::spawn(server.run_until_stopped());
+
+    for code in pustaka_backend::demo::DEMO_CODES {
+        let url = MarkerCode::parse(code)
+            .unwrap()
+            .url("perpustakaan.metrokota.go.id");
+        let printed = generate::luma_image(&url, 4).unwrap();
+        let found = Scanner::default().scan(&printed.view()).unwrap();
+        assert_eq!(found.len(), 1, "{code}");
+        let content = classify(
+            found[0].text.as_deref(),
+            &found[0].bytes,
+            &["perpustakaan.metrokota.go.id"],
+        );
+        let ScannedContent::Library { code: scanned, .. } = content else {
+            panic!("{content:?}")
+        };
+        assert_eq!(scanned.as_str(), code);
+
+        let client = reqwest_client();
+        let r = fetch_overlay(&client, &format!("{base}/api/v1/markers/{scanned}")).await;
+        let Resolution::Ready(overlay) = r else {
+            panic!("{code}: {r:?}")
+        };
+        assert_eq!(overlay.code, code);
+        assert!(!overlay.title.is_empty());
+    }
+}
+
+fn rustls_provider() -> Result<(), std::sync::Arc<rustls::crypto::CryptoProvider>> {
+    rustls::crypto::ring::default_provider().install_default()
+}
+
+fn reqwest_client() -> reqwest::Client {
+    reqwest::Client::new()
+}

@@ -1,0 +1,314 @@
+//! `cargo xtask`: the project's own commands.
+//!
+//! - `cargo xtask demo [--headless]`: the server on an embedded SQLite database
+//!   seeded with the demo library, and the app connected to it.
+//! - `cargo xtask test`: everything CI runs (format, lints, every test).
+//! - `cargo xtask bench`: the benchmarks.
+//! - `cargo xtask ci`: `test` with `CI=true` (data-driven tests become mandatory).
+//!
+//! Each command first installs the Debian packages it needs when run as root,
+//! or prints the exact `sudo apt-get install ...` line and stops.
+//! This crate has no dependencies so that it builds in seconds on a fresh machine.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+/// Packages that building the workspace needs (nokhwa's bindgen needs libclang).
+const BUILD_PACKAGES: &[&str] = &[
+    "pkg-config",
+    "libasound2-dev",
+    "libudev-dev",
+    "libclang-dev",
+];
+
+/// Packages that running the app headless (tests, demo --headless) needs:
+/// an X server in memory and software Vulkan (lavapipe).
+const RUN_PACKAGES: &[&str] = &[
+    "xvfb",
+    "xauth",
+    "mesa-vulkan-drivers",
+    "libvulkan1",
+    "libxcursor1",
+    "libxi6",
+    "libxkbcommon-x11-0",
+    "libx11-xcb1",
+    "libxcb-randr0",
+];
+
+/// Packages the tests use as real peers: pdftoppm renders printed sheets.
+const TEST_PACKAGES: &[&str] = &["poppler-utils"];
+
+/// Where the demo server listens.
+const DEMO_ADDR: &str = "127.0.0.1:8080";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("demo") => demo(&args[1..]),
+        Some("test") => test(false),
+        Some("ci") => test(true),
+        Some("bench") => bench(),
+        _ => {
+            eprintln!(
+                "usage: cargo xtask <command>\n\n\
+                 commands:\n  \
+                 demo [--headless]  run the server with the demo library and the app\n  \
+                 test               format check, clippy, every test (what CI runs)\n  \
+                 ci                 `test` with CI=true (test data mandatory)\n  \
+                 bench              the benchmarks, with ratios against baselines"
+            );
+            Err("no command given".into())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+fn cargo() -> Command {
+    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.current_dir(root());
+    c
+}
+
+fn run(cmd: &mut Command) -> Result {
+    eprintln!("xtask: running {cmd:?}");
+    let status = cmd
+        .status()
+        .map_err(|e| format!("cannot start {cmd:?}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{cmd:?} failed with {status}"))
+    }
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+fn missing_packages(wanted: &[&str]) -> Vec<String> {
+    wanted
+        .iter()
+        .filter(|p| {
+            // `dpkg-query -W -f '${Status}'` prints "install ok installed" for installed ones.
+            let out = Command::new("dpkg-query").args(["-W", "-f", "${Status}", p]).output();
+            !matches!(out, Ok(o) if String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
+        })
+        .map(|p| p.to_string())
+        .collect()
+}
+
+/// Installs Debian packages when root; otherwise prints the sudo line and fails.
+fn ensure_packages(wanted: &[&str]) -> Result {
+    if Command::new("dpkg-query")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!(
+            "xtask: not a Debian/Ubuntu system; make sure these are installed: {}",
+            wanted.join(" ")
+        );
+        return Ok(());
+    }
+    let missing = missing_packages(wanted);
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let line = format!("apt-get install -y {}", missing.join(" "));
+    if !is_root() {
+        return Err(format!(
+            "missing system packages. Install them with:\n\n    sudo apt-get update && sudo {line}\n"
+        ));
+    }
+    eprintln!("xtask: installing {}", missing.join(" "));
+    run(Command::new("apt-get").args(["update", "-qq"]))?;
+    run(Command::new("apt-get")
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .args(["install", "-y", "-qq", "--no-install-recommends"])
+        .args(&missing))
+}
+
+fn ensure_rust_components() -> Result {
+    for (tool, component) in [("fmt", "rustfmt"), ("clippy", "clippy")] {
+        let ok = cargo()
+            .args([tool, "--version"])
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false);
+        if !ok {
+            run(Command::new("rustup").args(["component", "add", component]))?;
+        }
+    }
+    Ok(())
+}
+
+fn test(ci: bool) -> Result {
+    let all: Vec<&str> = BUILD_PACKAGES
+        .iter()
+        .chain(RUN_PACKAGES)
+        .chain(TEST_PACKAGES)
+        .copied()
+        .collect();
+    ensure_packages(&all)?;
+    ensure_rust_components()?;
+    run(cargo().args(["fmt", "--all", "--check"]))?;
+    run(cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    // Tests that open a window (headless app, screenshots) need an X server:
+    // xvfb-run gives every test binary one, rendering on software Vulkan.
+    let mut t = Command::new("xvfb-run");
+    t.current_dir(root())
+        .args(["-a", "-s", "-screen 0 1280x800x24"])
+        .arg(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["test", "--workspace", "--no-fail-fast"]);
+    if ci {
+        t.env("CI", "true");
+    }
+    run(&mut t)
+}
+
+fn bench() -> Result {
+    ensure_packages(BUILD_PACKAGES)?;
+    run(cargo().args(["bench", "--workspace"]))
+}
+
+fn has_display() -> bool {
+    ["DISPLAY", "WAYLAND_DISPLAY"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
+}
+
+fn demo(args: &[String]) -> Result {
+    let headless = args.iter().any(|a| a == "--headless");
+    let mut packages: Vec<&str> = BUILD_PACKAGES.to_vec();
+    if headless {
+        packages.extend(RUN_PACKAGES);
+    }
+    ensure_packages(&packages)?;
+    if !headless && !has_display() {
+        return Err("this machine has no display (DISPLAY and WAYLAND_DISPLAY are unset), so the app \
+                    cannot open a window.\nRun the demo headless instead; it renders offscreen and saves a \
+                    screenshot and a report:\n\n    cargo xtask demo --headless\n"
+            .into());
+    }
+    run(cargo().args(["build", "--bin", "pustaka-server", "--bin", "pustaka-ar"]))?;
+    let bin_dir = target_dir().join("debug");
+    let data_dir = target_dir().join("demo-data");
+    let mut server = Command::new(bin_dir.join("pustaka-server"))
+        .args(["serve", "--demo", "--bind", DEMO_ADDR, "--data-dir"])
+        .arg(&data_dir)
+        .stdin(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start pustaka-server: {e}"))?;
+    let result = wait_healthy(&mut server).and_then(|()| run_app(&bin_dir, headless));
+    let _ = server.kill();
+    let _ = server.wait();
+    result
+}
+
+fn run_app(bin_dir: &Path, headless: bool) -> Result {
+    let server_url = format!("http://{DEMO_ADDR}");
+    let app = bin_dir.join("pustaka-ar");
+    let demo_scene = root().join("assets").join("demo");
+    // A webcam when there is one, the bundled demo scene otherwise.
+    let webcam = Path::new("/dev/video0").exists() && !headless;
+    let source = if webcam {
+        "camera".to_string()
+    } else {
+        demo_scene.display().to_string()
+    };
+    if headless {
+        let out = target_dir().join("demo-out");
+        std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
+        let shot = out.join("screenshot.png");
+        let report = out.join("report.json");
+        let mut c = Command::new("xvfb-run");
+        c.args(["-a", "-s", "-screen 0 1280x800x24"])
+            .arg(&app)
+            .args([
+                "--headless",
+                "--server",
+                &server_url,
+                "--source",
+                &source,
+                "--frames",
+                "60",
+            ])
+            .arg("--screenshot")
+            .arg(&shot)
+            .arg("--report")
+            .arg(&report);
+        run(&mut c)?;
+        eprintln!(
+            "xtask: demo screenshot: {}\nxtask: demo report: {}",
+            shot.display(),
+            report.display()
+        );
+        Ok(())
+    } else {
+        eprintln!("xtask: starting the app with source {source}");
+        run(Command::new(app).args(["--server", &server_url, "--source", &source]))
+    }
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
+}
+
+/// Polls `GET /healthz` until 200, for up to 30 s.
+fn wait_healthy(server: &mut Child) -> Result {
+    let addr: SocketAddr = DEMO_ADDR.parse().map_err(|e| format!("{e}"))?;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if let Ok(Some(status)) = server.try_wait() {
+            return Err(format!(
+                "pustaka-server exited early with {status} (is {DEMO_ADDR} already in use?)"
+            ));
+        }
+        if let Ok(mut s) = TcpStream::connect_timeout(&addr, Duration::from_millis(300)) {
+            let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+            let req =
+                format!("GET /healthz HTTP/1.1\r\nHost: {DEMO_ADDR}\r\nConnection: close\r\n\r\n");
+            let mut resp = String::new();
+            if s.write_all(req.as_bytes()).is_ok()
+                && s.read_to_string(&mut resp).is_ok()
+                && resp.starts_with("HTTP/1.1 200")
+            {
+                eprintln!("xtask: server is up on http://{DEMO_ADDR}");
+                return Ok(());
+            }
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    Err("pustaka-server did not become healthy within 30 s".into())
+}

@@ -23,8 +23,10 @@ mod binarize;
 pub mod error;
 mod finder;
 pub mod generate;
+pub mod geometry;
 pub mod image;
 pub mod payload;
+mod sample;
 pub mod scan;
 pub mod text;
 

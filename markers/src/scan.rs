@@ -17,9 +17,9 @@ use std::time::{Duration, Instant};
 use rqrr::BitGrid;
 
 use crate::binarize::{self, Bitmap};
-use crate::finder;
 use crate::text::{self, TextEncoding};
 use crate::{LumaView, MarkerError};
+use crate::{finder, sample};
 
 /// A point in pixel coordinates of the scanned frame: origin at the top-left
 /// pixel's corner, x to the right, y downwards, in pixels (sub-pixel allowed).
@@ -235,6 +235,11 @@ impl Scanner {
                         if start.elapsed() >= self.config.time_budget {
                             break;
                         }
+                        let [c, a, b] = &region.finders;
+                        if let Some(d) = sample::read(&bitmap, c, a, b) {
+                            merge(&mut found, d.transformed([0.0, 0.0], factor as f32));
+                            continue;
+                        }
                         let ds = scan_region(image, &region, factor as f32, invert);
                         for d in ds {
                             merge(&mut found, d);
@@ -423,7 +428,7 @@ const FORMAT_GENERATOR: u32 = 0x537;
 /// transposed grid when the direct one fails, and does not say which one
 /// worked; the 15 format bits tell: in the right orientation they are (close
 /// to) a BCH codeword, in the wrong one they are scrambled.
-fn is_mirrored(grid: &dyn BitGrid) -> bool {
+pub(crate) fn is_mirrored(grid: &dyn BitGrid) -> bool {
     let direct = format_distance(grid, false);
     let transposed = format_distance(grid, true);
     transposed < direct

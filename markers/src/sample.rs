@@ -12,7 +12,7 @@ use rqrr::BitGrid;
 use crate::binarize::Bitmap;
 use crate::finder::Finder;
 use crate::geometry::Homography;
-use crate::scan::{Detection, is_mirrored};
+use crate::scan::{Detection, format_distance, is_mirrored};
 use crate::text;
 
 /// The alignment pattern may sit this many modules from where an affine map
@@ -23,6 +23,9 @@ const ALIGN_SEARCH_MODULES: f32 = 3.0;
 /// light point on the inner ring (8) and per dark point on the outer ring (8),
 /// so 16 of 18 with two points allowed to miss.
 const MIN_ALIGN_SCORE: u32 = 16;
+
+/// The BCH(15,5) format code corrects up to 3 bit errors (ISO/IEC 18004 §7.9).
+const MAX_FORMAT_ERRORS: u32 = 3;
 
 /// Reads the code whose finders are `corner` (the one at the right angle) and
 /// `a`, `b`, in bitmap coordinates. `None` when no version near the measured
@@ -85,6 +88,11 @@ fn read_version(bm: &Bitmap, tl: &Finder, tr: &Finder, bl: &Finder, n: usize) ->
         let [px, py] = hm.map(x as f64 + 0.5, y as f64 + 0.5);
         dark_at(bm, px as f32, py as f32)
     });
+    // rqrr corrects at most 3 wrong format bits; a grid that is farther from
+    // every format codeword either way round is not worth its Reed–Solomon pass.
+    if format_distance(&grid, false).min(format_distance(&grid, true)) > MAX_FORMAT_ERRORS {
+        return None;
+    }
     let mut bytes = Vec::new();
     rqrr::Grid::new(grid.clone()).decode_to(&mut bytes).ok()?;
     let mirrored = is_mirrored(&grid as &dyn BitGrid);

@@ -27,8 +27,8 @@ struct Cli {
 enum Command {
     /// Scan image files (PNG, JPEG) for QR codes.
     Scan {
-        /// One JSON object per file and line: file, decode_ms (time inside the
-        /// scanner only, image already in memory as luma), codes.
+        /// One JSON object per file and line: `file`, `decode_ms` (time inside the
+        /// scanner only, image already in memory as luma), `codes`.
         #[arg(long)]
         json: bool,
         /// Image files.

@@ -161,6 +161,16 @@ async fn titles_list_search_and_detail() {
     assert_eq!(en.isbn13.as_deref(), Some("9786020000011"));
     assert_eq!(app.get("/api/v1/titles?limit=0").await.status(), 400);
     assert_eq!(app.get("/api/v1/titles/424242").await.status(), 404);
+    for bad in [
+        "/api/v1/titles/abc",
+        "/api/v1/titles?lang=fr",
+        "/api/v1/markers/BK0001?lang=xx",
+    ] {
+        let resp = app.get(bad).await;
+        assert_eq!(resp.status(), 400, "{bad}");
+        let body: pustaka_api::ApiErrorBody = resp.json().await.unwrap();
+        assert_eq!(body.error.code, "bad_request");
+    }
 }
 
 #[tokio::test]

@@ -290,7 +290,7 @@ async fn a_record_the_database_refuses_is_rolled_back_alone() {
     assert_eq!(n, 2);
 }
 
-/// Splits one MySQL `VALUES` tuple line into cells (`NULL` → empty).
+/// Splits one `MySQL` `VALUES` tuple line into cells (`NULL` → empty).
 fn sql_tuple(line: &str) -> Vec<String> {
     let inner = line
         .trim()

@@ -255,3 +255,18 @@ async fn openapi_document_lists_the_routes() {
         format!("{}/api/v1", app.base).as_str()
     );
 }
+
+#[tokio::test]
+async fn inactive_markers_are_not_found_everywhere() {
+    let app = spawn_app(true).await;
+    sqlx::query("UPDATE markers SET active = 0 WHERE code = 'BK0002'")
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    let resp = app.get("/api/v1/markers/BK0002").await;
+    assert_eq!(resp.status(), 404);
+    let body: pustaka_api::ApiErrorBody = resp.json().await.unwrap();
+    assert_eq!(body.error.code, "not_found");
+    assert_eq!(app.get("/m/BK0002").await.status(), 404);
+    assert_eq!(app.get("/api/v1/markers/BK0001").await.status(), 200);
+}

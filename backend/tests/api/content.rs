@@ -270,3 +270,32 @@ async fn inactive_markers_are_not_found_everywhere() {
     assert_eq!(app.get("/m/BK0002").await.status(), 404);
     assert_eq!(app.get("/api/v1/markers/BK0001").await.status(), 200);
 }
+
+/// Every route the OpenAPI document describes (`api::ROUTES`) answers for real.
+#[tokio::test]
+async fn every_documented_route_is_served() {
+    let app = spawn_app(true).await;
+    for (method, path) in pustaka_backend::api::ROUTES {
+        let url = format!(
+            "{}/api/v1{}",
+            app.base,
+            path.replace("{code}", "BK0001").replace("{id}", "1")
+        );
+        let resp = match *method {
+            "get" => app.client.get(&url).send().await.unwrap(),
+            "post" => app
+                .client
+                .post(&url)
+                .json(&pustaka_api::ScanBatch { scans: vec![] })
+                .send()
+                .await
+                .unwrap(),
+            other => panic!("unexpected method {other}"),
+        };
+        assert!(
+            resp.status().is_success(),
+            "{method} {path} → {}",
+            resp.status()
+        );
+    }
+}

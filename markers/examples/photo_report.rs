@@ -13,7 +13,11 @@ fn main() {
     };
     let photos = photo_set::load(&dir);
     let n = photos.len();
-    let scanner = Scanner::default();
+    let mut config = pustaka_markers::ScannerConfig::default();
+    if let Some(ms) = std::env::var("BUDGET_MS").ok().and_then(|v| v.parse().ok()) {
+        config.time_budget = std::time::Duration::from_millis(ms);
+    }
+    let scanner = Scanner::new(config);
     let ours = photo_set::run(&photos, photo_set::ours(&scanner));
     photo_set::print("ours", &ours, n);
     for f in &ours.wrong_files {
@@ -41,6 +45,14 @@ fn main() {
         "median over photos read right: {:.2} ms",
         right_ms.get(right_ms.len() / 2).copied().unwrap_or(0.0)
     );
+    if std::env::var_os("PHOTO_MISSES").is_some() {
+        for (p, _) in photos.iter().zip(&ours.times) {
+            let v = photo_set::judge(p, &scanner.scan(&p.image.view()).unwrap_or_default());
+            if v != photo_set::Verdict::Right && p.expected.is_some() {
+                println!("  MISS {} {}x{}", p.rel, p.image.width(), p.image.height());
+            }
+        }
+    }
     if std::env::var_os("PHOTO_TIMES").is_some() {
         let mut v: Vec<_> = photos.iter().zip(&ours.times).collect();
         v.sort_by_key(|(_, t)| std::cmp::Reverse(**t));

@@ -40,7 +40,29 @@ pub(crate) fn read(bm: &Bitmap, corner: &Finder, a: &Finder, b: &Finder) -> Opti
     let m = (tl.module + tr.module + bl.module) / 3.0;
     let legs = (tr.x - tl.x).hypot(tr.y - tl.y) + (bl.x - tl.x).hypot(bl.y - tl.y);
     let side = legs / (2.0 * m) + 7.0;
-    let version = ((side - 17.0) / 4.0).round().clamp(1.0, 40.0) as usize;
+    let mut version = ((side - 17.0) / 4.0).round().clamp(1.0, 40.0) as usize;
+    // From version 7 on the code states its version (ISO/IEC 18004 §7.10):
+    // the size measured from finder spacing can be off by a version or two on
+    // large codes, the stated one cannot.
+    if version >= MIN_VERSION_WITH_INFO - 1 {
+        // Finder sizes of blurred large codes are inflated, so the measured
+        // size can be short by a quarter: try the sizes around it.
+        let lo = (version * 3 / 4).max(MIN_VERSION_WITH_INFO);
+        let hi = (version * 4 / 3 + 1).min(40);
+        let mut best: Option<(u32, usize)> = None;
+        for guess in lo..=hi {
+            if let Some((v, d)) = read_version_info(bm, tl, tr, bl, 17 + 4 * guess)
+                && best.is_none_or(|(bd, bv)| {
+                    d < bd || (d == bd && v.abs_diff(version) < bv.abs_diff(version))
+                })
+            {
+                best = Some((d, v));
+            }
+        }
+        if let Some((_, v)) = best {
+            version = v;
+        }
+    }
     for v in [version, version + 1, version.saturating_sub(1)] {
         if !(1..=40).contains(&v) {
             continue;
@@ -84,8 +106,9 @@ fn read_version(bm: &Bitmap, tl: &Finder, tr: &Finder, bl: &Finder, n: usize) ->
         }
     }
     let hm = Homography::from_points(from, to)?;
+    let local = LocalGrid::new(bm, &hm, n);
     let grid = rqrr::SimpleGrid::from_func(n, |x, y| {
-        let [px, py] = hm.map(x as f64 + 0.5, y as f64 + 0.5);
+        let [px, py] = local.map(&hm, x as f64 + 0.5, y as f64 + 0.5);
         dark_at(bm, px as f32, py as f32)
     });
     // rqrr corrects at most 3 wrong format bits; a grid that is farther from
@@ -124,6 +147,203 @@ fn read_version(bm: &Bitmap, tl: &Finder, tr: &Finder, bl: &Finder, n: usize) ->
     })
 }
 
+/// The first version that carries version information.
+const MIN_VERSION_WITH_INFO: usize = 7;
+
+/// The BCH(18,6) generator of the version information.
+const VERSION_GENERATOR: u32 = 0x1F25;
+
+/// The BCH(18,6) code corrects up to 3 bit errors.
+const MAX_VERSION_ERRORS: u32 = 3;
+
+/// Reads the version information (version and bit errors) next to the
+/// top-right and bottom-left finders, sampling with an affine map of the finders for a code of `n`
+/// modules (the blocks sit 6–8 modules from a finder, where a size error of a
+/// few percent moves the samples by a fraction of a module).
+fn read_version_info(
+    bm: &Bitmap,
+    tl: &Finder,
+    tr: &Finder,
+    bl: &Finder,
+    n: usize,
+) -> Option<(usize, u32)> {
+    let far = n as f64 - 3.5;
+    let pts = |f: &Finder| [f64::from(f.x), f64::from(f.y)];
+    let fourth = [f64::from(tr.x + bl.x - tl.x), f64::from(tr.y + bl.y - tl.y)];
+    let hm = Homography::from_points(
+        [[3.5, 3.5], [far, 3.5], [3.5, far], [far, far]],
+        [pts(tl), pts(tr), pts(bl), fourth],
+    )?;
+    let at = |row: usize, col: usize| {
+        let [x, y] = hm.map(col as f64 + 0.5, row as f64 + 0.5);
+        dark_at(bm, x as f32, y as f32)
+    };
+    // Bit i of the top-right block is at row i / 3, column n - 11 + i % 3;
+    // the bottom-left block is its transpose.
+    let mut top_right = 0u32;
+    let mut bottom_left = 0u32;
+    for i in 0..18 {
+        top_right |= u32::from(at(i / 3, n - 11 + i % 3)) << i;
+        bottom_left |= u32::from(at(n - 11 + i % 3, i / 3)) << i;
+    }
+    let best = |word: u32| {
+        (MIN_VERSION_WITH_INFO as u32..=40)
+            .map(|v| (v, (word ^ version_codeword(v)).count_ones()))
+            .min_by_key(|&(_, d)| d)
+    };
+    [best(top_right), best(bottom_left)]
+        .into_iter()
+        .flatten()
+        .filter(|&(_, d)| d <= MAX_VERSION_ERRORS)
+        .min_by_key(|&(_, d)| d)
+        .map(|(v, d)| (v as usize, d))
+}
+
+/// The 18-bit version information codeword for `version`.
+fn version_codeword(version: u32) -> u32 {
+    let mut rem = version << 12;
+    for i in (12..18).rev() {
+        if rem & (1 << i) != 0 {
+            rem ^= VERSION_GENERATOR << (i - 12);
+        }
+    }
+    (version << 12) | rem
+}
+
+/// Centre coordinates (in modules) of the alignment patterns along one axis
+/// for a code of `n` modules (ISO/IEC 18004 Annex E): first at 6, last at
+/// n − 7, evenly spaced by an even step in between.
+fn alignment_positions(n: usize) -> Vec<usize> {
+    let version = (n - 17) / 4;
+    if version < 2 {
+        return Vec::new();
+    }
+    let count = version / 7 + 2;
+    let last = n - 7;
+    let step = if version == 32 {
+        26
+    } else {
+        (last - 6).div_ceil(2 * (count - 1)) * 2
+    };
+    let mut out: Vec<usize> = (0..count - 1).map(|i| last - i * step).collect();
+    out.push(6);
+    out.reverse();
+    out
+}
+
+/// Alignment patterns are searched this many modules around where the
+/// current estimate puts them.
+const LOCAL_SEARCH_MODULES: f32 = 1.5;
+
+/// Sampling that follows the code locally: each cell of the alignment-pattern
+/// grid gets its own homography from its four corner patterns, as found in
+/// the bitmap (or predicted by the global map where none was found). Large
+/// codes on curved or wavy paper drift by whole modules under one global map.
+struct LocalGrid {
+    /// Alignment coordinates along each axis (module units, centres).
+    coords: Vec<f64>,
+    /// Found (or predicted) frame positions of every grid point, row-major.
+    points: Vec<[f64; 2]>,
+    /// Per cell, its homography (row-major over cells).
+    cells: Vec<Option<Homography>>,
+}
+
+impl LocalGrid {
+    fn new(bm: &Bitmap, hm: &Homography, n: usize) -> Self {
+        let pos = alignment_positions(n);
+        let coords: Vec<f64> = pos.iter().map(|&p| p as f64 + 0.5).collect();
+        let k = coords.len();
+        let mut points: Vec<[f64; 2]> = Vec::with_capacity(k * k);
+        // Row by row, each point is predicted from the ones already placed
+        // (parallelogram rule), so the search follows the paper's curve
+        // instead of drifting with the global map.
+        for (j, &v) in coords.iter().enumerate() {
+            for (i, &u) in coords.iter().enumerate() {
+                let global = hm.map(u, v);
+                let at = |i: usize, j: usize| points[j * k + i];
+                let step = |a: [f64; 2], ga: [f64; 2]| {
+                    [a[0] + global[0] - ga[0], a[1] + global[1] - ga[1]]
+                };
+                let predicted = match (i, j) {
+                    (0, 0) => global,
+                    (_, 0) => step(at(i - 1, 0), hm.map(coords[i - 1], v)),
+                    (0, _) => step(at(0, j - 1), hm.map(u, coords[j - 1])),
+                    _ => {
+                        let (l, t, d) = (at(i - 1, j), at(i, j - 1), at(i - 1, j - 1));
+                        [l[0] + t[0] - d[0], l[1] + t[1] - d[1]]
+                    }
+                };
+                // The corners next to the three finders hold no alignment pattern.
+                let is_finder = (i == 0 || j == 0) && (i + j == 0 || i + j == k - 1);
+                let found = if is_finder || k < 3 {
+                    None
+                } else {
+                    let e = |du: f64, dv: f64| {
+                        let a = hm.map(u + du, v + dv);
+                        ((a[0] - global[0]) as f32, (a[1] - global[1]) as f32)
+                    };
+                    find_alignment_within(
+                        bm,
+                        (predicted[0] as f32, predicted[1] as f32),
+                        e(1.0, 0.0),
+                        e(0.0, 1.0),
+                        LOCAL_SEARCH_MODULES,
+                    )
+                };
+                // Finder-side corners come from the global map, which the
+                // finders themselves pinned down.
+                let placed = if is_finder { global } else { predicted };
+                points.push(found.map_or(placed, |p| [f64::from(p.0), f64::from(p.1)]));
+            }
+        }
+        let mut cells = Vec::new();
+        if k >= 3 {
+            for j in 0..k - 1 {
+                for i in 0..k - 1 {
+                    let from = [
+                        [coords[i], coords[j]],
+                        [coords[i + 1], coords[j]],
+                        [coords[i + 1], coords[j + 1]],
+                        [coords[i], coords[j + 1]],
+                    ];
+                    let to = [
+                        points[j * k + i],
+                        points[j * k + i + 1],
+                        points[(j + 1) * k + i + 1],
+                        points[(j + 1) * k + i],
+                    ];
+                    cells.push(Homography::from_points(from, to));
+                }
+            }
+        }
+        Self {
+            coords,
+            points,
+            cells,
+        }
+    }
+
+    /// Maps module coordinates `(u, v)` to the frame through the cell that
+    /// holds them (edge rows and columns use the nearest cell).
+    fn map(&self, global: &Homography, u: f64, v: f64) -> [f64; 2] {
+        let k = self.coords.len();
+        if self.cells.is_empty() || self.points.len() != k * k {
+            return global.map(u, v);
+        }
+        let cell_of = |x: f64| {
+            self.coords[1..k - 1]
+                .iter()
+                .take_while(|&&c| x >= c)
+                .count()
+        };
+        let (i, j) = (cell_of(u), cell_of(v));
+        match self.cells[j * (k - 1) + i] {
+            Some(h) => h.map(u, v),
+            None => global.map(u, v),
+        }
+    }
+}
+
 /// Whether the bitmap is dark at `(x, y)`; outside counts as light.
 fn dark_at(bm: &Bitmap, x: f32, y: f32) -> bool {
     if !(x >= 0.0 && y >= 0.0) {
@@ -142,9 +362,20 @@ fn find_alignment(
     ex: (f32, f32),
     ey: (f32, f32),
 ) -> Option<(f32, f32)> {
+    find_alignment_within(bm, guess, ex, ey, ALIGN_SEARCH_MODULES)
+}
+
+/// [`find_alignment`] within `radius_modules` of the guess.
+fn find_alignment_within(
+    bm: &Bitmap,
+    guess: (f32, f32),
+    ex: (f32, f32),
+    ey: (f32, f32),
+    radius_modules: f32,
+) -> Option<(f32, f32)> {
     let m = ex.0.hypot(ex.1).max(ey.0.hypot(ey.1));
     let step = (m / 3.0).max(0.5);
-    let reach = (ALIGN_SEARCH_MODULES * m / step).ceil() as i32;
+    let reach = (radius_modules * m / step).ceil() as i32;
     let at = |cx: f32, cy: f32, i: f32, j: f32| {
         dark_at(bm, cx + i * ex.0 + j * ey.0, cy + i * ex.1 + j * ey.1)
     };
@@ -179,4 +410,34 @@ fn find_alignment(
         }
     }
     (best >= MIN_ALIGN_SCORE).then(|| (sum.0 / count as f32, sum.1 / count as f32))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alignment_positions_match_the_standard_table() {
+        // ISO/IEC 18004 Annex E, table E.1.
+        assert_eq!(alignment_positions(21), Vec::<usize>::new());
+        assert_eq!(alignment_positions(25), vec![6, 18]);
+        assert_eq!(alignment_positions(45), vec![6, 22, 38]);
+        assert_eq!(alignment_positions(17 + 4 * 15), vec![6, 26, 48, 70]);
+        assert_eq!(
+            alignment_positions(17 + 4 * 32),
+            vec![6, 34, 60, 86, 112, 138]
+        );
+        assert_eq!(
+            alignment_positions(17 + 4 * 36),
+            vec![6, 24, 50, 76, 102, 128, 154]
+        );
+        assert_eq!(alignment_positions(177), vec![6, 30, 58, 86, 114, 142, 170]);
+    }
+
+    #[test]
+    fn version_codewords_match_the_standard() {
+        // ISO/IEC 18004 Annex D, table D.1: version 7 → 0x07C94.
+        assert_eq!(version_codeword(7), 0x07C94);
+        assert_eq!(version_codeword(40), 0x28C69);
+    }
 }

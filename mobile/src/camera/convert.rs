@@ -1,7 +1,7 @@
 //! Camera pixel formats to [`Frame`]s (luma for the scanner, RGBA for the preview).
 //!
 //! YUV formats use the ITU-R BT.601 limited-range matrix that webcams send
-//! (Y in 16..=235, Cb/Cr in 16..=240; coefficients from BT.601-7 §2.5.1,
+//! (Y in 16..=235, `Cb`/`Cr` in 16..=240; coefficients from BT.601-7 §2.5.1,
 //! scaled to 8.8 fixed point). Every function checks the buffer against the
 //! stated size and stride first and returns [`FrameError::BadSize`] for a
 //! truncated or mislabelled frame instead of panicking.
@@ -53,7 +53,7 @@ pub fn frame_from_yuyv(
     })
 }
 
-/// Planar 4:2:0 NV12: a Y plane of `height` rows, then an interleaved CbCr
+/// Planar 4:2:0 NV12: a Y plane of `height` rows, then an interleaved `CbCr`
 /// plane of `height / 2` rows, both `stride` bytes per row (`>= width`).
 /// `width` and `height` must be even.
 ///
@@ -127,7 +127,7 @@ fn full_range_luma(y: u8) -> u8 {
     ((298 * (y as i32 - 16).max(0) + 128) >> 8).clamp(0, 255) as u8
 }
 
-/// BT.601 limited-range Y'CbCr to sRGB bytes.
+/// BT.601 limited-range `Y'CbCr` to sRGB bytes.
 fn rgb_from_ycbcr(y: u8, cb: u8, cr: u8) -> [u8; 3] {
     let c = 298 * (y as i32 - 16);
     let d = cb as i32 - 128;
@@ -147,7 +147,7 @@ fn rgb_from_ycbcr(y: u8, cb: u8, cr: u8) -> [u8; 3] {
 mod tests {
     use super::*;
 
-    /// BT.601 limited-range Y'CbCr of pure colours (rounded), e.g. from the
+    /// BT.601 limited-range `Y'CbCr` of pure colours (rounded), e.g. from the
     /// forward matrix Y = 16 + 65.481 R + 128.553 G + 24.966 B.
     const RED: [u8; 3] = [81, 90, 240];
     const GREEN: [u8; 3] = [145, 54, 34];

@@ -1,9 +1,10 @@
-//! Library marker codes for Pustaka AR: the payload format, code generation and
-//! the scanner that finds codes in camera frames.
+//! Library marker codes for Pustaka AR: the payload format, code generation,
+//! the scanner that finds codes in camera frames, and pose estimation and
+//! tracking for the overlays anchored to them.
 //!
 //! A library code is a QR code holding the URL `https://{host}/m/{code}`, where
 //! `code` is a short Crockford base-32 id (see [`payload`]). The scanner takes
-//! an 8-bit luma frame ([`LumaImage`]) and returns every code it reads
+//! an 8-bit luma frame ([`LumaView`]) and returns every code it reads
 //! ([`Detection`]).
 //!
 //! # Example: generate a code, then scan it back
@@ -18,12 +19,16 @@
 //! ```
 #![deny(missing_docs)]
 
+mod binarize;
 pub mod error;
+mod finder;
 pub mod generate;
 pub mod image;
 pub mod payload;
 pub mod scan;
+pub mod text;
 
 pub use error::MarkerError;
 pub use image::{LumaImage, LumaView};
-pub use scan::{Detection, Point, Scanner};
+pub use scan::{Detection, Point, Scanner, ScannerConfig};
+pub use text::TextEncoding;

@@ -1,18 +1,29 @@
 //! The scanner: finds and decodes every QR code in a luma frame.
 //!
-//! rqrr is the core decoder. Its geometry code can panic on some real photos,
-//! so each decode attempt runs under `catch_unwind` and a panic counts as
-//! "nothing found" for that attempt.
+//! rqrr is the core decoder (finder patterns, grid sampling, Reed–Solomon).
+//! The pipeline around it is ours ([`Scanner::scan`] documents the passes):
+//! a cheap contrast check that ends dark or empty frames early, a box
+//! downscale for large photos, our own locally adaptive binarisation, an
+//! inverted pass for white-on-black codes, rqrr's own thresholding as a
+//! second opinion, an upscaled pass for small codes, and a per-frame time
+//! budget checked between passes.
+//!
+//! rqrr's geometry code can panic on some real photos, so each pass runs under
+//! `catch_unwind` and a panic counts as "nothing found" for that pass.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::{Duration, Instant};
 
-use rqrr::BitGrid as _;
+use rqrr::BitGrid;
 
+use crate::binarize::{self, Bitmap};
+use crate::finder;
+use crate::text::{self, TextEncoding};
 use crate::{LumaView, MarkerError};
 
 /// A point in pixel coordinates of the scanned frame: origin at the top-left
 /// pixel's corner, x to the right, y downwards, in pixels (sub-pixel allowed).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Point {
     /// Horizontal position in pixels.
     pub x: f32,
@@ -20,67 +31,451 @@ pub struct Point {
     pub y: f32,
 }
 
-/// One code found in a frame.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Detection {
-    /// The raw payload bytes.
-    pub bytes: Vec<u8>,
-    /// The payload as text, when it is valid UTF-8.
-    pub text: Option<String>,
-    /// The four corners of the code (outer corners of the finder patterns),
-    /// in frame pixels, in this order: top-left, top-right, bottom-right,
-    /// bottom-left of the code as printed (the missing finder is bottom-right).
-    pub corners: [Point; 4],
-    /// True when the code was read mirrored (seen through glass or a selfie camera).
-    pub mirrored: bool,
-    /// The average side of one module, in pixels.
-    pub module_px: f32,
-}
+impl Point {
+    /// A point at `(x, y)` pixels.
+    pub const fn new(x: f32, y: f32) -> Self {
+        Self { x, y }
+    }
 
-/// Finds QR codes in luma frames.
-#[derive(Debug, Clone, Default)]
-pub struct Scanner {}
-
-impl Scanner {
-    /// Scans one frame and returns every code read, in no particular order.
-    ///
-    /// # Errors
-    /// None today for a valid [`LumaView`]; the `Result` leaves room for
-    /// configuration errors.
-    pub fn scan(&self, image: &LumaView<'_>) -> Result<Vec<Detection>, MarkerError> {
-        let (w, h) = (image.width(), image.height());
-        let attempt = catch_unwind(AssertUnwindSafe(|| {
-            let mut prepared =
-                rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| image.get(x, y));
-            let mut out = Vec::new();
-            for grid in prepared.detect_grids() {
-                let side = grid.grid.size() as f32;
-                let b = grid.bounds;
-                let mut bytes = Vec::new();
-                if grid.decode_to(&mut bytes).is_ok() {
-                    let corners = b.map(|p| Point {
-                        x: p.x as f32,
-                        y: p.y as f32,
-                    });
-                    let module_px = (dist(corners[0], corners[1]) + dist(corners[0], corners[3]))
-                        / (2.0 * side);
-                    out.push(Detection {
-                        text: String::from_utf8(bytes.clone()).ok(),
-                        bytes,
-                        corners,
-                        mirrored: false,
-                        module_px,
-                    });
-                }
-            }
-            out
-        }));
-        Ok(attempt.unwrap_or_default())
+    /// Euclidean distance to `other`, in pixels.
+    pub fn distance(self, other: Point) -> f32 {
+        (self.x - other.x).hypot(self.y - other.y)
     }
 }
 
-fn dist(a: Point, b: Point) -> f32 {
-    (a.x - b.x).hypot(a.y - b.y)
+/// One code found in a frame.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Detection {
+    /// The raw payload bytes, exactly as stored in the code's data segments
+    /// (Kanji-mode segments come out as Shift-JIS byte pairs).
+    pub bytes: Vec<u8>,
+    /// The payload as Unicode text, decoded as [`Detection::encoding`] says;
+    /// `None` when the bytes are not text in any encoding we accept
+    /// (then [`crate::payload::classify`] reports them as binary).
+    pub text: Option<String>,
+    /// How [`Detection::text`] was decoded from [`Detection::bytes`].
+    pub encoding: TextEncoding,
+    /// The four corners of the code (outer corners of the symbol, without the
+    /// quiet zone), in frame pixels, in this order: top-left, top-right,
+    /// bottom-right, bottom-left of the code *as printed* (the corner without
+    /// a finder pattern is bottom-right), also when the code was seen mirrored.
+    pub corners: [Point; 4],
+    /// True when the code was read mirrored (seen through glass, from the back
+    /// of a transparent sheet, or by a mirrored selfie camera).
+    pub mirrored: bool,
+    /// The average side of one module, in frame pixels.
+    pub module_px: f32,
+    /// The side of the symbol in modules (21 for version 1, + 4 per version).
+    pub size_modules: usize,
+}
+
+impl Detection {
+    /// The centre of the code: the mean of its four corners, in frame pixels.
+    pub fn center(&self) -> Point {
+        let (sx, sy) = self
+            .corners
+            .iter()
+            .fold((0.0, 0.0), |(sx, sy), p| (sx + p.x, sy + p.y));
+        Point::new(sx / 4.0, sy / 4.0)
+    }
+}
+
+/// Tuning of the [`Scanner`]. [`ScannerConfig::default`] is what the benchmarks measure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScannerConfig {
+    /// Wall-clock budget for one frame. The scanner checks it between passes
+    /// and returns what it has once it is spent; one pass is never cut short,
+    /// so a frame can overrun by the length of one pass.
+    pub time_budget: Duration,
+    /// Frames whose longer side exceeds this many pixels are box-downscaled by
+    /// an integer factor first: finder patterns of phone photos stay above
+    /// [`MIN_FINDER_PX`] while the work shrinks with the square of the factor.
+    pub max_work_side: usize,
+    /// Also look for white-on-black codes (costs one more pass on frames where
+    /// the normal passes found nothing).
+    pub try_inverted: bool,
+    /// Stop after the first pass that reads at least one code. Right for a
+    /// camera stream (the next frame comes soon); turn it off to find every
+    /// code in a still photo that mixes sizes or polarities.
+    pub stop_after_first_hit: bool,
+}
+
+/// Default per-frame budget: two frames of a 30 fps stream; a busy frame is
+/// better dropped than allowed to stall the camera preview.
+pub const DEFAULT_TIME_BUDGET_MS: u64 = 60;
+
+/// Default for [`ScannerConfig::max_work_side`]: 1 200 px keeps a code that
+/// fills a tenth of a 12 MP phone photo at ≥ 3 px per module.
+pub const DEFAULT_MAX_WORK_SIDE: usize = 1200;
+
+/// The smallest finder pattern (7 modules) rqrr locates reliably, in pixels;
+/// used to decide when an upscaled pass can help.
+pub const MIN_FINDER_PX: usize = 14;
+
+/// Frames whose sampled luma range (max − min) is below this are treated as
+/// empty: no printed code has less contrast than this between its modules, and
+/// skipping them keeps dark or blank frames cheap.
+pub const MIN_CONTRAST: u8 = 24;
+
+/// Frames smaller than this on their shorter side get a 2× upscaled pass when
+/// nothing else was read: codes there have modules of a pixel or two.
+pub const UPSCALE_BELOW_SIDE: usize = 720;
+
+impl Default for ScannerConfig {
+    fn default() -> Self {
+        Self {
+            time_budget: Duration::from_millis(DEFAULT_TIME_BUDGET_MS),
+            max_work_side: DEFAULT_MAX_WORK_SIDE,
+            try_inverted: true,
+            stop_after_first_hit: true,
+        }
+    }
+}
+
+/// Finds QR codes in luma frames. Cheap to create and to clone; holds only its
+/// [`ScannerConfig`].
+#[derive(Debug, Clone, Default)]
+pub struct Scanner {
+    config: ScannerConfig,
+}
+
+/// One pass of the pipeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    /// Our finder locator on the (downscaled) frame, then rqrr on a crop
+    /// around each probable code, scaled to [`TARGET_MODULE_PX`].
+    Regions {
+        /// Look for white-on-black codes.
+        invert: bool,
+    },
+    /// rqrr on the whole work image, our adaptive threshold.
+    WholeFrame {
+        /// Look for white-on-black codes.
+        invert: bool,
+    },
+    /// rqrr on the whole work image with its own running-average threshold.
+    RqrrThreshold,
+    /// Adaptive threshold on a 2× upscale of a small frame (tiny modules).
+    Upscaled,
+}
+
+/// Crops are scaled so a module is about this many pixels: rqrr samples each
+/// module at its centre, and 3–4 px leave room for blur and perspective while
+/// keeping the crop small (its work grows with the crop's area).
+pub const TARGET_MODULE_PX: f32 = 3.5;
+
+/// Codes whose modules are narrower than this (in frame pixels) are cropped
+/// at 2× instead: rqrr's finder search needs a few pixels per module.
+pub const UPSCALE_MODULE_PX: f32 = 2.2;
+
+/// A finder must be crossed by this many scan lines to count when regions are
+/// formed: one hit is usually texture that happens to match 1:1:3:1:1.
+const MIN_FINDER_HITS: u32 = 2;
+
+/// Whole-frame passes run on a copy downscaled to at most this side: they are
+/// the fallback for codes the finder locator missed, and rqrr's whole-frame
+/// search grows faster than the area on busy photos.
+pub const WHOLE_FRAME_MAX_SIDE: usize = 900;
+
+impl Scanner {
+    /// A scanner with the given configuration.
+    pub fn new(config: ScannerConfig) -> Self {
+        Self { config }
+    }
+
+    /// The configuration in use.
+    pub fn config(&self) -> &ScannerConfig {
+        &self.config
+    }
+
+    /// Scans one frame and returns every code read, in no particular order.
+    ///
+    /// Passes, in order, until one reads a code (or all of them, when
+    /// [`ScannerConfig::stop_after_first_hit`] is off) or the time budget is
+    /// spent: finder regions; rqrr on the whole frame (adaptive threshold);
+    /// the same two inverted (when [`ScannerConfig::try_inverted`]); rqrr's
+    /// own threshold; a 2× upscale of small frames. Results are merged: a
+    /// payload seen again at the same place is reported once.
+    ///
+    /// # Errors
+    /// None today for a valid [`LumaView`] (its constructor already checked the
+    /// shape); the `Result` leaves room for configuration errors.
+    pub fn scan(&self, image: &LumaView<'_>) -> Result<Vec<Detection>, MarkerError> {
+        let start = Instant::now();
+        let mut found: Vec<Detection> = Vec::new();
+        if binarize::sampled_contrast(image) < MIN_CONTRAST {
+            return Ok(found);
+        }
+        let factor = downscale_factor(image.width(), image.height(), self.config.max_work_side);
+        let work = binarize::downscale(image, factor);
+        let whole_factor = downscale_factor(work.width, work.height, WHOLE_FRAME_MAX_SIDE);
+        let mut passes = vec![
+            Pass::Regions { invert: false },
+            Pass::WholeFrame { invert: false },
+        ];
+        if self.config.try_inverted {
+            passes.push(Pass::Regions { invert: true });
+            passes.push(Pass::WholeFrame { invert: true });
+        }
+        passes.push(Pass::RqrrThreshold);
+        if work.width.min(work.height) < UPSCALE_BELOW_SIDE {
+            passes.push(Pass::Upscaled);
+        }
+        for pass in passes {
+            if start.elapsed() >= self.config.time_budget
+                || (self.config.stop_after_first_hit && !found.is_empty())
+            {
+                break;
+            }
+            match pass {
+                Pass::Regions { invert } => {
+                    let bitmap = binarize::adaptive(&work, binarize::frame_radius(&work), invert);
+                    let finders = finder::find(&bitmap, 1);
+                    for region in finder::regions(&finders, MIN_FINDER_HITS) {
+                        if start.elapsed() >= self.config.time_budget {
+                            break;
+                        }
+                        let ds = scan_region(image, &region, factor as f32, invert);
+                        for d in ds {
+                            merge(&mut found, d);
+                        }
+                    }
+                }
+                Pass::WholeFrame { invert } => {
+                    let small = if whole_factor > 1 {
+                        shrink(&work, whole_factor)
+                    } else {
+                        work.clone()
+                    };
+                    let bitmap = binarize::adaptive(&small, binarize::frame_radius(&small), invert);
+                    let scale = (factor * whole_factor) as f32;
+                    for d in scan_bitmap(&bitmap, [0.0, 0.0], scale) {
+                        merge(&mut found, d);
+                    }
+                }
+                Pass::RqrrThreshold => {
+                    let ds = isolate(|| {
+                        let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(
+                            work.width,
+                            work.height,
+                            |x, y| work.data[y * work.width + x],
+                        );
+                        decode_grids(prepared.detect_grids())
+                    });
+                    for d in ds {
+                        merge(&mut found, d.transformed([0.0, 0.0], factor as f32));
+                    }
+                }
+                Pass::Upscaled => {
+                    let up = work.upscale2();
+                    let bitmap = binarize::adaptive(&up, binarize::frame_radius(&up), false);
+                    for d in scan_bitmap(&bitmap, [0.0, 0.0], factor as f32 / 2.0) {
+                        merge(&mut found, d);
+                    }
+                }
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// A further integer box downscale of an already packed grey image.
+fn shrink(gray: &binarize::Gray, factor: usize) -> binarize::Gray {
+    match LumaView::new(gray.width, gray.height, gray.width, &gray.data) {
+        Ok(view) => binarize::downscale(&view, factor),
+        Err(_) => gray.clone(),
+    }
+}
+
+/// Crops `region` (in work-image pixels; the work image is the frame shrunk by
+/// `factor`) out of the full-resolution frame at the scale that makes a module
+/// about [`TARGET_MODULE_PX`] wide, and reads it.
+fn scan_region(
+    image: &LumaView<'_>,
+    region: &finder::Region,
+    factor: f32,
+    invert: bool,
+) -> Vec<Detection> {
+    let module_full = region.module * factor;
+    let clamp_x = |v: f32| (v * factor).clamp(0.0, image.width() as f32) as usize;
+    let clamp_y = |v: f32| (v * factor).clamp(0.0, image.height() as f32) as usize;
+    let rect = [
+        clamp_x(region.x0),
+        clamp_y(region.y0),
+        clamp_x(region.x1),
+        clamp_y(region.y1),
+    ];
+    if rect[2] <= rect[0] + 1 || rect[3] <= rect[1] + 1 {
+        return Vec::new();
+    }
+    let mut k = ((module_full / TARGET_MODULE_PX).floor() as usize).max(1);
+    let area = (rect[2] - rect[0]) * (rect[3] - rect[1]);
+    while area / (k * k) > MAX_CROP_PIXELS {
+        k += 1;
+    }
+    let mut crop = binarize::downscale_rect(image, rect, k);
+    let mut scale = k as f32;
+    if module_full < UPSCALE_MODULE_PX {
+        crop = crop.upscale2();
+        scale /= 2.0;
+    }
+    let module_crop = module_full / scale;
+    let radius = ((module_crop * CROP_WINDOW_MODULES) as usize).max(4);
+    let bitmap = binarize::adaptive(&crop, radius, invert);
+    scan_bitmap(&bitmap, [rect[0] as f32, rect[1] as f32], scale)
+}
+
+/// Crops are shrunk further until they have at most this many pixels: rqrr's
+/// work on a busy crop grows faster than its area, and a code this large in
+/// pixels still has modules of a few pixels after the shrink.
+const MAX_CROP_PIXELS: usize = 640 * 640;
+
+/// The adaptive window half-width on crops, in modules: the window then spans
+/// a whole finder pattern (7 modules) with a module to spare.
+const CROP_WINDOW_MODULES: f32 = 4.0;
+
+/// rqrr on a bitmap; detections mapped to frame pixels as `offset + p * scale`.
+fn scan_bitmap(bitmap: &Bitmap, offset: [f32; 2], scale: f32) -> Vec<Detection> {
+    isolate(|| {
+        let mut prepared =
+            rqrr::PreparedImage::prepare_from_bitmap(bitmap.width, bitmap.height, |x, y| {
+                bitmap.get(x, y)
+            });
+        decode_grids(prepared.detect_grids())
+    })
+    .into_iter()
+    .map(|d| d.transformed(offset, scale))
+    .collect()
+}
+
+impl Detection {
+    /// Maps corners and module size from a work image to frame pixels.
+    fn transformed(mut self, offset: [f32; 2], scale: f32) -> Self {
+        for p in &mut self.corners {
+            p.x = offset[0] + p.x * scale;
+            p.y = offset[1] + p.y * scale;
+        }
+        self.module_px *= scale;
+        self
+    }
+}
+
+/// Runs one pass; a panic inside rqrr becomes "nothing found".
+fn isolate(f: impl FnOnce() -> Vec<Detection>) -> Vec<Detection> {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_default()
+}
+
+/// The integer box-downscale factor that brings the longer side to at most `max_side`.
+fn downscale_factor(width: usize, height: usize, max_side: usize) -> usize {
+    let side = width.max(height);
+    side.div_ceil(max_side.max(1)).max(1)
+}
+
+/// Adds `d` unless the same payload was already found at about the same place.
+fn merge(found: &mut Vec<Detection>, d: Detection) {
+    let c = d.center();
+    let dup = found.iter().any(|f| {
+        f.bytes == d.bytes && f.center().distance(c) < f.module_px * f.size_modules as f32 / 2.0
+    });
+    if !dup {
+        found.push(d);
+    }
+}
+
+/// Decodes rqrr's candidate grids; the ones that fail error correction are dropped.
+fn decode_grids<G: BitGrid>(grids: Vec<rqrr::Grid<G>>) -> Vec<Detection> {
+    let mut out = Vec::new();
+    for grid in grids {
+        let size = grid.grid.size();
+        let mut bytes = Vec::new();
+        if grid.decode_to(&mut bytes).is_err() {
+            continue;
+        }
+        let mirrored = is_mirrored(&grid.grid);
+        let b = grid.bounds.map(|p| Point::new(p.x as f32, p.y as f32));
+        let corners = if mirrored {
+            [b[0], b[3], b[2], b[1]]
+        } else {
+            b
+        };
+        let module_px = (corners[0].distance(corners[1]) + corners[0].distance(corners[3]))
+            / (2.0 * size as f32);
+        let (text, encoding) = text::decode(&bytes);
+        out.push(Detection {
+            bytes,
+            text,
+            encoding,
+            corners,
+            mirrored,
+            module_px,
+            size_modules: size,
+        });
+    }
+    out
+}
+
+/// The format-information word mask (ISO/IEC 18004 §7.9.1).
+const FORMAT_MASK: u16 = 0x5412;
+/// The BCH(15,5) generator polynomial of the format information.
+const FORMAT_GENERATOR: u32 = 0x537;
+
+/// Whether the grid reads better transposed. rqrr's decoder silently retries a
+/// transposed grid when the direct one fails, and does not say which one
+/// worked; the 15 format bits tell: in the right orientation they are (close
+/// to) a BCH codeword, in the wrong one they are scrambled.
+fn is_mirrored(grid: &dyn BitGrid) -> bool {
+    let direct = format_distance(grid, false);
+    let transposed = format_distance(grid, true);
+    transposed < direct
+}
+
+/// Smallest Hamming distance of either format-information copy to a valid
+/// format codeword, reading the grid directly or transposed.
+fn format_distance(grid: &dyn BitGrid, transposed: bool) -> u32 {
+    // Copy 1 around the top-left finder, in rqrr's bit order (LSB first).
+    const XS: [usize; 15] = [8, 8, 8, 8, 8, 8, 8, 8, 7, 5, 4, 3, 2, 1, 0];
+    const YS: [usize; 15] = [0, 1, 2, 3, 4, 5, 7, 8, 8, 8, 8, 8, 8, 8, 8];
+    let n = grid.size();
+    if n < 21 {
+        return u32::MAX;
+    }
+    let bit = |y: usize, x: usize| {
+        if transposed {
+            grid.bit(x, y)
+        } else {
+            grid.bit(y, x)
+        }
+    };
+    let mut first = 0u16;
+    for i in (0..15).rev() {
+        first = (first << 1) | u16::from(bit(YS[i], XS[i]));
+    }
+    let mut second = 0u16;
+    for i in 0..7 {
+        second = (second << 1) | u16::from(bit(n - 1 - i, 8));
+    }
+    for i in 0..8 {
+        second = (second << 1) | u16::from(bit(8, n - 8 + i));
+    }
+    let best = |word: u16| {
+        let word = word ^ FORMAT_MASK;
+        (0u32..32)
+            .map(|data| (u32::from(word) ^ format_codeword(data)).count_ones())
+            .min()
+            .unwrap_or(u32::MAX)
+    };
+    best(first).min(best(second))
+}
+
+/// The 15-bit BCH codeword (before masking) for 5 format data bits.
+fn format_codeword(data: u32) -> u32 {
+    let mut rem = data << 10;
+    for i in (10..15).rev() {
+        if rem & (1 << i) != 0 {
+            rem ^= FORMAT_GENERATOR << (i - 10);
+        }
+    }
+    (data << 10) | rem
 }
 
 #[cfg(test)]
@@ -96,6 +491,7 @@ mod tests {
         assert_eq!(found.len(), 1);
         let d = &found[0];
         assert_eq!(d.text.as_deref(), Some(url));
+        assert!(!d.mirrored);
         // Top-left corner sits at the end of the 4-module quiet zone (20 px).
         assert!(
             (d.corners[0].x - 20.0).abs() < 3.0 && (d.corners[0].y - 20.0).abs() < 3.0,
@@ -103,6 +499,12 @@ mod tests {
             d.corners
         );
         assert!((d.module_px - 5.0).abs() < 0.5, "{}", d.module_px);
+    }
+
+    #[test]
+    fn format_codewords_match_the_standard() {
+        // ISO/IEC 18004 Annex C example: data 00101 → 001010011011100 (before masking).
+        assert_eq!(format_codeword(0b00101), 0b001010011011100);
     }
 
     #[test]

@@ -212,20 +212,10 @@ fn run_tallied(cmd: &mut Command) -> Result {
             .map_while(std::result::Result::ok)
         {
             println!("{line}");
-            if let Some(rest) = line.strip_prefix("test result: ") {
-                for part in rest.split(['.', ';']) {
-                    let mut words = part.split_whitespace();
-                    if let (Some(n), Some(what)) = (words.next(), words.next()) {
-                        let n: u64 = n.parse().unwrap_or(0);
-                        match what {
-                            "passed" => passed += n,
-                            "failed" => failed += n,
-                            "ignored" => ignored += n,
-                            _ => {}
-                        }
-                    }
-                }
-            }
+            let (p, f, i) = tally_line(&line);
+            passed += p;
+            failed += f;
+            ignored += i;
         }
     }
     let status = child.wait().map_err(|e| e.to_string())?;
@@ -240,6 +230,29 @@ fn run_tallied(cmd: &mut Command) -> Result {
 fn bench() -> Result {
     ensure_packages(BUILD_PACKAGES)?;
     run(cargo().args(["bench", "--workspace"]))
+}
+
+/// Counts of one libtest closing line
+/// (`test result: ok. 3 passed; 1 failed; 2 ignored; ...`) as
+/// `(passed, failed, ignored)`; any other line counts nothing.
+fn tally_line(line: &str) -> (u64, u64, u64) {
+    let mut counts = (0, 0, 0);
+    let Some(rest) = line.trim_start().strip_prefix("test result: ") else {
+        return counts;
+    };
+    for part in rest.split(['.', ';']) {
+        let mut words = part.split_whitespace();
+        if let (Some(n), Some(what)) = (words.next(), words.next()) {
+            let n: u64 = n.parse().unwrap_or(0);
+            match what {
+                "passed" => counts.0 += n,
+                "failed" => counts.1 += n,
+                "ignored" => counts.2 += n,
+                _ => {}
+            }
+        }
+    }
+    counts
 }
 
 fn has_display() -> bool {
@@ -353,4 +366,35 @@ fn wait_healthy(server: &mut Child) -> Result {
         std::thread::sleep(Duration::from_millis(200));
     }
     Err("pustaka-server did not become healthy within 30 s".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tally_reads_libtest_closing_lines() {
+        let line = "test result: FAILED. 7 passed; 1 failed; 2 ignored; 0 measured; 0 filtered out; finished in 0.14s";
+        assert_eq!(tally_line(line), (7, 1, 2));
+        assert_eq!(
+            tally_line("test result: ok. 0 passed; 0 failed; 0 ignored; 0 measured"),
+            (0, 0, 0)
+        );
+        assert_eq!(tally_line("test foo ... ok"), (0, 0, 0));
+        assert_eq!(tally_line("running 3 tests"), (0, 0, 0));
+    }
+
+    #[test]
+    fn package_lists_have_no_duplicates() {
+        let mut all: Vec<&str> = BUILD_PACKAGES
+            .iter()
+            .chain(RUN_PACKAGES)
+            .chain(TEST_PACKAGES)
+            .copied()
+            .collect();
+        let n = all.len();
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!(all.len(), n);
+    }
 }

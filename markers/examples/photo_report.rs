@@ -1,0 +1,52 @@
+//! Reads the shared real-photo set with our scanner and with plain rqrr and
+//! prints read counts, wrong payloads, median times and per-category rates.
+//! Run: `cargo run --release -p pustaka-markers --example photo_report [only-ours]`.
+
+#[path = "../tests/photo_set/mod.rs"]
+mod photo_set;
+
+use pustaka_markers::Scanner;
+
+fn main() {
+    let Some(dir) = pustaka_test_support::data_path("qr-photos") else {
+        return;
+    };
+    let photos = photo_set::load(&dir);
+    let n = photos.len();
+    let scanner = Scanner::default();
+    let ours = photo_set::run(&photos, photo_set::ours(&scanner));
+    photo_set::print("ours", &ours, n);
+    for f in &ours.wrong_files {
+        println!("  WRONG: {f}");
+        if let Some(p) = photos.iter().find(|p| &p.rel == f) {
+            for d in scanner.scan(&p.image.view()).unwrap_or_default() {
+                println!(
+                    "    got {:?} ({:?}) want {:?}",
+                    d.text, d.encoding, p.expected
+                );
+            }
+        }
+    }
+    if std::env::var_os("PHOTO_TIMES").is_some() {
+        let mut v: Vec<_> = photos.iter().zip(&ours.times).collect();
+        v.sort_by_key(|(_, t)| std::cmp::Reverse(**t));
+        for (p, t) in v.iter().take(40) {
+            println!(
+                "  {:>8.2} ms {} {}x{}",
+                t.as_secs_f64() * 1e3,
+                p.rel,
+                p.image.width(),
+                p.image.height()
+            );
+        }
+    }
+    if std::env::args().nth(1).as_deref() != Some("only-ours") {
+        let base = photo_set::run(&photos, photo_set::plain_rqrr);
+        photo_set::print("plain rqrr", &base, n);
+        println!(
+            "ratio: {:.2}x reads, {:.1}x faster (median)",
+            ours.right as f64 / base.right.max(1) as f64,
+            base.median_ms() / ours.median_ms().max(1e-9)
+        );
+    }
+}

@@ -27,7 +27,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let src = image::open(photo)?.to_rgb8();
     let out_h = (src.height() as f64 * OUT_WIDTH as f64 / src.width() as f64).round() as u32;
-    let mut frame = image::imageops::resize(&src, OUT_WIDTH, out_h, image::imageops::FilterType::Triangle);
+    let mut frame = image::imageops::resize(
+        &src,
+        OUT_WIDTH,
+        out_h,
+        image::imageops::FilterType::Triangle,
+    );
     for spec in &args[2..] {
         let (code, quad) = parse_spec(spec, OUT_WIDTH as f32, out_h as f32)?;
         let url = MarkerCode::parse(code)?.url(DEMO_HOST);
@@ -45,13 +50,25 @@ fn parse_spec(spec: &str, w: f32, h: f32) -> Result<(&str, Quad), Box<dyn std::e
     if v.len() != 8 {
         return Err(format!("{spec}: need 8 numbers").into());
     }
-    Ok((code, [(v[0] * w, v[1] * h), (v[2] * w, v[3] * h), (v[4] * w, v[5] * h), (v[6] * w, v[7] * h)]))
+    Ok((
+        code,
+        [
+            (v[0] * w, v[1] * h),
+            (v[2] * w, v[3] * h),
+            (v[4] * w, v[5] * h),
+            (v[6] * w, v[7] * h),
+        ],
+    ))
 }
 
 /// Draws `label` into `frame` so that its corners land on `quad` (TL, TR, BR,
 /// BL), sampling through the inverse homography with bilinear filtering and
 /// keeping the photo's lighting.
-fn paste(frame: &mut image::RgbImage, label: &LumaImage, quad: Quad) -> Result<(), Box<dyn std::error::Error>> {
+fn paste(
+    frame: &mut image::RgbImage,
+    label: &LumaImage,
+    quad: Quad,
+) -> Result<(), Box<dyn std::error::Error>> {
     let (lw, lh) = (label.width() as f32, label.height() as f32);
     let src: Quad = [(0.0, 0.0), (lw, 0.0), (lw, lh), (0.0, lh)];
     // Maps frame pixels back to label pixels.
@@ -59,9 +76,15 @@ fn paste(frame: &mut image::RgbImage, label: &LumaImage, quad: Quad) -> Result<(
     let xs = quad.iter().map(|p| p.0);
     let ys = quad.iter().map(|p| p.1);
     let x0 = xs.clone().fold(f32::INFINITY, f32::min).floor().max(0.0) as u32;
-    let x1 = xs.fold(0.0, f32::max).ceil().min(frame.width() as f32 - 1.0) as u32;
+    let x1 = xs
+        .fold(0.0, f32::max)
+        .ceil()
+        .min(frame.width() as f32 - 1.0) as u32;
     let y0 = ys.clone().fold(f32::INFINITY, f32::min).floor().max(0.0) as u32;
-    let y1 = ys.fold(0.0, f32::max).ceil().min(frame.height() as f32 - 1.0) as u32;
+    let y1 = ys
+        .fold(0.0, f32::max)
+        .ceil()
+        .min(frame.height() as f32 - 1.0) as u32;
     for y in y0..=y1 {
         for x in x0..=x1 {
             let (u, v) = apply(&h, x as f32 + 0.5, y as f32 + 0.5);
@@ -123,5 +146,8 @@ fn homography(from: Quad, to: Quad) -> Option<[f32; 9]> {
 
 fn apply(h: &[f32; 9], x: f32, y: f32) -> (f32, f32) {
     let w = h[6] * x + h[7] * y + h[8];
-    ((h[0] * x + h[1] * y + h[2]) / w, (h[3] * x + h[4] * y + h[5]) / w)
+    (
+        (h[0] * x + h[1] * y + h[2]) / w,
+        (h[3] * x + h[4] * y + h[5]) / w,
+    )
 }

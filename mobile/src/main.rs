@@ -36,6 +36,10 @@ struct Cli {
     /// Frames to run in headless mode.
     #[arg(long, default_value_t = 60)]
     frames: u32,
+    /// Folder for the offline cache and queued scan events
+    /// (default: `$XDG_CACHE_HOME/pustaka-ar` or `~/.cache/pustaka-ar`).
+    #[arg(long)]
+    cache_dir: Option<PathBuf>,
     /// Screenshot to save in headless mode (PNG).
     #[arg(long)]
     screenshot: Option<PathBuf>,
@@ -82,6 +86,7 @@ fn main() -> AppExit {
     };
     let config = AppConfig {
         server_url: cli.server.trim_end_matches('/').to_string(),
+        cache_dir: cli.cache_dir.clone().or_else(default_cache_dir),
         ..default()
     };
     let mut app = App::new();
@@ -116,4 +121,13 @@ fn main() -> AppExit {
         }));
     }
     app.run()
+}
+
+/// `$XDG_CACHE_HOME/pustaka-ar`, else `$HOME/.cache/pustaka-ar` (XDG Base Directory spec).
+fn default_cache_dir() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
+    Some(base.join("pustaka-ar"))
 }

@@ -4,7 +4,7 @@ use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use pustaka_markers::payload::ScannedContent;
 
-use crate::net::{Resolution, Resolutions};
+use crate::net::{NetStatus, Resolution, Resolutions};
 use crate::preview::{MainCamera, world_from_frame};
 use crate::scanning::Detections;
 
@@ -17,6 +17,7 @@ fn draw_overlays(
     mut contexts: EguiContexts,
     detections: Res<Detections>,
     resolutions: Res<Resolutions>,
+    net_status: Res<NetStatus>,
     cameras: Query<(&Camera, &GlobalTransform), With<MainCamera>>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
@@ -31,6 +32,12 @@ fn draw_overlays(
                         detections.codes.len()
                     ));
                 });
+                if net_status.offline {
+                    ui.colored_label(
+                        egui::Color32::from_rgb(255, 200, 80),
+                        "Luring: menampilkan konten tersimpan",
+                    );
+                }
             });
         });
     let Ok((camera, cam_tf)) = cameras.single() else {
@@ -66,7 +73,7 @@ fn draw_overlays(
 fn card_contents(ui: &mut egui::Ui, content: &ScannedContent, resolutions: &Resolutions) {
     match content {
         ScannedContent::Library { code, .. } => match resolutions.0.get(code.as_str()) {
-            Some(Resolution::Ready(o)) => {
+            Some(Resolution::Ready(o) | Resolution::Offline(o)) => {
                 ui.strong(&o.title);
                 if let Some(s) = &o.subtitle {
                     ui.label(s);

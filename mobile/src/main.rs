@@ -36,6 +36,12 @@ struct Cli {
     /// Frames to run in headless mode.
     #[arg(long, default_value_t = 60)]
     frames: u32,
+    /// Language of the interface: `id` (Bahasa Indonesia, default) or `en`.
+    #[arg(long, default_value = "id", value_parser = ["id", "en"])]
+    lang: String,
+    /// Open the detail panel of this code as soon as it resolves (kiosk and screenshots).
+    #[arg(long)]
+    open: Option<String>,
     /// Folder for the offline cache and queued scan events
     /// (default: `$XDG_CACHE_HOME/pustaka-ar` or `~/.cache/pustaka-ar`).
     #[arg(long)]
@@ -113,6 +119,14 @@ fn main() -> AppExit {
     .add_plugins(AppPlugin {
         with_rendering: true,
     });
+    if cli.lang == "en" {
+        app.world_mut()
+            .resource_mut::<pustaka_mobile::i18n::Locale>()
+            .lang = pustaka_api::Lang::En;
+    }
+    if let Some(code) = &cli.open {
+        app.insert_resource(pustaka_mobile::ui::OpenDetail(Some(code.to_uppercase())));
+    }
     if cli.headless {
         app.add_plugins(headless::plugin(HeadlessRun {
             frames: cli.frames,

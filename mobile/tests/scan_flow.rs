@@ -124,6 +124,7 @@ fn cached_overlay_is_shown_offline() {
         &client,
         Some(&cache),
         "BK0001",
+        pustaka_api::Lang::Id,
         &url,
     ));
     assert!(reached);
@@ -136,6 +137,7 @@ fn cached_overlay_is_shown_offline() {
         &client,
         Some(&cache),
         "BK0001",
+        pustaka_api::Lang::Id,
         &url,
     ));
     assert!(!reached, "server should be gone: {second:?}");
@@ -146,6 +148,7 @@ fn cached_overlay_is_shown_offline() {
         &client,
         Some(&cache),
         "BK0002",
+        pustaka_api::Lang::Id,
         &format!("{base}/api/v1/markers/BK0002"),
     ));
     assert!(matches!(third, Resolution::Failed(_)), "{third:?}");

@@ -274,7 +274,9 @@ fn demo(args: &[String]) -> Result {
                     screenshot and a report:\n\n    cargo xtask demo --headless\n"
             .into());
     }
-    run(cargo().args(["build", "--bin", "pustaka-server", "--bin", "pustaka-ar"]))?;
+    // The same package and feature selection as `cargo xtask test`, so the two
+    // commands share one set of compiled dependencies instead of building bevy twice.
+    run(cargo().args(["build", "--workspace", "--all-targets"]))?;
     let bin_dir = target_dir().join("debug");
     let data_dir = target_dir().join("demo-data");
     let mut server = Command::new(bin_dir.join("pustaka-server"))

@@ -1,14 +1,14 @@
 //! The disk cache of resolved overlays: one JSON file per marker code, with
 //! the server's ETag, so the app can revalidate cheaply and show content offline.
 //!
-//! Files live in `{dir}/overlays/{CODE}.json`. The cache is capped at a total
+//! Files live in `{dir}/overlays/{CODE}.{lang}.json`. The cache is capped at a total
 //! size in bytes; when a write pushes it over, the least recently written
 //! files are removed first. Every write goes to a temporary file that is then
 //! renamed, so a crash never leaves a half-written entry.
 
 use std::path::{Path, PathBuf};
 
-use pustaka_api::MarkerOverlay;
+use pustaka_api::{Lang, MarkerOverlay};
 use pustaka_markers::payload::MarkerCode;
 use serde::{Deserialize, Serialize};
 
@@ -37,16 +37,16 @@ impl OverlayCache {
         }
     }
 
-    fn path(&self, code: &str) -> Option<PathBuf> {
+    fn path(&self, code: &str, lang: Lang) -> Option<PathBuf> {
         // Only canonical codes become file names: nothing from the network
         // reaches the file system unchecked.
         let code = MarkerCode::parse(code).ok()?;
-        Some(self.dir.join(format!("{code}.json")))
+        Some(self.dir.join(format!("{code}.{}.json", lang.tag())))
     }
 
-    /// The cached entry for `code`, if any and readable.
-    pub fn get(&self, code: &str) -> Option<CachedOverlay> {
-        let bytes = std::fs::read(self.path(code)?).ok()?;
+    /// The cached entry for `code` in `lang`, if any and readable.
+    pub fn get(&self, code: &str, lang: Lang) -> Option<CachedOverlay> {
+        let bytes = std::fs::read(self.path(code, lang)?).ok()?;
         serde_json::from_slice(&bytes).ok()
     }
 
@@ -54,9 +54,9 @@ impl OverlayCache {
     ///
     /// # Errors
     /// File-system errors (the cache is best effort; callers log and go on).
-    pub fn put(&self, code: &str, entry: &CachedOverlay) -> std::io::Result<()> {
+    pub fn put(&self, code: &str, lang: Lang, entry: &CachedOverlay) -> std::io::Result<()> {
         let path = self
-            .path(code)
+            .path(code, lang)
             .ok_or_else(|| std::io::Error::other("not a marker code"))?;
         std::fs::create_dir_all(&self.dir)?;
         let tmp = path.with_extension("json.tmp");
@@ -69,8 +69,8 @@ impl OverlayCache {
     }
 
     /// Forgets `code` (the server said it no longer exists).
-    pub fn remove(&self, code: &str) {
-        if let Some(p) = self.path(code) {
+    pub fn remove(&self, code: &str, lang: Lang) {
+        if let Some(p) = self.path(code, lang) {
             let _ = std::fs::remove_file(p);
         }
     }
@@ -127,17 +127,33 @@ mod tests {
     fn round_trip_and_cap() {
         let dir = tempfile::tempdir().unwrap();
         let cache = OverlayCache::new(dir.path(), 3_000);
-        cache.put("BK0001", &overlay("BK0001", 1_000)).unwrap();
-        assert_eq!(cache.get("bk0001"), Some(overlay("BK0001", 1_000)));
+        cache
+            .put("BK0001", Lang::Id, &overlay("BK0001", 1_000))
+            .unwrap();
+        assert_eq!(
+            cache.get("bk0001", Lang::Id),
+            Some(overlay("BK0001", 1_000))
+        );
         std::thread::sleep(std::time::Duration::from_millis(20));
-        cache.put("BK0002", &overlay("BK0002", 1_000)).unwrap();
+        cache
+            .put("BK0002", Lang::Id, &overlay("BK0002", 1_000))
+            .unwrap();
         std::thread::sleep(std::time::Duration::from_millis(20));
-        cache.put("BK0003", &overlay("BK0003", 1_000)).unwrap();
+        cache
+            .put("BK0003", Lang::Id, &overlay("BK0003", 1_000))
+            .unwrap();
         assert!(cache.size_bytes() <= 3_000, "{}", cache.size_bytes());
-        assert!(cache.get("BK0001").is_none(), "oldest entry evicted first");
-        assert!(cache.get("BK0003").is_some());
-        cache.remove("BK0003");
-        assert!(cache.get("BK0003").is_none());
+        assert!(
+            cache.get("BK0001", Lang::Id).is_none(),
+            "oldest entry evicted first"
+        );
+        assert!(cache.get("BK0003", Lang::Id).is_some());
+        cache.remove("BK0003", Lang::Id);
+        assert!(
+            cache.get("BK0002", Lang::En).is_none(),
+            "languages are cached apart"
+        );
+        assert!(cache.get("BK0003", Lang::Id).is_none());
     }
 
     #[test]
@@ -146,9 +162,9 @@ mod tests {
         let cache = OverlayCache::new(dir.path(), 10_000);
         assert!(
             cache
-                .put("../../etc/passwd", &overlay("BK0001", 1))
+                .put("../../etc/passwd", Lang::Id, &overlay("BK0001", 1))
                 .is_err()
         );
-        assert!(cache.get("../x").is_none());
+        assert!(cache.get("../x", Lang::Id).is_none());
     }
 }

@@ -14,11 +14,12 @@ use std::time::{Duration, Instant};
 
 use bevy::prelude::*;
 use crossbeam_channel::{Receiver, Sender, unbounded};
-use pustaka_api::MarkerOverlay;
+use pustaka_api::{Lang, MarkerOverlay};
 use pustaka_markers::payload::ScannedContent;
 use reqwest::StatusCode;
 use reqwest::header::{ETAG, IF_NONE_MATCH};
 
+use crate::i18n::Locale;
 use crate::scanning::Detections;
 use crate::{AppConfig, AppSystems};
 
@@ -127,16 +128,21 @@ impl Net {
         })
     }
 
-    /// Starts resolving `code` against `server_url`; the answer arrives through [`collect_resolutions`].
-    pub fn resolve(&self, server_url: &str, code: &str) {
-        let url = format!("{server_url}{}/markers/{code}", pustaka_api::API_PREFIX);
+    /// Starts resolving `code` in `lang` against `server_url`; the answer arrives
+    /// through [`collect_resolutions`].
+    pub fn resolve(&self, server_url: &str, code: &str, lang: Lang) {
+        let url = format!(
+            "{server_url}{}/markers/{code}?lang={}",
+            pustaka_api::API_PREFIX,
+            lang.tag()
+        );
         let client = self.client.clone();
         let cache = self.cache.clone();
         let tx = self.tx.clone();
         let code = code.to_string();
         self.runtime.spawn(async move {
             let (resolution, reached_server) =
-                resolve_with_cache(&client, cache.as_ref(), &code, &url).await;
+                resolve_with_cache(&client, cache.as_ref(), &code, lang, &url).await;
             let _ = tx.send(Answer {
                 code,
                 resolution,
@@ -202,9 +208,10 @@ pub async fn resolve_with_cache(
     client: &reqwest::Client,
     cache: Option<&OverlayCache>,
     code: &str,
+    lang: Lang,
     url: &str,
 ) -> (Resolution, bool) {
-    let cached = cache.and_then(|c| c.get(code));
+    let cached = cache.and_then(|c| c.get(code, lang));
     let etag = cached.as_ref().and_then(|c| c.etag.as_deref());
     let mut last_error = String::new();
     for n in 0..MAX_ATTEMPTS {
@@ -216,6 +223,7 @@ pub async fn resolve_with_cache(
                 if let Some(c) = cache
                     && let Err(e) = c.put(
                         code,
+                        lang,
                         &CachedOverlay {
                             etag,
                             overlay: overlay.clone(),
@@ -234,7 +242,7 @@ pub async fn resolve_with_cache(
             }
             Attempt::NotFound => {
                 if let Some(c) = cache {
-                    c.remove(code);
+                    c.remove(code, lang);
                 }
                 return (Resolution::NotFound, true);
             }
@@ -288,9 +296,16 @@ fn request_resolutions(
     config: Res<AppConfig>,
     mut resolutions: ResMut<Resolutions>,
     mut asked: ResMut<AskedAt>,
+    locale: Res<Locale>,
+    mut last_lang: Local<Option<Lang>>,
 ) {
     let Some(net) = net else { return };
-    if !detections.is_changed() {
+    if *last_lang != Some(locale.lang) {
+        // The visitor switched language: everything is asked again in the new one.
+        *last_lang = Some(locale.lang);
+        resolutions.0.clear();
+        asked.0.clear();
+    } else if !detections.is_changed() {
         return;
     }
     let now = Instant::now();
@@ -314,7 +329,7 @@ fn request_resolutions(
                 .0
                 .entry(code.to_string())
                 .or_insert(Resolution::Pending);
-            net.resolve(&config.server_url, code);
+            net.resolve(&config.server_url, code, locale.lang);
         }
     }
 }

@@ -15,6 +15,12 @@ pub enum AppError {
     /// The request is malformed.
     #[error("{0}")]
     BadRequest(String),
+    /// The request body is over the route's size limit.
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    /// The client sent too many requests in the rate-limit window.
+    #[error("{0}")]
+    TooManyRequests(String),
     /// A database failure.
     #[error(transparent)]
     Sqlx(#[from] sqlx::Error),
@@ -31,6 +37,16 @@ impl IntoResponse for AppError {
         let (status, code, message) = match &self {
             AppError::NotFound(m) => (StatusCode::NOT_FOUND, "not_found", m.clone()),
             AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m.clone()),
+            AppError::PayloadTooLarge(m) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                m.clone(),
+            ),
+            AppError::TooManyRequests(m) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_requests",
+                m.clone(),
+            ),
             AppError::Sqlx(e) => {
                 tracing::error!(error = %e, "database error");
                 (

@@ -1,9 +1,15 @@
 //! The Pustaka AR content server: library content in SQLite, the marker-resolve
 //! API for the app, and (as the issues land) media, web fallback pages and the
 //! back office.
+// The OpenAPI document is one large `serde_json::json!` literal.
+#![recursion_limit = "512"]
 
 /// JSON routes for the app under `/api/v1`.
 pub mod api;
+/// The iCalendar feed of events.
+pub mod calendar;
+/// Catalogue import: MARC21 (ISO 2709, MARC-8 and UTF-8), MARCXML, SLiMS CSV.
+pub mod catalog;
 /// Server configuration (command line and environment).
 pub mod config;
 /// Database access: connecting, migrating, queries.
@@ -12,8 +18,14 @@ pub mod db;
 pub mod demo;
 /// The server's error type and its HTTP rendering.
 pub mod error;
+/// Media: content-addressed store, ingest pipeline, Range serving.
+pub mod media;
 /// Building the router and running the server.
 pub mod startup;
+/// The web fallback page `/m/{code}`.
+pub mod web;
+/// WIB (UTC+07:00) time helpers.
+pub mod wib;
 
 pub use config::ServeConfig;
 pub use startup::{Application, build_router};

@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use pustaka_backend::{Application, ServeConfig, db};
+use pustaka_backend::{Application, ServeConfig, catalog, db};
 
 /// Pustaka AR content server.
 #[derive(Debug, Parser)]
@@ -16,6 +16,18 @@ struct Cli {
 enum Command {
     /// Run the server (creates and migrates the database on first start).
     Serve(ServeConfig),
+    /// Import catalogue files (MARC21 .mrc/.dat, MARCXML, SLiMS CSV); re-importing is safe.
+    Import {
+        /// Folder holding the database.
+        #[arg(long)]
+        data_dir: std::path::PathBuf,
+        /// Print the report as JSON on stdout instead of a summary.
+        #[arg(long)]
+        json: bool,
+        /// The files to import.
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+    },
     /// List the markers.
     Markers {
         /// Folder holding the database.
@@ -24,6 +36,9 @@ enum Command {
         /// Print one JSON object per line.
         #[arg(long)]
         json: bool,
+        /// Base URL printed in marker URLs (the server's `--public-url`).
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        public_url: String,
     },
 }
 
@@ -43,17 +58,61 @@ async fn main() -> anyhow::Result<()> {
             eprintln!("pustaka-server listening on http://{}", app.local_addr());
             app.run_until_stopped().await
         }
-        Command::Markers { data_dir, json } => {
+        Command::Import {
+            data_dir,
+            json,
+            files,
+        } => {
             let pool = db::connect_and_migrate(&data_dir).await?;
+            let reports = catalog::import_files(&pool, &files)
+                .await
+                .context("import failed")?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&reports).context("encoding the report")?
+                );
+            } else {
+                for r in &reports {
+                    println!(
+                        "{}: {} records, {} imported, {} updated, {} skipped",
+                        r.file,
+                        r.records,
+                        r.imported,
+                        r.updated,
+                        r.skipped.len()
+                    );
+                    for s in &r.skipped {
+                        println!(
+                            "  skipped record {}{}: {}",
+                            s.record,
+                            s.id.as_deref()
+                                .map(|i| format!(" ({i})"))
+                                .unwrap_or_default(),
+                            s.reason
+                        );
+                    }
+                }
+            }
+            Ok(())
+        }
+        Command::Markers {
+            data_dir,
+            json,
+            public_url,
+        } => {
+            let pool = db::connect_and_migrate(&data_dir).await?;
+            let base = public_url.trim_end_matches('/');
             for m in db::all_markers(&pool).await.context("listing markers")? {
+                let url = format!("{base}/m/{}", m.code);
                 if json {
                     let line = serde_json::json!({
-                        "code": m.code, "target_kind": m.target_kind,
+                        "code": m.code, "url": url, "target_kind": m.target_kind,
                         "target_id": m.target_id, "label": m.label, "active": m.active,
                     });
                     println!("{line}");
                 } else {
-                    println!("{}\t{}\t{}", m.code, m.target_kind, m.label);
+                    println!("{}\t{}\t{}\t{}", m.code, url, m.target_kind, m.label);
                 }
             }
             Ok(())

@@ -11,7 +11,13 @@ use sqlx::SqlitePool;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
-use crate::{ServeConfig, api, db, demo};
+use crate::api::markers::OverlayCache;
+use crate::api::scans::RateLimiter;
+use crate::media::store::{BlobStore, DirStore};
+use crate::{ServeConfig, api, calendar, db, demo, media, web};
+
+/// The media store's folder inside the data dir.
+pub const MEDIA_DIR: &str = "media";
 
 /// Shared state of every handler.
 #[derive(Clone)]
@@ -20,6 +26,15 @@ pub struct AppState {
     pub db: SqlitePool,
     /// The configuration the server started with.
     pub config: Arc<ServeConfig>,
+    /// Base URL for absolute links (media, pages, calendars), without a trailing
+    /// slash: `--public-url`, or `http://{bound address}`.
+    pub public_url: Arc<str>,
+    /// The media store.
+    pub store: Arc<dyn BlobStore>,
+    /// Rendered marker overlays (the scan hot path).
+    pub overlays: Arc<OverlayCache>,
+    /// Rate limit of `POST /api/v1/scans`.
+    pub scan_limiter: Arc<RateLimiter>,
 }
 
 /// The whole router for a given state.
@@ -27,6 +42,11 @@ pub fn build_router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(api::health))
         .nest(pustaka_api::API_PREFIX, api::router())
+        .route("/media/{file}", get(media::serve::get_media))
+        .route("/m/{code}", get(web::marker_page))
+        .route("/m/{code}/{*rest}", get(web::marker_page_fallback))
+        .route("/events.ics", get(calendar::get_calendar))
+        .route("/events/{file}", get(calendar::get_event_ics))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -48,8 +68,13 @@ impl Application {
     /// each with a message naming the cause.
     pub async fn build(config: ServeConfig) -> anyhow::Result<Self> {
         let pool = db::connect_and_migrate(&config.data_dir).await?;
+        let media_dir = config.data_dir.join(MEDIA_DIR);
+        let store: Arc<dyn BlobStore> = Arc::new(
+            DirStore::open(&media_dir)
+                .with_context(|| format!("cannot create media store {}", media_dir.display()))?,
+        );
         if config.demo
-            && demo::seed_once(&pool)
+            && demo::seed_once(&pool, store.clone())
                 .await
                 .context("seeding the demo library")?
         {
@@ -62,9 +87,17 @@ impl Application {
             )
         })?;
         let addr = listener.local_addr()?;
+        let public_url: Arc<str> = match &config.public_url {
+            Some(u) => u.trim_end_matches('/').into(),
+            None => format!("http://{addr}").into(),
+        };
         let state = AppState {
             db: pool,
             config: Arc::new(config),
+            public_url,
+            store,
+            overlays: Arc::new(OverlayCache::default()),
+            scan_limiter: Arc::new(RateLimiter::default()),
         };
         Ok(Self {
             listener,
@@ -89,10 +122,14 @@ impl Application {
     /// # Errors
     /// I/O errors of the listener.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-            .context("server failed")
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("server failed")
     }
 }
 

@@ -112,13 +112,15 @@ pub(crate) fn downscale(image: &LumaView<'_>, factor: usize) -> Gray {
 }
 
 /// Like [`downscale`], for the rectangle `[x0, y0, x1, y1)` of the frame
-/// (clamped to it; an empty rectangle gives a 1 × 1 image).
+/// (clamped to it; an empty rectangle gives a 1 × 1 image, and the factor
+/// shrinks to fit a rectangle smaller than one block).
 pub(crate) fn downscale_rect(image: &LumaView<'_>, rect: [usize; 4], factor: usize) -> Gray {
-    let f = factor.max(1);
     let x0 = rect[0].min(image.width() - 1);
     let y0 = rect[1].min(image.height() - 1);
     let x1 = rect[2].clamp(x0 + 1, image.width());
     let y1 = rect[3].clamp(y0 + 1, image.height());
+    // A block never exceeds the rectangle, so every block is whole.
+    let f = factor.clamp(1, (x1 - x0).min(y1 - y0));
     let (w, h) = (((x1 - x0) / f).max(1), ((y1 - y0) / f).max(1));
     let mut data = vec![0u8; w * h];
     if f == 1 {
@@ -126,20 +128,25 @@ pub(crate) fn downscale_rect(image: &LumaView<'_>, rect: [usize; 4], factor: usi
             data[y * w..(y + 1) * w].copy_from_slice(&image.row(y0 + y)[x0..x0 + w]);
         }
     } else {
-        let mut sums = vec![0u32; w];
+        // Column sums over the block's rows first (a straight, vectorisable
+        // loop), then the horizontal block sums.
+        let span = w * f;
+        let mut cols = vec![0u32; span];
         let area = (f * f) as u32;
         for y in 0..h {
-            sums.fill(0);
+            cols.fill(0);
             for dy in 0..f {
                 let sy = (y0 + y * f + dy).min(image.height() - 1);
-                let row = &image.row(sy)[x0..x1];
-                for (x, s) in sums.iter_mut().enumerate() {
-                    let block = &row[(x * f).min(row.len())..((x + 1) * f).min(row.len())];
-                    *s += block.iter().map(|&v| u32::from(v)).sum::<u32>();
+                let row = &image.row(sy)[x0..x0 + span];
+                for (c, &v) in cols.iter_mut().zip(row) {
+                    *c += u32::from(v);
                 }
             }
-            for (o, s) in data[y * w..(y + 1) * w].iter_mut().zip(&sums) {
-                *o = (s / area) as u8;
+            for (o, block) in data[y * w..(y + 1) * w]
+                .iter_mut()
+                .zip(cols.chunks_exact(f))
+            {
+                *o = (block.iter().sum::<u32>() / area) as u8;
             }
         }
     }
@@ -157,48 +164,73 @@ pub(crate) fn frame_radius(gray: &Gray) -> usize {
 }
 
 /// Locally adaptive threshold: a pixel is dark when it is clearly below the
-/// mean of the square window of half-width `radius` around it (margins: the
-/// consts above).
-/// With `invert`, light pixels become dark and vice versa (for white-on-black codes).
+/// mean of a square neighbourhood about `2 * radius` pixels wide (margins:
+/// the consts above). With `invert`, light pixels become dark and vice versa
+/// (for white-on-black codes).
+///
+/// The mean is taken per tile rather than per pixel (tiles of about a quarter
+/// of the radius, neighbourhood = the surrounding tiles), which costs one
+/// read and one compare per pixel instead of an integral-image lookup.
 pub(crate) fn adaptive(gray: &Gray, radius: usize, invert: bool) -> Bitmap {
     let (w, h) = (gray.width, gray.height);
-    let iw = w + 1;
-    // Integral image: sum of all pixels above and left of (x, y), exclusive.
-    let mut integral = vec![0u32; iw * (h + 1)];
+    let tile = (radius / TILES_PER_RADIUS).clamp(2, MAX_TILE_PX);
+    let reach = radius.div_ceil(tile).max(1);
+    let (tw, th) = (w.div_ceil(tile), h.div_ceil(tile));
+    // Per tile: sum and pixel count.
+    let mut sums = vec![0u32; tw * th];
+    let mut counts = vec![0u32; tw * th];
     for y in 0..h {
-        let mut row_sum = 0u32;
-        let src = &gray.data[y * w..(y + 1) * w];
-        for x in 0..w {
-            row_sum += u32::from(src[x]);
-            integral[(y + 1) * iw + x + 1] = integral[y * iw + x + 1] + row_sum;
+        let row = &gray.data[y * w..(y + 1) * w];
+        let trow = (y / tile) * tw;
+        for (tx, chunk) in row.chunks(tile).enumerate() {
+            sums[trow + tx] += chunk.iter().map(|&v| u32::from(v)).sum::<u32>();
+            counts[trow + tx] += chunk.len() as u32;
         }
     }
-    let r = radius.max(1);
+    // Integral over tiles, then each tile's threshold from its neighbourhood.
+    let iw = tw + 1;
+    let mut isum = vec![0u64; iw * (th + 1)];
+    let mut icnt = vec![0u64; iw * (th + 1)];
+    for ty in 0..th {
+        let (mut rs, mut rc) = (0u64, 0u64);
+        for tx in 0..tw {
+            rs += u64::from(sums[ty * tw + tx]);
+            rc += u64::from(counts[ty * tw + tx]);
+            isum[(ty + 1) * iw + tx + 1] = isum[ty * iw + tx + 1] + rs;
+            icnt[(ty + 1) * iw + tx + 1] = icnt[ty * iw + tx + 1] + rc;
+        }
+    }
+    let mut thresholds = vec![0u8; tw * th];
+    for ty in 0..th {
+        let (y0, y1) = (ty.saturating_sub(reach), (ty + reach + 1).min(th));
+        for tx in 0..tw {
+            let (x0, x1) = (tx.saturating_sub(reach), (tx + reach + 1).min(tw));
+            let box_sum =
+                |t: &[u64]| t[y1 * iw + x1] + t[y0 * iw + x0] - t[y0 * iw + x1] - t[y1 * iw + x0];
+            let mean = box_sum(&isum) as f32 / box_sum(&icnt).max(1) as f32;
+            let t = if invert {
+                (mean * (100 + DARK_PERCENT_BELOW_MEAN) as f32 / 100.0)
+                    .max(mean + DARK_MIN_LEVELS_BELOW_MEAN as f32)
+            } else {
+                (mean * (100 - DARK_PERCENT_BELOW_MEAN) as f32 / 100.0)
+                    .min(mean - DARK_MIN_LEVELS_BELOW_MEAN as f32)
+            };
+            thresholds[ty * tw + tx] = t.clamp(0.0, 255.0) as u8;
+        }
+    }
     let mut bits = vec![0u8; w * h];
     for y in 0..h {
-        let y0 = y.saturating_sub(r);
-        let y1 = (y + r + 1).min(h);
         let src = &gray.data[y * w..(y + 1) * w];
         let dst = &mut bits[y * w..(y + 1) * w];
-        for x in 0..w {
-            let x0 = x.saturating_sub(r);
-            let x1 = (x + r + 1).min(w);
-            let area = ((x1 - x0) * (y1 - y0)) as u64;
-            let sum = u64::from(
-                integral[y1 * iw + x1] + integral[y0 * iw + x0]
-                    - integral[y0 * iw + x1]
-                    - integral[y1 * iw + x0],
-            );
-            let p = u64::from(src[x]) * area * 100;
-            let dark = if invert {
-                // Light pixel on a dark surround.
-                p > sum * (100 + DARK_PERCENT_BELOW_MEAN)
-                    && u64::from(src[x]) * area > sum + DARK_MIN_LEVELS_BELOW_MEAN * area
-            } else {
-                p < sum * (100 - DARK_PERCENT_BELOW_MEAN)
-                    && u64::from(src[x]) * area + DARK_MIN_LEVELS_BELOW_MEAN * area < sum
-            };
-            dst[x] = u8::from(dark);
+        let trow = &thresholds[(y / tile) * tw..(y / tile + 1) * tw];
+        for ((s, d), &t) in src.chunks(tile).zip(dst.chunks_mut(tile)).zip(trow.iter()) {
+            for (p, o) in s.iter().zip(d.iter_mut()) {
+                *o = if invert {
+                    u8::from(*p > t)
+                } else {
+                    u8::from(*p < t)
+                };
+            }
         }
     }
     Bitmap {
@@ -207,3 +239,11 @@ pub(crate) fn adaptive(gray: &Gray, radius: usize, invert: bool) -> Bitmap {
         bits,
     }
 }
+
+/// Tiles are about this many times smaller than the window radius: fine
+/// enough that the neighbourhood follows the window, coarse enough to be cheap.
+const TILES_PER_RADIUS: usize = 3;
+
+/// Tiles never grow beyond this many pixels: a threshold that changes in
+/// steps bigger than this shows its seams on shaded photos.
+const MAX_TILE_PX: usize = 16;

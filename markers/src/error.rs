@@ -22,6 +22,13 @@ pub enum MarkerError {
     /// A marker code or URL could not be parsed.
     #[error("invalid marker code: {0}")]
     Payload(String),
+    /// No pose fits: bad side length or intrinsics, degenerate corners, or a
+    /// solution behind the camera.
+    #[error("cannot estimate pose: {0}")]
+    Pose(String),
+    /// Label-sheet or poster layout failed (e.g. the font could not be read).
+    #[error("cannot lay out the page: {0}")]
+    Layout(String),
     /// The text is too long to fit in a QR code at the chosen error correction level.
     #[error("cannot encode as QR code: {0}")]
     Encode(String),

@@ -185,6 +185,8 @@ pub(crate) struct Region {
     pub y1: f32,
     /// Module size of the finders inside, in pixels.
     pub module: f32,
+    /// The three finders, the one at the code's right angle first.
+    pub finders: [Finder; 3],
 }
 
 /// Finder centres of one code are at least 14 modules apart (version 1) and
@@ -289,6 +291,7 @@ fn triple_region(t: [&Finder; 3]) -> Option<Region> {
             x1: xs.iter().copied().fold(f32::MIN, f32::max) + margin,
             y1: ys.iter().copied().fold(f32::MIN, f32::max) + margin,
             module: m,
+            finders: [*v, *a, *b],
         });
     }
     None

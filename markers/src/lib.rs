@@ -23,10 +23,14 @@ mod binarize;
 pub mod error;
 mod finder;
 pub mod generate;
+pub mod geometry;
 pub mod image;
 pub mod payload;
+pub mod pose;
+mod sample;
 pub mod scan;
 pub mod text;
+pub mod track;
 
 pub use error::MarkerError;
 pub use image::{LumaImage, LumaView};

@@ -17,9 +17,9 @@ use std::time::{Duration, Instant};
 use rqrr::BitGrid;
 
 use crate::binarize::{self, Bitmap};
-use crate::finder;
 use crate::text::{self, TextEncoding};
 use crate::{LumaView, MarkerError};
+use crate::{finder, sample};
 
 /// A point in pixel coordinates of the scanned frame: origin at the top-left
 /// pixel's corner, x to the right, y downwards, in pixels (sub-pixel allowed).
@@ -142,9 +142,15 @@ pub struct Scanner {
 /// One pass of the pipeline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Pass {
-    /// Our finder locator on the (downscaled) frame, then rqrr on a crop
-    /// around each probable code, scaled to [`TARGET_MODULE_PX`].
-    Regions {
+    /// Our finder locator on the (downscaled) frame, then each plausible
+    /// triple of finders read directly (the fast path, [`crate::sample`]).
+    Fast {
+        /// Look for white-on-black codes.
+        invert: bool,
+    },
+    /// The regions the fast path could not read, cropped from the full frame
+    /// at [`TARGET_MODULE_PX`], fast path again on the crop, then rqrr on it.
+    Crops {
         /// Look for white-on-black codes.
         invert: bool,
     },
@@ -209,18 +215,26 @@ impl Scanner {
         let factor = downscale_factor(image.width(), image.height(), self.config.max_work_side);
         let work = binarize::downscale(image, factor);
         let whole_factor = downscale_factor(work.width, work.height, WHOLE_FRAME_MAX_SIDE);
-        let mut passes = vec![
-            Pass::Regions { invert: false },
-            Pass::WholeFrame { invert: false },
-        ];
+        let mut passes = vec![Pass::Fast { invert: false }];
         if self.config.try_inverted {
-            passes.push(Pass::Regions { invert: true });
-            passes.push(Pass::WholeFrame { invert: true });
+            passes.push(Pass::Fast { invert: true });
+        }
+        passes.extend([
+            Pass::Crops { invert: false },
+            Pass::WholeFrame { invert: false },
+        ]);
+        if self.config.try_inverted {
+            passes.extend([
+                Pass::Crops { invert: true },
+                Pass::WholeFrame { invert: true },
+            ]);
         }
         passes.push(Pass::RqrrThreshold);
         if work.width.min(work.height) < UPSCALE_BELOW_SIDE {
             passes.push(Pass::Upscaled);
         }
+        // Regions the fast path could not read, per polarity, for the crop passes.
+        let mut pending: [Vec<finder::Region>; 2] = [Vec::new(), Vec::new()];
         for pass in passes {
             if start.elapsed() >= self.config.time_budget
                 || (self.config.stop_after_first_hit && !found.is_empty())
@@ -228,15 +242,29 @@ impl Scanner {
                 break;
             }
             match pass {
-                Pass::Regions { invert } => {
+                Pass::Fast { invert } => {
                     let bitmap = binarize::adaptive(&work, binarize::frame_radius(&work), invert);
                     let finders = finder::find(&bitmap, 1);
                     for region in finder::regions(&finders, MIN_FINDER_HITS) {
+                        let [c, a, b] = &region.finders;
+                        match isolate_one(|| sample::read(&bitmap, c, a, b)) {
+                            Some(d) => merge(&mut found, d.transformed([0.0, 0.0], factor as f32)),
+                            None => pending[usize::from(invert)].push(region),
+                        }
+                    }
+                }
+                Pass::Crops { invert } => {
+                    for region in std::mem::take(&mut pending[usize::from(invert)]) {
                         if start.elapsed() >= self.config.time_budget {
                             break;
                         }
-                        let ds = scan_region(image, &region, factor as f32, invert);
-                        for d in ds {
+                        // A code read from another region's crop is not read again.
+                        let c = region.finders[0];
+                        let (cx, cy) = (c.x * factor as f32, c.y * factor as f32);
+                        if found.iter().any(|d| contains(&d.corners, cx, cy)) {
+                            continue;
+                        }
+                        for d in scan_region(image, &region, factor as f32, invert) {
                             merge(&mut found, d);
                         }
                     }
@@ -334,8 +362,20 @@ const MAX_CROP_PIXELS: usize = 640 * 640;
 /// a whole finder pattern (7 modules) with a module to spare.
 const CROP_WINDOW_MODULES: f32 = 4.0;
 
-/// rqrr on a bitmap; detections mapped to frame pixels as `offset + p * scale`.
+/// Reads a bitmap: the fast path on its finder triples, then rqrr when that
+/// reads nothing. Detections are mapped to frame pixels as `offset + p * scale`.
 fn scan_bitmap(bitmap: &Bitmap, offset: [f32; 2], scale: f32) -> Vec<Detection> {
+    let finders = finder::find(bitmap, 1);
+    let mut out: Vec<Detection> = Vec::new();
+    for region in finder::regions(&finders, MIN_FINDER_HITS) {
+        let [c, a, b] = &region.finders;
+        if let Some(d) = isolate_one(|| sample::read(bitmap, c, a, b)) {
+            merge(&mut out, d.transformed(offset, scale));
+        }
+    }
+    if !out.is_empty() {
+        return out;
+    }
     isolate(|| {
         let mut prepared =
             rqrr::PreparedImage::prepare_from_bitmap(bitmap.width, bitmap.height, |x, y| {
@@ -363,6 +403,27 @@ impl Detection {
 /// Runs one pass; a panic inside rqrr becomes "nothing found".
 fn isolate(f: impl FnOnce() -> Vec<Detection>) -> Vec<Detection> {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or_default()
+}
+
+/// [`isolate`] for a single read.
+fn isolate_one(f: impl FnOnce() -> Option<Detection>) -> Option<Detection> {
+    catch_unwind(AssertUnwindSafe(f)).ok().flatten()
+}
+
+/// Whether `(x, y)` lies inside the convex quadrilateral `q` (either winding).
+fn contains(q: &[Point; 4], x: f32, y: f32) -> bool {
+    let mut sign = 0.0f32;
+    for i in 0..4 {
+        let (a, b) = (q[i], q[(i + 1) % 4]);
+        let c = (b.x - a.x) * (y - a.y) - (b.y - a.y) * (x - a.x);
+        if c != 0.0 {
+            if sign != 0.0 && c.signum() != sign {
+                return false;
+            }
+            sign = c.signum();
+        }
+    }
+    true
 }
 
 /// The integer box-downscale factor that brings the longer side to at most `max_side`.
@@ -423,7 +484,7 @@ const FORMAT_GENERATOR: u32 = 0x537;
 /// transposed grid when the direct one fails, and does not say which one
 /// worked; the 15 format bits tell: in the right orientation they are (close
 /// to) a BCH codeword, in the wrong one they are scrambled.
-fn is_mirrored(grid: &dyn BitGrid) -> bool {
+pub(crate) fn is_mirrored(grid: &dyn BitGrid) -> bool {
     let direct = format_distance(grid, false);
     let transposed = format_distance(grid, true);
     transposed < direct
@@ -431,7 +492,7 @@ fn is_mirrored(grid: &dyn BitGrid) -> bool {
 
 /// Smallest Hamming distance of either format-information copy to a valid
 /// format codeword, reading the grid directly or transposed.
-fn format_distance(grid: &dyn BitGrid, transposed: bool) -> u32 {
+pub(crate) fn format_distance(grid: &dyn BitGrid, transposed: bool) -> u32 {
     // Copy 1 around the top-left finder, in rqrr's bit order (LSB first).
     const XS: [usize; 15] = [8, 8, 8, 8, 8, 8, 8, 8, 7, 5, 4, 3, 2, 1, 0];
     const YS: [usize; 15] = [0, 1, 2, 3, 4, 5, 7, 8, 8, 8, 8, 8, 8, 8, 8];

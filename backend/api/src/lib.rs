@@ -63,6 +63,20 @@ pub struct MarkerOverlay {
     pub body: Option<String>,
     /// The languages this content is available in.
     pub languages: Vec<Lang>,
+    /// Media to show with the overlay (cover, trailer, poster, narration), each with
+    /// its type, size and dimensions or duration. Empty when there is none.
+    #[serde(default)]
+    pub media: Vec<MediaRef>,
+    /// Id of the target in its collection (`/titles/{id}`, `/shelves/{id}`,
+    /// `/events/{id}`, or the tour stop's id), for follow-up requests.
+    #[serde(default)]
+    pub target_id: Option<i64>,
+    /// The tour this stop belongs to, when `kind` is `tour_stop`.
+    #[serde(default)]
+    pub tour_id: Option<i64>,
+    /// Absolute URL of the web fallback page of this code (`/m/{code}`), for sharing.
+    #[serde(default)]
+    pub web_url: Option<String>,
 }
 
 /// `GET /healthz`: the server is up and its database answers.
@@ -90,6 +104,9 @@ pub struct ApiError {
     pub message: String,
 }
 
+mod content;
+pub use content::*;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,11 +121,30 @@ mod tests {
             subtitle: None,
             body: None,
             languages: vec![Lang::Id, Lang::En],
+            media: vec![],
+            target_id: Some(3),
+            tour_id: None,
+            web_url: None,
         };
         let json = serde_json::to_string(&o).unwrap();
         assert!(json.contains("\"kind\":\"tour_stop\""), "{json}");
         assert!(json.contains("\"languages\":[\"id\",\"en\"]"), "{json}");
         let back: MarkerOverlay = serde_json::from_str(&json).unwrap();
         assert_eq!(back, o);
+    }
+}
+
+#[cfg(test)]
+mod compat_tests {
+    use super::*;
+
+    /// A server without the optional overlay fields must still parse (older servers).
+    #[test]
+    fn overlay_without_new_fields_parses() {
+        let json = r#"{"code":"BK0001","kind":"title","size_m":0.05,"title":"T",
+            "subtitle":null,"body":null,"languages":["id"]}"#;
+        let o: MarkerOverlay = serde_json::from_str(json).unwrap();
+        assert!(o.media.is_empty());
+        assert_eq!(o.target_id, None);
     }
 }

@@ -1,13 +1,26 @@
 //! `spawn_app`: a real server on 127.0.0.1:0 with a temporary data dir.
 
+use pustaka_backend::startup::AppState;
 use pustaka_backend::{Application, ServeConfig};
 
 /// A running test server.
 pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
+    /// The server's state (pool, media store) for direct setup.
+    pub state: AppState,
     /// Kept so the data dir lives as long as the server.
-    pub _dir: tempfile::TempDir,
+    pub dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("request sent")
+    }
 }
 
 pub async fn spawn_app(demo: bool) -> TestApp {
@@ -17,10 +30,12 @@ pub async fn spawn_app(demo: bool) -> TestApp {
         .await
         .expect("server builds");
     let base = format!("http://{}", app.local_addr());
+    let state = app.state().clone();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         base,
         client: reqwest::Client::new(),
-        _dir: dir,
+        state,
+        dir,
     }
 }

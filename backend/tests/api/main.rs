@@ -1,4 +1,9 @@
 //! Server tests over real HTTP on a loopback port (the spawn-app pattern).
 
+mod catalog;
+mod content;
 mod helpers;
 mod markers;
+mod media;
+mod scans;
+mod web;

@@ -89,12 +89,32 @@ async fn demo_seed_runs_once() {
     let pool = pustaka_backend::db::connect_and_migrate(dir.path())
         .await
         .unwrap();
-    assert!(pustaka_backend::demo::seed_once(&pool).await.unwrap());
-    assert!(!pustaka_backend::demo::seed_once(&pool).await.unwrap());
-    assert_eq!(
-        pustaka_backend::db::all_markers(&pool).await.unwrap().len(),
-        4
+    let store: std::sync::Arc<dyn pustaka_backend::media::store::BlobStore> = std::sync::Arc::new(
+        pustaka_backend::media::store::DirStore::open(&dir.path().join("media")).unwrap(),
     );
+    assert!(
+        pustaka_backend::demo::seed_once(&pool, store.clone())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !pustaka_backend::demo::seed_once(&pool, store)
+            .await
+            .unwrap()
+    );
+    let codes: Vec<String> = pustaka_backend::db::all_markers(&pool)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.code)
+        .collect();
+    assert_eq!(
+        codes.len(),
+        pustaka_backend::demo::DEMO_CODES.len() + pustaka_backend::demo::DEMO_EXTRA_CODES.len()
+    );
+    for code in pustaka_backend::demo::DEMO_CODES {
+        assert!(codes.iter().any(|c| c == code), "{code} missing");
+    }
 }
 
 #[tokio::test]

@@ -1,5 +1,8 @@
 //! Database access: one SQLite file in WAL mode; query functions take `&SqlitePool`.
 
+/// Content queries (titles, shelves, events, tours, media) in wire types.
+pub mod content;
+
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;

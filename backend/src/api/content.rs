@@ -1,0 +1,180 @@
+//! Content routes: titles, shelves, events and tours, each with `?lang=` and
+//! conditional GET (`ETag` / `If-None-Match`).
+
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use pustaka_api::{Lang, Page};
+use serde::Deserialize;
+
+use super::{CONTENT_CACHE_CONTROL, LangQueryParams, conditional_json, view};
+use crate::db::content as q;
+use crate::error::{AppError, Result};
+use crate::startup::AppState;
+use crate::wib;
+
+/// The largest page `GET /api/v1/titles` returns.
+pub const MAX_PAGE_LIMIT: u32 = 200;
+/// The page size when none is asked for.
+pub const DEFAULT_PAGE_LIMIT: u32 = 50;
+/// How far ahead "upcoming events" look when no `to` is given, in days.
+pub const UPCOMING_DAYS: i64 = 90;
+
+/// Query string of `GET /api/v1/titles`.
+#[derive(Debug, Deserialize)]
+pub struct TitlesQueryParams {
+    /// Case-insensitive substring of the title, author or ISBN.
+    pub q: Option<String>,
+    /// Page size, 1..=200 (default 50).
+    pub limit: Option<u32>,
+    /// Items to skip (default 0).
+    pub offset: Option<u32>,
+    /// `id` (default) or `en`.
+    pub lang: Option<Lang>,
+}
+
+/// `GET /api/v1/titles`: titles ordered by title, paged, optionally searched.
+#[tracing::instrument(skip(state, headers))]
+pub async fn list_titles(
+    State(state): State<AppState>,
+    Query(p): Query<TitlesQueryParams>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let limit = p.limit.unwrap_or(DEFAULT_PAGE_LIMIT);
+    if limit == 0 || limit > MAX_PAGE_LIMIT {
+        return Err(AppError::BadRequest(format!(
+            "limit harus 1..={MAX_PAGE_LIMIT}"
+        )));
+    }
+    let offset = p.offset.unwrap_or(0);
+    let search = p.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let v = view(&state, p.lang);
+    let (items, total) = q::list_titles(&state.db, &v, search, limit, offset).await?;
+    let page = Page {
+        items,
+        total,
+        limit,
+        offset,
+    };
+    conditional_json(&headers, &page, CONTENT_CACHE_CONTROL)
+}
+
+/// `GET /api/v1/titles/{id}`.
+#[tracing::instrument(skip(state, headers))]
+pub async fn get_title(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(p): Query<LangQueryParams>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let t = q::title_detail(&state.db, &view(&state, p.lang), id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("judul {id} tidak ditemukan")))?;
+    conditional_json(&headers, &t, CONTENT_CACHE_CONTROL)
+}
+
+/// `GET /api/v1/shelves`.
+#[tracing::instrument(skip(state, headers))]
+pub async fn list_shelves(
+    State(state): State<AppState>,
+    Query(p): Query<LangQueryParams>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let shelves = q::list_shelves(&state.db, &view(&state, p.lang)).await?;
+    conditional_json(&headers, &shelves, CONTENT_CACHE_CONTROL)
+}
+
+/// `GET /api/v1/shelves/{id}`.
+#[tracing::instrument(skip(state, headers))]
+pub async fn get_shelf(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(p): Query<LangQueryParams>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let s = q::shelf(&state.db, &view(&state, p.lang), id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("rak {id} tidak ditemukan")))?;
+    conditional_json(&headers, &s, CONTENT_CACHE_CONTROL)
+}
+
+/// Query string of `GET /api/v1/events`.
+#[derive(Debug, Deserialize)]
+pub struct EventsQueryParams {
+    /// Start of the range: a WIB date `YYYY-MM-DD` or RFC 3339; default now.
+    pub from: Option<String>,
+    /// End of the range (exclusive; a date means through that whole day);
+    /// default 90 days after `from`.
+    pub to: Option<String>,
+    /// `id` (default) or `en`.
+    pub lang: Option<Lang>,
+}
+
+/// `GET /api/v1/events?from=&to=`: events overlapping the range, by start time.
+/// Without parameters: upcoming events (not yet ended) of the next 90 days.
+#[tracing::instrument(skip(state, headers))]
+pub async fn list_events(
+    State(state): State<AppState>,
+    Query(p): Query<EventsQueryParams>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let from = match &p.from {
+        Some(s) => wib::parse_bound(s, false).map_err(AppError::BadRequest)?,
+        None => wib::now_wib(),
+    };
+    let to = match &p.to {
+        Some(s) => wib::parse_bound(s, true).map_err(AppError::BadRequest)?,
+        None => from + chrono::Duration::days(UPCOMING_DAYS),
+    };
+    if to <= from {
+        return Err(AppError::BadRequest("`to` harus sesudah `from`".to_owned()));
+    }
+    let v = view(&state, p.lang);
+    let rows =
+        q::event_rows_between(&state.db, &wib::format_wib(from), &wib::format_wib(to)).await?;
+    let mut events = Vec::with_capacity(rows.len());
+    for r in rows {
+        events.push(q::event_response(&state.db, &v, r).await?);
+    }
+    conditional_json(&headers, &events, CONTENT_CACHE_CONTROL)
+}
+
+/// `GET /api/v1/events/{id}`.
+#[tracing::instrument(skip(state, headers))]
+pub async fn get_event(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(p): Query<LangQueryParams>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let row = q::event_row(&state.db, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("acara {id} tidak ditemukan")))?;
+    let e = q::event_response(&state.db, &view(&state, p.lang), row).await?;
+    conditional_json(&headers, &e, CONTENT_CACHE_CONTROL)
+}
+
+/// `GET /api/v1/tours`.
+#[tracing::instrument(skip(state, headers))]
+pub async fn list_tours(
+    State(state): State<AppState>,
+    Query(p): Query<LangQueryParams>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let tours = q::list_tours(&state.db, &view(&state, p.lang)).await?;
+    conditional_json(&headers, &tours, CONTENT_CACHE_CONTROL)
+}
+
+/// `GET /api/v1/tours/{id}`: the tour with every stop, for offline prefetch.
+#[tracing::instrument(skip(state, headers))]
+pub async fn get_tour(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(p): Query<LangQueryParams>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let t = q::tour(&state.db, &view(&state, p.lang), id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("tur {id} tidak ditemukan")))?;
+    conditional_json(&headers, &t, CONTENT_CACHE_CONTROL)
+}

@@ -1,0 +1,237 @@
+//! `GET /api/v1/markers/{code}`: the hot path of every scan. Resolves a code to
+//! its overlay, with an ETag and a short in-memory cache of rendered bodies.
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+use std::time::{Duration, Instant};
+
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use bytes::Bytes;
+use pustaka_api::{Lang, MarkerOverlay, TargetKind};
+use pustaka_markers::payload::MarkerCode;
+use sqlx::SqlitePool;
+
+use super::{CONTENT_CACHE_CONTROL, LangQueryParams, conditional_bytes, etag_for, view};
+use crate::db::content::{View, languages, media_for};
+use crate::db::{self, MarkerRow};
+use crate::error::{AppError, Result};
+use crate::startup::AppState;
+
+/// How long a rendered overlay is reused without asking the database. Short,
+/// because `pustaka-server import` and future admin edits write from other
+/// processes or handlers and must show up within seconds; long enough that a
+/// burst of scans of one code costs one query.
+pub const OVERLAY_CACHE_TTL: Duration = Duration::from_secs(2);
+
+/// Upper bound on cached overlays; the cache is emptied when it is reached, so a
+/// scan of many distinct codes cannot grow memory without bound.
+pub const OVERLAY_CACHE_MAX_ENTRIES: usize = 10_000;
+
+#[derive(Clone)]
+struct CachedOverlay {
+    body: Bytes,
+    etag: String,
+    at: Instant,
+}
+
+/// Rendered overlays by (canonical code, language).
+#[derive(Default)]
+pub struct OverlayCache {
+    entries: RwLock<HashMap<(String, Lang), CachedOverlay>>,
+}
+
+impl OverlayCache {
+    fn get(&self, code: &str, lang: Lang) -> Option<CachedOverlay> {
+        let map = self.entries.read().ok()?;
+        map.get(&(code.to_owned(), lang))
+            .filter(|c| c.at.elapsed() < OVERLAY_CACHE_TTL)
+            .cloned()
+    }
+
+    fn put(&self, code: String, lang: Lang, entry: CachedOverlay) {
+        if let Ok(mut map) = self.entries.write() {
+            if map.len() >= OVERLAY_CACHE_MAX_ENTRIES {
+                map.clear();
+            }
+            map.insert((code, lang), entry);
+        }
+    }
+
+    /// Forgets every cached overlay (after a write in this process).
+    pub fn clear(&self) {
+        if let Ok(mut map) = self.entries.write() {
+            map.clear();
+        }
+    }
+}
+
+/// `GET /api/v1/markers/{code}?lang=id|en`: the overlay for a code; 400 when
+/// malformed, 404 when unknown or inactive; `ETag` + `If-None-Match` → 304.
+#[tracing::instrument(skip(state, headers), fields(marker.code = %code))]
+pub async fn resolve_marker(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<LangQueryParams>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let code = MarkerCode::parse(&code).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let lang = q.lang.unwrap_or_default();
+    if let Some(hit) = state.overlays.get(code.as_str(), lang) {
+        return Ok(conditional_bytes(
+            &headers,
+            hit.body,
+            hit.etag,
+            CONTENT_CACHE_CONTROL,
+        ));
+    }
+    let marker = db::marker_by_code(&state.db, code.as_str())
+        .await?
+        .filter(|m| m.active)
+        .ok_or_else(|| AppError::NotFound(format!("kode {code} tidak ditemukan")))?;
+    let overlay = overlay_for(&state.db, &view(&state, Some(lang)), marker).await?;
+    let body: Bytes = serde_json::to_vec(&overlay)
+        .map_err(|e| AppError::Internal(e.into()))?
+        .into();
+    let etag = etag_for(&body);
+    state.overlays.put(
+        code.as_str().to_owned(),
+        lang,
+        CachedOverlay {
+            body: body.clone(),
+            etag: etag.clone(),
+            at: Instant::now(),
+        },
+    );
+    Ok(conditional_bytes(
+        &headers,
+        body,
+        etag,
+        CONTENT_CACHE_CONTROL,
+    ))
+}
+
+/// Tour id, stop position, tour name (id, en), clue (id, en), narration (id, en), stop count.
+type StopHeadRow = (
+    i64,
+    i64,
+    String,
+    Option<String>,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    i64,
+);
+
+/// Builds the overlay of an (active) marker in the view's language.
+///
+/// # Errors
+/// `NotFound` when the marker's target was deleted; database errors.
+pub async fn overlay_for(
+    pool: &SqlitePool,
+    view: &View<'_>,
+    m: MarkerRow,
+) -> Result<MarkerOverlay> {
+    let missing = || AppError::NotFound(format!("kode {} tidak ditemukan", m.code));
+    let mut tour_id = None;
+    let (kind, title, subtitle, body, has_en) = match m.target_kind.as_str() {
+        "title" => {
+            let (t, a, s_id, s_en): (String, Option<String>, Option<String>, Option<String>) =
+                sqlx::query_as(
+                    "SELECT title, author, synopsis_id, synopsis_en FROM titles WHERE id = ?",
+                )
+                .bind(m.target_id)
+                .fetch_optional(pool)
+                .await?
+                .ok_or_else(missing)?;
+            let has_en = s_en.is_some();
+            (TargetKind::Title, t, a, view.pick_opt(s_id, s_en), has_en)
+        }
+        "shelf" => {
+            let (n_id, n_en, loc, d_id, d_en): (
+                String,
+                Option<String>,
+                Option<String>,
+                Option<String>,
+                Option<String>,
+            ) = sqlx::query_as(
+                "SELECT name_id, name_en, location, description_id, description_en
+                   FROM shelves WHERE id = ?",
+            )
+            .bind(m.target_id)
+            .fetch_optional(pool)
+            .await?
+            .ok_or_else(missing)?;
+            let has_en = n_en.is_some();
+            (
+                TargetKind::Shelf,
+                view.pick(n_id, n_en),
+                loc,
+                view.pick_opt(d_id, d_en),
+                has_en,
+            )
+        }
+        "event" => {
+            let e = crate::db::content::event_row(pool, m.target_id)
+                .await?
+                .ok_or_else(missing)?;
+            let has_en = e.title_en.is_some();
+            (
+                TargetKind::Event,
+                view.pick(e.title_id, e.title_en),
+                Some(format!("{} · {}", e.starts_at, e.place)),
+                view.pick_opt(e.description_id, e.description_en),
+                has_en,
+            )
+        }
+        "tour_stop" => {
+            let (tid, pos, n_id, n_en, c_id, c_en, nar_id, nar_en, count): StopHeadRow =
+                sqlx::query_as(
+                    "SELECT t.id, s.position, t.name_id, t.name_en, s.clue_id, s.clue_en,
+                        s.narration_id, s.narration_en,
+                        (SELECT COUNT(*) FROM tour_stops x WHERE x.tour_id = t.id)
+                   FROM tour_stops s JOIN tours t ON t.id = s.tour_id
+                  WHERE s.id = ? AND t.active = 1",
+                )
+                .bind(m.target_id)
+                .fetch_optional(pool)
+                .await?
+                .ok_or_else(missing)?;
+            tour_id = Some(tid);
+            let has_en = n_en.is_some();
+            let stop_word = if view.lang == Lang::En {
+                "stop"
+            } else {
+                "pemberhentian"
+            };
+            (
+                TargetKind::TourStop,
+                format!("{} · {stop_word} {pos}/{count}", view.pick(n_id, n_en)),
+                Some(view.pick(c_id, c_en)),
+                view.pick_opt(nar_id, nar_en),
+                has_en,
+            )
+        }
+        other => {
+            return Err(AppError::Internal(anyhow::anyhow!(
+                "unsupported target kind {other}"
+            )));
+        }
+    };
+    let media = media_for(pool, view, &m.target_kind, m.target_id).await?;
+    Ok(MarkerOverlay {
+        web_url: Some(format!("{}/m/{}", view.base_url, m.code)),
+        code: m.code,
+        kind,
+        size_m: m.size_m,
+        title,
+        subtitle,
+        body,
+        languages: languages(has_en),
+        media,
+        target_id: Some(m.target_id),
+        tour_id,
+    })
+}

@@ -1,0 +1,129 @@
+//! The iCalendar feed: `GET /events.ics` (every event) and
+//! `GET /events/{id}.ics` (one event, the web page's "add to calendar" link).
+//! Times are written as WIB local times with `TZID=Asia/Jakarta` and a
+//! matching `VTIMEZONE`, so calendars show them at the library's wall-clock time.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use icalendar::{Calendar, CalendarDateTime, Component, Event, EventLike};
+
+use crate::api::LangQueryParams;
+use crate::db::content::{EventRow, View, all_event_rows, event_row};
+use crate::error::{AppError, Result};
+use crate::startup::AppState;
+use crate::wib::{WIB_TZID, parse_stored};
+
+/// The `VTIMEZONE` for Asia/Jakarta: +07:00 all year, no daylight saving
+/// since 1964. The `icalendar` crate cannot build custom components, so this
+/// fixed block is inserted into its output.
+const WIB_VTIMEZONE: &str = "BEGIN:VTIMEZONE\r\nTZID:Asia/Jakarta\r\nBEGIN:STANDARD\r\n\
+DTSTART:19700101T000000\r\nTZOFFSETFROM:+0700\r\nTZOFFSETTO:+0700\r\nTZNAME:WIB\r\n\
+END:STANDARD\r\nEND:VTIMEZONE\r\n";
+
+fn ical_event(view: &View<'_>, host: &str, e: EventRow) -> Option<Event> {
+    let start = parse_stored(&e.starts_at).ok()?;
+    let end = parse_stored(&e.ends_at).ok()?;
+    let wib_local = |t: chrono::DateTime<chrono::FixedOffset>| CalendarDateTime::WithTimezone {
+        date_time: t.with_timezone(&crate::wib::wib()).naive_local(),
+        tzid: WIB_TZID.to_owned(),
+    };
+    let mut ev = Event::new();
+    ev.uid(&format!("event-{}@{host}", e.id))
+        .summary(&view.pick(e.title_id, e.title_en))
+        .location(&e.place)
+        .starts(wib_local(start))
+        .ends(wib_local(end))
+        .timestamp(start.with_timezone(&chrono::Utc));
+    if let Some(d) = view.pick_opt(e.description_id, e.description_en) {
+        ev.description(&d);
+    }
+    if let Some(url) = &e.registration_url {
+        ev.url(url);
+    }
+    Some(ev.done())
+}
+
+/// Renders events as one iCalendar document with the WIB time zone.
+pub fn render(view: &View<'_>, events: Vec<EventRow>) -> String {
+    let host = view
+        .base_url
+        .split("://")
+        .nth(1)
+        .unwrap_or(view.base_url)
+        .to_owned();
+    let mut cal = Calendar::new();
+    cal.name("Perpustakaan Kota Metro").timezone(WIB_TZID);
+    for e in events {
+        let id = e.id;
+        match ical_event(view, &host, e) {
+            Some(ev) => {
+                cal.push(ev);
+            }
+            None => tracing::warn!(event.id = id, "event with unparseable times left out"),
+        }
+    }
+    let text = cal.done().to_string();
+    // Insert the VTIMEZONE before the first component (or before END:VCALENDAR).
+    let at = text
+        .find("BEGIN:VEVENT")
+        .or_else(|| text.find("END:VCALENDAR"))
+        .unwrap_or(text.len());
+    let mut out = String::with_capacity(text.len() + WIB_VTIMEZONE.len());
+    out.push_str(&text[..at]);
+    out.push_str(WIB_VTIMEZONE);
+    out.push_str(&text[at..]);
+    out
+}
+
+fn ics_response(body: String, filename: &str) -> Response {
+    (
+        StatusCode::OK,
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/calendar; charset=utf-8"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=300"),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&format!("inline; filename=\"{filename}\""))
+                    .unwrap_or(HeaderValue::from_static("inline")),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// `GET /events.ics?lang=`: every event.
+pub async fn get_calendar(
+    State(state): State<AppState>,
+    Query(p): Query<LangQueryParams>,
+) -> Result<Response> {
+    let rows = all_event_rows(&state.db).await?;
+    let view = crate::api::view(&state, p.lang);
+    Ok(ics_response(render(&view, rows), "acara.ics"))
+}
+
+/// `GET /events/{id}.ics?lang=`: one event.
+pub async fn get_event_ics(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    Query(p): Query<LangQueryParams>,
+) -> Result<Response> {
+    let not_found = || AppError::NotFound("acara tidak ditemukan".into());
+    let id: i64 = file
+        .strip_suffix(".ics")
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(not_found)?;
+    let row = event_row(&state.db, id).await?.ok_or_else(not_found)?;
+    let view = crate::api::view(&state, p.lang);
+    Ok(ics_response(
+        render(&view, vec![row]),
+        &format!("acara-{id}.ics"),
+    ))
+}

@@ -1,0 +1,324 @@
+//! Catalogue import: MARC21 binary (ISO 2709, UTF-8 and MARC-8), MARCXML, and
+//! the CSV that SLiMS exports (or any CSV with the same kind of headers).
+//!
+//! Each record is matched on its ISBN-13 or its control number, then inserted
+//! or updated, so importing the same file twice changes nothing. A record that
+//! cannot be read or mapped is skipped with its reason; a record whose write
+//! fails is rolled back to its savepoint, so it is never half-written, and the
+//! import carries on. Writes are committed in batches of [`BATCH_SIZE`].
+
+pub mod csv_import;
+pub mod mapping;
+pub mod marc;
+pub mod marc8;
+
+use std::path::Path;
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+use sqlx::{Sqlite, SqlitePool, Transaction};
+
+use mapping::TitleRecord;
+
+/// Records written per transaction: large enough that a 15k-row CSV is not
+/// dominated by commits, small enough to keep the write lock short.
+pub const BATCH_SIZE: usize = 500;
+
+/// The input formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    /// MARC21 ISO 2709 binary.
+    Iso2709,
+    /// MARCXML.
+    MarcXml,
+    /// CSV with a header row (SLiMS export or similar).
+    Csv,
+}
+
+/// Guesses a file's format from its first bytes and name.
+pub fn detect_format(path: &Path, bytes: &[u8]) -> Option<Format> {
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let first = body.iter().position(|b| !b.is_ascii_whitespace())?;
+    if body[first] == b'<' {
+        return Some(Format::MarcXml);
+    }
+    let is_csv_name = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    let leader_ok = body.len() >= first + 24
+        && body[first..first + 5].iter().all(u8::is_ascii_digit)
+        && body[first + 10..first + 12].iter().all(u8::is_ascii_digit);
+    if leader_ok && !is_csv_name {
+        Some(Format::Iso2709)
+    } else if is_csv_name || body[first..].split(|b| *b == b'\n').next()?.contains(&b',') {
+        Some(Format::Csv)
+    } else {
+        None
+    }
+}
+
+/// A record that was not imported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skip {
+    /// 1-based position of the record (or CSV data row) in the file.
+    pub record: usize,
+    /// The record's control number or ISBN, when known.
+    pub id: Option<String>,
+    /// Why it was skipped.
+    pub reason: String,
+}
+
+/// What importing one file did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileReport {
+    /// The file as given.
+    pub file: String,
+    /// Its detected format.
+    pub format: Option<Format>,
+    /// Records (or CSV rows) found.
+    pub records: usize,
+    /// New titles written.
+    pub imported: usize,
+    /// Existing titles (same ISBN or control number) updated.
+    pub updated: usize,
+    /// Records skipped, each with its reason.
+    pub skipped: Vec<Skip>,
+}
+
+/// One parsed item before mapping: a record, or the reason it could not be read.
+type Parsed = Result<TitleRecord, (Option<String>, String)>;
+
+fn parse_file(format: Format, bytes: &[u8]) -> Vec<Parsed> {
+    match format {
+        Format::Iso2709 => marc::split_iso2709(bytes)
+            .map(|chunk| match marc::parse_iso2709(chunk) {
+                Ok(rec) => mapping::title_from_marc(&rec)
+                    .map_err(|reason| (rec.control_field("001").map(str::to_owned), reason)),
+                Err(e) => Err((None, format!("malformed record: {e}"))),
+            })
+            .collect(),
+        Format::MarcXml => {
+            let (records, err) = marc::parse_marcxml(bytes);
+            let mut out: Vec<Parsed> = records
+                .iter()
+                .map(|rec| {
+                    mapping::title_from_marc(rec)
+                        .map_err(|reason| (rec.control_field("001").map(str::to_owned), reason))
+                })
+                .collect();
+            if let Some(e) = err {
+                out.push(Err((None, format!("rest of file unreadable: {e}"))));
+            }
+            out
+        }
+        Format::Csv => csv_import::parse(bytes),
+    }
+}
+
+/// Inserts or updates one title. Returns true when it was new.
+async fn upsert(
+    tx: &mut Transaction<'_, Sqlite>,
+    t: &TitleRecord,
+    source: &str,
+) -> sqlx::Result<bool> {
+    let existing: Option<(i64,)> = sqlx::query_as(
+        "SELECT id FROM titles
+          WHERE (?1 IS NOT NULL AND isbn13 = ?1) OR (?2 IS NOT NULL AND control_number = ?2)
+          ORDER BY (isbn13 = ?1) DESC LIMIT 1",
+    )
+    .bind(&t.isbn13)
+    .bind(&t.control_number)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let contributors = serde_json::to_string(&t.contributors).unwrap_or_else(|_| "[]".into());
+    let subjects = serde_json::to_string(&t.subjects).unwrap_or_else(|_| "[]".into());
+    // A 520 from an English-language record is English text; anything else goes
+    // in the default (Indonesian) slot, which the app shows for either language
+    // when the other is missing.
+    let english = t.language.as_deref() == Some("eng");
+    let (syn_id, syn_en) = if english {
+        (None, t.synopsis.clone())
+    } else {
+        (t.synopsis.clone(), None)
+    };
+    match existing {
+        Some((id,)) => {
+            // Values the new record lacks (a librarian's synopsis, a call number
+            // only the richer of two sources had) survive the re-import.
+            sqlx::query(
+                "UPDATE titles SET
+                    isbn13 = COALESCE(?, isbn13), control_number = COALESCE(?, control_number),
+                    title = ?, author = COALESCE(?, author), contributors = ?,
+                    call_number = COALESCE(?, call_number), language = COALESCE(?, language),
+                    synopsis_id = COALESCE(?, synopsis_id), synopsis_en = COALESCE(?, synopsis_en),
+                    subjects = ?, age_group = COALESCE(?, age_group),
+                    publisher = COALESCE(?, publisher), pub_year = COALESCE(?, pub_year),
+                    source = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+                  WHERE id = ?",
+            )
+            .bind(&t.isbn13)
+            .bind(&t.control_number)
+            .bind(&t.title)
+            .bind(&t.author)
+            .bind(&contributors)
+            .bind(&t.call_number)
+            .bind(&t.language)
+            .bind(&syn_id)
+            .bind(&syn_en)
+            .bind(&subjects)
+            .bind(&t.age_group)
+            .bind(&t.publisher)
+            .bind(&t.pub_year)
+            .bind(source)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+            Ok(false)
+        }
+        None => {
+            sqlx::query(
+                "INSERT INTO titles (isbn13, control_number, title, author, contributors,
+                    call_number, language, synopsis_id, synopsis_en, subjects, age_group,
+                    publisher, pub_year, source)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(&t.isbn13)
+            .bind(&t.control_number)
+            .bind(&t.title)
+            .bind(&t.author)
+            .bind(&contributors)
+            .bind(&t.call_number)
+            .bind(&t.language)
+            .bind(&syn_id)
+            .bind(&syn_en)
+            .bind(&subjects)
+            .bind(&t.age_group)
+            .bind(&t.publisher)
+            .bind(&t.pub_year)
+            .bind(source)
+            .execute(&mut **tx)
+            .await?;
+            Ok(true)
+        }
+    }
+}
+
+/// Imports one file.
+///
+/// # Errors
+/// Only when the file cannot be read or the database fails as a whole
+/// (e.g. cannot begin a transaction); record-level problems are skips.
+pub async fn import_file(
+    pool: &SqlitePool,
+    path: &Path,
+    progress: Option<&ProgressBar>,
+) -> anyhow::Result<FileReport> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let file = path.display().to_string();
+    let Some(format) = detect_format(path, &bytes) else {
+        return Ok(FileReport {
+            file,
+            format: None,
+            records: 0,
+            imported: 0,
+            updated: 0,
+            skipped: vec![Skip {
+                record: 0,
+                id: None,
+                reason: "not MARC21, MARCXML or CSV".into(),
+            }],
+        });
+    };
+    let parsed = parse_file(format, &bytes);
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let source = match format {
+        Format::Csv => format!("csv:{name}"),
+        _ => format!("marc:{name}"),
+    };
+    if let Some(pb) = progress {
+        pb.set_length(parsed.len() as u64);
+        pb.set_position(0);
+        pb.set_message(name.clone());
+    }
+    let mut report = FileReport {
+        file,
+        format: Some(format),
+        records: parsed.len(),
+        imported: 0,
+        updated: 0,
+        skipped: Vec::new(),
+    };
+    for (batch_no, batch) in parsed.chunks(BATCH_SIZE).enumerate() {
+        let mut tx = pool.begin().await.context("cannot start a transaction")?;
+        for (i, item) in batch.iter().enumerate() {
+            let record = batch_no * BATCH_SIZE + i + 1;
+            match item {
+                Err((id, reason)) => report.skipped.push(Skip {
+                    record,
+                    id: id.clone(),
+                    reason: reason.clone(),
+                }),
+                Ok(t) => {
+                    // A savepoint per record: a failed write leaves nothing behind.
+                    let mut sp = sqlx::Acquire::begin(&mut *tx)
+                        .await
+                        .context("cannot create a savepoint")?;
+                    match upsert(&mut sp, t, &source).await {
+                        Ok(new) => {
+                            sp.commit().await.context("cannot release a savepoint")?;
+                            if new {
+                                report.imported += 1;
+                            } else {
+                                report.updated += 1;
+                            }
+                        }
+                        Err(e) => {
+                            sp.rollback()
+                                .await
+                                .context("cannot roll back a savepoint")?;
+                            report.skipped.push(Skip {
+                                record,
+                                id: t.isbn13.clone().or_else(|| t.control_number.clone()),
+                                reason: format!("database rejected the record: {e}"),
+                            });
+                        }
+                    }
+                }
+            }
+            if let Some(pb) = progress {
+                pb.inc(1);
+            }
+        }
+        tx.commit().await.context("cannot commit a batch")?;
+    }
+    Ok(report)
+}
+
+/// Imports several files in order, with a progress bar on a terminal (hidden
+/// when stderr is not one).
+///
+/// # Errors
+/// When a file cannot be read or the database fails as a whole.
+pub async fn import_files(
+    pool: &SqlitePool,
+    paths: &[std::path::PathBuf],
+) -> anyhow::Result<Vec<FileReport>> {
+    let pb = ProgressBar::new(0);
+    pb.set_style(
+        ProgressStyle::with_template("{msg:30!} [{bar:40}] {pos}/{len} {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    let mut reports = Vec::with_capacity(paths.len());
+    for p in paths {
+        reports.push(import_file(pool, p, Some(&pb)).await?);
+    }
+    pb.finish_and_clear();
+    Ok(reports)
+}

@@ -1,0 +1,460 @@
+//! The ingest pipeline shared by the demo seed and (later) uploads: sniff the
+//! real type, refuse what is not the image/video/audio it claims to be,
+//! re-encode images (dropping EXIF/GPS and every other metadata block) with a
+//! thumbnail, normalise videos with ffmpeg to H.264 MP4 (faststart) with a
+//! poster frame and duration, and store every file under its SHA-256.
+//!
+//! All-or-nothing: outputs are built in a scratch folder, rows are inserted in
+//! one transaction, files are moved into the store before the commit, and any
+//! file this ingest added is removed again when the commit fails.
+
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use image::{DynamicImage, ImageFormat};
+use pustaka_api::MediaKind;
+use sha2::{Digest, Sha256};
+use sqlx::SqlitePool;
+
+use super::store::{BlobName, BlobStore};
+
+/// Largest accepted input, in bytes (a few minutes of phone video).
+pub const MAX_INGEST_BYTES: usize = 200 * 1024 * 1024;
+/// Longest side of an image thumbnail, in pixels (a phone list row at 3× density).
+pub const THUMBNAIL_MAX_PX: u32 = 320;
+/// Longest side a stored image is scaled down to, in pixels: covers are shown
+/// at most full-screen on a phone, and this caps decode memory on old devices.
+pub const IMAGE_MAX_PX: u32 = 2048;
+/// JPEG quality of re-encoded photos (visually lossless for covers).
+pub const JPEG_QUALITY: u8 = 85;
+/// Where the poster frame of a video is taken, in seconds (skips a black first frame).
+pub const POSTER_AT_SECS: f64 = 1.0;
+
+/// Why an ingest failed. Nothing was stored in any case.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// The input is empty or larger than [`MAX_INGEST_BYTES`].
+    #[error("file size {0} bytes is outside 1..={MAX_INGEST_BYTES}")]
+    Size(usize),
+    /// The bytes are not an image, video or audio format we accept.
+    #[error("unrecognised or unsupported file type ({0})")]
+    Unsupported(String),
+    /// The bytes are of another kind than claimed, e.g. a PNG sent as a video.
+    #[error("file claims to be {claimed} but is {actual}")]
+    Mismatch {
+        /// The kind the uploader said.
+        claimed: &'static str,
+        /// The sniffed MIME type.
+        actual: String,
+    },
+    /// The file is of the right type but cannot be decoded.
+    #[error("cannot decode the file: {0}")]
+    Decode(String),
+    /// ffmpeg/ffprobe is missing or failed.
+    #[error("video processing failed: {0}")]
+    Tool(String),
+    /// File-system failure.
+    #[error("storage error: {0}")]
+    Io(#[from] std::io::Error),
+    /// Database failure.
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+}
+
+/// A stored asset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredAsset {
+    /// The stored file's name.
+    pub name: BlobName,
+    /// Image, video or audio.
+    pub kind: MediaKind,
+    /// Size in bytes.
+    pub size_bytes: u64,
+    /// Width in pixels (image, video).
+    pub width: Option<u32>,
+    /// Height in pixels (image, video).
+    pub height: Option<u32>,
+    /// Duration in milliseconds (video, audio; `None` when ffprobe is absent).
+    pub duration_ms: Option<u64>,
+    /// Thumbnail (image) or poster frame (video).
+    pub preview: Option<BlobName>,
+}
+
+/// One output file waiting in scratch.
+struct Output {
+    path: PathBuf,
+    name: BlobName,
+    kind: MediaKind,
+    size_bytes: u64,
+    width: Option<u32>,
+    height: Option<u32>,
+    duration_ms: Option<u64>,
+}
+
+fn kind_word(k: MediaKind) -> &'static str {
+    match k {
+        MediaKind::Image => "image",
+        MediaKind::Video => "video",
+        MediaKind::Audio => "audio",
+    }
+}
+
+/// Sniffs the bytes; returns the kind and the store extension.
+///
+/// # Errors
+/// `Unsupported` for anything but JPEG/PNG/WebP images, MP4/QuickTime/WebM/
+/// Matroska videos, and MP3/M4A/Ogg audio; `Mismatch` when it is not `claimed`.
+pub fn sniff(bytes: &[u8], claimed: MediaKind) -> Result<(MediaKind, &'static str), IngestError> {
+    let t = infer::get(bytes).ok_or_else(|| IngestError::Unsupported("unknown".into()))?;
+    let (kind, ext) = match t.mime_type() {
+        "image/jpeg" => (MediaKind::Image, "jpg"),
+        "image/png" => (MediaKind::Image, "png"),
+        "image/webp" => (MediaKind::Image, "jpg"),
+        "video/mp4" | "video/quicktime" | "video/webm" | "video/x-matroska" => {
+            (MediaKind::Video, "mp4")
+        }
+        "audio/mpeg" => (MediaKind::Audio, "mp3"),
+        "audio/m4a" | "audio/x-m4a" | "audio/mp4" => (MediaKind::Audio, "m4a"),
+        "audio/ogg" => (MediaKind::Audio, "ogg"),
+        other => return Err(IngestError::Unsupported(other.into())),
+    };
+    if kind != claimed {
+        return Err(IngestError::Mismatch {
+            claimed: kind_word(claimed),
+            actual: t.mime_type().into(),
+        });
+    }
+    Ok((kind, ext))
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+fn write_output(
+    scratch: &Path,
+    bytes: &[u8],
+    ext: &str,
+    kind: MediaKind,
+    dims: Option<(u32, u32)>,
+    duration_ms: Option<u64>,
+) -> Result<Output, IngestError> {
+    let name = BlobName::new(&sha256_hex(bytes), ext).map_err(IngestError::Unsupported)?;
+    let path = scratch.join(name.file_name());
+    std::fs::write(&path, bytes)?;
+    Ok(Output {
+        path,
+        name,
+        kind,
+        size_bytes: bytes.len() as u64,
+        width: dims.map(|d| d.0),
+        height: dims.map(|d| d.1),
+        duration_ms,
+    })
+}
+
+/// Re-encodes an image from its decoded pixels (so no metadata survives),
+/// scaled to at most [`IMAGE_MAX_PX`], plus a JPEG thumbnail.
+fn process_image(
+    scratch: &Path,
+    img: DynamicImage,
+    keep_png: bool,
+) -> Result<(Output, Output), IngestError> {
+    let img = if img.width() > IMAGE_MAX_PX || img.height() > IMAGE_MAX_PX {
+        img.resize(
+            IMAGE_MAX_PX,
+            IMAGE_MAX_PX,
+            image::imageops::FilterType::Lanczos3,
+        )
+    } else {
+        img
+    };
+    let encode = |img: &DynamicImage, png: bool| -> Result<Vec<u8>, IngestError> {
+        let mut buf = Cursor::new(Vec::new());
+        if png {
+            img.write_to(&mut buf, ImageFormat::Png)
+                .map_err(|e| IngestError::Decode(e.to_string()))?;
+        } else {
+            let rgb = img.to_rgb8();
+            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut buf, JPEG_QUALITY)
+                .encode_image(&rgb)
+                .map_err(|e| IngestError::Decode(e.to_string()))?;
+        }
+        Ok(buf.into_inner())
+    };
+    let main_bytes = encode(&img, keep_png)?;
+    let main = write_output(
+        scratch,
+        &main_bytes,
+        if keep_png { "png" } else { "jpg" },
+        MediaKind::Image,
+        Some((img.width(), img.height())),
+        None,
+    )?;
+    let thumb_img = img.thumbnail(THUMBNAIL_MAX_PX, THUMBNAIL_MAX_PX);
+    let thumb_bytes = encode(&thumb_img, false)?;
+    let thumb = write_output(
+        scratch,
+        &thumb_bytes,
+        "jpg",
+        MediaKind::Image,
+        Some((thumb_img.width(), thumb_img.height())),
+        None,
+    )?;
+    Ok((main, thumb))
+}
+
+fn run_tool(cmd: &mut Command) -> Result<std::process::Output, IngestError> {
+    let out = cmd.output().map_err(|e| {
+        IngestError::Tool(format!(
+            "cannot run {:?} ({e}); install ffmpeg (Debian package `ffmpeg`)",
+            cmd.get_program()
+        ))
+    })?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        let tail: String = err.lines().rev().take(3).collect::<Vec<_>>().join(" | ");
+        return Err(IngestError::Tool(format!(
+            "{:?} failed: {tail}",
+            cmd.get_program()
+        )));
+    }
+    Ok(out)
+}
+
+/// Width, height and duration of a media file, from ffprobe.
+/// (width, height) of the first video stream, and the duration in milliseconds.
+type ProbeResult = (Option<(u32, u32)>, Option<u64>);
+
+fn probe(path: &Path) -> Result<ProbeResult, IngestError> {
+    let out = run_tool(
+        Command::new("ffprobe")
+            .args([
+                "-v",
+                "error",
+                "-show_entries",
+                "stream=codec_type,width,height:format=duration",
+                "-of",
+                "json",
+            ])
+            .arg(path),
+    )?;
+    #[derive(serde::Deserialize)]
+    struct Probe {
+        #[serde(default)]
+        streams: Vec<ProbeStream>,
+        format: Option<ProbeFormat>,
+    }
+    #[derive(serde::Deserialize)]
+    struct ProbeStream {
+        codec_type: Option<String>,
+        width: Option<u32>,
+        height: Option<u32>,
+    }
+    #[derive(serde::Deserialize)]
+    struct ProbeFormat {
+        duration: Option<String>,
+    }
+    let p: Probe = serde_json::from_slice(&out.stdout)
+        .map_err(|e| IngestError::Tool(format!("unreadable ffprobe output: {e}")))?;
+    let dims = p
+        .streams
+        .iter()
+        .find(|s| s.codec_type.as_deref() == Some("video"))
+        .and_then(|s| Some((s.width?, s.height?)));
+    let duration_ms = p
+        .format
+        .and_then(|f| f.duration)
+        .and_then(|d| d.parse::<f64>().ok())
+        .filter(|d| d.is_finite() && *d >= 0.0)
+        .map(|d| (d * 1000.0).round() as u64);
+    Ok((dims, duration_ms))
+}
+
+/// Normalises a video to H.264/AAC MP4 with the index up front (faststart, so
+/// phones start playing before the download ends), and grabs a poster frame.
+fn process_video(scratch: &Path, input: &Path) -> Result<(Output, Output), IngestError> {
+    let mp4 = scratch.join("normalised.mp4");
+    run_tool(
+        Command::new("ffmpeg")
+            .args(["-nostdin", "-v", "error", "-y", "-i"])
+            .arg(input)
+            .args([
+                "-map_metadata",
+                "-1",
+                "-c:v",
+                "libx264",
+                "-preset",
+                "veryfast",
+                "-crf",
+                "23",
+                "-pix_fmt",
+                "yuv420p",
+                "-vf",
+                "scale='min(1280,iw)':-2",
+                "-c:a",
+                "aac",
+                "-b:a",
+                "128k",
+                "-movflags",
+                "+faststart",
+            ])
+            .arg(&mp4),
+    )?;
+    let (dims, duration_ms) = probe(&mp4)?;
+    let at = match duration_ms {
+        Some(ms) if (ms as f64) / 1000.0 > POSTER_AT_SECS * 2.0 => POSTER_AT_SECS,
+        _ => 0.0,
+    };
+    let poster_path = scratch.join("poster.png");
+    run_tool(
+        Command::new("ffmpeg")
+            .args([
+                "-nostdin",
+                "-v",
+                "error",
+                "-y",
+                "-ss",
+                &at.to_string(),
+                "-i",
+            ])
+            .arg(&mp4)
+            .args(["-frames:v", "1"])
+            .arg(&poster_path),
+    )?;
+    let poster_img = image::open(&poster_path).map_err(|e| IngestError::Decode(e.to_string()))?;
+    let (poster, _thumb) = process_image(scratch, poster_img, false)?;
+    let bytes = std::fs::read(&mp4)?;
+    let video = write_output(scratch, &bytes, "mp4", MediaKind::Video, dims, duration_ms)?;
+    Ok((video, poster))
+}
+
+/// The CPU and tool work of an ingest: builds every output file in `scratch`.
+/// Returns the main output and its preview (thumbnail or poster).
+fn build_outputs(
+    scratch: &Path,
+    bytes: &[u8],
+    claimed: MediaKind,
+) -> Result<(Output, Option<Output>), IngestError> {
+    if bytes.is_empty() || bytes.len() > MAX_INGEST_BYTES {
+        return Err(IngestError::Size(bytes.len()));
+    }
+    let (kind, ext) = sniff(bytes, claimed)?;
+    match kind {
+        MediaKind::Image => {
+            let img =
+                image::load_from_memory(bytes).map_err(|e| IngestError::Decode(e.to_string()))?;
+            let (main, thumb) = process_image(scratch, img, ext == "png")?;
+            Ok((main, Some(thumb)))
+        }
+        MediaKind::Video => {
+            let input = scratch.join("input.bin");
+            std::fs::write(&input, bytes)?;
+            let (video, poster) = process_video(scratch, &input)?;
+            Ok((video, Some(poster)))
+        }
+        MediaKind::Audio => {
+            // Audio is stored as sent (already sniffed); ffprobe adds the duration when present.
+            let out = write_output(scratch, bytes, ext, MediaKind::Audio, None, None)?;
+            let duration_ms = probe(&out.path).ok().and_then(|(_, d)| d);
+            Ok((Output { duration_ms, ..out }, None))
+        }
+    }
+}
+
+/// Ingests one file: see the module docs. Runs the heavy work on a blocking thread.
+///
+/// # Errors
+/// [`IngestError`]; in every error case no file and no row was added.
+pub async fn ingest(
+    pool: &SqlitePool,
+    store: std::sync::Arc<dyn BlobStore>,
+    bytes: Vec<u8>,
+    claimed: MediaKind,
+) -> Result<StoredAsset, IngestError> {
+    let scratch = tempfile::Builder::new()
+        .prefix("ingest-")
+        .tempdir_in(store.scratch_dir())?;
+    let scratch_path = scratch.path().to_path_buf();
+    let (main, preview) =
+        tokio::task::spawn_blocking(move || build_outputs(&scratch_path, &bytes, claimed))
+            .await
+            .map_err(|e| IngestError::Tool(format!("ingest task failed: {e}")))??;
+    let mut outputs = vec![&main];
+    outputs.extend(preview.iter());
+
+    let mut tx = pool.begin().await?;
+    for o in &outputs {
+        sqlx::query(
+            "INSERT OR IGNORE INTO media_assets
+               (sha256, ext, mime, kind, size_bytes, width, height, duration_ms)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(o.name.sha256())
+        .bind(o.name.ext())
+        .bind(o.name.mime())
+        .bind(kind_word(o.kind))
+        .bind(i64::try_from(o.size_bytes).unwrap_or(i64::MAX))
+        .bind(o.width)
+        .bind(o.height)
+        .bind(o.duration_ms.and_then(|d| i64::try_from(d).ok()))
+        .execute(&mut *tx)
+        .await?;
+    }
+    if let Some(p) = &preview {
+        let role = if main.kind == MediaKind::Video {
+            "poster"
+        } else {
+            "thumbnail"
+        };
+        sqlx::query(
+            "INSERT OR REPLACE INTO media_renditions (source_sha256, role, sha256) VALUES (?, ?, ?)",
+        )
+        .bind(main.name.sha256())
+        .bind(role)
+        .bind(p.name.sha256())
+        .execute(&mut *tx)
+        .await?;
+    }
+    let mut added: Vec<BlobName> = Vec::new();
+    let mut put_all = || -> Result<(), IngestError> {
+        for o in &outputs {
+            if store.put_file(&o.path, &o.name)? {
+                added.push(o.name.clone());
+            }
+        }
+        Ok(())
+    };
+    let result = match put_all() {
+        Ok(()) => tx.commit().await.map_err(IngestError::from),
+        Err(e) => Err(e),
+    };
+    if let Err(e) = result {
+        for name in &added {
+            if let Err(rm) = store.remove(name) {
+                tracing::error!(error = %rm, file = %name.file_name(), "cannot undo ingest");
+            }
+        }
+        return Err(e);
+    }
+    Ok(StoredAsset {
+        name: main.name.clone(),
+        kind: main.kind,
+        size_bytes: main.size_bytes,
+        width: main.width,
+        height: main.height,
+        duration_ms: main.duration_ms,
+        preview: preview.map(|p| p.name),
+    })
+}
+
+/// Whether `ffmpeg` and `ffprobe` can be run (video ingest needs both).
+pub fn ffmpeg_available() -> bool {
+    ["ffmpeg", "ffprobe"].iter().all(|tool| {
+        Command::new(tool)
+            .arg("-version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
+}

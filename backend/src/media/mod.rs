@@ -1,0 +1,6 @@
+//! Media: the content-addressed store, the ingest pipeline, and the
+//! `/media/{sha256}.{ext}` route with Range support.
+
+pub mod ingest;
+pub mod serve;
+pub mod store;

@@ -1,0 +1,291 @@
+//! Catalogue import on the real files of `../shared/data/catalog` (found only
+//! through `pustaka_test_support`), plus a synthetic damaged file.
+
+use std::path::{Path, PathBuf};
+
+use pustaka_backend::catalog::{FileReport, Format, import_file};
+use sqlx::SqlitePool;
+
+async fn fresh_db() -> (tempfile::TempDir, SqlitePool) {
+    let dir = tempfile::tempdir().unwrap();
+    let pool = pustaka_backend::db::connect_and_migrate(dir.path())
+        .await
+        .unwrap();
+    (dir, pool)
+}
+
+fn catalog() -> Option<PathBuf> {
+    pustaka_test_support::data_path("catalog")
+}
+
+/// (file, format, records, imported, updated). Updates within one file are
+/// records that share an ISBN or control number with an earlier one.
+const EXPECTED: &[(&str, Format, usize, usize, usize)] = &[
+    ("blacklight_test_data.utf8.mrc", Format::Iso2709, 30, 30, 0),
+    ("evergreen_jazz_1k.mrc", Format::Iso2709, 1000, 1000, 0),
+    ("evergreen_nepali.marc", Format::Iso2709, 96, 96, 0),
+    ("evergreen_oss.marc", Format::Iso2709, 42, 39, 3),
+    ("marc4j_chabon-loc.mrc", Format::Iso2709, 2, 2, 0),
+    (
+        "marc4j_pride-and-prejudice-fixed.mrc",
+        Format::Iso2709,
+        383,
+        356,
+        27,
+    ),
+    ("marc4j_summerland.mrc", Format::Iso2709, 1, 1, 0),
+    ("pymarc_marc.dat", Format::Iso2709, 20, 20, 0),
+    ("pymarc_test.dat", Format::Iso2709, 10, 10, 0),
+    ("traject_batch.dat", Format::Iso2709, 31, 31, 0),
+    ("evergreen_bibs_fic.xml", Format::MarcXml, 17, 17, 0),
+    ("evergreen_bibs_other.xml", Format::MarcXml, 38, 38, 0),
+    (
+        "lc_marc2bibframe2_british_library.xml",
+        Format::MarcXml,
+        99,
+        99,
+        0,
+    ),
+    (
+        "lc_marc2bibframe2_loc_general.xml",
+        Format::MarcXml,
+        99,
+        99,
+        0,
+    ),
+    ("marc4j_chabon.xml", Format::MarcXml, 2, 2, 0),
+    ("marc4j_summerland.xml", Format::MarcXml, 1, 1, 0),
+    (
+        "traject_test_data.utf8.marc.xml",
+        Format::MarcXml,
+        30,
+        30,
+        0,
+    ),
+    ("llabres_library_books.csv", Format::Csv, 15228, 15042, 186),
+];
+
+#[tokio::test]
+async fn every_real_file_imports_with_expected_counts() {
+    let Some(dir) = catalog() else { return };
+    // Every MARC/XML/CSV file in the folder is covered by EXPECTED.
+    let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| {
+            [".mrc", ".marc", ".dat", ".xml", ".csv"]
+                .iter()
+                .any(|e| n.ends_with(e))
+        })
+        .collect();
+    on_disk.sort();
+    let mut expected: Vec<String> = EXPECTED.iter().map(|e| e.0.to_owned()).collect();
+    expected.sort();
+    assert_eq!(on_disk, expected);
+
+    let (mut records, mut ok) = (0, 0);
+    for (file, format, n, imported, updated) in EXPECTED {
+        let (_tmp, pool) = fresh_db().await;
+        let r: FileReport = import_file(&pool, &dir.join(file), None).await.unwrap();
+        assert_eq!(r.format, Some(*format), "{file}");
+        assert_eq!(
+            (r.records, r.imported, r.updated, r.skipped.len()),
+            (*n, *imported, *updated, n - imported - updated),
+            "{file}: {:?}",
+            r.skipped
+        );
+        let (rows,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM titles")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(rows as usize, *imported, "{file}");
+        records += r.records;
+        ok += r.imported + r.updated;
+    }
+    assert!(ok * 100 >= records * 99, "{ok} of {records} imported");
+}
+
+async fn title_where(
+    pool: &SqlitePool,
+    clause: &str,
+) -> (
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+) {
+    sqlx::query_as(&format!(
+        "SELECT title, author, isbn13, call_number, language, age_group FROM titles WHERE {clause}"
+    ))
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn fields_match_the_source_records() {
+    let Some(dir) = catalog() else { return };
+    let (_tmp, pool) = fresh_db().await;
+    for f in [
+        "marc4j_summerland.mrc",
+        "evergreen_jazz_1k.mrc",
+        "llabres_library_books.csv",
+        "marc4j_chabon-loc.mrc",
+        "evergreen_nepali.marc",
+        "lc_marc2bibframe2_loc_general.xml",
+    ] {
+        import_file(&pool, &dir.join(f), None).await.unwrap();
+    }
+    // 245 $a, 100 $a, 020 $a → ISBN-13, 008/22 = j → children, 520 → synopsis (English record).
+    let s = title_where(&pool, "isbn13 = '9780786808779'").await;
+    assert_eq!(s.0, "Summerland");
+    assert_eq!(s.1.as_deref(), Some("Chabon, Michael"));
+    assert_eq!(s.4.as_deref(), Some("eng"));
+    assert_eq!(s.5.as_deref(), Some("children"));
+    let (syn, subjects): (String, String) =
+        sqlx::query_as("SELECT synopsis_en, subjects FROM titles WHERE isbn13 = '9780786808779'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(
+        syn.starts_with("Ethan Feld, the worst baseball player"),
+        "{syn}"
+    );
+    assert!(subjects.contains("Baseball -- Fiction"), "{subjects}");
+
+    // MARC-8 diacritics (E8 umlaut before 'o') decoded and composed.
+    let k = title_where(&pool, "title = 'The Köln concert'").await;
+    assert_eq!(k.1.as_deref(), Some("Jarrett, Keith"));
+
+    // 082 call number without prime marks.
+    let c = title_where(&pool, "isbn13 = '9780679450047'").await;
+    assert_eq!(c.0, "The amazing adventures of Kavalier and Clay : a novel");
+    assert_eq!(c.3.as_deref(), Some("813.54"));
+
+    // CSV: title, author, tag → call number, isbn.
+    let e = title_where(&pool, "isbn13 = '9788427132177'").await;
+    assert_eq!(e.0, "Enseñar a investigar : libro del alumnado");
+    assert_eq!(e.1.as_deref(), Some("Belmonte Nieto, Manuel"));
+    assert_eq!(e.3.as_deref(), Some("001 Bel"));
+
+    // 85 of the 96 Nepali records carry a 520 summary (SOURCES.md).
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM titles WHERE source = 'marc:evergreen_nepali.marc'
+            AND COALESCE(synopsis_id, synopsis_en) IS NOT NULL",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(n, 85);
+
+    // 56 Library of Congress records are juvenile by 008/22 alone.
+    let (j,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM titles WHERE source = 'marc:lc_marc2bibframe2_loc_general.xml'
+            AND age_group = 'children'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(j >= 56, "{j}");
+}
+
+#[tokio::test]
+async fn reimport_is_idempotent_across_binary_and_xml() {
+    let Some(dir) = catalog() else { return };
+    let (_tmp, pool) = fresh_db().await;
+    let first = import_file(&pool, &dir.join("marc4j_chabon-loc.mrc"), None)
+        .await
+        .unwrap();
+    assert_eq!((first.imported, first.updated), (2, 0));
+    let again = import_file(&pool, &dir.join("marc4j_chabon-loc.mrc"), None)
+        .await
+        .unwrap();
+    assert_eq!((again.imported, again.updated), (0, 2));
+    let xml = import_file(&pool, &dir.join("marc4j_chabon.xml"), None)
+        .await
+        .unwrap();
+    assert_eq!((xml.imported, xml.updated), (0, 2), "same control numbers");
+    let (rows,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM titles")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(rows, 2);
+    // The XML variant has no 082: the call number from the binary import stays.
+    let (call,): (Option<String>,) =
+        sqlx::query_as("SELECT call_number FROM titles WHERE isbn13 = '9780679450047'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(call.as_deref(), Some("813.54"));
+}
+
+fn record(fields: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut dir = Vec::new();
+    let mut data = Vec::new();
+    for (tag, body) in fields {
+        let mut f = body.to_vec();
+        f.push(0x1E);
+        dir.extend_from_slice(format!("{tag}{:04}{:05}", f.len(), data.len()).as_bytes());
+        data.extend_from_slice(&f);
+    }
+    dir.push(0x1E);
+    let base = 24 + dir.len();
+    let mut rec = format!("{:05}nam a22{base:05} a 4500", base + data.len() + 1).into_bytes();
+    rec.extend_from_slice(&dir);
+    rec.extend_from_slice(&data);
+    rec.push(0x1D);
+    rec
+}
+
+#[tokio::test]
+async fn one_bad_record_is_skipped_with_its_reason() {
+    let (tmp, pool) = fresh_db().await;
+    let good1 = record(&[("001", b"a1"), ("245", b"10\x1FaPertama /")]);
+    let no_title = record(&[("001", b"a2"), ("100", b"1 \x1FaSiapa")]);
+    let garbage = b"00042xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\x1D".to_vec();
+    let good2 = record(&[("001", b"a3"), ("245", b"10\x1FaKetiga.")]);
+    let path: &Path = &tmp.path().join("mixed.mrc");
+    std::fs::write(path, [good1, no_title, garbage, good2].concat()).unwrap();
+    let r = import_file(&pool, path, None).await.unwrap();
+    assert_eq!((r.records, r.imported, r.updated), (4, 2, 0));
+    assert_eq!(r.skipped.len(), 2);
+    assert_eq!(r.skipped[0].record, 2);
+    assert_eq!(r.skipped[0].id.as_deref(), Some("a2"));
+    assert!(
+        r.skipped[0].reason.contains("245"),
+        "{}",
+        r.skipped[0].reason
+    );
+    assert_eq!(r.skipped[1].record, 3);
+    assert!(r.skipped[1].reason.starts_with("malformed record"));
+    let titles: Vec<(String,)> = sqlx::query_as("SELECT title FROM titles ORDER BY id")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(titles, [("Pertama".to_owned(),), ("Ketiga".to_owned(),)]);
+}
+
+#[tokio::test]
+async fn a_record_the_database_refuses_is_rolled_back_alone() {
+    let (tmp, pool) = fresh_db().await;
+    sqlx::query(
+        "CREATE TRIGGER refuse BEFORE INSERT ON titles WHEN NEW.title = 'Ditolak'
+         BEGIN SELECT RAISE(ABORT, 'refused'); END",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let path = tmp.path().join("rows.csv");
+    std::fs::write(&path, "title,isbn\nSatu,9789793062792\nDitolak,\nTiga,\n").unwrap();
+    let r = import_file(&pool, &path, None).await.unwrap();
+    assert_eq!((r.imported, r.skipped.len()), (2, 1));
+    assert!(r.skipped[0].reason.contains("refused"));
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM titles")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
+}

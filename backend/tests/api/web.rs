@@ -1,0 +1,180 @@
+//! The web fallback page `/m/{code}`, parsed as HTML.
+
+use scraper::{Html, Selector};
+
+use crate::helpers::{TestApp, spawn_app};
+
+async fn page(app: &TestApp, path: &str, accept_language: Option<&str>) -> (u16, Html) {
+    let mut req = app.client.get(format!("{}{path}", app.base));
+    if let Some(al) = accept_language {
+        req = req.header("Accept-Language", al);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    (status, Html::parse_document(&resp.text().await.unwrap()))
+}
+
+fn meta(doc: &Html, attr: &str, name: &str) -> Option<String> {
+    let sel = Selector::parse(&format!("meta[{attr}=\"{name}\"]")).unwrap();
+    doc.select(&sel)
+        .next()
+        .and_then(|m| m.value().attr("content").map(str::to_owned))
+}
+
+fn texts(doc: &Html, css: &str) -> Vec<String> {
+    let sel = Selector::parse(css).unwrap();
+    doc.select(&sel)
+        .map(|e| e.text().collect::<String>().trim().to_owned())
+        .collect()
+}
+
+fn lang(doc: &Html) -> String {
+    let sel = Selector::parse("html").unwrap();
+    doc.select(&sel)
+        .next()
+        .unwrap()
+        .value()
+        .attr("lang")
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn book_page_is_indonesian_with_sharing_meta() {
+    let app = spawn_app(true).await;
+    let (status, doc) = page(&app, "/m/BK0001", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(lang(&doc), "id");
+    assert_eq!(texts(&doc, "h1"), ["Si Kancil dan Buaya"]);
+    assert_eq!(
+        meta(&doc, "property", "og:title").unwrap(),
+        "Si Kancil dan Buaya"
+    );
+    assert!(
+        meta(&doc, "property", "og:description")
+            .unwrap()
+            .contains("buaya")
+    );
+    assert_eq!(
+        meta(&doc, "property", "og:url").unwrap(),
+        format!("{}/m/BK0001", app.base)
+    );
+    let og_image = meta(&doc, "property", "og:image").unwrap();
+    assert!(og_image.starts_with(&format!("{}/media/", app.base)));
+    assert_eq!(
+        app.client.get(&og_image).send().await.unwrap().status(),
+        200
+    );
+    assert_eq!(
+        meta(&doc, "name", "twitter:card").unwrap(),
+        "summary_large_image"
+    );
+    assert_eq!(meta(&doc, "property", "og:locale").unwrap(), "id_ID");
+
+    // Landmarks, alt text, headings in order (one h1, then h2s).
+    for landmark in ["header", "main", "footer", "nav"] {
+        assert_eq!(texts(&doc, landmark).len(), 1, "{landmark}");
+    }
+    let img = Selector::parse("main img").unwrap();
+    let alts: Vec<_> = doc
+        .select(&img)
+        .map(|i| i.value().attr("alt").unwrap_or(""))
+        .collect();
+    assert!(
+        !alts.is_empty() && alts.iter().all(|a| !a.is_empty()),
+        "{alts:?}"
+    );
+    let headings = Selector::parse("h1, h2, h3, h4").unwrap();
+    let levels: Vec<u8> = doc
+        .select(&headings)
+        .map(|h| h.value().name()[1..].parse().unwrap())
+        .collect();
+    assert_eq!(levels[0], 1);
+    assert!(levels.windows(2).all(|w| w[1] <= w[0] + 1), "{levels:?}");
+
+    // Share links carry the page URL, encoded.
+    let links = Selector::parse(".share a").unwrap();
+    let hrefs: Vec<_> = doc
+        .select(&links)
+        .map(|a| a.value().attr("href").unwrap().to_owned())
+        .collect();
+    assert_eq!(hrefs.len(), 3);
+    assert!(hrefs[0].starts_with("https://wa.me/?text="));
+    assert!(hrefs[1].starts_with("https://www.facebook.com/sharer/sharer.php?u=http%3A%2F%2F"));
+    assert!(hrefs[2].starts_with("https://x.com/intent/post?"));
+}
+
+#[tokio::test]
+async fn english_by_query_or_accept_language() {
+    let app = spawn_app(true).await;
+    let (_, by_query) = page(&app, "/m/BK0001?lang=en", Some("id")).await;
+    assert_eq!(lang(&by_query), "en");
+    assert!(texts(&by_query, "main p").join(" ").contains("crocodiles"));
+    let (_, by_header) = page(&app, "/m/bk0001", Some("en-GB,en;q=0.9,id;q=0.5")).await;
+    assert_eq!(lang(&by_header), "en");
+    assert_eq!(meta(&by_header, "property", "og:locale").unwrap(), "en_US");
+    let (_, fallback) = page(&app, "/m/BK0001", Some("fr-FR")).await;
+    assert_eq!(lang(&fallback), "id");
+}
+
+#[tokio::test]
+async fn event_page_has_details_and_calendar_link() {
+    let app = spawn_app(true).await;
+    let (status, doc) = page(&app, "/m/EV0001", None).await;
+    assert_eq!(status, 200);
+    let when = Selector::parse("time").unwrap();
+    let t = doc.select(&when).next().expect("time element");
+    assert_eq!(
+        t.value().attr("datetime"),
+        Some("2026-12-05T09:00:00+07:00")
+    );
+    assert_eq!(
+        t.text().collect::<String>(),
+        "Sabtu, 5 Desember 2026, 09.00–10.30 WIB"
+    );
+    let cal = Selector::parse("a[type=\"text/calendar\"]").unwrap();
+    let href = doc
+        .select(&cal)
+        .next()
+        .unwrap()
+        .value()
+        .attr("href")
+        .unwrap()
+        .to_owned();
+    let ics = app.client.get(&href).send().await.unwrap();
+    assert_eq!(ics.status(), 200);
+    assert!(
+        ics.text()
+            .await
+            .unwrap()
+            .contains("SUMMARY:Dongeng Sabtu Pagi")
+    );
+}
+
+#[tokio::test]
+async fn unknown_code_is_an_indonesian_404_page() {
+    let app = spawn_app(true).await;
+    for path in ["/m/ZZZZ99", "/m/not-a-code!", "/m/BK0001/extra"] {
+        let (status, doc) = page(&app, path, Some("en")).await;
+        assert_eq!(status, 404, "{path}");
+        assert_eq!(lang(&doc), "id");
+        assert_eq!(texts(&doc, "h1"), ["Kode tidak ditemukan"]);
+    }
+}
+
+#[tokio::test]
+async fn content_is_escaped() {
+    let app = spawn_app(true).await;
+    sqlx::query("UPDATE titles SET title = '<script>alert(1)</script> & \"Co\"' WHERE isbn13 = '9786020000011'")
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    let html = app.get("/m/BK0001").await.text().await.unwrap();
+    assert!(!html.contains("<script>alert"), "unescaped title");
+    let doc = Html::parse_document(&html);
+    assert_eq!(texts(&doc, "h1"), ["<script>alert(1)</script> & \"Co\""]);
+    assert_eq!(
+        meta(&doc, "property", "og:title").unwrap(),
+        "<script>alert(1)</script> & \"Co\""
+    );
+}

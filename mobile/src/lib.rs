@@ -22,6 +22,7 @@ pub mod net;
 pub mod preview;
 pub mod scanning;
 pub mod speech;
+pub mod tracking;
 pub mod ui;
 
 pub use config::AppConfig;
@@ -67,6 +68,7 @@ impl Plugin for AppPlugin {
             speech::plugin,
             camera::plugin,
             scanning::plugin,
+            tracking::plugin,
             net::plugin,
         ));
         if self.with_rendering {

@@ -15,8 +15,9 @@ use pustaka_markers::payload::ScannedContent;
 use crate::i18n::Locale;
 use crate::net::{NetStatus, Resolution, Resolutions};
 use crate::preview::{MainCamera, world_from_frame};
-use crate::scanning::{Detections, SeenCode};
+use crate::scanning::Detections;
 use crate::speech::Speech;
+use crate::tracking::{TrackedCode, TrackedCodes};
 
 /// Card width in points at scale 1.
 const CARD_WIDTH: f32 = 260.0;
@@ -139,7 +140,7 @@ fn to_screen(
 
 fn draw_cards(
     mut contexts: EguiContexts,
-    detections: Res<Detections>,
+    tracked: Res<TrackedCodes>,
     resolutions: Res<Resolutions>,
     locale: Res<Locale>,
     mut open: ResMut<OpenDetail>,
@@ -149,9 +150,10 @@ fn draw_cards(
     let Ok((camera, cam_tf)) = cameras.single() else {
         return Ok(());
     };
-    let frame_size = detections.frame_size.as_vec2();
+    let frame_size = tracked.frame_size.as_vec2();
     let ppp = ctx.pixels_per_point();
-    for (i, seen) in detections.codes.iter().enumerate() {
+    for seen in &tracked.codes {
+        let i = seen.id;
         let corners: Option<Vec<egui::Pos2>> = seen
             .corners
             .iter()
@@ -169,7 +171,8 @@ fn draw_cards(
         ))
         .add(egui::Shape::closed_line(
             corners.clone(),
-            egui::Stroke::new(3.0, outline_colour),
+            // Thinner while held through a dropout.
+            egui::Stroke::new(if seen.visible { 3.0 } else { 1.5 }, outline_colour),
         ));
         let top = corners.iter().map(|p| p.y).fold(f32::INFINITY, f32::min);
         let bottom = corners
@@ -220,7 +223,12 @@ fn draw_cards(
 /// Two lines of synopsis on the card; the rest is in the detail panel.
 const CARD_BODY_CHARS: usize = 110;
 
-fn card_contents(ui: &mut egui::Ui, seen: &SeenCode, resolutions: &Resolutions, locale: &Locale) {
+fn card_contents(
+    ui: &mut egui::Ui,
+    seen: &TrackedCode,
+    resolutions: &Resolutions,
+    locale: &Locale,
+) {
     match &seen.content {
         ScannedContent::Library { code, .. } => match resolutions.0.get(code.as_str()) {
             Some(r @ (Resolution::Ready(_) | Resolution::Offline(_))) => {

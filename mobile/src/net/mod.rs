@@ -164,7 +164,7 @@ impl Net {
 
 /// The outcome of one HTTP attempt.
 enum Attempt {
-    Fresh(Option<String>, MarkerOverlay),
+    Fresh(Option<String>, Box<MarkerOverlay>),
     NotModified,
     NotFound,
     /// Worth retrying: network error or 5xx.
@@ -192,7 +192,7 @@ async fn attempt(client: &reqwest::Client, url: &str, etag: Option<&str>) -> Att
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string);
             match resp.json::<MarkerOverlay>().await {
-                Ok(o) => Attempt::Fresh(etag, o),
+                Ok(o) => Attempt::Fresh(etag, Box::new(o)),
                 Err(e) => Attempt::Permanent(format!("bad answer: {e}")),
             }
         }
@@ -226,13 +226,13 @@ pub async fn resolve_with_cache(
                         lang,
                         &CachedOverlay {
                             etag,
-                            overlay: overlay.clone(),
+                            overlay: (*overlay).clone(),
                         },
                     )
                 {
                     warn!(marker.code = %code, error = %e, "cannot cache overlay");
                 }
-                return (Resolution::Ready(overlay), true);
+                return (Resolution::Ready(*overlay), true);
             }
             Attempt::NotModified => {
                 return match cached {
@@ -259,7 +259,7 @@ pub async fn resolve_with_cache(
 /// Fetches one overlay without cache or retries (tests and tools).
 pub async fn fetch_overlay(client: &reqwest::Client, url: &str) -> Resolution {
     match attempt(client, url, None).await {
-        Attempt::Fresh(_, o) => Resolution::Ready(o),
+        Attempt::Fresh(_, o) => Resolution::Ready(*o),
         Attempt::NotFound => Resolution::NotFound,
         Attempt::NotModified => Resolution::Failed("unexpected 304".into()),
         Attempt::Transient(e) | Attempt::Permanent(e) => Resolution::Failed(e),

@@ -1,5 +1,7 @@
 //! `pustaka-server`: the content server's command line.
 
+use std::io::Write;
+
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use pustaka_backend::{Application, ServeConfig, catalog, db};
@@ -67,34 +69,36 @@ async fn main() -> anyhow::Result<()> {
             let reports = catalog::import_files(&pool, &files)
                 .await
                 .context("import failed")?;
-            if json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&reports).context("encoding the report")?
-                );
-            } else {
+            print_lines(|out| {
+                if json {
+                    let text =
+                        serde_json::to_string_pretty(&reports).map_err(std::io::Error::other)?;
+                    return writeln!(out, "{text}");
+                }
                 for r in &reports {
-                    println!(
+                    writeln!(
+                        out,
                         "{}: {} records, {} imported, {} updated, {} skipped",
                         r.file,
                         r.records,
                         r.imported,
                         r.updated,
                         r.skipped.len()
-                    );
+                    )?;
                     for s in &r.skipped {
-                        println!(
+                        writeln!(
+                            out,
                             "  skipped record {}{}: {}",
                             s.record,
                             s.id.as_deref()
                                 .map(|i| format!(" ({i})"))
                                 .unwrap_or_default(),
                             s.reason
-                        );
+                        )?;
                     }
                 }
-            }
-            Ok(())
+                Ok(())
+            })
         }
         Command::Markers {
             data_dir,
@@ -103,19 +107,33 @@ async fn main() -> anyhow::Result<()> {
         } => {
             let pool = db::connect_and_migrate(&data_dir).await?;
             let base = public_url.trim_end_matches('/');
-            for m in db::all_markers(&pool).await.context("listing markers")? {
-                let url = format!("{base}/m/{}", m.code);
-                if json {
-                    let line = serde_json::json!({
-                        "code": m.code, "url": url, "target_kind": m.target_kind,
-                        "target_id": m.target_id, "label": m.label, "active": m.active,
-                    });
-                    println!("{line}");
-                } else {
-                    println!("{}\t{}\t{}\t{}", m.code, url, m.target_kind, m.label);
+            let markers = db::all_markers(&pool).await.context("listing markers")?;
+            print_lines(|out| {
+                for m in &markers {
+                    let url = format!("{base}/m/{}", m.code);
+                    if json {
+                        let line = serde_json::json!({
+                            "code": m.code, "url": url, "target_kind": m.target_kind,
+                            "target_id": m.target_id, "label": m.label, "active": m.active,
+                        });
+                        writeln!(out, "{line}")?;
+                    } else {
+                        writeln!(out, "{}\t{}\t{}\t{}", m.code, url, m.target_kind, m.label)?;
+                    }
                 }
-            }
-            Ok(())
+                Ok(())
+            })
         }
+    }
+}
+
+/// Writes to stdout; a closed pipe (`| head`) ends the output quietly.
+fn print_lines(
+    write: impl FnOnce(&mut std::io::StdoutLock<'static>) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match write(&mut out).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("writing to stdout"),
     }
 }

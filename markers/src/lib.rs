@@ -29,6 +29,8 @@ pub mod payload;
 pub mod pose;
 mod sample;
 pub mod scan;
+#[cfg(feature = "pdf")]
+pub mod sheet;
 pub mod text;
 pub mod track;
 

@@ -1,13 +1,16 @@
 //! Content routes: titles, shelves, events and tours, each with `?lang=` and
 //! conditional GET (`ETag` / `If-None-Match`).
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use pustaka_api::{Lang, Page};
 use serde::Deserialize;
 
-use super::{CONTENT_CACHE_CONTROL, LangQueryParams, conditional_json, view};
+use super::{
+    ApiPath as Path, ApiQuery as Query, CONTENT_CACHE_CONTROL, LangQueryParams, conditional_json,
+    view,
+};
 use crate::db::content as q;
 use crate::error::{AppError, Result};
 use crate::startup::AppState;

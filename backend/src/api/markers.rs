@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use bytes::Bytes;
@@ -13,7 +13,10 @@ use pustaka_api::{Lang, MarkerOverlay, TargetKind};
 use pustaka_markers::payload::MarkerCode;
 use sqlx::SqlitePool;
 
-use super::{CONTENT_CACHE_CONTROL, LangQueryParams, conditional_bytes, etag_for, view};
+use super::{
+    ApiPath as Path, ApiQuery as Query, CONTENT_CACHE_CONTROL, LangQueryParams, conditional_bytes,
+    etag_for, view,
+};
 use crate::db::content::{View, languages, media_for};
 use crate::db::{self, MarkerRow};
 use crate::error::{AppError, Result};

@@ -2,11 +2,13 @@
 
 use axum::Json;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use pustaka_api::{Health, Lang};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -62,6 +64,36 @@ pub async fn health(State(state): State<AppState>) -> Result<Json<Health>> {
         status: "ok".into(),
         version: env!("CARGO_PKG_VERSION").into(),
     }))
+}
+
+/// `Path` whose rejection (e.g. `/titles/abc`) is a 400 in the JSON error envelope.
+#[derive(Debug)]
+pub struct ApiPath<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(v)| ApiPath(v))
+            .map_err(|e| AppError::BadRequest(e.body_text()))
+    }
+}
+
+/// `Query` whose rejection (e.g. `?lang=fr`) is a 400 in the JSON error envelope.
+#[derive(Debug)]
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(v)| ApiQuery(v))
+            .map_err(|e| AppError::BadRequest(e.body_text()))
+    }
 }
 
 /// The `?lang=` query parameter most routes take.

@@ -5,7 +5,7 @@
 //! or updated, so importing the same file twice changes nothing. A record that
 //! cannot be read or mapped is skipped with its reason; a record whose write
 //! fails is rolled back to its savepoint, so it is never half-written, and the
-//! import carries on. Writes are committed in batches of [`BATCH_SIZE`].
+//! import carries on. Writes are committed in batches of [`BATCH_SIZE`](crate::catalog::BATCH_SIZE).
 
 pub mod csv_import;
 pub mod mapping;

@@ -432,6 +432,17 @@ pub async fn ingest(
     };
     if let Err(e) = result {
         for name in &added {
+            // A concurrent ingest of the same bytes may have committed its row
+            // meanwhile; its file must stay.
+            let kept: Option<(i64,)> =
+                sqlx::query_as("SELECT 1 FROM media_assets WHERE sha256 = ?")
+                    .bind(name.sha256())
+                    .fetch_optional(pool)
+                    .await
+                    .unwrap_or(None);
+            if kept.is_some() {
+                continue;
+            }
             if let Err(rm) = store.remove(name) {
                 tracing::error!(error = %rm, file = %name.file_name(), "cannot undo ingest");
             }

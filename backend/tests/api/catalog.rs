@@ -289,3 +289,97 @@ async fn a_record_the_database_refuses_is_rolled_back_alone() {
         .unwrap();
     assert_eq!(n, 2);
 }
+
+/// Splits one `MySQL` `VALUES` tuple line into cells (`NULL` → empty).
+fn sql_tuple(line: &str) -> Vec<String> {
+    let inner = line
+        .trim()
+        .trim_end_matches([',', ';'])
+        .trim_start_matches('(')
+        .trim_end_matches(')');
+    let mut cells = Vec::new();
+    let mut cur = String::new();
+    let mut chars = inner.chars().peekable();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (false, '\'') => quoted = true,
+            (true, '\'') if chars.peek() == Some(&'\'') => {
+                cur.push('\'');
+                chars.next();
+            }
+            (true, '\'') => quoted = false,
+            (true, '\\') => cur.extend(chars.next()),
+            (false, ',') => {
+                let cell = std::mem::take(&mut cur).trim().to_owned();
+                cells.push(if cell == "NULL" { String::new() } else { cell });
+            }
+            (_, c) => cur.push(c),
+        }
+    }
+    let cell = cur.trim().to_owned();
+    cells.push(if cell == "NULL" { String::new() } else { cell });
+    cells
+}
+
+/// SLiMS's own `biblio` columns (from its sample database dump) as a CSV:
+/// the header names the importer has to understand.
+#[tokio::test]
+async fn slims_biblio_columns_import() {
+    let Some(dir) = catalog() else { return };
+    let sql = std::fs::read_to_string(dir.join("slims9_sampledata.sql")).unwrap();
+    let mut lines = sql.lines().skip_while(|l| !l.contains("INTO `biblio` ("));
+    let header_line = lines.next().unwrap();
+    let header: Vec<&str> = header_line
+        .split('(')
+        .nth(1)
+        .unwrap()
+        .split(')')
+        .next()
+        .unwrap()
+        .split(", ")
+        .map(|c| c.trim_matches('`'))
+        .collect();
+    let rows: Vec<Vec<String>> = lines
+        .take_while(|l| l.starts_with('('))
+        .map(sql_tuple)
+        .collect();
+    assert_eq!(rows.len(), 15);
+    assert!(rows.iter().all(|r| r.len() == header.len()));
+    let (tmp, pool) = fresh_db().await;
+    let path = tmp.path().join("slims_biblio.csv");
+    let mut w = csv::Writer::from_path(&path).unwrap();
+    w.write_record(&header).unwrap();
+    for r in &rows {
+        w.write_record(r).unwrap();
+    }
+    w.flush().unwrap();
+    let r = import_file(&pool, &path, None).await.unwrap();
+    assert_eq!((r.records, r.imported, r.skipped.len()), (15, 15, 0));
+
+    let t = title_where(&pool, "isbn13 = '9780596009304'").await;
+    assert_eq!(t.0, "Linux In a Nutshell");
+    assert_eq!(
+        t.3.as_deref(),
+        Some("005.4/32-22 Ell l"),
+        "call_number column"
+    );
+    assert_eq!(t.4.as_deref(), Some("eng"), "language_id 'en'");
+    // ISBN-10 with hyphens → ISBN-13; notes → synopsis (English record).
+    let (title, syn): (String, String) =
+        sqlx::query_as("SELECT title, synopsis_en FROM titles WHERE isbn13 = '9780596001087'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(title.starts_with("Cathedral and the Bazaar"));
+    assert!(
+        syn.starts_with("The Cathedral & the Bazaar is a must"),
+        "{syn}"
+    );
+    let (pg,): (String,) =
+        sqlx::query_as("SELECT synopsis_en FROM titles WHERE title LIKE 'PostgreSQL%'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(pg.contains("world's most advanced"), "{pg}");
+}

@@ -161,6 +161,16 @@ async fn titles_list_search_and_detail() {
     assert_eq!(en.isbn13.as_deref(), Some("9786020000011"));
     assert_eq!(app.get("/api/v1/titles?limit=0").await.status(), 400);
     assert_eq!(app.get("/api/v1/titles/424242").await.status(), 404);
+    for bad in [
+        "/api/v1/titles/abc",
+        "/api/v1/titles?lang=fr",
+        "/api/v1/markers/BK0001?lang=xx",
+    ] {
+        let resp = app.get(bad).await;
+        assert_eq!(resp.status(), 400, "{bad}");
+        let body: pustaka_api::ApiErrorBody = resp.json().await.unwrap();
+        assert_eq!(body.error.code, "bad_request");
+    }
 }
 
 #[tokio::test]
@@ -244,4 +254,48 @@ async fn openapi_document_lists_the_routes() {
         doc["servers"][0]["url"],
         format!("{}/api/v1", app.base).as_str()
     );
+}
+
+#[tokio::test]
+async fn inactive_markers_are_not_found_everywhere() {
+    let app = spawn_app(true).await;
+    sqlx::query("UPDATE markers SET active = 0 WHERE code = 'BK0002'")
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    let resp = app.get("/api/v1/markers/BK0002").await;
+    assert_eq!(resp.status(), 404);
+    let body: pustaka_api::ApiErrorBody = resp.json().await.unwrap();
+    assert_eq!(body.error.code, "not_found");
+    assert_eq!(app.get("/m/BK0002").await.status(), 404);
+    assert_eq!(app.get("/api/v1/markers/BK0001").await.status(), 200);
+}
+
+/// Every route the OpenAPI document describes (`api::ROUTES`) answers for real.
+#[tokio::test]
+async fn every_documented_route_is_served() {
+    let app = spawn_app(true).await;
+    for (method, path) in pustaka_backend::api::ROUTES {
+        let url = format!(
+            "{}/api/v1{}",
+            app.base,
+            path.replace("{code}", "BK0001").replace("{id}", "1")
+        );
+        let resp = match *method {
+            "get" => app.client.get(&url).send().await.unwrap(),
+            "post" => app
+                .client
+                .post(&url)
+                .json(&pustaka_api::ScanBatch { scans: vec![] })
+                .send()
+                .await
+                .unwrap(),
+            other => panic!("unexpected method {other}"),
+        };
+        assert!(
+            resp.status().is_success(),
+            "{method} {path} → {}",
+            resp.status()
+        );
+    }
 }

@@ -282,7 +282,7 @@ async fn videos_are_normalised_with_poster_and_duration() {
         eprintln!("SKIPPED: ffmpeg/ffprobe not installed");
         return;
     }
-    let app = spawn_app(false).await;
+    let app = spawn_app(true).await;
     let src = app.dir.path().join("in.webm");
     // A 3-second 320×240 test pattern in VP8/WebM: not what phones want.
     let ok = std::process::Command::new("ffmpeg")
@@ -326,4 +326,41 @@ async fn videos_are_normalised_with_poster_and_duration() {
     assert!(bytes.windows(4).any(|w| w == b"avc1"), "H.264");
     let poster = asset.preview.expect("poster");
     assert_eq!(poster.ext(), "jpg");
+
+    // Attached as Malin Kundang's trailer, it shows in the overlay and on the web page.
+    sqlx::query(
+        "INSERT INTO content_media (target_kind, target_id, role, sha256)
+         SELECT 'title', id, 'trailer', ? FROM titles WHERE isbn13 = '9786020000028'",
+    )
+    .bind(asset.name.sha256())
+    .execute(&app.state.db)
+    .await
+    .unwrap();
+    let o: MarkerOverlay = app
+        .get("/api/v1/markers/BK0002")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let trailer = o
+        .media
+        .iter()
+        .find(|m| m.role == pustaka_api::MediaRole::Trailer)
+        .expect("trailer in overlay");
+    assert_eq!(trailer.kind, MediaKind::Video);
+    assert_eq!(trailer.mime, "video/mp4");
+    assert_eq!(trailer.duration_ms, Some(ms));
+    let poster_url = format!("{}/media/{}", app.base, poster.file_name());
+    assert_eq!(trailer.preview_url.as_deref(), Some(poster_url.as_str()));
+    let html = scraper::Html::parse_document(&app.get("/m/BK0002").await.text().await.unwrap());
+    let video = scraper::Selector::parse("video[controls]").unwrap();
+    let v = html.select(&video).next().expect("video element");
+    assert_eq!(v.value().attr("poster"), Some(poster_url.as_str()));
+    let source = scraper::Selector::parse("video source[type=\"video/mp4\"]").unwrap();
+    assert_eq!(
+        html.select(&source).next().unwrap().value().attr("src"),
+        Some(trailer.url.as_str())
+    );
+    let og = scraper::Selector::parse("meta[property=\"og:video\"]").unwrap();
+    assert!(html.select(&og).next().is_some());
 }

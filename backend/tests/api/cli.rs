@@ -1,0 +1,92 @@
+//! The `pustaka-server` command line: import report, markers list, bad flags.
+
+use std::process::Command;
+
+fn server() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_pustaka-server"))
+}
+
+#[test]
+fn import_reports_json_and_is_idempotent() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("slims.csv");
+    std::fs::write(
+        &csv,
+        "title,isbn_issn,call_number,authors\nLaskar Pelangi,979-3062-79-7,899.221 HIR l,\"<Hirata, Andrea>\"\n,,,\n",
+    )
+    .unwrap();
+    let data = dir.path().join("data");
+    let run = || {
+        let out = server()
+            .args(["import", "--json", "--data-dir"])
+            .arg(&data)
+            .arg(&csv)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let r = &v[0];
+        (
+            r["imported"].as_u64().unwrap(),
+            r["updated"].as_u64().unwrap(),
+            r["skipped"][0]["reason"].as_str().unwrap().to_owned(),
+        )
+    };
+    assert_eq!(run(), (1, 0, "empty title".to_owned()));
+    assert_eq!(run(), (0, 1, "empty title".to_owned()));
+}
+
+#[test]
+fn markers_lists_codes_with_urls() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let pool = pustaka_backend::db::connect_and_migrate(dir.path())
+            .await
+            .unwrap();
+        let store: std::sync::Arc<dyn pustaka_backend::media::store::BlobStore> =
+            std::sync::Arc::new(
+                pustaka_backend::media::store::DirStore::open(&dir.path().join("media")).unwrap(),
+            );
+        pustaka_backend::demo::seed_once(&pool, store)
+            .await
+            .unwrap();
+    });
+    let out = server()
+        .args([
+            "markers",
+            "--json",
+            "--public-url",
+            "https://perpus.example.id/",
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let first: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().next().unwrap()).unwrap();
+    assert_eq!(first["code"], "BK0001");
+    assert_eq!(first["url"], "https://perpus.example.id/m/BK0001");
+    assert_eq!(first["target_kind"], "title");
+}
+
+#[test]
+fn bad_flags_and_missing_files_are_clear_errors() {
+    let out = server().args(["serve", "--bogus"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--bogus"));
+    let dir = tempfile::tempdir().unwrap();
+    let out = server()
+        .args(["import", "--data-dir"])
+        .arg(dir.path())
+        .arg(dir.path().join("tidak-ada.mrc"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
+}

@@ -153,3 +153,37 @@ fn cached_overlay_is_shown_offline() {
     ));
     assert!(matches!(third, Resolution::Failed(_)), "{third:?}");
 }
+
+/// The app's scan-event batch is what the server accepts (202), and a bad one is refused.
+#[test]
+fn scan_events_reach_the_server() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let server = rt
+        .block_on(pustaka_backend::Application::build(
+            pustaka_backend::ServeConfig::for_tests(data.path().to_path_buf(), true),
+        ))
+        .unwrap();
+    let base = format!("http://{}", server.local_addr());
+    rt.spawn(server.run_until_stopped());
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = reqwest::Client::new();
+
+    let mut queue = pustaka_mobile::net::scans::ScanQueue::open(None);
+    let t0 = Instant::now();
+    for code in ["BK0001", "RK0001", "EV0001"] {
+        assert!(queue.record(code, t0));
+    }
+    let batch: Vec<_> = queue.pending().cloned().collect();
+    let sent = rt.block_on(pustaka_mobile::net::scans::send_batch(
+        &client,
+        &base,
+        batch.clone(),
+    ));
+    assert_eq!(sent, Ok(3));
+
+    let mut bad = batch;
+    bad[0].code = "not a code!".into();
+    let refused = rt.block_on(pustaka_mobile::net::scans::send_batch(&client, &base, bad));
+    assert!(refused.is_err(), "{refused:?}");
+}

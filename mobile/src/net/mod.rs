@@ -24,6 +24,7 @@ use crate::scanning::Detections;
 use crate::{AppConfig, AppSystems};
 
 pub mod cache;
+pub mod scans;
 
 use cache::{CachedOverlay, OverlayCache};
 
@@ -279,6 +280,7 @@ pub fn plugin(app: &mut App) {
         }
         Err(e) => error!(error = %e, "network disabled"),
     }
+    app.add_plugins(scans::plugin);
     app.init_resource::<Resolutions>()
         .init_resource::<NetStatus>()
         .init_resource::<AskedAt>()

@@ -1,32 +1,153 @@
-//! Writes the bundled demo scene: the demo library's codes on a plain page,
-//! as a camera would see them. Run: `cargo run -p pustaka-markers --example demo_scene -- OUT.png`.
+//! Builds the bundled demo scenes: the demo library's codes composited in
+//! perspective into a real shelf photo, as a phone camera would see labels
+//! stuck on the shelf edge.
+//!
+//! Usage: `cargo run -p pustaka-markers --example demo_scene -- PHOTO OUT.jpg [CODE@x0,y0,x1,y1,x2,y2,x3,y3 ...]`
+//! where the eight numbers are the code's corners (TL, TR, BR, BL) as
+//! fractions (0..1) of the output frame's width and height. Without a photo
+//! argument it writes a flat page with the codes (no real photo needed).
+//! The output frame is [`OUT_WIDTH`] pixels wide, aspect kept.
 
-use pustaka_markers::{generate, payload::MarkerCode};
+use pustaka_markers::{LumaImage, generate, payload::MarkerCode};
 
+/// Output frame width in pixels (a 720p-class camera frame).
+const OUT_WIDTH: u32 = 1280;
 /// The demo server's public host, as printed in the demo codes.
-const DEMO_HOST: &str = "127.0.0.1";
-/// The demo library's codes (see `pustaka_backend::demo::DEMO_CODES`).
-const CODES: [&str; 3] = ["BK0001", "RK0001", "EV0001"];
+const DEMO_HOST: &str = "perpustakaan.metrokota.go.id";
+/// Printed paper is not pure white, ink not pure black (sRGB values).
+const PAPER: f32 = 238.0;
+const INK: f32 = 28.0;
+
+type Quad = [(f32, f32); 4];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let out = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "assets/demo/scene-01.png".into());
-    let (w, h) = (1280usize, 720usize);
-    let mut canvas = vec![225u8; w * h];
-    for (i, code) in CODES.iter().enumerate() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (Some(photo), Some(out)) = (args.first(), args.get(1)) else {
+        return Err("usage: demo_scene PHOTO OUT.jpg [CODE@x0,y0,...,y3 ...]".into());
+    };
+    let src = image::open(photo)?.to_rgb8();
+    let out_h = (src.height() as f64 * OUT_WIDTH as f64 / src.width() as f64).round() as u32;
+    let mut frame = image::imageops::resize(
+        &src,
+        OUT_WIDTH,
+        out_h,
+        image::imageops::FilterType::Triangle,
+    );
+    for spec in &args[2..] {
+        let (code, quad) = parse_spec(spec, OUT_WIDTH as f32, out_h as f32)?;
         let url = MarkerCode::parse(code)?.url(DEMO_HOST);
-        let img = generate::luma_image(&url, 6)?;
-        let x0 = 60 + i * 400;
-        let y0 = 200;
-        for y in 0..img.height() {
-            let row = &img.data()[y * img.width()..(y + 1) * img.width()];
-            canvas[(y0 + y) * w + x0..(y0 + y) * w + x0 + img.width()].copy_from_slice(row);
+        let label = generate::luma_image(&url, 8)?;
+        paste(&mut frame, &label, quad)?;
+    }
+    frame.save(out)?;
+    eprintln!("wrote {out} ({OUT_WIDTH}x{out_h})");
+    Ok(())
+}
+
+fn parse_spec(spec: &str, w: f32, h: f32) -> Result<(&str, Quad), Box<dyn std::error::Error>> {
+    let (code, nums) = spec.split_once('@').ok_or("expected CODE@x0,y0,...")?;
+    let v: Vec<f32> = nums.split(',').map(str::parse).collect::<Result<_, _>>()?;
+    if v.len() != 8 {
+        return Err(format!("{spec}: need 8 numbers").into());
+    }
+    Ok((
+        code,
+        [
+            (v[0] * w, v[1] * h),
+            (v[2] * w, v[3] * h),
+            (v[4] * w, v[5] * h),
+            (v[6] * w, v[7] * h),
+        ],
+    ))
+}
+
+/// Draws `label` into `frame` so that its corners land on `quad` (TL, TR, BR,
+/// BL), sampling through the inverse homography with bilinear filtering and
+/// keeping the photo's lighting.
+fn paste(
+    frame: &mut image::RgbImage,
+    label: &LumaImage,
+    quad: Quad,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let (lw, lh) = (label.width() as f32, label.height() as f32);
+    let src: Quad = [(0.0, 0.0), (lw, 0.0), (lw, lh), (0.0, lh)];
+    // Maps frame pixels back to label pixels.
+    let h = homography(quad, src).ok_or("degenerate quad")?;
+    let xs = quad.iter().map(|p| p.0);
+    let ys = quad.iter().map(|p| p.1);
+    let x0 = xs.clone().fold(f32::INFINITY, f32::min).floor().max(0.0) as u32;
+    let x1 = xs
+        .fold(0.0, f32::max)
+        .ceil()
+        .min(frame.width() as f32 - 1.0) as u32;
+    let y0 = ys.clone().fold(f32::INFINITY, f32::min).floor().max(0.0) as u32;
+    let y1 = ys
+        .fold(0.0, f32::max)
+        .ceil()
+        .min(frame.height() as f32 - 1.0) as u32;
+    for y in y0..=y1 {
+        for x in x0..=x1 {
+            let (u, v) = apply(&h, x as f32 + 0.5, y as f32 + 0.5);
+            if u < 0.0 || v < 0.0 || u >= lw - 1.0 || v >= lh - 1.0 {
+                continue;
+            }
+            let t = bilinear(label, u, v) / 255.0;
+            let px = frame.get_pixel_mut(x, y);
+            let light = (px.0.iter().map(|&c| c as f32).sum::<f32>() / 765.0).clamp(0.35, 1.0);
+            let value = (INK + (PAPER - INK) * t) * (0.55 + 0.45 * light);
+            px.0 = [value as u8, value as u8, (value * 0.97) as u8];
         }
     }
-    image::GrayImage::from_raw(w as u32, h as u32, canvas)
-        .ok_or("canvas size")?
-        .save(&out)?;
-    eprintln!("wrote {out}");
     Ok(())
+}
+
+fn bilinear(img: &LumaImage, u: f32, v: f32) -> f32 {
+    let (x, y) = (u.floor() as usize, v.floor() as usize);
+    let (fx, fy) = (u - x as f32, v - y as f32);
+    let w = img.width();
+    let p = |xx: usize, yy: usize| img.data()[yy * w + xx] as f32;
+    let top = p(x, y) * (1.0 - fx) + p(x + 1, y) * fx;
+    let bottom = p(x, y + 1) * (1.0 - fx) + p(x + 1, y + 1) * fx;
+    top * (1.0 - fy) + bottom * fy
+}
+
+/// The 3x3 homography (row-major, h33 = 1) taking `from[i]` to `to[i]`,
+/// by solving the 8x8 direct linear system with Gaussian elimination.
+fn homography(from: Quad, to: Quad) -> Option<[f32; 9]> {
+    let mut a = [[0f64; 9]; 8];
+    for i in 0..4 {
+        let (x, y) = (from[i].0 as f64, from[i].1 as f64);
+        let (u, v) = (to[i].0 as f64, to[i].1 as f64);
+        a[2 * i] = [x, y, 1.0, 0.0, 0.0, 0.0, -u * x, -u * y, u];
+        a[2 * i + 1] = [0.0, 0.0, 0.0, x, y, 1.0, -v * x, -v * y, v];
+    }
+    for col in 0..8 {
+        let pivot = (col..8).max_by(|&r, &s| a[r][col].abs().total_cmp(&a[s][col].abs()))?;
+        if a[pivot][col].abs() < 1e-12 {
+            return None;
+        }
+        a.swap(col, pivot);
+        for row in 0..8 {
+            if row != col {
+                let f = a[row][col] / a[col][col];
+                for k in col..9 {
+                    a[row][k] -= f * a[col][k];
+                }
+            }
+        }
+    }
+    let mut h = [0f32; 9];
+    for i in 0..8 {
+        h[i] = (a[i][8] / a[i][i]) as f32;
+    }
+    h[8] = 1.0;
+    Some(h)
+}
+
+fn apply(h: &[f32; 9], x: f32, y: f32) -> (f32, f32) {
+    let w = h[6] * x + h[7] * y + h[8];
+    (
+        (h[0] * x + h[1] * y + h[2]) / w,
+        (h[3] * x + h[4] * y + h[5]) / w,
+    )
 }

@@ -15,7 +15,14 @@ pub struct AppConfig {
     pub library_hosts: Vec<String>,
     /// Minimum time between two scans, in milliseconds (saves battery on phones).
     pub scan_interval_ms: u64,
+    /// Folder for the offline cache and the scan-event queue; `None` keeps nothing on disk.
+    pub cache_dir: Option<std::path::PathBuf>,
+    /// Cap on the overlay cache, in bytes.
+    pub cache_max_bytes: u64,
 }
+
+/// Default cap of the offline cache: 20 MB, small next to a phone's storage.
+pub const DEFAULT_CACHE_MAX_BYTES: u64 = 20 * 1024 * 1024;
 
 impl Default for AppConfig {
     fn default() -> Self {
@@ -27,6 +34,8 @@ impl Default for AppConfig {
                 "127.0.0.1".to_string(),
             ],
             scan_interval_ms: 0,
+            cache_dir: None,
+            cache_max_bytes: DEFAULT_CACHE_MAX_BYTES,
         }
     }
 }

@@ -91,10 +91,11 @@ fn record_scans(
             .map(|c| {
                 let (kind, code, resolved_title) = match &c.content {
                     ScannedContent::Library { code, .. } => {
-                        let title = match resolutions.0.get(code.as_str()) {
-                            Some(Resolution::Ready(o)) => Some(o.title.clone()),
-                            _ => None,
-                        };
+                        let title = resolutions
+                            .0
+                            .get(code.as_str())
+                            .and_then(Resolution::overlay)
+                            .map(|o| o.title.clone());
                         ("library", Some(code.to_string()), title)
                     }
                     ScannedContent::ForeignUrl { url, .. } => {

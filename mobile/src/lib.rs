@@ -17,9 +17,12 @@ use bevy::prelude::*;
 pub mod camera;
 pub mod config;
 pub mod headless;
+pub mod i18n;
 pub mod net;
 pub mod preview;
 pub mod scanning;
+pub mod speech;
+pub mod tracking;
 pub mod ui;
 
 pub use config::AppConfig;
@@ -60,7 +63,14 @@ impl Plugin for AppPlugin {
             )
                 .chain(),
         );
-        app.add_plugins((camera::plugin, scanning::plugin, net::plugin));
+        app.add_plugins((
+            i18n::plugin,
+            speech::plugin,
+            camera::plugin,
+            scanning::plugin,
+            tracking::plugin,
+            net::plugin,
+        ));
         if self.with_rendering {
             app.add_plugins((preview::plugin, ui::plugin));
         }

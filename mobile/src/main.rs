@@ -36,6 +36,16 @@ struct Cli {
     /// Frames to run in headless mode.
     #[arg(long, default_value_t = 60)]
     frames: u32,
+    /// Language of the interface: `id` (Bahasa Indonesia, default) or `en`.
+    #[arg(long, default_value = "id", value_parser = ["id", "en"])]
+    lang: String,
+    /// Open the detail panel of this code as soon as it resolves (kiosk and screenshots).
+    #[arg(long)]
+    open: Option<String>,
+    /// Folder for the offline cache and queued scan events
+    /// (default: `$XDG_CACHE_HOME/pustaka-ar` or `~/.cache/pustaka-ar`).
+    #[arg(long)]
+    cache_dir: Option<PathBuf>,
     /// Screenshot to save in headless mode (PNG).
     #[arg(long)]
     screenshot: Option<PathBuf>,
@@ -82,6 +92,7 @@ fn main() -> AppExit {
     };
     let config = AppConfig {
         server_url: cli.server.trim_end_matches('/').to_string(),
+        cache_dir: cli.cache_dir.clone().or_else(default_cache_dir),
         ..default()
     };
     let mut app = App::new();
@@ -108,6 +119,14 @@ fn main() -> AppExit {
     .add_plugins(AppPlugin {
         with_rendering: true,
     });
+    if cli.lang == "en" {
+        app.world_mut()
+            .resource_mut::<pustaka_mobile::i18n::Locale>()
+            .lang = pustaka_api::Lang::En;
+    }
+    if let Some(code) = &cli.open {
+        app.insert_resource(pustaka_mobile::ui::OpenDetail(Some(code.to_uppercase())));
+    }
     if cli.headless {
         app.add_plugins(headless::plugin(HeadlessRun {
             frames: cli.frames,
@@ -116,4 +135,13 @@ fn main() -> AppExit {
         }));
     }
     app.run()
+}
+
+/// `$XDG_CACHE_HOME/pustaka-ar`, else `$HOME/.cache/pustaka-ar` (XDG Base Directory spec).
+fn default_cache_dir() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
+    Some(base.join("pustaka-ar"))
 }

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use bevy::prelude::*;
 use bevy::tasks::{AsyncComputeTaskPool, Task, futures::check_ready};
 use pustaka_markers::payload::{ScannedContent, classify};
-use pustaka_markers::{LumaView, Scanner};
+use pustaka_markers::{Detection, LumaView, Scanner};
 
 use crate::camera::{Frame, LatestFrame};
 use crate::{AppConfig, AppSystems};
@@ -33,6 +33,10 @@ pub struct Detections {
     pub decode_ms: f32,
     /// How many scans have finished.
     pub scans_done: u64,
+    /// The scanner's raw detections, for the tracker.
+    pub raw: Vec<Detection>,
+    /// When the scanned frame was taken from the slot.
+    pub taken_at: Option<Instant>,
 }
 
 /// Sent once per finished scan.
@@ -48,6 +52,10 @@ struct ScanTask {
     started: Option<Instant>,
 }
 
+/// The scanning systems (other plugins order themselves after this set).
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ScanSystems;
+
 /// The scanning plugin.
 pub fn plugin(app: &mut App) {
     app.init_resource::<Detections>()
@@ -55,7 +63,10 @@ pub fn plugin(app: &mut App) {
         .add_message::<FrameScanned>()
         .add_systems(
             Update,
-            (finish_scan, start_scan).chain().in_set(AppSystems::Scan),
+            (finish_scan, start_scan)
+                .chain()
+                .in_set(AppSystems::Scan)
+                .in_set(ScanSystems),
         );
 }
 
@@ -73,7 +84,12 @@ fn start_scan(mut state: ResMut<ScanTask>, latest: Res<LatestFrame>, config: Res
     };
     let hosts = config.library_hosts.clone();
     state.started = Some(Instant::now());
-    state.task = Some(AsyncComputeTaskPool::get().spawn(async move { scan_frame(&frame, &hosts) }));
+    let taken_at = Instant::now();
+    state.task = Some(AsyncComputeTaskPool::get().spawn(async move {
+        let mut d = scan_frame(&frame, &hosts);
+        d.taken_at = Some(taken_at);
+        d
+    }));
 }
 
 /// Scans one frame and classifies what it finds (runs on a worker thread).
@@ -95,7 +111,7 @@ pub fn scan_frame(frame: &Arc<Frame>, hosts: &[String]) -> Detections {
     };
     let decode_ms = t0.elapsed().as_secs_f32() * 1000.0;
     let codes = found
-        .into_iter()
+        .iter()
         .map(|d| SeenCode {
             content: classify(d.text.as_deref(), &d.bytes, &hosts),
             corners: d.corners.map(|p| Vec2::new(p.x, p.y)),
@@ -107,6 +123,8 @@ pub fn scan_frame(frame: &Arc<Frame>, hosts: &[String]) -> Detections {
         codes,
         decode_ms,
         scans_done: 0,
+        raw: found,
+        taken_at: None,
     }
 }
 

@@ -1,23 +1,99 @@
-//! The egui layer: a status bar and one card per detected code, anchored to it.
+//! The egui layer: the status bar, one card per detected code anchored to it,
+//! and the detail panel a tap opens.
+//!
+//! Cards are drawn in their own egui layer whose transform puts the card's
+//! bottom centre just above the code and scales it with the code's apparent
+//! size, so a card follows the code and grows as the visitor steps closer.
+//! The code's outline is drawn in perspective under the card.
 
 use bevy::prelude::*;
+use bevy_egui::egui::emath::TSTransform;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
+use pustaka_api::{Lang, MarkerOverlay, TargetKind};
 use pustaka_markers::payload::ScannedContent;
 
-use crate::net::{Resolution, Resolutions};
+use crate::i18n::Locale;
+use crate::net::{NetStatus, Resolution, Resolutions};
 use crate::preview::{MainCamera, world_from_frame};
 use crate::scanning::Detections;
+use crate::speech::Speech;
+use crate::tracking::{TrackedCode, TrackedCodes};
+
+/// Card width in points at scale 1.
+const CARD_WIDTH: f32 = 260.0;
+/// The card is scaled so that its width is this many times the code's width on screen…
+const CARD_PER_CODE_WIDTH: f32 = 1.6;
+/// …within these bounds, so it stays readable far away and never fills the screen.
+const CARD_SCALE_RANGE: (f32, f32) = (0.75, 1.4);
+
+/// Gap between a code and its card, in points.
+const CARD_GAP: f32 = 6.0;
+
+/// The code whose detail panel is open, if any.
+#[derive(Resource, Debug, Default, Clone, PartialEq)]
+pub struct OpenDetail(pub Option<String>);
 
 /// The UI plugin.
 pub fn plugin(app: &mut App) {
-    app.add_systems(EguiPrimaryContextPass, draw_overlays);
+    app.init_resource::<OpenDetail>().add_systems(
+        EguiPrimaryContextPass,
+        (setup_fonts, draw_status, draw_cards, draw_detail).chain(),
+    );
 }
 
-fn draw_overlays(
+/// Atkinson Hyperlegible (OFL, designed by the Braille Institute for low-vision readers).
+fn setup_fonts(mut contexts: EguiContexts, mut done: Local<bool>) -> Result {
+    if *done {
+        return Ok(());
+    }
+    let ctx = contexts.ctx_mut()?;
+    let mut fonts = egui::FontDefinitions::default();
+    for (name, bytes) in [
+        (
+            "atkinson",
+            &include_bytes!("../../assets/fonts/AtkinsonHyperlegible-Regular.ttf")[..],
+        ),
+        (
+            "atkinson-bold",
+            &include_bytes!("../../assets/fonts/AtkinsonHyperlegible-Bold.ttf")[..],
+        ),
+    ] {
+        fonts
+            .font_data
+            .insert(name.into(), egui::FontData::from_static(bytes).into());
+    }
+    fonts
+        .families
+        .entry(egui::FontFamily::Proportional)
+        .or_default()
+        .insert(0, "atkinson".into());
+    fonts.families.insert(
+        egui::FontFamily::Name("bold".into()),
+        vec!["atkinson-bold".into(), "atkinson".into()],
+    );
+    ctx.set_fonts(fonts);
+    // Large, high-contrast text by default: visitors read at arm's length.
+    ctx.all_styles_mut(|s| {
+        for (style, size) in [
+            (egui::TextStyle::Body, 17.0),
+            (egui::TextStyle::Button, 17.0),
+            (egui::TextStyle::Heading, 24.0),
+            (egui::TextStyle::Small, 14.0),
+        ] {
+            if let Some(f) = s.text_styles.get_mut(&style) {
+                f.size = size;
+            }
+        }
+    });
+    *done = true;
+    Ok(())
+}
+
+fn draw_status(
     mut contexts: EguiContexts,
     detections: Res<Detections>,
-    resolutions: Res<Resolutions>,
-    cameras: Query<(&Camera, &GlobalTransform), With<MainCamera>>,
+    net_status: Res<NetStatus>,
+    mut locale: ResMut<Locale>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     egui::Area::new(egui::Id::new("status"))
@@ -25,71 +101,247 @@ fn draw_overlays(
         .show(ctx, |ui| {
             egui::Frame::popup(ui.style()).show(ui, |ui| {
                 ui.horizontal(|ui| {
-                    ui.heading("Pustaka AR");
-                    ui.label(format!(
-                        "Arahkan kamera ke kode QR · {} kode terlihat",
-                        detections.codes.len()
-                    ));
+                    ui.heading(locale.t("app-name"));
+                    ui.label(locale.t("scan-hint"));
+                    ui.label(locale.t1("codes-in-view", "count", detections.codes.len()));
+                    ui.separator();
+                    let mut lang = locale.lang;
+                    ui.selectable_value(&mut lang, Lang::Id, "ID")
+                        .on_hover_text("Bahasa Indonesia");
+                    ui.selectable_value(&mut lang, Lang::En, "EN")
+                        .on_hover_text("English");
+                    if lang != locale.lang {
+                        locale.lang = lang;
+                    }
                 });
+                if net_status.offline {
+                    ui.colored_label(
+                        egui::Color32::from_rgb(255, 200, 80),
+                        locale.t("offline-banner"),
+                    );
+                }
             });
         });
+    Ok(())
+}
+
+/// Screen position (egui points) of a frame pixel.
+fn to_screen(
+    p: Vec2,
+    frame_size: Vec2,
+    camera: &Camera,
+    cam_tf: &GlobalTransform,
+    ppp: f32,
+) -> Option<egui::Pos2> {
+    let world = world_from_frame(p, frame_size);
+    let s = camera.world_to_viewport(cam_tf, world.extend(0.0)).ok()?;
+    Some(egui::pos2(s.x / ppp, s.y / ppp))
+}
+
+fn draw_cards(
+    mut contexts: EguiContexts,
+    tracked: Res<TrackedCodes>,
+    resolutions: Res<Resolutions>,
+    locale: Res<Locale>,
+    mut open: ResMut<OpenDetail>,
+    cameras: Query<(&Camera, &GlobalTransform), With<MainCamera>>,
+) -> Result {
+    let ctx = contexts.ctx_mut()?;
     let Ok((camera, cam_tf)) = cameras.single() else {
         return Ok(());
     };
-    let frame_size = detections.frame_size.as_vec2();
-    for (i, seen) in detections.codes.iter().enumerate() {
-        let centre = seen.corners.iter().copied().sum::<Vec2>() / 4.0;
-        let top = seen
+    let frame_size = tracked.frame_size.as_vec2();
+    let ppp = ctx.pixels_per_point();
+    for seen in &tracked.codes {
+        let i = seen.id;
+        let corners: Option<Vec<egui::Pos2>> = seen
             .corners
             .iter()
-            .map(|c| c.y)
-            .fold(f32::INFINITY, f32::min);
-        let anchor = world_from_frame(Vec2::new(centre.x, top), frame_size);
-        let Ok(screen) = camera.world_to_viewport(cam_tf, anchor.extend(0.0)) else {
-            continue;
+            .map(|&c| to_screen(c, frame_size, camera, cam_tf, ppp))
+            .collect();
+        let Some(corners) = corners else { continue };
+        // The code's outline, in perspective.
+        let outline_colour = match seen.content {
+            ScannedContent::Library { .. } => egui::Color32::from_rgb(60, 200, 120),
+            _ => egui::Color32::from_rgb(240, 160, 40),
         };
-        let ppp = ctx.pixels_per_point();
-        let pos = egui::pos2(screen.x / ppp, screen.y / ppp);
-        egui::Area::new(egui::Id::new(("card", i)))
-            .fixed_pos(pos)
-            .pivot(egui::Align2::CENTER_BOTTOM)
-            .show(ctx, |ui| {
-                egui::Frame::popup(ui.style()).show(ui, |ui| {
-                    ui.set_max_width(260.0);
-                    card_contents(ui, &seen.content, &resolutions);
-                });
+        ctx.layer_painter(egui::LayerId::new(
+            egui::Order::Background,
+            egui::Id::new(("outline", i)),
+        ))
+        .add(egui::Shape::closed_line(
+            corners.clone(),
+            // Thinner while held through a dropout.
+            egui::Stroke::new(if seen.visible { 3.0 } else { 1.5 }, outline_colour),
+        ));
+        let top = corners.iter().map(|p| p.y).fold(f32::INFINITY, f32::min);
+        let bottom = corners
+            .iter()
+            .map(|p| p.y)
+            .fold(f32::NEG_INFINITY, f32::max);
+        let centre_x = corners.iter().map(|p| p.x).sum::<f32>() / 4.0;
+        let code_width =
+            ((corners[1] - corners[0]).length() + (corners[2] - corners[3]).length()) / 2.0;
+        let scale = (code_width * CARD_PER_CODE_WIDTH / CARD_WIDTH)
+            .clamp(CARD_SCALE_RANGE.0, CARD_SCALE_RANGE.1);
+        let id = egui::Id::new(("card", i));
+        // The card's size as laid out last frame (a first guess before that).
+        let size = ctx
+            .memory(|m| m.area_rect(id))
+            .map_or(egui::vec2(CARD_WIDTH, 110.0), |r| {
+                r.size() / scale.max(0.01)
             });
+        let screen = ctx.content_rect();
+        let (w, h) = (size.x * scale, size.y * scale);
+        // Above the code when there is room, else below it; always fully on screen.
+        let y = if top - CARD_GAP - h >= screen.top() {
+            top - CARD_GAP - h
+        } else {
+            (bottom + CARD_GAP).min(screen.bottom() - h)
+        };
+        let x = (centre_x - w / 2.0).clamp(screen.left(), (screen.right() - w).max(screen.left()));
+        let area = egui::Area::new(id).fixed_pos(egui::Pos2::ZERO);
+        ctx.set_transform_layer(area.layer(), TSTransform::new(egui::vec2(x, y), scale));
+        area.show(ctx, |ui| {
+            let response = egui::Frame::popup(ui.style())
+                .show(ui, |ui| {
+                    ui.set_max_width(CARD_WIDTH);
+                    card_contents(ui, seen, &resolutions, &locale);
+                })
+                .response;
+            if let ScannedContent::Library { code, .. } = &seen.content {
+                let response = response.interact(egui::Sense::click());
+                if response.clicked() {
+                    open.0 = Some(code.to_string());
+                }
+            }
+        });
     }
     Ok(())
 }
 
-fn card_contents(ui: &mut egui::Ui, content: &ScannedContent, resolutions: &Resolutions) {
-    match content {
+/// Two lines of synopsis on the card; the rest is in the detail panel.
+const CARD_BODY_CHARS: usize = 110;
+
+fn card_contents(
+    ui: &mut egui::Ui,
+    seen: &TrackedCode,
+    resolutions: &Resolutions,
+    locale: &Locale,
+) {
+    match &seen.content {
         ScannedContent::Library { code, .. } => match resolutions.0.get(code.as_str()) {
-            Some(Resolution::Ready(o)) => {
-                ui.strong(&o.title);
-                if let Some(s) = &o.subtitle {
-                    ui.label(s);
-                }
-                if let Some(b) = &o.body {
-                    ui.label(egui::RichText::new(b).small());
+            Some(r @ (Resolution::Ready(_) | Resolution::Offline(_))) => {
+                if let Some(o) = r.overlay() {
+                    overlay_summary(ui, o, locale);
                 }
             }
             Some(Resolution::NotFound) => {
-                ui.label(format!("Kode {code} tidak ditemukan"));
+                ui.label(locale.t1("not-found", "code", code.to_string()));
             }
             Some(Resolution::Failed(_)) => {
-                ui.label("Tidak bisa terhubung ke server");
+                ui.label(locale.t("server-unreachable"));
             }
             _ => {
-                ui.label(format!("Memuat {code}…"));
+                ui.label(locale.t1("loading", "code", code.to_string()));
             }
         },
         ScannedContent::ForeignUrl { domain, .. } => {
-            ui.label(format!("Bukan kode perpustakaan · {domain}"));
+            // Shown, never opened: QR phishing on posters is a real attack.
+            ui.label(locale.t1("foreign-code-domain", "domain", domain.clone()));
         }
         ScannedContent::Text(_) | ScannedContent::Binary(_) => {
-            ui.label("Bukan kode perpustakaan");
+            ui.label(locale.t("foreign-code"));
         }
     }
+}
+
+fn overlay_summary(ui: &mut egui::Ui, o: &MarkerOverlay, locale: &Locale) {
+    ui.label(egui::RichText::new(&o.title).strong().size(19.0));
+    if let Some(s) = &o.subtitle {
+        ui.label(s);
+    }
+    if let Some(b) = &o.body {
+        let short: String = b.chars().take(CARD_BODY_CHARS).collect();
+        let ellipsis = if b.chars().count() > CARD_BODY_CHARS {
+            "…"
+        } else {
+            ""
+        };
+        ui.label(egui::RichText::new(format!("{short}{ellipsis}")).small());
+    }
+    if o.kind != TargetKind::TourStop {
+        ui.label(
+            egui::RichText::new(locale.t("tap-for-more"))
+                .small()
+                .italics(),
+        );
+    }
+}
+
+fn draw_detail(
+    mut contexts: EguiContexts,
+    mut open: ResMut<OpenDetail>,
+    resolutions: Res<Resolutions>,
+    locale: Res<Locale>,
+    mut speech: ResMut<Speech>,
+) -> Result {
+    let Some(code) = open.0.clone() else {
+        return Ok(());
+    };
+    let Some(overlay) = resolutions
+        .0
+        .get(&code)
+        .and_then(Resolution::overlay)
+        .cloned()
+    else {
+        return Ok(());
+    };
+    let ctx = contexts.ctx_mut()?;
+    let mut keep_open = true;
+    egui::Window::new(overlay.title.clone())
+        .id(egui::Id::new("detail"))
+        .collapsible(false)
+        .resizable(false)
+        .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
+        .default_width(480.0)
+        .open(&mut keep_open)
+        .show(ctx, |ui| {
+            if let Some(s) = &overlay.subtitle {
+                ui.label(egui::RichText::new(s).strong());
+            }
+            if let Some(b) = &overlay.body {
+                egui::ScrollArea::vertical()
+                    .max_height(320.0)
+                    .show(ui, |ui| {
+                        ui.label(b);
+                    });
+            }
+            ui.separator();
+            ui.horizontal(|ui| {
+                let text = [
+                    overlay.title.as_str(),
+                    overlay.subtitle.as_deref().unwrap_or(""),
+                    overlay.body.as_deref().unwrap_or(""),
+                ]
+                .join(". ");
+                if speech.is_speaking() {
+                    if ui.button(locale.t("stop-reading")).clicked() {
+                        speech.stop();
+                    }
+                } else if ui.button(locale.t("read-aloud")).clicked() {
+                    speech.say(&text, locale.lang);
+                }
+                if ui.button(locale.t("close")).clicked() {
+                    open.0 = None;
+                }
+            });
+        });
+    if !keep_open {
+        open.0 = None;
+    }
+    if open.0.is_none() {
+        speech.stop();
+    }
+    Ok(())
 }

@@ -98,3 +98,92 @@ fn scanned_code_resolves_against_a_real_server() {
         std::thread::sleep(Duration::from_millis(5));
     }
 }
+
+/// Resolves once with the server up, then again with it gone: the cached
+/// overlay comes back marked offline.
+#[test]
+fn cached_overlay_is_shown_offline() {
+    // The server gets its own runtime so that dropping it closes every connection.
+    let server_rt = tokio::runtime::Runtime::new().unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let cache_dir = tempfile::tempdir().unwrap();
+    let server = server_rt
+        .block_on(pustaka_backend::Application::build(
+            pustaka_backend::ServeConfig::for_tests(data.path().to_path_buf(), true),
+        ))
+        .unwrap();
+    let base = format!("http://{}", server.local_addr());
+    server_rt.spawn(server.run_until_stopped());
+
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = reqwest::Client::new();
+    let cache = pustaka_mobile::net::cache::OverlayCache::new(cache_dir.path(), 1 << 20);
+    let url = format!("{base}/api/v1/markers/BK0001");
+    let (first, reached) = rt.block_on(pustaka_mobile::net::resolve_with_cache(
+        &client,
+        Some(&cache),
+        "BK0001",
+        pustaka_api::Lang::Id,
+        &url,
+    ));
+    assert!(reached);
+    let Resolution::Ready(fresh) = first else {
+        panic!("{first:?}")
+    };
+
+    server_rt.shutdown_timeout(Duration::from_secs(1));
+    let (second, reached) = rt.block_on(pustaka_mobile::net::resolve_with_cache(
+        &client,
+        Some(&cache),
+        "BK0001",
+        pustaka_api::Lang::Id,
+        &url,
+    ));
+    assert!(!reached, "server should be gone: {second:?}");
+    assert_eq!(second, Resolution::Offline(fresh));
+
+    // A code never seen before has nothing to fall back on.
+    let (third, _) = rt.block_on(pustaka_mobile::net::resolve_with_cache(
+        &client,
+        Some(&cache),
+        "BK0002",
+        pustaka_api::Lang::Id,
+        &format!("{base}/api/v1/markers/BK0002"),
+    ));
+    assert!(matches!(third, Resolution::Failed(_)), "{third:?}");
+}
+
+/// The app's scan-event batch is what the server accepts (202), and a bad one is refused.
+#[test]
+fn scan_events_reach_the_server() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let server = rt
+        .block_on(pustaka_backend::Application::build(
+            pustaka_backend::ServeConfig::for_tests(data.path().to_path_buf(), true),
+        ))
+        .unwrap();
+    let base = format!("http://{}", server.local_addr());
+    rt.spawn(server.run_until_stopped());
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = reqwest::Client::new();
+
+    let mut queue = pustaka_mobile::net::scans::ScanQueue::open(None);
+    let t0 = Instant::now();
+    for code in ["BK0001", "RK0001", "EV0001"] {
+        assert!(queue.record(code, t0));
+    }
+    let batch: Vec<_> = queue.pending().cloned().collect();
+    let sent = rt.block_on(pustaka_mobile::net::scans::send_batch(
+        &client,
+        &base,
+        batch.clone(),
+    ));
+    assert_eq!(sent, Ok(3));
+
+    let mut bad = batch;
+    bad[0].code = "not a code!".into();
+    let refused = rt.block_on(pustaka_mobile::net::scans::send_batch(&client, &base, bad));
+    assert!(refused.is_err(), "{refused:?}");
+}

@@ -38,8 +38,15 @@ const RUN_PACKAGES: &[&str] = &[
     "libxcb-randr0",
 ];
 
-/// Packages the tests use as real peers: pdftoppm renders printed sheets.
-const TEST_PACKAGES: &[&str] = &["poppler-utils"];
+/// Packages the tests use as real peers: pdftoppm renders printed sheets,
+/// ffmpeg/ffprobe normalise uploaded videos.
+const TEST_PACKAGES: &[&str] = &["poppler-utils", "ffmpeg"];
+
+/// Packages the benchmarks use: wrk as load generator, nginx as the baseline server.
+const BENCH_PACKAGES: &[&str] = &["wrk", "nginx-light"];
+
+/// Packages the desktop demo uses: espeak-ng speaks the read-aloud button.
+const DEMO_PACKAGES: &[&str] = &["espeak-ng"];
 
 /// Where the demo server listens.
 const DEMO_ADDR: &str = "127.0.0.1:8080";
@@ -228,7 +235,13 @@ fn run_tallied(cmd: &mut Command) -> Result {
 }
 
 fn bench() -> Result {
-    ensure_packages(BUILD_PACKAGES)?;
+    let all: Vec<&str> = BUILD_PACKAGES
+        .iter()
+        .chain(TEST_PACKAGES)
+        .chain(BENCH_PACKAGES)
+        .copied()
+        .collect();
+    ensure_packages(&all)?;
     run(cargo().args(["bench", "--workspace"]))
 }
 
@@ -266,6 +279,8 @@ fn demo(args: &[String]) -> Result {
     let mut packages: Vec<&str> = BUILD_PACKAGES.to_vec();
     if headless {
         packages.extend(RUN_PACKAGES);
+    } else {
+        packages.extend(DEMO_PACKAGES);
     }
     ensure_packages(&packages)?;
     if !headless && !has_display() {
@@ -274,7 +289,9 @@ fn demo(args: &[String]) -> Result {
                     screenshot and a report:\n\n    cargo xtask demo --headless\n"
             .into());
     }
-    run(cargo().args(["build", "--bin", "pustaka-server", "--bin", "pustaka-ar"]))?;
+    // The same package and feature selection as `cargo xtask test`, so the two
+    // commands share one set of compiled dependencies instead of building bevy twice.
+    run(cargo().args(["build", "--workspace", "--all-targets"]))?;
     let bin_dir = target_dir().join("debug");
     let data_dir = target_dir().join("demo-data");
     let mut server = Command::new(bin_dir.join("pustaka-server"))
@@ -390,6 +407,8 @@ mod tests {
             .iter()
             .chain(RUN_PACKAGES)
             .chain(TEST_PACKAGES)
+            .chain(BENCH_PACKAGES)
+            .chain(DEMO_PACKAGES)
             .copied()
             .collect();
         let n = all.len();

@@ -5,15 +5,22 @@ use std::time::{Duration, Instant};
 
 use super::{Frame, FrameError, FrameSource};
 
-/// Replays images as camera frames at a steady rate, looping forever.
+/// Replays images as camera frames at a steady rate, looping forever: each
+/// image is shown for [`SECONDS_PER_IMAGE`] (like a visitor pausing at a
+/// shelf), then the next one.
 pub struct ImageFolderSource {
     files: Vec<PathBuf>,
     next: usize,
     seq: u64,
     frame_interval: Duration,
+    frames_per_image: u64,
+    shown: u64,
     last: Option<Instant>,
     cache: Vec<Option<Frame>>,
 }
+
+/// How long each image of a folder stays "in front of the camera".
+pub const SECONDS_PER_IMAGE: f32 = 4.0;
 
 /// File extensions read as images.
 const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg"];
@@ -54,6 +61,8 @@ impl ImageFolderSource {
             next: 0,
             seq: 0,
             frame_interval: Duration::from_secs_f32(1.0 / fps.max(0.1)),
+            frames_per_image: (SECONDS_PER_IMAGE * fps.max(0.1)).ceil().max(1.0) as u64,
+            shown: 0,
             last: None,
             cache,
         })
@@ -75,7 +84,11 @@ impl FrameSource for ImageFolderSource {
         }
         self.last = Some(Instant::now());
         let i = self.next;
-        self.next = (self.next + 1) % self.files.len();
+        self.shown += 1;
+        if self.shown >= self.frames_per_image {
+            self.shown = 0;
+            self.next = (self.next + 1) % self.files.len();
+        }
         self.seq += 1;
         if self.cache[i].is_none() {
             let img = image::open(&self.files[i])

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use bevy::prelude::*;
 
+pub mod convert;
 mod files;
 #[cfg(any(target_os = "linux", target_os = "windows", target_os = "macos"))]
 mod webcam;

@@ -1,0 +1,23 @@
+# Pustaka AR — app strings (English, second language)
+app-name = Pustaka AR
+scan-hint = Point the camera at a QR code
+codes-in-view = { $count ->
+    [0] No code in view yet
+    [one] 1 code in view
+   *[other] { $count } codes in view
+}
+offline-banner = Offline: showing saved content
+loading = Loading { $code }…
+not-found = Code { $code } was not found
+server-unreachable = Cannot reach the server, retrying…
+foreign-code = Not a library code
+foreign-code-domain = Not a library code · { $domain }
+tap-for-more = Tap for more
+close = Close
+read-aloud = Read aloud
+stop-reading = Stop reading
+add-to-calendar = Add to calendar
+open-ebook = Open e-book
+watch-trailer = Watch trailer
+language = Language
+camera-lost = Camera disconnected, retrying…

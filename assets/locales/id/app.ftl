@@ -1,0 +1,22 @@
+# Pustaka AR — teks aplikasi (Bahasa Indonesia, bahasa utama)
+app-name = Pustaka AR
+scan-hint = Arahkan kamera ke kode QR
+codes-in-view = { $count ->
+    [0] Belum ada kode terlihat
+   *[other] { $count } kode terlihat
+}
+offline-banner = Luring: menampilkan konten tersimpan
+loading = Memuat { $code }…
+not-found = Kode { $code } tidak ditemukan
+server-unreachable = Tidak bisa terhubung ke server, mencoba lagi…
+foreign-code = Bukan kode perpustakaan
+foreign-code-domain = Bukan kode perpustakaan · { $domain }
+tap-for-more = Ketuk untuk selengkapnya
+close = Tutup
+read-aloud = Bacakan
+stop-reading = Berhenti membacakan
+add-to-calendar = Tambahkan ke kalender
+open-ebook = Buka e-book
+watch-trailer = Tonton cuplikan
+language = Bahasa
+camera-lost = Kamera terputus, mencoba lagi…

@@ -1,0 +1,355 @@
+//! The resolver: asks the content server what each library code stands for.
+//!
+//! reqwest needs a tokio reactor, which Bevy's task pools are not, so this
+//! module owns one small tokio runtime for the whole app and talks to it
+//! through channels (the reqwest maintainers' advice for non-tokio hosts).
+//!
+//! Each request revalidates the disk cache with `If-None-Match`, retries
+//! network failures and 5xx answers with exponential backoff, and falls back to
+//! the cached overlay when the server cannot be reached (offline mode).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use bevy::prelude::*;
+use crossbeam_channel::{Receiver, Sender, unbounded};
+use pustaka_api::{Lang, MarkerOverlay};
+use pustaka_markers::payload::ScannedContent;
+use reqwest::StatusCode;
+use reqwest::header::{ETAG, IF_NONE_MATCH};
+
+use crate::i18n::Locale;
+use crate::scanning::Detections;
+use crate::{AppConfig, AppSystems};
+
+pub mod cache;
+pub mod scans;
+
+use cache::{CachedOverlay, OverlayCache};
+
+/// Give up connecting after this long (the library's Wi-Fi can be slow, not dead).
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// Give up on a whole request after this long.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(8);
+/// Attempts per resolve before falling back to the cache.
+pub const MAX_ATTEMPTS: u32 = 3;
+/// First retry delay; doubles after each failed attempt (250 ms, 500 ms, ...).
+pub const RETRY_BASE: Duration = Duration::from_millis(250);
+/// A code seen again after this long is revalidated (cheap: usually a 304).
+pub const REVALIDATE_AFTER: Duration = Duration::from_secs(60);
+/// A code whose resolve failed is tried again after this long while it stays in view.
+pub const RETRY_FAILED_AFTER: Duration = Duration::from_secs(5);
+
+/// What the app knows about one code.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Resolution {
+    /// Asked, no answer yet.
+    Pending,
+    /// The server's current overlay for it.
+    Ready(MarkerOverlay),
+    /// The server could not be reached; this is the overlay cached earlier.
+    Offline(MarkerOverlay),
+    /// The server does not know the code, or it is inactive (404).
+    NotFound,
+    /// The server could not be reached or failed, and nothing is cached; retried later.
+    Failed(String),
+}
+
+impl Resolution {
+    /// The overlay to show, fresh or cached.
+    pub fn overlay(&self) -> Option<&MarkerOverlay> {
+        match self {
+            Resolution::Ready(o) | Resolution::Offline(o) => Some(o),
+            _ => None,
+        }
+    }
+}
+
+/// Resolutions by canonical marker code.
+#[derive(Resource, Debug, Default)]
+pub struct Resolutions(pub HashMap<String, Resolution>);
+
+/// Whether the last answer came from the network (drives the offline banner).
+#[derive(Resource, Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct NetStatus {
+    /// True after a request failed to reach the server, until one succeeds.
+    pub offline: bool,
+}
+
+/// When each code was last asked for.
+#[derive(Resource, Debug, Default)]
+struct AskedAt(HashMap<String, Instant>);
+
+/// The net plugin's runtime, client, cache and channels.
+#[derive(Resource)]
+pub struct Net {
+    runtime: tokio::runtime::Runtime,
+    client: reqwest::Client,
+    cache: Option<OverlayCache>,
+    tx: Sender<Answer>,
+    rx: Receiver<Answer>,
+}
+
+/// One finished resolve: the code, the result, and whether the server was reached.
+#[derive(Debug)]
+struct Answer {
+    code: String,
+    resolution: Resolution,
+    reached_server: bool,
+}
+
+impl Net {
+    /// Starts the runtime (one worker thread) and the HTTP client; `cache_dir`
+    /// enables the disk cache capped at `cache_max_bytes`.
+    ///
+    /// # Errors
+    /// When the runtime or the TLS client cannot be built.
+    pub fn new(cache_dir: Option<PathBuf>, cache_max_bytes: u64) -> anyhow::Result<Self> {
+        // reqwest is built without a bundled crypto provider; use ring's.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("net")
+            .enable_all()
+            .build()?;
+        let client = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(REQUEST_TIMEOUT)
+            .user_agent(concat!("pustaka-ar/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        let cache = cache_dir.map(|d| OverlayCache::new(&d, cache_max_bytes));
+        let (tx, rx) = unbounded();
+        Ok(Self {
+            runtime,
+            client,
+            cache,
+            tx,
+            rx,
+        })
+    }
+
+    /// Starts resolving `code` in `lang` against `server_url`; the answer arrives
+    /// through [`collect_resolutions`].
+    pub fn resolve(&self, server_url: &str, code: &str, lang: Lang) {
+        let url = format!(
+            "{server_url}{}/markers/{code}?lang={}",
+            pustaka_api::API_PREFIX,
+            lang.tag()
+        );
+        let client = self.client.clone();
+        let cache = self.cache.clone();
+        let tx = self.tx.clone();
+        let code = code.to_string();
+        self.runtime.spawn(async move {
+            let (resolution, reached_server) =
+                resolve_with_cache(&client, cache.as_ref(), &code, lang, &url).await;
+            let _ = tx.send(Answer {
+                code,
+                resolution,
+                reached_server,
+            });
+        });
+    }
+
+    /// Runs a future on the net runtime (used by the scan-event sender).
+    pub fn spawn<F: std::future::Future<Output = ()> + Send + 'static>(&self, fut: F) {
+        self.runtime.spawn(fut);
+    }
+
+    /// The shared HTTP client.
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+}
+
+/// The outcome of one HTTP attempt.
+enum Attempt {
+    Fresh(Option<String>, Box<MarkerOverlay>),
+    NotModified,
+    NotFound,
+    /// Worth retrying: network error or 5xx.
+    Transient(String),
+    /// Not worth retrying: a 4xx other than 404, or a malformed body.
+    Permanent(String),
+}
+
+async fn attempt(client: &reqwest::Client, url: &str, etag: Option<&str>) -> Attempt {
+    let mut req = client.get(url);
+    if let Some(etag) = etag {
+        req = req.header(IF_NONE_MATCH, etag);
+    }
+    let resp = match req.send().await {
+        Ok(r) => r,
+        Err(e) => return Attempt::Transient(e.to_string()),
+    };
+    match resp.status() {
+        StatusCode::NOT_MODIFIED => Attempt::NotModified,
+        StatusCode::NOT_FOUND => Attempt::NotFound,
+        s if s.is_success() => {
+            let etag = resp
+                .headers()
+                .get(ETAG)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            match resp.json::<MarkerOverlay>().await {
+                Ok(o) => Attempt::Fresh(etag, Box::new(o)),
+                Err(e) => Attempt::Permanent(format!("bad answer: {e}")),
+            }
+        }
+        s if s.is_server_error() => Attempt::Transient(format!("server answered {s}")),
+        s => Attempt::Permanent(format!("server answered {s}")),
+    }
+}
+
+/// Resolves one code: revalidates the cached copy, retries transient failures
+/// with backoff, and falls back to the cache when the server stays unreachable.
+/// Returns the resolution and whether the server answered at all.
+pub async fn resolve_with_cache(
+    client: &reqwest::Client,
+    cache: Option<&OverlayCache>,
+    code: &str,
+    lang: Lang,
+    url: &str,
+) -> (Resolution, bool) {
+    let cached = cache.and_then(|c| c.get(code, lang));
+    let etag = cached.as_ref().and_then(|c| c.etag.as_deref());
+    let mut last_error = String::new();
+    for n in 0..MAX_ATTEMPTS {
+        if n > 0 {
+            tokio::time::sleep(RETRY_BASE * 2u32.pow(n - 1)).await;
+        }
+        match attempt(client, url, etag).await {
+            Attempt::Fresh(etag, overlay) => {
+                if let Some(c) = cache
+                    && let Err(e) = c.put(
+                        code,
+                        lang,
+                        &CachedOverlay {
+                            etag,
+                            overlay: (*overlay).clone(),
+                        },
+                    )
+                {
+                    warn!(marker.code = %code, error = %e, "cannot cache overlay");
+                }
+                return (Resolution::Ready(*overlay), true);
+            }
+            Attempt::NotModified => {
+                return match cached {
+                    Some(c) => (Resolution::Ready(c.overlay), true),
+                    None => (Resolution::Failed("304 without a cached copy".into()), true),
+                };
+            }
+            Attempt::NotFound => {
+                if let Some(c) = cache {
+                    c.remove(code, lang);
+                }
+                return (Resolution::NotFound, true);
+            }
+            Attempt::Permanent(e) => return (Resolution::Failed(e), true),
+            Attempt::Transient(e) => last_error = e,
+        }
+    }
+    match cached {
+        Some(c) => (Resolution::Offline(c.overlay), false),
+        None => (Resolution::Failed(last_error), false),
+    }
+}
+
+/// Fetches one overlay without cache or retries (tests and tools).
+pub async fn fetch_overlay(client: &reqwest::Client, url: &str) -> Resolution {
+    match attempt(client, url, None).await {
+        Attempt::Fresh(_, o) => Resolution::Ready(*o),
+        Attempt::NotFound => Resolution::NotFound,
+        Attempt::NotModified => Resolution::Failed("unexpected 304".into()),
+        Attempt::Transient(e) | Attempt::Permanent(e) => Resolution::Failed(e),
+    }
+}
+
+/// The net plugin. Without a working runtime the app still runs, showing codes unresolved.
+pub fn plugin(app: &mut App) {
+    let (cache_dir, cache_max) = app
+        .world()
+        .get_resource::<AppConfig>()
+        .map(|c| (c.cache_dir.clone(), c.cache_max_bytes))
+        .unwrap_or((None, 0));
+    match Net::new(cache_dir, cache_max) {
+        Ok(net) => {
+            app.insert_resource(net);
+        }
+        Err(e) => error!(error = %e, "network disabled"),
+    }
+    app.add_plugins(scans::plugin);
+    app.init_resource::<Resolutions>()
+        .init_resource::<NetStatus>()
+        .init_resource::<AskedAt>()
+        .add_systems(
+            Update,
+            (request_resolutions, collect_resolutions)
+                .chain()
+                .in_set(AppSystems::Resolve),
+        );
+}
+
+fn request_resolutions(
+    detections: Res<Detections>,
+    net: Option<Res<Net>>,
+    config: Res<AppConfig>,
+    mut resolutions: ResMut<Resolutions>,
+    mut asked: ResMut<AskedAt>,
+    locale: Res<Locale>,
+    mut last_lang: Local<Option<Lang>>,
+) {
+    let Some(net) = net else { return };
+    if *last_lang != Some(locale.lang) {
+        // The visitor switched language: everything is asked again in the new one.
+        *last_lang = Some(locale.lang);
+        resolutions.0.clear();
+        asked.0.clear();
+    } else if !detections.is_changed() {
+        return;
+    }
+    let now = Instant::now();
+    for seen in &detections.codes {
+        let ScannedContent::Library { code, .. } = &seen.content else {
+            continue;
+        };
+        let code = code.as_str();
+        let due = match (resolutions.0.get(code), asked.0.get(code)) {
+            (None, _) | (Some(_), None) => true,
+            (Some(Resolution::Pending), _) => false,
+            (Some(Resolution::Failed(_) | Resolution::Offline(_)), Some(t)) => {
+                now - *t >= RETRY_FAILED_AFTER
+            }
+            (Some(_), Some(t)) => now - *t >= REVALIDATE_AFTER,
+        };
+        if due {
+            asked.0.insert(code.to_string(), now);
+            // Keep showing what we have while revalidating.
+            resolutions
+                .0
+                .entry(code.to_string())
+                .or_insert(Resolution::Pending);
+            net.resolve(&config.server_url, code, locale.lang);
+        }
+    }
+}
+
+/// Moves finished answers from the runtime into [`Resolutions`] and [`NetStatus`].
+pub fn collect_resolutions(
+    net: Option<Res<Net>>,
+    mut resolutions: ResMut<Resolutions>,
+    mut status: ResMut<NetStatus>,
+) {
+    let Some(net) = net else { return };
+    while let Ok(answer) = net.rx.try_recv() {
+        if let Resolution::Failed(e) = &answer.resolution {
+            warn!(marker.code = %answer.code, error = %e, "resolve failed");
+        }
+        status.set_if_neq(NetStatus {
+            offline: !answer.reached_server,
+        });
+        resolutions.0.insert(answer.code, answer.resolution);
+    }
+}

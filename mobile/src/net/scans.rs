@@ -1,0 +1,277 @@
+//! Anonymous scan events: queued on the device, persisted across restarts,
+//! and sent in batches to `POST /api/v1/scans` (202 Accepted).
+//!
+//! An event is only the code, the time (UTC, RFC 3339) and the client kind:
+//! no device id, no location, nothing personal. A code that stays in view is
+//! counted once per [`DEDUPE_WINDOW`].
+
+use std::collections::{HashMap, VecDeque};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use bevy::prelude::*;
+use crossbeam_channel::{Receiver, Sender, unbounded};
+use pustaka_api::{ClientKind, MAX_SCANS_PER_BATCH, ScanEvent};
+use pustaka_markers::payload::ScannedContent;
+use serde::{Deserialize, Serialize};
+
+use super::Net;
+use crate::scanning::Detections;
+use crate::{AppConfig, AppSystems};
+
+/// A code seen again within this window is not counted again.
+pub const DEDUPE_WINDOW: Duration = Duration::from_secs(30);
+/// Send when this many events wait…
+pub const FLUSH_AT_COUNT: usize = 20;
+/// …or when the oldest has waited this long.
+pub const FLUSH_EVERY: Duration = Duration::from_secs(10);
+/// After a failed send, wait this long before the next try.
+pub const RETRY_AFTER: Duration = Duration::from_secs(30);
+/// The most events kept while offline; the oldest are dropped beyond it.
+pub const MAX_QUEUED: usize = 5_000;
+/// File name of the persisted queue inside the cache dir.
+pub const QUEUE_FILE: &str = "scan-queue.json";
+
+/// The kind of this build, sent with each event.
+pub const CLIENT_KIND: ClientKind = if cfg!(target_os = "android") {
+    ClientKind::Android
+} else if cfg!(target_os = "ios") {
+    ClientKind::Ios
+} else {
+    ClientKind::Desktop
+};
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Persisted {
+    scans: Vec<ScanEvent>,
+}
+
+/// The queue of scan events not yet accepted by the server.
+#[derive(Resource, Debug)]
+pub struct ScanQueue {
+    pending: VecDeque<ScanEvent>,
+    path: Option<PathBuf>,
+    counted_at: HashMap<String, Instant>,
+    last_attempt: Option<Instant>,
+    oldest_since: Option<Instant>,
+    in_flight: bool,
+    tx: Sender<Result<usize, String>>,
+    rx: Receiver<Result<usize, String>>,
+}
+
+impl ScanQueue {
+    /// A queue persisted in `dir/scan-queue.json` (loaded if present), or in memory only.
+    pub fn open(dir: Option<PathBuf>) -> Self {
+        let path = dir.map(|d| d.join(QUEUE_FILE));
+        let pending = path
+            .as_ref()
+            .and_then(|p| std::fs::read(p).ok())
+            .and_then(|b| serde_json::from_slice::<Persisted>(&b).ok())
+            .map(|p| p.scans.into())
+            .unwrap_or_default();
+        let (tx, rx) = unbounded();
+        Self {
+            pending,
+            path,
+            counted_at: HashMap::new(),
+            last_attempt: None,
+            oldest_since: None,
+            in_flight: false,
+            tx,
+            rx,
+        }
+    }
+
+    /// Events waiting to be sent, oldest first.
+    pub fn pending(&self) -> impl Iterator<Item = &ScanEvent> {
+        self.pending.iter()
+    }
+
+    /// Counts a sighting of `code` (once per [`DEDUPE_WINDOW`]); returns whether it was queued.
+    pub fn record(&mut self, code: &str, now: Instant) -> bool {
+        if self
+            .counted_at
+            .get(code)
+            .is_some_and(|t| now.duration_since(*t) < DEDUPE_WINDOW)
+        {
+            return false;
+        }
+        self.counted_at.insert(code.to_string(), now);
+        self.pending.push_back(ScanEvent {
+            code: code.to_string(),
+            scanned_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            client: CLIENT_KIND,
+        });
+        while self.pending.len() > MAX_QUEUED {
+            self.pending.pop_front();
+        }
+        self.oldest_since.get_or_insert(now);
+        self.save();
+        true
+    }
+
+    fn save(&self) {
+        let Some(path) = &self.path else { return };
+        let body = Persisted {
+            scans: self.pending.iter().cloned().collect(),
+        };
+        let result = (|| -> std::io::Result<()> {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            let tmp = path.with_extension("json.tmp");
+            std::fs::write(
+                &tmp,
+                serde_json::to_vec(&body).map_err(std::io::Error::other)?,
+            )?;
+            std::fs::rename(&tmp, path)
+        })();
+        if let Err(e) = result {
+            warn!(error = %e, "cannot persist the scan queue");
+        }
+    }
+
+    fn due(&self, now: Instant) -> bool {
+        !self.in_flight
+            && !self.pending.is_empty()
+            && self.last_attempt.is_none_or(|t| {
+                now.duration_since(t) >= RETRY_AFTER || self.pending.len() >= FLUSH_AT_COUNT
+            })
+            && (self.pending.len() >= FLUSH_AT_COUNT
+                || self
+                    .oldest_since
+                    .is_none_or(|t| now.duration_since(t) >= FLUSH_EVERY))
+    }
+}
+
+/// Sends one batch; returns how many the server accepted.
+///
+/// # Errors
+/// A message when the server is unreachable or refuses the batch.
+pub async fn send_batch(
+    client: &reqwest::Client,
+    server_url: &str,
+    scans: Vec<ScanEvent>,
+) -> Result<usize, String> {
+    let n = scans.len();
+    let url = format!("{server_url}{}/scans", pustaka_api::API_PREFIX);
+    let resp = client
+        .post(url)
+        .json(&pustaka_api::ScanBatch { scans })
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if resp.status() == reqwest::StatusCode::ACCEPTED {
+        Ok(n)
+    } else {
+        Err(format!("server answered {}", resp.status()))
+    }
+}
+
+/// The scan-event plugin (part of the net plugin).
+pub fn plugin(app: &mut App) {
+    let dir = app
+        .world()
+        .get_resource::<AppConfig>()
+        .and_then(|c| c.cache_dir.clone());
+    app.insert_resource(ScanQueue::open(dir)).add_systems(
+        Update,
+        (count_scans, flush_scans)
+            .chain()
+            .in_set(AppSystems::Resolve),
+    );
+}
+
+fn count_scans(detections: Res<Detections>, mut queue: ResMut<ScanQueue>) {
+    if !detections.is_changed() {
+        return;
+    }
+    let now = Instant::now();
+    for seen in &detections.codes {
+        if let ScannedContent::Library { code, .. } = &seen.content {
+            queue.record(code.as_str(), now);
+        }
+    }
+}
+
+fn flush_scans(mut queue: ResMut<ScanQueue>, net: Option<Res<Net>>, config: Res<AppConfig>) {
+    let now = Instant::now();
+    while let Ok(result) = queue.rx.try_recv() {
+        queue.in_flight = false;
+        match result {
+            Ok(n) => {
+                let n = n.min(queue.pending.len());
+                queue.pending.drain(..n);
+                queue.oldest_since = if queue.pending.is_empty() {
+                    None
+                } else {
+                    Some(now)
+                };
+                queue.last_attempt = None;
+                queue.save();
+            }
+            Err(e) => warn!(error = %e, "scan events not sent; will retry"),
+        }
+    }
+    let Some(net) = net else { return };
+    if !queue.due(now) {
+        return;
+    }
+    queue.in_flight = true;
+    queue.last_attempt = Some(now);
+    let batch: Vec<ScanEvent> = queue
+        .pending
+        .iter()
+        .take(MAX_SCANS_PER_BATCH)
+        .cloned()
+        .collect();
+    let client = net.client().clone();
+    let url = config.server_url.clone();
+    let tx = queue.tx.clone();
+    net.spawn(async move {
+        let _ = tx.send(send_batch(&client, &url, batch).await);
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dedupes_and_persists_across_restarts() {
+        let dir = tempfile::tempdir().unwrap();
+        let t0 = Instant::now();
+        let mut q = ScanQueue::open(Some(dir.path().to_path_buf()));
+        assert!(q.record("BK0001", t0));
+        assert!(
+            !q.record("BK0001", t0 + Duration::from_secs(5)),
+            "same code within the window"
+        );
+        assert!(q.record("BK0002", t0));
+        assert!(
+            q.record("BK0001", t0 + DEDUPE_WINDOW),
+            "counted again after the window"
+        );
+        drop(q);
+        let q = ScanQueue::open(Some(dir.path().to_path_buf()));
+        let codes: Vec<&str> = q.pending().map(|s| s.code.as_str()).collect();
+        assert_eq!(codes, ["BK0001", "BK0002", "BK0001"]);
+        assert!(
+            q.pending()
+                .all(|s| s.scanned_at.ends_with('Z') && s.client == CLIENT_KIND)
+        );
+    }
+
+    #[test]
+    fn flush_waits_for_count_or_age() {
+        let mut q = ScanQueue::open(None);
+        let t0 = Instant::now();
+        q.record("BK0001", t0);
+        assert!(!q.due(t0));
+        assert!(q.due(t0 + FLUSH_EVERY));
+        for i in 0..FLUSH_AT_COUNT {
+            q.record(&format!("BK{i:04}"), t0);
+        }
+        assert!(q.due(t0));
+    }
+}

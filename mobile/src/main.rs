@@ -7,7 +7,9 @@ use bevy::render::RenderPlugin;
 use bevy::window::{ExitCondition, WindowResolution};
 use bevy_egui::EguiPlugin;
 use clap::Parser;
-use pustaka_mobile::camera::{ImageFolderSource, PendingSource, WebcamSource};
+use pustaka_mobile::camera::{
+    ImageFolderSource, PendingSource, VideoFileSource, WebcamSource, is_video,
+};
 use pustaka_mobile::headless::{self, HeadlessRun};
 use pustaka_mobile::{AppConfig, AppPlugin};
 
@@ -21,7 +23,8 @@ struct Cli {
     /// Content server base URL.
     #[arg(long, default_value = pustaka_mobile::config::DEFAULT_SERVER_URL)]
     server: String,
-    /// `camera` (the webcam), or an image file or a folder of images to replay.
+    /// `camera` (the webcam), an image file or folder of images to replay, or a
+    /// video file (mp4, webm, mov, mkv; played with ffmpeg, looping).
     #[arg(long, default_value = "camera")]
     source: String,
     /// Which webcam, when several (see --list-cameras).
@@ -84,11 +87,19 @@ fn main() -> AppExit {
     } else {
         // Open once here so a wrong path is reported before a window opens.
         let path = PathBuf::from(&cli.source);
-        if let Err(e) = ImageFolderSource::open(&path, FILE_SOURCE_FPS) {
-            eprintln!("pustaka-ar: {e}");
-            return AppExit::error();
+        if is_video(&path) {
+            if let Err(e) = VideoFileSource::open(&path, true) {
+                eprintln!("pustaka-ar: {e}");
+                return AppExit::error();
+            }
+            PendingSource::new(move || VideoFileSource::open(&path, true))
+        } else {
+            if let Err(e) = ImageFolderSource::open(&path, FILE_SOURCE_FPS) {
+                eprintln!("pustaka-ar: {e}");
+                return AppExit::error();
+            }
+            PendingSource::new(move || ImageFolderSource::open(&path, FILE_SOURCE_FPS))
         }
-        PendingSource::new(move || ImageFolderSource::open(&path, FILE_SOURCE_FPS))
     };
     let config = AppConfig {
         server_url: cli.server.trim_end_matches('/').to_string(),

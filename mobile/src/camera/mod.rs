@@ -10,10 +10,12 @@ use bevy::prelude::*;
 
 pub mod convert;
 mod files;
+mod video;
 #[cfg(any(target_os = "linux", target_os = "windows", target_os = "macos"))]
 mod webcam;
 
 pub use files::ImageFolderSource;
+pub use video::{VideoFileSource, is_video};
 #[cfg(any(target_os = "linux", target_os = "windows", target_os = "macos"))]
 pub use webcam::WebcamSource;
 

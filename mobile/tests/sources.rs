@@ -1,0 +1,65 @@
+//! File and video frame sources against real media from the shared data folder.
+
+use pustaka_mobile::camera::{FrameError, FrameSource, ImageFolderSource, VideoFileSource};
+
+fn ffmpeg_available() -> bool {
+    std::process::Command::new("ffmpeg")
+        .arg("-version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn video_frames_come_upright_and_loop() {
+    let Some(dir) = pustaka_test_support::data_path("video") else {
+        return;
+    };
+    if !ffmpeg_available() {
+        assert!(
+            !pustaka_test_support::in_ci(),
+            "CI must have ffmpeg (cargo xtask test installs it)"
+        );
+        eprintln!("SKIPPED: ffmpeg not installed");
+        return;
+    }
+    // 720x480 stored with a 90° rotation tag: frames must come out 480x720.
+    let mut rotated =
+        VideoFileSource::open(&dir.join("derived_monster_rotate90_metadata.mp4"), false).unwrap();
+    assert_eq!(rotated.size(), (480, 720));
+    let f = rotated.next_frame().unwrap();
+    assert_eq!((f.width, f.height), (480, 720));
+    assert_eq!(f.luma.len(), 480 * 720);
+
+    // A short clip read well past its end keeps delivering frames (looping).
+    let mut small = VideoFileSource::open(&dir.join("mdn_rabbit320.webm"), false).unwrap();
+    let (w, h) = small.size();
+    let mut seen = 0;
+    for _ in 0..400 {
+        match small.next_frame() {
+            Ok(f) => {
+                assert_eq!((f.width, f.height), (w, h));
+                seen += 1;
+            }
+            Err(FrameError::Source(_)) => {}
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert!(seen >= 390, "only {seen} frames of 400");
+}
+
+#[test]
+fn bad_sources_are_errors_not_panics() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(
+        ImageFolderSource::open(dir.path(), 15.0).is_err(),
+        "empty folder"
+    );
+    std::fs::write(dir.path().join("broken.jpg"), b"\xff\xd8 not really a jpeg").unwrap();
+    let mut src = ImageFolderSource::open(dir.path(), 1000.0).unwrap();
+    assert!(matches!(src.next_frame(), Err(FrameError::Source(_))));
+    let not_video = dir.path().join("x.mp4");
+    std::fs::write(&not_video, b"garbage").unwrap();
+    if ffmpeg_available() {
+        assert!(VideoFileSource::open(&not_video, false).is_err());
+    }
+}

@@ -7,6 +7,18 @@
 //! an 8-bit luma frame ([`LumaView`]) and returns every code it reads
 //! ([`Detection`]).
 //!
+//! - [`payload`]: the code format and the classification of scanned content;
+//!   [`text`]: payload bytes → Unicode (UTF-8, Shift-JIS, Latin-1).
+//! - [`generate`]: SVG and luma images of one code; `sheet` (feature `pdf`,
+//!   on by default): A4 label sheets and posters as PDF.
+//! - [`scan`]: the [`Scanner`] pipeline around rqrr.
+//! - [`geometry`], [`pose`], [`track`]: homographies, 6-DoF pose from the
+//!   corners, and the tracker that keeps overlays steady across frames.
+//!
+//! Features: `pdf` (printpdf) and `cli` (the `pustaka-markers` binary: clap,
+//! serde, anyhow) are on by default; with `default-features = false` the
+//! library needs only rqrr, qrcode, image, `encoding_rs` and thiserror.
+//!
 //! # Example: generate a code, then scan it back
 //! ```
 //! use pustaka_markers::{generate, payload::MarkerCode, Scanner};

@@ -8,7 +8,8 @@ use bevy::window::{ExitCondition, WindowResolution};
 use bevy_egui::EguiPlugin;
 use clap::Parser;
 use pustaka_mobile::camera::{
-    ImageFolderSource, PendingSource, VideoFileSource, WebcamSource, is_video,
+    FrameError, FrameSource, ImageFolderSource, PendingSource, VideoFileSource, WebcamSource,
+    is_video,
 };
 use pustaka_mobile::headless::{self, HeadlessRun};
 use pustaka_mobile::{AppConfig, AppPlugin};
@@ -70,6 +71,16 @@ fn main() -> AppExit {
         }
         return AppExit::Success;
     }
+    let server_ok = reqwest::Url::parse(&cli.server)
+        .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+    if !server_ok {
+        eprintln!(
+            "pustaka-ar: --server must be an http:// or https:// URL, e.g. {}; got {:?}",
+            pustaka_mobile::config::DEFAULT_SERVER_URL,
+            cli.server
+        );
+        return AppExit::error();
+    }
     let has_display = ["DISPLAY", "WAYLAND_DISPLAY"]
         .iter()
         .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()));
@@ -94,7 +105,7 @@ fn main() -> AppExit {
             }
             PendingSource::new(move || VideoFileSource::open(&path, true))
         } else {
-            if let Err(e) = ImageFolderSource::open(&path, FILE_SOURCE_FPS) {
+            if let Err(e) = probe_images(&path) {
                 eprintln!("pustaka-ar: {e}");
                 return AppExit::error();
             }
@@ -155,4 +166,17 @@ fn default_cache_dir() -> Option<PathBuf> {
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
     Some(base.join("pustaka-ar"))
+}
+
+/// Checks that at least one image at `path` decodes, naming each one that does not.
+fn probe_images(path: &std::path::Path) -> Result<(), String> {
+    // A high rate so the probe does not wait between frames.
+    let mut probe = ImageFolderSource::open(path, 1000.0).map_err(|e| e.to_string())?;
+    loop {
+        match probe.next_frame() {
+            Ok(_) => return Ok(()),
+            Err(FrameError::End) => return Err(format!("no readable image at {}", path.display())),
+            Err(e) => eprintln!("pustaka-ar: skipping {e}"),
+        }
+    }
 }

@@ -93,6 +93,7 @@ fn draw_status(
     mut contexts: EguiContexts,
     detections: Res<Detections>,
     net_status: Res<NetStatus>,
+    resolutions: Res<Resolutions>,
     mut locale: ResMut<Locale>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
@@ -115,10 +116,17 @@ fn draw_status(
                     }
                 });
                 if net_status.offline {
-                    ui.colored_label(
-                        egui::Color32::from_rgb(255, 200, 80),
-                        locale.t("offline-banner"),
-                    );
+                    // Say "showing saved content" only when something saved is shown.
+                    let key = if resolutions
+                        .0
+                        .values()
+                        .any(|r| matches!(r, Resolution::Offline(_)))
+                    {
+                        "offline-banner"
+                    } else {
+                        "no-connection"
+                    };
+                    ui.colored_label(egui::Color32::from_rgb(255, 200, 80), locale.t(key));
                 }
             });
         });
@@ -203,6 +211,10 @@ fn draw_cards(
         let area = egui::Area::new(id).fixed_pos(egui::Pos2::ZERO);
         ctx.set_transform_layer(area.layer(), TSTransform::new(egui::vec2(x, y), scale));
         area.show(ctx, |ui| {
+            if !seen.visible {
+                // Held through a dropout: faded, so a card about to go does not look current.
+                ui.set_opacity(0.45);
+            }
             let response = egui::Frame::popup(ui.style())
                 .show(ui, |ui| {
                     ui.set_max_width(CARD_WIDTH);

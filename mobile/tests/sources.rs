@@ -57,6 +57,20 @@ fn bad_sources_are_errors_not_panics() {
     std::fs::write(dir.path().join("broken.jpg"), b"\xff\xd8 not really a jpeg").unwrap();
     let mut src = ImageFolderSource::open(dir.path(), 1000.0).unwrap();
     assert!(matches!(src.next_frame(), Err(FrameError::Source(_))));
+    // One good image beside the broken one: the broken one is reported once, then skipped.
+    image::RgbImage::from_pixel(8, 8, image::Rgb([10, 20, 30]))
+        .save(dir.path().join("good.png"))
+        .unwrap();
+    let mut src = ImageFolderSource::open(dir.path(), 1000.0).unwrap();
+    let results: Vec<bool> = (0..20).map(|_| src.next_frame().is_ok()).collect();
+    assert_eq!(results.iter().filter(|ok| !**ok).count(), 1, "{results:?}");
+    std::fs::remove_file(dir.path().join("good.png")).unwrap();
+    let mut src = ImageFolderSource::open(dir.path(), 1000.0).unwrap();
+    assert!(matches!(src.next_frame(), Err(FrameError::Source(_))));
+    assert!(
+        matches!(src.next_frame(), Err(FrameError::End)),
+        "nothing readable is the end"
+    );
     let not_video = dir.path().join("x.mp4");
     std::fs::write(&not_video, b"garbage").unwrap();
     if ffmpeg_available() {

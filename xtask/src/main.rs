@@ -55,20 +55,15 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("demo") => demo(&args[1..]),
-        Some("test") => test(false),
-        Some("ci") => test(true),
-        Some("bench") => bench(),
-        _ => {
-            eprintln!(
-                "usage: cargo xtask <command>\n\n\
-                 commands:\n  \
-                 demo [--headless]  run the server with the demo library and the app\n  \
-                 test               format check, clippy, every test (what CI runs)\n  \
-                 ci                 `test` with CI=true (test data mandatory)\n  \
-                 bench              the benchmarks, with ratios against baselines"
-            );
-            Err("no command given".into())
+        Some("test") => no_more_args(&args[1..]).and_then(|()| test(false)),
+        Some("ci") => no_more_args(&args[1..]).and_then(|()| test(true)),
+        Some("bench") => no_more_args(&args[1..]).and_then(|()| bench()),
+        Some("help" | "--help" | "-h") => {
+            println!("{USAGE}");
+            Ok(())
         }
+        Some(other) => Err(format!("unknown command '{other}'\n\n{USAGE}")),
+        None => Err(format!("no command given\n\n{USAGE}")),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -80,6 +75,21 @@ fn main() -> ExitCode {
 }
 
 type Result<T = ()> = std::result::Result<T, String>;
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  demo [--headless]  run the server with the demo library and the app
+  test               format check, clippy, every test (what CI runs)
+  ci                 `test` with CI=true (test data mandatory)
+  bench              the benchmarks, with ratios against baselines";
+
+fn no_more_args(rest: &[String]) -> Result {
+    match rest.first() {
+        None => Ok(()),
+        Some(a) => Err(format!("unexpected argument '{a}'\n\n{USAGE}")),
+    }
+}
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -268,23 +278,29 @@ fn tally_line(line: &str) -> (u64, u64, u64) {
     counts
 }
 
+/// The app is built for X11 (Wayland desktops run it through `XWayland`, which sets `DISPLAY`).
 fn has_display() -> bool {
-    ["DISPLAY", "WAYLAND_DISPLAY"]
-        .iter()
-        .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
+    std::env::var_os("DISPLAY").is_some_and(|s| !s.is_empty())
 }
 
 fn demo(args: &[String]) -> Result {
-    let headless = args.iter().any(|a| a == "--headless");
-    let mut packages: Vec<&str> = BUILD_PACKAGES.to_vec();
-    if headless {
-        packages.extend(RUN_PACKAGES);
-    } else {
+    let headless = match args {
+        [] => false,
+        [a] if a == "--headless" => true,
+        [a, ..] => {
+            return Err(format!(
+                "unknown demo option '{a}' (did you mean --headless?)"
+            ));
+        }
+    };
+    // Vulkan drivers and X11 client libraries are needed with a real display too.
+    let mut packages: Vec<&str> = BUILD_PACKAGES.iter().chain(RUN_PACKAGES).copied().collect();
+    if !headless {
         packages.extend(DEMO_PACKAGES);
     }
     ensure_packages(&packages)?;
     if !headless && !has_display() {
-        return Err("this machine has no display (DISPLAY and WAYLAND_DISPLAY are unset), so the app \
+        return Err("this machine has no X11 display (DISPLAY is unset), so the app \
                     cannot open a window.\nRun the demo headless instead; it renders offscreen and saves a \
                     screenshot and a report:\n\n    cargo xtask demo --headless\n"
             .into());

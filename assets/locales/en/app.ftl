@@ -6,6 +6,7 @@ codes-in-view = { $count ->
     [one] 1 code in view
    *[other] { $count } codes in view
 }
+no-connection = No connection to the server
 offline-banner = Offline: showing saved content
 loading = Loading { $code }…
 not-found = Code { $code } was not found

@@ -5,6 +5,7 @@ codes-in-view = { $count ->
     [0] Belum ada kode terlihat
    *[other] { $count } kode terlihat
 }
+no-connection = Tidak ada koneksi ke server
 offline-banner = Luring: menampilkan konten tersimpan
 loading = Memuat { $code }…
 not-found = Kode { $code } tidak ditemukan

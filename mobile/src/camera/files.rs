@@ -15,6 +15,7 @@ pub struct ImageFolderSource {
     frame_interval: Duration,
     frames_per_image: u64,
     shown: u64,
+    bad: Vec<bool>,
     last: Option<Instant>,
     cache: Vec<Option<Frame>>,
 }
@@ -56,6 +57,7 @@ impl ImageFolderSource {
             )));
         }
         let cache = files.iter().map(|_| None).collect();
+        let files_len = files.len();
         Ok(Self {
             files,
             next: 0,
@@ -63,6 +65,7 @@ impl ImageFolderSource {
             frame_interval: Duration::from_secs_f32(1.0 / fps.max(0.1)),
             frames_per_image: (SECONDS_PER_IMAGE * fps.max(0.1)).ceil().max(1.0) as u64,
             shown: 0,
+            bad: vec![false; files_len],
             last: None,
             cache,
         })
@@ -83,6 +86,14 @@ impl FrameSource for ImageFolderSource {
             }
         }
         self.last = Some(Instant::now());
+        // Skip images that failed to decode before; when none is left, stop.
+        if self.bad.iter().all(|&b| b) {
+            return Err(FrameError::End);
+        }
+        while self.bad[self.next] {
+            self.next = (self.next + 1) % self.files.len();
+            self.shown = 0;
+        }
         let i = self.next;
         self.shown += 1;
         if self.shown >= self.frames_per_image {
@@ -91,11 +102,25 @@ impl FrameSource for ImageFolderSource {
         }
         self.seq += 1;
         if self.cache[i].is_none() {
-            let img = image::open(&self.files[i])
-                .map_err(|e| FrameError::Source(format!("{}: {e}", self.files[i].display())))?
-                .to_rgb8();
-            let (w, h) = img.dimensions();
-            self.cache[i] = Some(Frame::from_rgb(0, w, h, img.as_raw())?);
+            let decoded = image::open(&self.files[i])
+                .map_err(|e| FrameError::Source(format!("{}: {e}", self.files[i].display())))
+                .and_then(|img| {
+                    let img = img.to_rgb8();
+                    let (w, h) = img.dimensions();
+                    Frame::from_rgb(0, w, h, img.as_raw())
+                });
+            match decoded {
+                Ok(f) => self.cache[i] = Some(f),
+                Err(e) => {
+                    // Reported once; the file is skipped from now on.
+                    self.bad[i] = true;
+                    self.shown = 0;
+                    if self.next == i {
+                        self.next = (i + 1) % self.files.len();
+                    }
+                    return Err(e);
+                }
+            }
         }
         let mut frame = self.cache[i].clone().ok_or(FrameError::End)?;
         frame.seq = self.seq;

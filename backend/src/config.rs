@@ -14,7 +14,7 @@ pub struct ServeConfig {
     pub bind: SocketAddr,
     /// The public base URL printed in QR codes, e.g. `https://perpustakaan.example.id`.
     /// Defaults to `http://{bind}`.
-    #[arg(long, env = "PUSTAKA_PUBLIC_URL")]
+    #[arg(long, env = "PUSTAKA_PUBLIC_URL", value_parser = parse_public_url)]
     pub public_url: Option<String>,
     /// Seed the demo library once (no effect when content already exists).
     #[arg(long)]
@@ -30,5 +30,41 @@ impl ServeConfig {
             public_url: None,
             demo,
         }
+    }
+}
+
+/// Checks a `--public-url`: it is printed into every QR code, so it must be an
+/// absolute `http://` or `https://` URL with a host. Returns it without a trailing slash.
+///
+/// # Errors
+/// A message saying what is wrong, shown by clap.
+pub fn parse_public_url(s: &str) -> Result<String, String> {
+    let rest = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"))
+        .ok_or_else(|| format!("{s:?} must start with https:// (or http:// for testing)"))?;
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if host.is_empty() || s.chars().any(char::is_whitespace) {
+        return Err(format!(
+            "{s:?} has no host name, e.g. https://perpustakaan.example.id"
+        ));
+    }
+    Ok(s.trim_end_matches('/').to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_public_url;
+
+    #[test]
+    fn public_url_must_be_absolute_http() {
+        assert_eq!(
+            parse_public_url("https://lib.example.id/").as_deref(),
+            Ok("https://lib.example.id")
+        );
+        assert!(parse_public_url("notaurl").is_err());
+        assert!(parse_public_url("https://").is_err());
+        assert!(parse_public_url("ftp://x").is_err());
+        assert!(parse_public_url("https://a b").is_err());
     }
 }

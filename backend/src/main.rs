@@ -69,7 +69,13 @@ async fn main() -> anyhow::Result<()> {
             let reports = catalog::import_files(&pool, &files)
                 .await
                 .context("import failed")?;
-            print_lines(|out| {
+            // A file with no readable record is a failed import, not an empty one.
+            let unreadable: Vec<&str> = reports
+                .iter()
+                .filter(|r| r.records == 0)
+                .map(|r| r.file.as_str())
+                .collect();
+            let printed = print_lines(|out| {
                 if json {
                     let text =
                         serde_json::to_string_pretty(&reports).map_err(std::io::Error::other)?;
@@ -98,7 +104,16 @@ async fn main() -> anyhow::Result<()> {
                     }
                 }
                 Ok(())
-            })
+            });
+            printed?;
+            if unreadable.is_empty() {
+                Ok(())
+            } else {
+                anyhow::bail!(
+                    "no catalogue record could be read from: {}",
+                    unreadable.join(", ")
+                )
+            }
         }
         Command::Markers {
             data_dir,

@@ -41,7 +41,10 @@ pub struct AppState {
 pub fn build_router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(api::health))
-        .nest(pustaka_api::API_PREFIX, api::router())
+        .nest(
+            pustaka_api::API_PREFIX,
+            api::router().fallback(api_not_found),
+        )
         .route("/media/{file}", get(media::serve::get_media))
         .route("/m/{code}", get(web::marker_page))
         .route("/m/{code}/{*rest}", get(web::marker_page_fallback))
@@ -49,6 +52,11 @@ pub fn build_router(state: AppState) -> Router {
         .route("/events/{file}", get(calendar::get_event_ics))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Unknown `/api/v1/...` paths answer in the API's JSON error envelope.
+async fn api_not_found() -> crate::error::AppError {
+    crate::error::AppError::NotFound("no such API route".into())
 }
 
 /// A server that has bound its port and opened its database but not started serving.

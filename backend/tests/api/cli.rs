@@ -90,3 +90,29 @@ fn bad_flags_and_missing_files_are_clear_errors() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
 }
+
+#[test]
+fn unreadable_import_file_fails_and_bad_public_url_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let junk = dir.path().join("junk.mrc");
+    std::fs::write(&junk, b"this is not a catalogue record at all").unwrap();
+    let out = server()
+        .args(["import", "--data-dir"])
+        .arg(dir.path().join("data"))
+        .arg(&junk)
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success(),
+        "a file with no readable record must fail the import"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no catalogue record could be read"));
+
+    let out = server()
+        .args(["serve", "--public-url", "notaurl", "--data-dir"])
+        .arg(dir.path().join("data"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("must start with https://"));
+}

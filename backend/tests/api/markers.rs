@@ -145,3 +145,12 @@ async fn port_in_use_is_a_clear_error() {
         .expect("must fail");
     assert!(format!("{err:#}").contains("already in use"), "{err:#}");
 }
+
+#[tokio::test]
+async fn unknown_api_route_answers_in_the_json_envelope() {
+    let app = crate::helpers::spawn_app(false).await;
+    let resp = app.get("/api/v1/no-such-route").await;
+    assert_eq!(resp.status(), 404);
+    let body: pustaka_api::ApiErrorBody = resp.json().await.unwrap();
+    assert_eq!(body.error.code, "not_found");
+}

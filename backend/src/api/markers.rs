@@ -184,7 +184,12 @@ pub async fn overlay_for(
             (
                 TargetKind::Event,
                 view.pick(e.title_id, e.title_en),
-                Some(format!("{} · {}", e.starts_at, e.place)),
+                // "Sabtu, 5 Desember 2026, 09.00–10.30 WIB · place", as on the web page.
+                Some(format!(
+                    "{} · {}",
+                    crate::web::human_when(view.lang, &e.starts_at, &e.ends_at),
+                    e.place
+                )),
                 view.pick_opt(e.description_id, e.description_en),
                 has_en,
             )

@@ -56,7 +56,11 @@ async fn demo_codes_resolve_in_both_languages() {
         .await
         .unwrap();
     assert_eq!(ev.kind, TargetKind::Event);
-    assert!(ev.subtitle.as_deref().unwrap().contains("+07:00"));
+    assert!(
+        ev.subtitle.as_deref().unwrap().contains("WIB"),
+        "{:?}",
+        ev.subtitle
+    );
 }
 
 #[tokio::test]

@@ -187,6 +187,10 @@ pub(crate) struct Region {
     pub module: f32,
     /// The three finders, the one at the code's right angle first.
     pub finders: [Finder; 3],
+    /// Indices of [`Region::finders`] in the list they were found in.
+    pub ids: [usize; 3],
+    /// Positions of [`Region::finders`] in the triple as given (internal).
+    order: [usize; 3],
 }
 
 /// Finder centres of one code are at least 14 modules apart (version 1) and
@@ -222,29 +226,44 @@ const REGION_MARGIN_MODULES: f32 = 8.0;
 /// fraction of the smaller area are dropped as duplicates.
 const MAX_REGION_OVERLAP: f32 = 0.6;
 
-/// Triples of finders that can be the three corners of one code, as regions:
-/// one per plausible triple, best supported first, duplicates dropped.
-pub(crate) fn regions(finders: &[Finder], min_hits: u32) -> Vec<Region> {
-    let mut fs: Vec<&Finder> = finders.iter().filter(|f| f.hits >= min_hits).collect();
+/// Every triple of finders that can be the three corners of one code, as a
+/// region, best supported first, at most [`MAX_TRIPLES`].
+/// [`Region::ids`] index `finders`.
+pub(crate) fn triples(finders: &[Finder], min_hits: u32) -> Vec<Region> {
+    let mut order: Vec<usize> = (0..finders.len())
+        .filter(|&i| finders[i].hits >= min_hits)
+        .collect();
     // Busy texture can match 1:1:3:1:1 thousands of times; the best-supported
     // patterns are the real ones, and the search below is cubic.
-    fs.sort_by_key(|f| std::cmp::Reverse(f.hits));
-    fs.truncate(MAX_FINDERS);
-    let n = fs.len();
-    let mut candidates: Vec<(u32, Region)> = Vec::new();
+    order.sort_by_key(|&i| std::cmp::Reverse(finders[i].hits));
+    order.truncate(MAX_FINDERS);
+    let n = order.len();
+    let mut out: Vec<Region> = Vec::new();
     for i in 0..n {
         for j in i + 1..n {
             for k in j + 1..n {
-                let t = [fs[i], fs[j], fs[k]];
-                if let Some(r) = triple_region(t) {
-                    candidates.push((t.iter().map(|f| f.hits).sum(), r));
+                let ids = [order[i], order[j], order[k]];
+                if let Some(mut r) = triple_region(ids.map(|x| &finders[x])) {
+                    // triple_region puts the corner finder first; keep ids in step.
+                    r.ids = r.order.map(|o| ids[o]);
+                    out.push(r);
                 }
             }
         }
     }
-    candidates.sort_by_key(|c| std::cmp::Reverse(c.0));
+    // Best supported first (real finders are crossed by many scan lines),
+    // then smallest: a code's own triple is smaller than one spanning codes.
+    let hits = |r: &Region| r.finders.iter().map(|f| f.hits).sum::<u32>();
+    out.sort_by(|a, b| hits(b).cmp(&hits(a)).then(area(a).total_cmp(&area(b))));
+    out.truncate(MAX_TRIPLES);
+    out
+}
+
+/// Drops regions overlapping a kept one by more than [`MAX_REGION_OVERLAP`],
+/// keeping at most [`MAX_REGIONS`], in the given order.
+pub(crate) fn dedupe(regions: Vec<Region>) -> Vec<Region> {
     let mut out: Vec<Region> = Vec::new();
-    for (_, r) in candidates {
+    for r in regions {
         if out.len() >= MAX_REGIONS {
             break;
         }
@@ -253,6 +272,14 @@ pub(crate) fn regions(finders: &[Finder], min_hits: u32) -> Vec<Region> {
         }
     }
     out
+}
+
+/// At most this many finder triples are tried per bitmap: a shelf photo with
+/// 12 codes has 36 finders and a few hundred plausible triples.
+const MAX_TRIPLES: usize = 256;
+
+fn area(r: &Region) -> f32 {
+    (r.x1 - r.x0) * (r.y1 - r.y0)
 }
 
 /// The region of a code whose finders are `t`, if they can be one code's.
@@ -292,6 +319,8 @@ fn triple_region(t: [&Finder; 3]) -> Option<Region> {
             y1: ys.iter().copied().fold(f32::MIN, f32::max) + margin,
             module: m,
             finders: [*v, *a, *b],
+            ids: [0; 3],
+            order: [c, (c + 1) % 3, (c + 2) % 3],
         });
     }
     None
@@ -323,7 +352,7 @@ mod tests {
                 .any(|f| (f.x - 30.0).abs() < 1.5 && (f.y - 30.0).abs() < 1.5)
         );
         assert!(fs.iter().all(|f| (f.module - 4.0).abs() < 0.6));
-        let rs = regions(&fs, 3);
+        let rs = dedupe(triples(&fs, 3));
         assert_eq!(rs.len(), 1);
     }
 }

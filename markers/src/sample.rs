@@ -106,6 +106,13 @@ fn read_version(bm: &Bitmap, tl: &Finder, tr: &Finder, bl: &Finder, n: usize) ->
         }
     }
     let hm = Homography::from_points(from, to)?;
+    // Cheap rejection first: the 30 format modules through the global map.
+    // Most candidate triples (texture, or finders of different codes) fail
+    // here, before the whole grid is sampled.
+    let lazy = LazyGrid { bm, hm: &hm, n };
+    if format_distance(&lazy, false).min(format_distance(&lazy, true)) > MAX_FORMAT_ERRORS {
+        return None;
+    }
     let local = LocalGrid::new(bm, &hm, n);
     let grid = rqrr::SimpleGrid::from_func(n, |x, y| {
         let [px, py] = local.map(&hm, x as f64 + 0.5, y as f64 + 0.5);
@@ -145,6 +152,24 @@ fn read_version(bm: &Bitmap, tl: &Finder, tr: &Finder, bl: &Finder, n: usize) ->
         module_px,
         size_modules: n,
     })
+}
+
+/// A grid read on demand through one homography (for the format check).
+struct LazyGrid<'a> {
+    bm: &'a Bitmap,
+    hm: &'a Homography,
+    n: usize,
+}
+
+impl BitGrid for LazyGrid<'_> {
+    fn size(&self) -> usize {
+        self.n
+    }
+
+    fn bit(&self, y: usize, x: usize) -> bool {
+        let [px, py] = self.hm.map(x as f64 + 0.5, y as f64 + 0.5);
+        dark_at(self.bm, px as f32, py as f32)
+    }
 }
 
 /// The first version that carries version information.

@@ -244,14 +244,8 @@ impl Scanner {
             match pass {
                 Pass::Fast { invert } => {
                     let bitmap = binarize::adaptive(&work, binarize::frame_radius(&work), invert);
-                    let finders = finder::find(&bitmap, 1);
-                    for region in finder::regions(&finders, MIN_FINDER_HITS) {
-                        let [c, a, b] = &region.finders;
-                        match isolate_one(|| sample::read(&bitmap, c, a, b)) {
-                            Some(d) => merge(&mut found, d.transformed([0.0, 0.0], factor as f32)),
-                            None => pending[usize::from(invert)].push(region),
-                        }
-                    }
+                    pending[usize::from(invert)] =
+                        read_triples(&bitmap, [0.0, 0.0], factor as f32, &mut found);
                 }
                 Pass::Crops { invert } => {
                     for region in std::mem::take(&mut pending[usize::from(invert)]) {
@@ -365,14 +359,8 @@ const CROP_WINDOW_MODULES: f32 = 4.0;
 /// Reads a bitmap: the fast path on its finder triples, then rqrr when that
 /// reads nothing. Detections are mapped to frame pixels as `offset + p * scale`.
 fn scan_bitmap(bitmap: &Bitmap, offset: [f32; 2], scale: f32) -> Vec<Detection> {
-    let finders = finder::find(bitmap, 1);
     let mut out: Vec<Detection> = Vec::new();
-    for region in finder::regions(&finders, MIN_FINDER_HITS) {
-        let [c, a, b] = &region.finders;
-        if let Some(d) = isolate_one(|| sample::read(bitmap, c, a, b)) {
-            merge(&mut out, d.transformed(offset, scale));
-        }
-    }
+    read_triples(bitmap, offset, scale, &mut out);
     if !out.is_empty() {
         return out;
     }
@@ -398,6 +386,48 @@ impl Detection {
         self.module_px *= scale;
         self
     }
+}
+
+/// The fast path gives up on a bitmap after this many triples that did not
+/// read: each costs a few hundred samples and a version search, and a busy
+/// photo has hundreds of texture triples; the crop and rqrr passes take over.
+const MAX_FAILED_TRIPLES: usize = 12;
+
+/// The fast path over every plausible finder triple of `bitmap`, smallest
+/// first; a finder that belongs to a code already read is not tried again
+/// (on a shelf photo, triples spanning three different codes would otherwise
+/// hide the real ones). Reads go into `found` (mapped to frame pixels as
+/// `offset + p * scale`); the regions that did not read are returned,
+/// de-duplicated, for the crop pass.
+fn read_triples(
+    bitmap: &Bitmap,
+    offset: [f32; 2],
+    scale: f32,
+    found: &mut Vec<Detection>,
+) -> Vec<finder::Region> {
+    let finders = finder::find(bitmap, 1);
+    let mut used = vec![false; finders.len()];
+    let mut failed = Vec::new();
+    for region in finder::triples(&finders, MIN_FINDER_HITS) {
+        if region.ids.iter().any(|&i| used[i]) {
+            continue;
+        }
+        let [c, a, b] = &region.finders;
+        if failed.len() >= MAX_FAILED_TRIPLES {
+            break;
+        }
+        match isolate_one(|| sample::read(bitmap, c, a, b)) {
+            Some(d) => {
+                for &i in &region.ids {
+                    used[i] = true;
+                }
+                merge(found, d.transformed(offset, scale));
+            }
+            None => failed.push(region),
+        }
+    }
+    failed.retain(|r| r.ids.iter().all(|&i| !used[i]));
+    finder::dedupe(failed)
 }
 
 /// Runs one pass; a panic inside rqrr becomes "nothing found".

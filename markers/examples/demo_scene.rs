@@ -8,6 +8,7 @@
 //! argument it writes a flat page with the codes (no real photo needed).
 //! The output frame is [`OUT_WIDTH`] pixels wide, aspect kept.
 
+use pustaka_markers::geometry::Homography;
 use pustaka_markers::{LumaImage, generate, payload::MarkerCode};
 
 /// Output frame width in pixels (a 720p-class camera frame).
@@ -72,7 +73,8 @@ fn paste(
     let (lw, lh) = (label.width() as f32, label.height() as f32);
     let src: Quad = [(0.0, 0.0), (lw, 0.0), (lw, lh), (0.0, lh)];
     // Maps frame pixels back to label pixels.
-    let h = homography(quad, src).ok_or("degenerate quad")?;
+    let pts = |q: Quad| q.map(|(x, y)| [f64::from(x), f64::from(y)]);
+    let h = Homography::from_points(pts(quad), pts(src)).ok_or("degenerate quad")?;
     let xs = quad.iter().map(|p| p.0);
     let ys = quad.iter().map(|p| p.1);
     let x0 = xs.clone().fold(f32::INFINITY, f32::min).floor().max(0.0) as u32;
@@ -87,7 +89,8 @@ fn paste(
         .min(frame.height() as f32 - 1.0) as u32;
     for y in y0..=y1 {
         for x in x0..=x1 {
-            let (u, v) = apply(&h, x as f32 + 0.5, y as f32 + 0.5);
+            let [u, v] = h.map(f64::from(x) + 0.5, f64::from(y) + 0.5);
+            let (u, v) = (u as f32, v as f32);
             if u < 0.0 || v < 0.0 || u >= lw - 1.0 || v >= lh - 1.0 {
                 continue;
             }
@@ -109,46 +112,4 @@ fn bilinear(img: &LumaImage, u: f32, v: f32) -> f32 {
     let top = p(x, y) * (1.0 - fx) + p(x + 1, y) * fx;
     let bottom = p(x, y + 1) * (1.0 - fx) + p(x + 1, y + 1) * fx;
     top * (1.0 - fy) + bottom * fy
-}
-
-/// The 3x3 homography (row-major, h33 = 1) taking `from[i]` to `to[i]`,
-/// by solving the 8x8 direct linear system with Gaussian elimination.
-fn homography(from: Quad, to: Quad) -> Option<[f32; 9]> {
-    let mut a = [[0f64; 9]; 8];
-    for i in 0..4 {
-        let (x, y) = (from[i].0 as f64, from[i].1 as f64);
-        let (u, v) = (to[i].0 as f64, to[i].1 as f64);
-        a[2 * i] = [x, y, 1.0, 0.0, 0.0, 0.0, -u * x, -u * y, u];
-        a[2 * i + 1] = [0.0, 0.0, 0.0, x, y, 1.0, -v * x, -v * y, v];
-    }
-    for col in 0..8 {
-        let pivot = (col..8).max_by(|&r, &s| a[r][col].abs().total_cmp(&a[s][col].abs()))?;
-        if a[pivot][col].abs() < 1e-12 {
-            return None;
-        }
-        a.swap(col, pivot);
-        let pivot_row = a[col];
-        for (r, row) in a.iter_mut().enumerate() {
-            if r != col {
-                let f = row[col] / pivot_row[col];
-                for (x, p) in row.iter_mut().zip(pivot_row.iter()).skip(col) {
-                    *x -= f * p;
-                }
-            }
-        }
-    }
-    let mut h = [0f32; 9];
-    for i in 0..8 {
-        h[i] = (a[i][8] / a[i][i]) as f32;
-    }
-    h[8] = 1.0;
-    Some(h)
-}
-
-fn apply(h: &[f32; 9], x: f32, y: f32) -> (f32, f32) {
-    let w = h[6] * x + h[7] * y + h[8];
-    (
-        (h[0] * x + h[1] * y + h[2]) / w,
-        (h[3] * x + h[4] * y + h[5]) / w,
-    )
 }

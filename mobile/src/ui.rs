@@ -9,9 +9,10 @@
 use bevy::prelude::*;
 use bevy_egui::egui::emath::TSTransform;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
-use pustaka_api::{Lang, MarkerOverlay, TargetKind};
+use pustaka_api::{Lang, MarkerOverlay, MediaRole, TargetKind};
 use pustaka_markers::payload::ScannedContent;
 
+use crate::AppConfig;
 use crate::i18n::Locale;
 use crate::net::{NetStatus, Resolution, Resolutions};
 use crate::preview::{MainCamera, world_from_frame};
@@ -296,6 +297,7 @@ fn draw_detail(
     mut open: ResMut<OpenDetail>,
     resolutions: Res<Resolutions>,
     locale: Res<Locale>,
+    config: Res<AppConfig>,
     mut speech: ResMut<Speech>,
 ) -> Result {
     let Some(code) = open.0.clone() else {
@@ -346,6 +348,27 @@ fn draw_detail(
                 }
                 if ui.button(locale.t("close")).clicked() {
                     open.0 = None;
+                }
+            });
+            // Links open in the system browser; nothing here opens by itself.
+            ui.horizontal_wrapped(|ui| {
+                if overlay.kind == TargetKind::Event
+                    && let Some(id) = overlay.target_id
+                {
+                    ui.hyperlink_to(
+                        locale.t("add-to-calendar"),
+                        format!("{}/events/{id}.ics", config.server_url),
+                    );
+                }
+                if let Some(trailer) = overlay
+                    .media
+                    .iter()
+                    .find(|m| matches!(m.role, MediaRole::Trailer | MediaRole::Promo))
+                {
+                    ui.hyperlink_to(locale.t("watch-trailer"), &trailer.url);
+                }
+                if let Some(web) = &overlay.web_url {
+                    ui.hyperlink_to(locale.t("open-web-page"), web);
                 }
             });
         });

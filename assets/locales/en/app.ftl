@@ -20,5 +20,6 @@ stop-reading = Stop reading
 add-to-calendar = Add to calendar
 open-ebook = Open e-book
 watch-trailer = Watch trailer
+open-web-page = Open the web page
 language = Language
 camera-lost = Camera disconnected, retrying…

@@ -19,5 +19,6 @@ stop-reading = Berhenti membacakan
 add-to-calendar = Tambahkan ke kalender
 open-ebook = Buka e-book
 watch-trailer = Tonton cuplikan
+open-web-page = Buka halaman web
 language = Bahasa
 camera-lost = Kamera terputus, mencoba lagi…

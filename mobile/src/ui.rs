@@ -161,6 +161,19 @@ fn draw_cards(
     };
     let frame_size = tracked.frame_size.as_vec2();
     let ppp = ctx.pixels_per_point();
+    // Every code's screen rectangle, so no card is placed over another code.
+    let code_rects: Vec<(u64, egui::Rect)> = tracked
+        .codes
+        .iter()
+        .filter_map(|c| {
+            let pts: Option<Vec<egui::Pos2>> = c
+                .corners
+                .iter()
+                .map(|&p| to_screen(p, frame_size, camera, cam_tf, ppp))
+                .collect();
+            Some((c.id, egui::Rect::from_points(&pts?)))
+        })
+        .collect();
     for seen in &tracked.codes {
         let i = seen.id;
         let corners: Option<Vec<egui::Pos2>> = seen
@@ -202,13 +215,27 @@ fn draw_cards(
             });
         let screen = ctx.content_rect();
         let (w, h) = (size.x * scale, size.y * scale);
-        // Above the code when there is room, else below it; always fully on screen.
-        let y = if top - CARD_GAP - h >= screen.top() {
-            top - CARD_GAP - h
-        } else {
-            (bottom + CARD_GAP).min(screen.bottom() - h)
-        };
+        // Above the code when there is room, else below it; always fully on
+        // screen; and, where possible, not over another code.
         let x = (centre_x - w / 2.0).clamp(screen.left(), (screen.right() - w).max(screen.left()));
+        let above = top - CARD_GAP - h;
+        let below = (bottom + CARD_GAP).min(screen.bottom() - h);
+        let covers_other = |y: f32| {
+            let card = egui::Rect::from_min_size(egui::pos2(x, y), egui::vec2(w, h));
+            code_rects
+                .iter()
+                .any(|(id, r)| *id != i && r.intersects(card))
+        };
+        let y = match (
+            above >= screen.top(),
+            covers_other(above),
+            covers_other(below),
+        ) {
+            (true, false, _) => above,
+            (_, _, false) => below,
+            (true, true, true) => above,
+            (false, _, true) => below,
+        };
         let area = egui::Area::new(id).fixed_pos(egui::Pos2::ZERO);
         ctx.set_transform_layer(area.layer(), TSTransform::new(egui::vec2(x, y), scale));
         area.show(ctx, |ui| {

@@ -2,7 +2,7 @@
 //! HTTP client → the overlay the visitor sees.
 
 use pustaka_markers::payload::{ScannedContent, classify};
-use pustaka_markers::{Scanner, generate, payload::MarkerCode};
+use pustaka_markers::{Scanner, ScannerConfig, generate, payload::MarkerCode};
 use pustaka_mobile::net::{Resolution, fetch_overlay};
 
 #[tokio::test]
@@ -23,7 +23,12 @@ async fn printed_code_resolves_to_its_title() {
             .unwrap()
             .url("perpustakaan.metrokota.go.id");
         let printed = generate::luma_image(&url, 4).unwrap();
-        let found = Scanner::default().scan(&printed.view()).unwrap();
+        // No time budget to speak of: this checks content, not speed.
+        let scanner = Scanner::new(ScannerConfig {
+            time_budget: std::time::Duration::from_secs(60),
+            ..ScannerConfig::default()
+        });
+        let found = scanner.scan(&printed.view()).unwrap();
         assert_eq!(found.len(), 1, "{code}");
         let content = classify(
             found[0].text.as_deref(),

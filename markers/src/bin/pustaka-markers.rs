@@ -31,6 +31,10 @@ enum Command {
         /// scanner only, image already in memory as luma), `codes`.
         #[arg(long)]
         json: bool,
+        /// Time budget per image in milliseconds (default: the scanner's
+        /// camera-frame budget); raise it for still photos on a busy machine.
+        #[arg(long)]
+        budget_ms: Option<u64>,
         /// Image files.
         #[arg(required = true)]
         files: Vec<PathBuf>,
@@ -116,7 +120,11 @@ struct CodeJson {
 
 fn main() -> Result<()> {
     match Cli::parse().command {
-        Command::Scan { json, files } => scan(json, &files),
+        Command::Scan {
+            json,
+            budget_ms,
+            files,
+        } => scan(json, budget_ms, &files),
         Command::Generate {
             host,
             format,
@@ -206,8 +214,12 @@ fn parse_label(s: &str) -> Result<Label> {
     })
 }
 
-fn scan(json: bool, files: &[PathBuf]) -> Result<()> {
-    let scanner = Scanner::default();
+fn scan(json: bool, budget_ms: Option<u64>, files: &[PathBuf]) -> Result<()> {
+    let mut config = pustaka_markers::ScannerConfig::default();
+    if let Some(ms) = budget_ms {
+        config.time_budget = std::time::Duration::from_millis(ms);
+    }
+    let scanner = Scanner::new(config);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let mut failures = 0;

@@ -91,11 +91,14 @@ fn no_more_args(rest: &[String]) -> Result {
     }
 }
 
+/// The workspace root. `cargo run` sets `CARGO_MANIFEST_DIR` at run time; the
+/// compile-time value is only a fallback, since a reused target dir can hold
+/// an xtask built from another checkout.
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default()
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest.parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
 fn cargo() -> Command {

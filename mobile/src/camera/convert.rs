@@ -38,9 +38,7 @@ pub fn frame_from_yuyv(
         for px in row.chunks_exact(4) {
             let (y0, u, y1, v) = (px[0], px[1], px[2], px[3]);
             for yy in [y0, y1] {
-                luma.push(full_range_luma(yy));
-                rgba.extend_from_slice(&rgb_from_ycbcr(yy, u, v));
-                rgba.push(255);
+                push_pixel(&mut luma, &mut rgba, yy, u, v);
             }
         }
     }
@@ -87,9 +85,7 @@ pub fn frame_from_nv12(
         for x in 0..w {
             let yy = y_row[x];
             let (u, v) = (uv_row[x & !1], uv_row[x | 1]);
-            luma.push(full_range_luma(yy));
-            rgba.extend_from_slice(&rgb_from_ycbcr(yy, u, v));
-            rgba.push(255);
+            push_pixel(&mut luma, &mut rgba, yy, u, v);
         }
     }
     Ok(Frame {
@@ -119,6 +115,13 @@ fn needed_len(stride: usize, rows: usize, row_bytes: usize) -> usize {
         return 0;
     }
     stride.saturating_mul(rows - 1).saturating_add(row_bytes)
+}
+
+/// Appends one pixel, given as limited-range `Y'CbCr`, to the luma and RGBA planes.
+fn push_pixel(luma: &mut Vec<u8>, rgba: &mut Vec<u8>, y: u8, cb: u8, cr: u8) {
+    luma.push(full_range_luma(y));
+    let [r, g, b] = rgb_from_ycbcr(y, cb, cr);
+    rgba.extend_from_slice(&[r, g, b, 255]);
 }
 
 /// Limited-range Y (16..=235) to full-range luma (0..=255).

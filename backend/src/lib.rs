@@ -4,6 +4,8 @@
 // The OpenAPI document is one large `serde_json::json!` literal.
 #![recursion_limit = "512"]
 
+/// The back office under `/admin` (staff login, roles, content editing).
+pub mod admin;
 /// JSON routes for the app under `/api/v1`.
 pub mod api;
 /// The iCalendar feed of events.

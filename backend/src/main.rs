@@ -1,9 +1,10 @@
 //! `pustaka-server`: the content server's command line.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use pustaka_backend::admin::{Role, accounts};
 use pustaka_backend::{Application, ServeConfig, catalog, db};
 
 /// Pustaka AR content server.
@@ -29,6 +30,20 @@ enum Command {
         /// The files to import.
         #[arg(required = true)]
         files: Vec<std::path::PathBuf>,
+    },
+    /// Create a staff account (an admin by default). The password is read from
+    /// the environment variable `PUSTAKA_ADMIN_PASSWORD`, else from standard input
+    /// (typed without echo on a terminal); never from a flag.
+    CreateAdmin {
+        /// Folder holding the database.
+        #[arg(long)]
+        data_dir: std::path::PathBuf,
+        /// Login name: 3-32 of a-z, 0-9, '.', '_', '-'.
+        #[arg(long)]
+        username: String,
+        /// Role: admin, librarian or volunteer.
+        #[arg(long, default_value = "admin", value_parser = parse_role)]
+        role: Role,
     },
     /// List the markers.
     Markers {
@@ -115,6 +130,23 @@ async fn main() -> anyhow::Result<()> {
                 )
             }
         }
+        Command::CreateAdmin {
+            data_dir,
+            username,
+            role,
+        } => {
+            let password = read_password()?;
+            let pool = db::connect_and_migrate(&data_dir).await?;
+            accounts::create_user(&pool, &username, &password, role, None)
+                .await
+                .with_context(|| format!("cannot create the account {username:?}"))?;
+            eprintln!(
+                "created {} account {:?}; log in at /admin/login",
+                role.as_str(),
+                username.trim().to_ascii_lowercase()
+            );
+            Ok(())
+        }
         Command::Markers {
             data_dir,
             json,
@@ -140,6 +172,35 @@ async fn main() -> anyhow::Result<()> {
             })
         }
     }
+}
+
+/// The environment variable `create-admin` reads the password from.
+const PASSWORD_ENV: &str = "PUSTAKA_ADMIN_PASSWORD";
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    Role::parse(s)
+}
+
+/// The new account's password: `PUSTAKA_ADMIN_PASSWORD`, else a hidden prompt on
+/// a terminal, else the first line of standard input.
+fn read_password() -> anyhow::Result<String> {
+    if let Ok(p) = std::env::var(PASSWORD_ENV) {
+        return Ok(p);
+    }
+    let password = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password("Password (at least 10 characters): ")
+            .context("reading the password")?
+    } else {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .context("reading the password from standard input")?;
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    };
+    if password.is_empty() {
+        anyhow::bail!("no password given: set {PASSWORD_ENV} or type it on standard input");
+    }
+    Ok(password)
 }
 
 /// Writes to stdout; a closed pipe (`| head`) ends the output quietly.

@@ -14,7 +14,7 @@ use tower_http::trace::TraceLayer;
 use crate::api::markers::OverlayCache;
 use crate::api::scans::RateLimiter;
 use crate::media::store::{BlobStore, DirStore};
-use crate::{ServeConfig, api, calendar, db, demo, media, web};
+use crate::{ServeConfig, admin, api, calendar, db, demo, media, web};
 
 /// The media store's folder inside the data dir.
 pub const MEDIA_DIR: &str = "media";
@@ -50,6 +50,7 @@ pub fn build_router(state: AppState) -> Router {
         .route("/m/{code}/{*rest}", get(web::marker_page_fallback))
         .route("/events.ics", get(calendar::get_calendar))
         .route("/events/{file}", get(calendar::get_event_ics))
+        .merge(admin::router(state.clone()))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -76,6 +77,9 @@ impl Application {
     /// each with a message naming the cause.
     pub async fn build(config: ServeConfig) -> anyhow::Result<Self> {
         let pool = db::connect_and_migrate(&config.data_dir).await?;
+        admin::migrate_sessions(&pool)
+            .await
+            .context("creating the staff session table")?;
         let media_dir = config.data_dir.join(MEDIA_DIR);
         let store: Arc<dyn BlobStore> = Arc::new(
             DirStore::open(&media_dir)

@@ -143,7 +143,7 @@ pub async fn overlay_for(
         "title" => {
             let (t, a, s_id, s_en): (String, Option<String>, Option<String>, Option<String>) =
                 sqlx::query_as(
-                    "SELECT title, author, synopsis_id, synopsis_en FROM titles WHERE id = ?",
+                    "SELECT title, author, synopsis_id, synopsis_en FROM titles WHERE id = ? AND published = 1",
                 )
                 .bind(m.target_id)
                 .fetch_optional(pool)
@@ -161,7 +161,7 @@ pub async fn overlay_for(
                 Option<String>,
             ) = sqlx::query_as(
                 "SELECT name_id, name_en, location, description_id, description_en
-                   FROM shelves WHERE id = ?",
+                   FROM shelves WHERE id = ? AND published = 1",
             )
             .bind(m.target_id)
             .fetch_optional(pool)
@@ -201,7 +201,7 @@ pub async fn overlay_for(
                         s.narration_id, s.narration_en,
                         (SELECT COUNT(*) FROM tour_stops x WHERE x.tour_id = t.id)
                    FROM tour_stops s JOIN tours t ON t.id = s.tour_id
-                  WHERE s.id = ? AND t.active = 1",
+                  WHERE s.id = ? AND t.active = 1 AND t.published = 1",
                 )
                 .bind(m.target_id)
                 .fetch_optional(pool)

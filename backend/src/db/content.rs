@@ -193,11 +193,12 @@ pub async fn title_detail(
     view: &View<'_>,
     id: i64,
 ) -> sqlx::Result<Option<TitleDetail>> {
-    let row: Option<TitleRow> =
-        sqlx::query_as(&format!("SELECT {TITLE_COLUMNS} FROM titles WHERE id = ?"))
-            .bind(id)
-            .fetch_optional(pool)
-            .await?;
+    let row: Option<TitleRow> = sqlx::query_as(&format!(
+        "SELECT {TITLE_COLUMNS} FROM titles WHERE id = ? AND published = 1"
+    ))
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
     let Some(t) = row else { return Ok(None) };
     let media = media_for(pool, view, "title", t.id).await?;
     let mut authors: Vec<String> = t.author.into_iter().collect();
@@ -233,7 +234,8 @@ pub async fn list_titles(
     offset: u32,
 ) -> sqlx::Result<(Vec<TitleSummary>, u64)> {
     let pattern = q.map(|q| format!("%{}%", q.replace(['%', '_'], "")));
-    let filter = "(?1 IS NULL OR title LIKE ?1 OR author LIKE ?1 OR isbn13 LIKE ?1)";
+    let filter =
+        "published = 1 AND (?1 IS NULL OR title LIKE ?1 OR author LIKE ?1 OR isbn13 LIKE ?1)";
     let (total,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM titles WHERE {filter}"))
         .bind(&pattern)
         .fetch_one(pool)
@@ -271,7 +273,7 @@ async fn shelf_from_row(
     let (id, name_id, name_en, class_range, location, d_id, d_en) = r;
     let rows: Vec<TitleRow> = sqlx::query_as(&format!(
         "SELECT {} FROM titles t JOIN shelf_titles st ON st.title_id = t.id
-          WHERE st.shelf_id = ? ORDER BY st.position",
+          WHERE st.shelf_id = ? AND t.published = 1 ORDER BY st.position",
         TITLE_COLUMNS
             .split(", ")
             .map(|c| format!("t.{c}"))
@@ -308,11 +310,12 @@ pub async fn shelf(
     view: &View<'_>,
     id: i64,
 ) -> sqlx::Result<Option<ShelfResponse>> {
-    let row: Option<ShelfRow> =
-        sqlx::query_as(&format!("SELECT {SHELF_COLUMNS} FROM shelves WHERE id = ?"))
-            .bind(id)
-            .fetch_optional(pool)
-            .await?;
+    let row: Option<ShelfRow> = sqlx::query_as(&format!(
+        "SELECT {SHELF_COLUMNS} FROM shelves WHERE id = ? AND published = 1"
+    ))
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
     match row {
         Some(r) => Ok(Some(shelf_from_row(pool, view, r).await?)),
         None => Ok(None),
@@ -325,7 +328,7 @@ pub async fn shelf(
 /// Database errors.
 pub async fn list_shelves(pool: &SqlitePool, view: &View<'_>) -> sqlx::Result<Vec<ShelfResponse>> {
     let rows: Vec<ShelfRow> = sqlx::query_as(&format!(
-        "SELECT {SHELF_COLUMNS} FROM shelves ORDER BY class_range, id"
+        "SELECT {SHELF_COLUMNS} FROM shelves WHERE published = 1 ORDER BY class_range, id"
     ))
     .fetch_all(pool)
     .await?;
@@ -366,15 +369,17 @@ pub struct EventRow {
 const EVENT_COLUMNS: &str = "id, title_id, title_en, description_id, description_en, starts_at, \
      ends_at, place, audience_id, audience_en, registration_url";
 
-/// One event row by id.
+/// One published event row by id (unpublished events are not public).
 ///
 /// # Errors
 /// Database errors.
 pub async fn event_row(pool: &SqlitePool, id: i64) -> sqlx::Result<Option<EventRow>> {
-    sqlx::query_as(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE id = ?"))
-        .bind(id)
-        .fetch_optional(pool)
-        .await
+    sqlx::query_as(&format!(
+        "SELECT {EVENT_COLUMNS} FROM events WHERE id = ? AND published = 1"
+    ))
+    .bind(id)
+    .fetch_optional(pool)
+    .await
 }
 
 /// Events that end at or after `from` and start before `to` (both RFC 3339
@@ -389,7 +394,7 @@ pub async fn event_rows_between(
     to: &str,
 ) -> sqlx::Result<Vec<EventRow>> {
     sqlx::query_as(&format!(
-        "SELECT {EVENT_COLUMNS} FROM events WHERE ends_at >= ? AND starts_at < ?
+        "SELECT {EVENT_COLUMNS} FROM events WHERE published = 1 AND ends_at >= ? AND starts_at < ?
           ORDER BY starts_at, id"
     ))
     .bind(from)
@@ -404,7 +409,7 @@ pub async fn event_rows_between(
 /// Database errors.
 pub async fn all_event_rows(pool: &SqlitePool) -> sqlx::Result<Vec<EventRow>> {
     sqlx::query_as(&format!(
-        "SELECT {EVENT_COLUMNS} FROM events ORDER BY starts_at, id"
+        "SELECT {EVENT_COLUMNS} FROM events WHERE published = 1 ORDER BY starts_at, id"
     ))
     .fetch_all(pool)
     .await
@@ -457,7 +462,7 @@ pub async fn list_tours(pool: &SqlitePool, view: &View<'_>) -> sqlx::Result<Vec<
     let rows: Vec<TourListRow> = sqlx::query_as(
         "SELECT t.id, t.name_id, t.name_en, t.description_id, t.description_en,
                     (SELECT COUNT(*) FROM tour_stops s WHERE s.tour_id = t.id)
-               FROM tours t WHERE t.active = 1 ORDER BY t.id",
+               FROM tours t WHERE t.active = 1 AND t.published = 1 ORDER BY t.id",
     )
     .fetch_all(pool)
     .await?;
@@ -498,7 +503,7 @@ pub async fn tour(
 ) -> sqlx::Result<Option<TourResponse>> {
     let row: Option<TourHeadRow> = sqlx::query_as(
         "SELECT id, name_id, name_en, description_id, description_en
-               FROM tours WHERE id = ? AND active = 1",
+               FROM tours WHERE id = ? AND active = 1 AND published = 1",
     )
     .bind(id)
     .fetch_optional(pool)

@@ -1,0 +1,281 @@
+//! The frame every admin page shares ([`Page`]: language, staff member, CSRF
+//! token, navigation, one-shot notice) and the HTML error page ([`PageError`]).
+
+use askama::Template;
+use axum::Extension;
+use axum::extract::Form;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use pustaka_api::Lang;
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use super::i18n::{self, Tr};
+use super::{Role, Staff, csrf};
+
+/// Session key of the chosen language (`"id"` or `"en"`).
+const SESSION_LANG: &str = "lang";
+/// Session key of the one-shot notice shown on the next page.
+const SESSION_NOTICE: &str = "notice";
+
+/// One entry of the navigation: link, text key, least role that sees it.
+pub const NAV: &[(&str, &str, Role)] = &[
+    ("/admin", "nav-dashboard", Role::Volunteer),
+    ("/admin/titles", "nav-titles", Role::Librarian),
+    ("/admin/shelves", "nav-shelves", Role::Librarian),
+    ("/admin/events", "nav-events", Role::Volunteer),
+    ("/admin/tours", "nav-tours", Role::Volunteer),
+    ("/admin/markers", "nav-markers", Role::Librarian),
+    ("/admin/media", "nav-media", Role::Librarian),
+    ("/admin/import", "nav-import", Role::Librarian),
+    ("/admin/print", "nav-print", Role::Librarian),
+    ("/admin/analytics", "nav-analytics", Role::Librarian),
+    ("/admin/staff", "nav-staff", Role::Admin),
+    ("/admin/settings", "nav-settings", Role::Admin),
+    ("/admin/audit", "nav-audit", Role::Admin),
+];
+
+/// A navigation link as templates see it.
+#[derive(Debug, Clone)]
+pub struct NavLink {
+    /// Target path.
+    pub href: &'static str,
+    /// Text in the page's language.
+    pub text: String,
+    /// Whether it is the current section (`aria-current="page"`).
+    pub current: bool,
+}
+
+/// What every admin template gets as `p`.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// Page language.
+    pub lang: Lang,
+    /// Translator for the template.
+    pub tr: Tr,
+    /// The logged-in staff member (`None` on the login page).
+    pub staff: Option<Staff>,
+    /// The session's CSRF token, for hidden `_csrf` fields.
+    pub csrf: String,
+    /// Navigation links the staff member may use.
+    pub nav: Vec<NavLink>,
+    /// A notice left by the previous request (e.g. "Draft saved"), shown once.
+    pub notice: Option<String>,
+}
+
+impl Page {
+    /// Builds the frame for a page in section `current` (a [`NAV`] href).
+    ///
+    /// # Errors
+    /// When the session store fails.
+    pub async fn new(
+        session: &Session,
+        staff: Option<&Staff>,
+        current: &str,
+    ) -> Result<Self, PageError> {
+        let lang = lang_of(session).await;
+        let csrf = csrf::token(session).await.map_err(PageError::internal)?;
+        let notice = session
+            .remove::<String>(SESSION_NOTICE)
+            .await
+            .map_err(PageError::internal)?;
+        let nav = staff
+            .map(|s| {
+                NAV.iter()
+                    .filter(|(_, _, role)| s.role >= *role)
+                    .map(|(href, key, _)| NavLink {
+                        href,
+                        text: i18n::text(lang, key),
+                        current: *href == current,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(Self {
+            lang,
+            tr: Tr(lang),
+            staff: staff.cloned(),
+            csrf,
+            nav,
+            notice,
+        })
+    }
+
+    /// The text for `key` in the page's language.
+    pub fn t(&self, key: &str) -> String {
+        self.tr.t(key)
+    }
+
+    /// `lang` attribute value.
+    pub fn lang_code(&self) -> &'static str {
+        match self.lang {
+            Lang::Id => "id",
+            Lang::En => "en",
+        }
+    }
+
+    /// The staff member's role in the page's language, e.g. "Pustakawan".
+    pub fn role_name(&self) -> String {
+        self.staff
+            .as_ref()
+            .map(|s| self.t(&format!("role-{}", s.role.as_str())))
+            .unwrap_or_default()
+    }
+}
+
+/// The session's language (Indonesian unless English was chosen).
+pub async fn lang_of(session: &Session) -> Lang {
+    match session.get::<String>(SESSION_LANG).await {
+        Ok(Some(l)) if l == "en" => Lang::En,
+        _ => Lang::Id,
+    }
+}
+
+/// Leaves a notice for the next page this session loads.
+pub async fn notice(session: &Session, text: String) {
+    if let Err(e) = session.insert(SESSION_NOTICE, text).await {
+        tracing::warn!(error = %e, "could not store a notice");
+    }
+}
+
+/// Form of `POST /admin/lang`.
+#[derive(Debug, Deserialize)]
+pub struct LangForm {
+    /// `id` or `en`.
+    pub to: String,
+    /// Where to go back to (a path under `/admin`).
+    #[serde(default)]
+    pub back: String,
+}
+
+/// `POST /admin/lang`: switches the back office's language for this session.
+pub async fn set_lang(
+    session: Session,
+    Extension(_staff): Extension<Staff>,
+    Form(f): Form<LangForm>,
+) -> Result<Response, PageError> {
+    let lang = if f.to == "en" { "en" } else { "id" };
+    session
+        .insert(SESSION_LANG, lang)
+        .await
+        .map_err(PageError::internal)?;
+    Ok(Redirect::to(safe_back(&f.back)).into_response())
+}
+
+/// A redirect target from a form: a path under `/admin` only (never another
+/// site), else `/admin`.
+pub fn safe_back(back: &str) -> &str {
+    let ok = back.starts_with("/admin")
+        && !back.starts_with("//")
+        && !back.contains(['\\', '\r', '\n'])
+        && !back.contains("://");
+    if ok { back } else { "/admin" }
+}
+
+/// Renders a template into a `200` HTML response (or a logged `500`).
+pub fn render<T: Template>(t: &T) -> Response {
+    match t.render() {
+        Ok(html) => ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "admin template failed");
+            error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Kesalahan server / Server error",
+            )
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/error.html")]
+struct ErrorTemplate<'a> {
+    status: u16,
+    message: &'a str,
+}
+
+/// A small standalone HTML error page (used before a [`Page`] can be built).
+pub fn error_page(status: StatusCode, message: &str) -> Response {
+    let html = ErrorTemplate {
+        status: status.as_u16(),
+        message,
+    }
+    .render()
+    .unwrap_or_else(|_| message.to_owned());
+    (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
+}
+
+/// An admin handler's failure, shown as an HTML page with its status.
+#[derive(Debug)]
+pub struct PageError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Message safe to show.
+    pub message: String,
+}
+
+impl PageError {
+    /// `404` with a message.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::NOT_FOUND,
+            message: message.into(),
+        }
+    }
+
+    /// `400` with a message.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            message: message.into(),
+        }
+    }
+
+    /// A logged `500` that shows nothing of the cause.
+    pub fn internal(e: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %e, "admin request failed");
+        Self {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            message: "Kesalahan server; coba lagi. / Server error; please try again.".into(),
+        }
+    }
+}
+
+impl From<sqlx::Error> for PageError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::internal(e)
+    }
+}
+
+impl From<anyhow::Error> for PageError {
+    fn from(e: anyhow::Error) -> Self {
+        Self::internal(format!("{e:#}"))
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        error_page(self.status, &self.message)
+    }
+}
+
+/// Whether the client prefers HTML (browsers) over JSON or anything else.
+pub fn wants_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_back;
+
+    #[test]
+    fn back_links_stay_in_the_back_office() {
+        assert_eq!(safe_back("/admin/titles?q=x"), "/admin/titles?q=x");
+        assert_eq!(safe_back("https://evil.example/admin"), "/admin");
+        assert_eq!(safe_back("//evil.example"), "/admin");
+        assert_eq!(safe_back("/m/BK0001"), "/admin");
+        assert_eq!(safe_back("/admin\\..\\x"), "/admin");
+    }
+}

@@ -674,16 +674,14 @@ impl Browser {
         );
     }
 
-    /// Logs in through the back office's login form at `login_url`: fills the
-    /// fields `username` and `password`, clicks the form's submit button and
-    /// waits until the browser has left the login page.
+    /// Fills the login form at `login_url` (fields `username` and
+    /// `password`) and clicks its submit button, without waiting for the
+    /// outcome: for tests of a failed login.
     ///
     /// # Panics
-    /// When the form is missing or the browser stays on the login page
-    /// (wrong credentials, a broken form).
-    pub async fn login(&self, login_url: &str, username: &str, password: &str) {
+    /// When the page has no such form.
+    pub async fn submit_login(&self, login_url: &str, username: &str, password: &str) {
         self.goto(login_url).await;
-        let before = self.client.current_url().await.expect("current url");
         let form = self
             .client
             .form(Locator::Css("form:has(input[name=password])"))
@@ -698,21 +696,56 @@ impl Browser {
         form.submit_with(Locator::Css("button[type=submit], input[type=submit]"))
             .await
             .expect("submit button");
-        // Wait until the browser has left the login page (the form posts and
-        // the server redirects), or give up.
+    }
+
+    /// Logs in through the back office's login form at `login_url` (see
+    /// [`Self::submit_login`]) and waits until the browser has left the
+    /// login page; returns the path it landed on.
+    ///
+    /// # Panics
+    /// When the form is missing or the browser stays on the login page
+    /// (wrong credentials, a broken form).
+    pub async fn login(&self, login_url: &str, username: &str, password: &str) -> String {
+        let login_path = url_path(login_url);
+        self.submit_login(login_url, username, password).await;
         let deadline = Instant::now() + LOGIN_TIMEOUT;
         loop {
             let now = self.client.current_url().await.expect("current url");
-            if now.path() != before.path() {
-                return;
+            if now.path() != login_path {
+                return now.path().to_string();
             }
             assert!(
                 Instant::now() < deadline,
-                "still on {} {LOGIN_TIMEOUT:?} after logging in as {username}",
-                before.path()
+                "still on {login_path} {LOGIN_TIMEOUT:?} after logging in as {username}"
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// The distinct same-origin links (`href` resolved by the browser) on the
+    /// loaded page whose path starts with `prefix`, without fragment, in page
+    /// order. For crawling a section (`/admin/`) without listing its routes.
+    ///
+    /// # Panics
+    /// When the browser does not answer.
+    pub async fn links_under(&self, prefix: &str) -> Vec<String> {
+        let found = self
+            .client
+            .execute(
+                "const p = arguments[0]; const seen = new Set(); const out = [];
+                 for (const a of document.querySelectorAll('a[href]')) {
+                   const u = new URL(a.href, location.href);
+                   if (u.origin !== location.origin || !u.pathname.startsWith(p)) continue;
+                   u.hash = '';
+                   const s = u.pathname + u.search;
+                   if (!seen.has(s)) { seen.add(s); out.push(s); }
+                 }
+                 return out;",
+                vec![serde_json::Value::String(prefix.to_string())],
+            )
+            .await
+            .expect("links");
+        serde_json::from_value(found).expect("a list of paths")
     }
 
     /// Ends the browser session cleanly (drop also cleans up, less gently).
@@ -723,6 +756,13 @@ impl Browser {
         let _ = client.close().await;
         drop(_driver);
     }
+}
+
+/// The path of an absolute URL (`http://host/a/b?q` → `/a/b`).
+fn url_path(url: &str) -> String {
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let path = after_scheme.find('/').map_or("/", |i| &after_scheme[i..]);
+    path.split(['?', '#']).next().unwrap_or("/").to_string()
 }
 
 /// A name safe as a file name: letters, digits, `-`, `_`, `.`; the rest → `_`.
@@ -837,6 +877,16 @@ mod tests {
             PathBuf::from("/work/t")
         );
         assert_eq!(target_dir_from(Some(PathBuf::from("t2"))), root.join("t2"));
+    }
+
+    #[test]
+    fn url_path_drops_origin_and_query() {
+        assert_eq!(
+            url_path("http://127.0.0.1:9/admin/login?next=/x"),
+            "/admin/login"
+        );
+        assert_eq!(url_path("http://127.0.0.1:9"), "/");
+        assert_eq!(url_path("/admin#top"), "/admin");
     }
 
     #[test]

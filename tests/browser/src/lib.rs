@@ -224,6 +224,9 @@ impl ChromeDriver {
         let child = Command::new(driver)
             .arg(format!("--port={port}"))
             .arg(format!("--log-path={}", log.display()))
+            // Chromium's scratch dirs (singleton socket, scoped dirs) go under
+            // TMPDIR; inside our temp dir they are removed even after a kill.
+            .env("TMPDIR", profile.path())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())

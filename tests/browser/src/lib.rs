@@ -596,6 +596,26 @@ impl Browser {
         }
     }
 
+    /// The HTTP status of the loaded document, from the browser's Navigation
+    /// Timing (`responseStatus`); `None` when the browser shows its own error
+    /// page or cannot tell.
+    ///
+    /// # Panics
+    /// When the browser does not answer.
+    pub async fn status(&self) -> Option<u16> {
+        self.client
+            .execute(
+                "const n = performance.getEntriesByType('navigation')[0];
+                 return n ? n.responseStatus : null;",
+                vec![],
+            )
+            .await
+            .expect("navigation timing")
+            .as_u64()
+            .and_then(|s| u16::try_from(s).ok())
+            .filter(|&s| s != 0)
+    }
+
     /// Saves a PNG of the whole page (the window is stretched to the page's
     /// height, then restored) as `<target>/browser-screenshots/{name}.png`
     /// and returns its path. Look at it.

@@ -39,8 +39,15 @@ const RUN_PACKAGES: &[&str] = &[
 ];
 
 /// Packages the tests use as real peers: pdftoppm renders printed sheets,
-/// ffmpeg/ffprobe normalise uploaded videos.
-const TEST_PACKAGES: &[&str] = &["poppler-utils", "ffmpeg"];
+/// ffmpeg/ffprobe normalise uploaded videos; the browser tests drive Chromium
+/// through chromedriver and install axe-core with npm.
+const TEST_PACKAGES: &[&str] = &[
+    "poppler-utils",
+    "ffmpeg",
+    "chromium",
+    "chromium-driver",
+    "npm",
+];
 
 /// Packages the benchmarks use: wrk as load generator, nginx as the baseline server.
 const BENCH_PACKAGES: &[&str] = &["wrk", "nginx-light"];

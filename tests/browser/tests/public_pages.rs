@@ -1,0 +1,79 @@
+//! The public web pages in a real browser: the web fallback `/m/{code}` for
+//! each kind of target, its 404 page, and the home page when it is served.
+//! Each page is loaded, screenshotted and audited with axe-core (zero serious
+//! or critical violations). One browser session for the whole file.
+
+use pustaka_browser_tests::{Session, split_violations};
+
+/// A page with two violations axe rates critical and serious.
+const BROKEN_PAGE: &str = "data:text/html;charset=utf-8,<!doctype html><title>x</title>\
+    <main><img src=\"x.png\"></main>";
+
+/// Pages that exist on every build: path, screenshot name, the HTTP status
+/// the browser must get, and a text the page must show (so a blank or wrong
+/// page cannot pass the audit).
+const MARKER_PAGES: &[(&str, &str, u16, &str)] = &[
+    ("/m/BK0001", "public-m-BK0001", 200, "Si Kancil"),
+    ("/m/BK0001?lang=en", "public-m-BK0001-en", 200, "Synopsis"),
+    ("/m/RK0001", "public-m-RK0001-shelf", 200, "Rak"),
+    (
+        "/m/EV0001",
+        "public-m-EV0001-event",
+        200,
+        "Tambahkan ke kalender",
+    ),
+    ("/m/TR0001", "public-m-TR0001-tour-stop", 200, "Tur membaca"),
+    (
+        "/m/NOSUCH1",
+        "public-m-NOSUCH1-404",
+        404,
+        "Kode tidak ditemukan",
+    ),
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn public_pages_render_and_pass_axe() {
+    let Some(s) = Session::start("public pages in a browser").await else {
+        return;
+    };
+    // The audit itself can fail: a page with an image without `alt` and a
+    // document without `lang` must be caught, or a clean result means nothing.
+    s.browser.goto(BROKEN_PAGE).await;
+    let (serious, _) = split_violations(s.browser.audit().await);
+    let ids: Vec<&str> = serious.iter().map(|v| v.id.as_str()).collect();
+    assert!(
+        ids.contains(&"image-alt") && ids.contains(&"html-has-lang"),
+        "axe missed known violations: {ids:?}"
+    );
+
+    let mut problems = Vec::new();
+    for &(path, name, status, expected) in MARKER_PAGES {
+        problems.extend(s.visit_and_audit(path, name).await);
+        let got = s.browser.status().await;
+        if got != Some(status) {
+            problems.push(format!("{path}: HTTP {got:?}, expected {status}"));
+        }
+        let body = s.browser.text("main").await;
+        if !body.contains(expected) {
+            problems.push(format!("{path}: main does not show {expected:?}:\n{body}"));
+        }
+        let h1 = s.browser.text("h1").await;
+        if h1.trim().is_empty() {
+            problems.push(format!("{path}: empty <h1>"));
+        }
+    }
+
+    // The home page comes from another branch; audit it once it is served.
+    if s.server.has_page("/", "home page audit").await {
+        problems.extend(s.visit_and_audit("/?lang=en", "public-home-en").await);
+        problems.extend(s.visit_and_audit("/", "public-home-id").await);
+    }
+
+    s.close().await;
+    assert!(
+        problems.is_empty(),
+        "{} problem(s):\n  {}",
+        problems.len(),
+        problems.join("\n  ")
+    );
+}

@@ -9,23 +9,27 @@ use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use pustaka_api::Lang;
 
-/// The Indonesian texts.
-pub const ID_FTL: &str = include_str!("../../locales/id/admin.ftl");
-/// The English texts.
-pub const EN_FTL: &str = include_str!("../../locales/en/admin.ftl");
+/// The Fluent files, one `(Indonesian, English)` pair per section of the back
+/// office; every pair must have the same keys.
+pub const FILES: &[(&str, &str)] = &[(
+    include_str!("../../locales/id/admin.ftl"),
+    include_str!("../../locales/en/admin.ftl"),
+)];
 
 struct Bundles {
     id: FluentBundle<FluentResource>,
     en: FluentBundle<FluentResource>,
 }
 
-fn bundle(tag: &str, ftl: &str) -> FluentBundle<FluentResource> {
+fn bundle<'a>(tag: &str, ftls: impl Iterator<Item = &'a str>) -> FluentBundle<FluentResource> {
     let mut b = FluentBundle::new_concurrent(vec![tag.parse().unwrap_or_default()]);
     // No Unicode isolation marks around arguments: they would end up in HTML attributes.
     b.set_use_isolating(false);
-    match FluentResource::try_new(ftl.to_owned()) {
-        Ok(res) | Err((res, _)) => {
-            let _ = b.add_resource(res);
+    for ftl in ftls {
+        match FluentResource::try_new(ftl.to_owned()) {
+            Ok(res) | Err((res, _)) => {
+                let _ = b.add_resource(res);
+            }
         }
     }
     b
@@ -34,8 +38,8 @@ fn bundle(tag: &str, ftl: &str) -> FluentBundle<FluentResource> {
 fn bundles() -> &'static Bundles {
     static B: OnceLock<Bundles> = OnceLock::new();
     B.get_or_init(|| Bundles {
-        id: bundle("id", ID_FTL),
-        en: bundle("en", EN_FTL),
+        id: bundle("id", FILES.iter().map(|(id, _)| *id)),
+        en: bundle("en", FILES.iter().map(|(_, en)| *en)),
     })
 }
 
@@ -97,10 +101,18 @@ mod tests {
 
     #[test]
     fn both_languages_have_the_same_keys_and_parse() {
-        assert_eq!(keys(ID_FTL), keys(EN_FTL));
-        assert!(FluentResource::try_new(ID_FTL.to_owned()).is_ok());
-        assert!(FluentResource::try_new(EN_FTL.to_owned()).is_ok());
-        assert!(keys(ID_FTL).len() > 20);
+        let mut all = Vec::new();
+        for (id, en) in FILES {
+            assert_eq!(keys(id), keys(en));
+            assert!(FluentResource::try_new((*id).to_owned()).is_ok());
+            assert!(FluentResource::try_new((*en).to_owned()).is_ok());
+            all.extend(keys(id));
+        }
+        let n = all.len();
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), n, "a key is defined in two files");
+        assert!(n > 20);
     }
 
     #[test]

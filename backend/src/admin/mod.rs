@@ -91,10 +91,11 @@ pub enum Access {
     Staff(Role),
 }
 
-/// Every back-office route: HTTP method, axum path pattern and who may use it.
-/// The router is checked against this table at every request, and the route ×
-/// role test walks it, so a route cannot be added without saying who may use it.
-pub const ROUTES: &[(&str, &str, Access)] = {
+/// One access rule: HTTP method, axum path pattern, who may use it.
+pub type RouteRule = (&'static str, &'static str, Access);
+
+/// The routes of the core pages (login, dashboard, titles, staff, audit).
+pub const CORE_ROUTES: &[RouteRule] = {
     use Access::{Public, Staff};
     use Role::{Admin, Librarian, Volunteer};
     &[
@@ -115,12 +116,21 @@ pub const ROUTES: &[(&str, &str, Access)] = {
     ]
 };
 
+/// Every back-office route with who may use it, section by section. [`guard`]
+/// checks each request against it (a route missing here is refused), and the
+/// route × role test walks it, so no route exists without an access rule.
+pub const ROUTES: &[&[RouteRule]] = &[CORE_ROUTES];
+
+/// Every rule of [`ROUTES`], flattened.
+pub fn all_routes() -> impl Iterator<Item = RouteRule> {
+    ROUTES.iter().flat_map(|section| section.iter().copied())
+}
+
 /// The access rule for a method and matched path pattern, if the route is known.
 pub fn access_for(method: &Method, pattern: &str) -> Option<Access> {
-    ROUTES
-        .iter()
+    all_routes()
         .find(|(m, p, _)| *m == method.as_str() && *p == pattern)
-        .map(|(_, _, a)| *a)
+        .map(|(_, _, a)| a)
 }
 
 /// How long an idle staff session lives.
@@ -169,6 +179,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/admin/staff/{id}", post(accounts::staff_update))
         .route("/admin/audit", get(audit::page))
+        // Each further section adds its routes here and its rules to ROUTES.
         .route_layer(middleware::from_fn_with_state(state, guard))
         .layer(sessions)
 }

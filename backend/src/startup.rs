@@ -77,7 +77,7 @@ impl Application {
     /// each with a message naming the cause.
     pub async fn build(config: ServeConfig) -> anyhow::Result<Self> {
         let pool = db::connect_and_migrate(&config.data_dir).await?;
-        admin::migrate_sessions(&pool)
+        admin::start_sessions(&pool)
             .await
             .context("creating the staff session table")?;
         let media_dir = config.data_dir.join(MEDIA_DIR);

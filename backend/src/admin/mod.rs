@@ -139,16 +139,32 @@ pub const SESSION_IDLE: Duration = Duration::hours(8);
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "pustaka_staff";
 
-/// Creates the session table (`tower_sessions`) when missing; called once at start-up.
+/// How often expired sessions are deleted from the database.
+pub const SESSION_SWEEP: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Creates the session table (`tower_sessions`) when missing and starts a task
+/// that deletes expired sessions every [`SESSION_SWEEP`]; called once at start-up.
 ///
 /// # Errors
-/// Database errors.
-pub async fn migrate_sessions(pool: &sqlx::SqlitePool) -> sqlx::Result<()> {
-    SqliteStore::new(pool.clone()).migrate().await
+/// Database errors while creating the table.
+pub async fn start_sessions(pool: &sqlx::SqlitePool) -> sqlx::Result<()> {
+    use tower_sessions::ExpiredDeletion;
+    let store = SqliteStore::new(pool.clone());
+    store.migrate().await?;
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(SESSION_SWEEP);
+        loop {
+            every.tick().await;
+            if let Err(e) = store.delete_expired().await {
+                tracing::warn!(error = %e, "deleting expired staff sessions failed");
+            }
+        }
+    });
+    Ok(())
 }
 
 /// The `/admin` router with its session layer and [`guard`]. Sessions are
-/// stored in the database ([`migrate_sessions`] must have run), so any replica
+/// stored in the database ([`start_sessions`] must have run), so any replica
 /// can serve any request; the cookie is `HttpOnly`, `SameSite=Lax`, limited to
 /// `/admin`, and `Secure` when the public URL is `https://`.
 pub fn router(state: AppState) -> Router<AppState> {

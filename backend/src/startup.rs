@@ -40,6 +40,7 @@ pub struct AppState {
 /// The whole router for a given state.
 pub fn build_router(state: AppState) -> Router {
     Router::new()
+        .route("/", get(web::home::home_page))
         .route("/healthz", get(api::health))
         .nest(
             pustaka_api::API_PREFIX,

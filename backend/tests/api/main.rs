@@ -4,6 +4,7 @@ mod catalog;
 mod cli;
 mod content;
 mod helpers;
+mod home;
 mod markers;
 mod media;
 mod scans;

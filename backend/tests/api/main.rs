@@ -1,5 +1,6 @@
 //! Server tests over real HTTP on a loopback port (the spawn-app pattern).
 
+mod calendar;
 mod catalog;
 mod cli;
 mod content;

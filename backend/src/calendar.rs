@@ -12,6 +12,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use icalendar::{Calendar, CalendarDateTime, Component, Event, EventLike};
+use pustaka_api::ErrorCode;
 
 use crate::api::LangQueryParams;
 use crate::db::content::{EventRow, View, all_event_rows, event_row};
@@ -148,7 +149,7 @@ pub async fn get_event_ics(
     Path(file): Path<String>,
     Query(p): Query<LangQueryParams>,
 ) -> Result<Response> {
-    let not_found = || AppError::NotFound("acara tidak ditemukan".into());
+    let not_found = || AppError::api(ErrorCode::EventNotFound, "no event with this id");
     let id: i64 = file
         .strip_suffix(".ics")
         .and_then(|s| s.parse().ok())

@@ -44,7 +44,9 @@ pub fn build_router(state: AppState) -> Router {
         .route("/healthz", get(api::health))
         .nest(
             pustaka_api::API_PREFIX,
-            api::router().fallback(api_not_found),
+            api::router()
+                .fallback(api_not_found)
+                .method_not_allowed_fallback(api_method_not_allowed),
         )
         .route("/media/{file}", get(media::serve::get_media))
         .route("/m/{code}", get(web::marker_page))
@@ -57,7 +59,15 @@ pub fn build_router(state: AppState) -> Router {
 
 /// Unknown `/api/v1/...` paths answer in the API's JSON error envelope.
 async fn api_not_found() -> crate::error::AppError {
-    crate::error::AppError::NotFound("no such API route".into())
+    crate::error::AppError::api(pustaka_api::ErrorCode::RouteNotFound, "no such API route")
+}
+
+/// A known `/api/v1/...` path with the wrong method answers in the envelope too.
+async fn api_method_not_allowed() -> crate::error::AppError {
+    crate::error::AppError::api(
+        pustaka_api::ErrorCode::MethodNotAllowed,
+        "method not allowed on this route",
+    )
 }
 
 /// A server that has bound its port and opened its database but not started serving.

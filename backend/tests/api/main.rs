@@ -4,6 +4,7 @@ mod calendar;
 mod catalog;
 mod cli;
 mod content;
+mod errors;
 mod helpers;
 mod home;
 mod markers;

@@ -19,16 +19,23 @@ pub struct ServeConfig {
     /// Seed the demo library once (no effect when content already exists).
     #[arg(long)]
     pub demo: bool,
+    /// Whether the demo seed makes its trailer video with ffmpeg (a few
+    /// seconds of CPU); `--no-demo-trailer` skips it.
+    #[arg(long = "no-demo-trailer", action = clap::ArgAction::SetFalse)]
+    pub demo_trailer: bool,
 }
 
 impl ServeConfig {
-    /// A configuration for tests: loopback, port 0, the given data dir.
+    /// A configuration for tests: loopback, port 0, the given data dir, and no
+    /// demo trailer (each would cost two ffmpeg encodes; the trailer's own
+    /// tests set `demo_trailer`).
     pub fn for_tests(data_dir: PathBuf, demo: bool) -> Self {
         Self {
             data_dir,
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             public_url: None,
             demo,
+            demo_trailer: false,
         }
     }
 }

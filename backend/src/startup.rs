@@ -92,8 +92,12 @@ impl Application {
             DirStore::open(&media_dir)
                 .with_context(|| format!("cannot create media store {}", media_dir.display()))?,
         );
+        let seed_options = demo::SeedOptions {
+            trailer: config.demo_trailer,
+            ..Default::default()
+        };
         if config.demo
-            && demo::seed_once(&pool, store.clone())
+            && demo::seed_once_with(&pool, store.clone(), &seed_options)
                 .await
                 .context("seeding the demo library")?
         {

@@ -4,6 +4,7 @@ mod calendar;
 mod catalog;
 mod cli;
 mod content;
+mod demo;
 mod errors;
 mod helpers;
 mod home;

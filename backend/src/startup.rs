@@ -13,7 +13,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::api::markers::OverlayCache;
 use crate::api::scans::RateLimiter;
-use crate::media::store::{BlobStore, DirStore};
+use crate::media::store::{BlobStore, MediaStore, SCRATCH_DIR};
 use crate::{ServeConfig, api, calendar, db, demo, media, web};
 
 /// The media store's folder inside the data dir.
@@ -88,10 +88,14 @@ impl Application {
     pub async fn build(config: ServeConfig) -> anyhow::Result<Self> {
         let pool = db::connect_and_migrate(&config.data_dir).await?;
         let media_dir = config.data_dir.join(MEDIA_DIR);
-        let store: Arc<dyn BlobStore> = Arc::new(
-            DirStore::open(&media_dir)
+        let store = match &config.media_store {
+            None => MediaStore::local(&media_dir)
                 .with_context(|| format!("cannot create media store {}", media_dir.display()))?,
-        );
+            Some(url) => MediaStore::from_url(url, &media_dir.join(SCRATCH_DIR))
+                .map_err(|e| anyhow::anyhow!("cannot open media store: {e}"))?,
+        };
+        tracing::info!(media.store = store.describe(), "media store");
+        let store: Arc<dyn BlobStore> = Arc::new(store);
         let seed_options = demo::SeedOptions {
             trailer: config.demo_trailer,
             ..Default::default()

@@ -5,7 +5,7 @@
 use pustaka_api::{MarkerOverlay, MediaKind, MediaRole};
 use pustaka_backend::demo::{SeedOptions, TRAILER_CODE, TRAILER_SECS, seed_once_with};
 use pustaka_backend::media::ingest::ffmpeg_available;
-use pustaka_backend::media::store::{BlobStore, DirStore};
+use pustaka_backend::media::store::{BlobStore, MediaStore};
 use scraper::{Html, Selector};
 
 use crate::helpers::spawn_app_with;
@@ -112,7 +112,7 @@ async fn demo_seeds_without_ffmpeg_and_leaves_no_stray_file() {
         .unwrap();
     let media_dir = dir.path().join("media");
     let store: std::sync::Arc<dyn BlobStore> =
-        std::sync::Arc::new(DirStore::open(&media_dir).unwrap());
+        std::sync::Arc::new(MediaStore::local(&media_dir).unwrap());
     let options = SeedOptions {
         ffmpeg: dir.path().join("no-such-ffmpeg").into(),
         trailer: true,

@@ -94,7 +94,7 @@ async fn demo_seed_runs_once() {
         .await
         .unwrap();
     let store: std::sync::Arc<dyn pustaka_backend::media::store::BlobStore> = std::sync::Arc::new(
-        pustaka_backend::media::store::DirStore::open(&dir.path().join("media")).unwrap(),
+        pustaka_backend::media::store::MediaStore::local(&dir.path().join("media")).unwrap(),
     );
     assert!(
         pustaka_backend::demo::seed_once(&pool, store.clone())

@@ -13,7 +13,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::api::markers::OverlayCache;
 use crate::api::scans::RateLimiter;
-use crate::media::store::{BlobStore, DirStore};
+use crate::media::store::{BlobStore, MediaStore, SCRATCH_DIR};
 use crate::{ServeConfig, admin, api, calendar, db, demo, media, web};
 
 /// The media store's folder inside the data dir.
@@ -40,10 +40,13 @@ pub struct AppState {
 /// The whole router for a given state.
 pub fn build_router(state: AppState) -> Router {
     Router::new()
+        .route("/", get(web::home::home_page))
         .route("/healthz", get(api::health))
         .nest(
             pustaka_api::API_PREFIX,
-            api::router().fallback(api_not_found),
+            api::router()
+                .fallback(api_not_found)
+                .method_not_allowed_fallback(api_method_not_allowed),
         )
         .route("/media/{file}", get(media::serve::get_media))
         .route("/m/{code}", get(web::marker_page))
@@ -57,7 +60,15 @@ pub fn build_router(state: AppState) -> Router {
 
 /// Unknown `/api/v1/...` paths answer in the API's JSON error envelope.
 async fn api_not_found() -> crate::error::AppError {
-    crate::error::AppError::NotFound("no such API route".into())
+    crate::error::AppError::api(pustaka_api::ErrorCode::RouteNotFound, "no such API route")
+}
+
+/// A known `/api/v1/...` path with the wrong method answers in the envelope too.
+async fn api_method_not_allowed() -> crate::error::AppError {
+    crate::error::AppError::api(
+        pustaka_api::ErrorCode::MethodNotAllowed,
+        "method not allowed on this route",
+    )
 }
 
 /// A server that has bound its port and opened its database but not started serving.
@@ -81,12 +92,20 @@ impl Application {
             .await
             .context("creating the staff session table")?;
         let media_dir = config.data_dir.join(MEDIA_DIR);
-        let store: Arc<dyn BlobStore> = Arc::new(
-            DirStore::open(&media_dir)
+        let store = match &config.media_store {
+            None => MediaStore::local(&media_dir)
                 .with_context(|| format!("cannot create media store {}", media_dir.display()))?,
-        );
+            Some(url) => MediaStore::from_url(url, &media_dir.join(SCRATCH_DIR))
+                .map_err(|e| anyhow::anyhow!("cannot open media store: {e}"))?,
+        };
+        tracing::info!(media.store = store.describe(), "media store");
+        let store: Arc<dyn BlobStore> = Arc::new(store);
+        let seed_options = demo::SeedOptions {
+            trailer: config.demo_trailer,
+            ..Default::default()
+        };
         if config.demo
-            && demo::seed_once(&pool, store.clone())
+            && demo::seed_once_with(&pool, store.clone(), &seed_options)
                 .await
                 .context("seeding the demo library")?
         {

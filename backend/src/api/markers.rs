@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use bytes::Bytes;
-use pustaka_api::{Lang, MarkerOverlay, TargetKind};
+use pustaka_api::{ErrorCode, Lang, MarkerOverlay, TargetKind};
 use pustaka_markers::payload::MarkerCode;
 use sqlx::SqlitePool;
 
@@ -79,7 +79,8 @@ pub async fn resolve_marker(
     Query(q): Query<LangQueryParams>,
     headers: HeaderMap,
 ) -> Result<Response> {
-    let code = MarkerCode::parse(&code).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let code = MarkerCode::parse(&code)
+        .map_err(|e| AppError::api(ErrorCode::InvalidMarkerCode, e.to_string()))?;
     let lang = q.lang.unwrap_or_default();
     if let Some(hit) = state.overlays.get(code.as_str(), lang) {
         return Ok(conditional_bytes(
@@ -92,7 +93,12 @@ pub async fn resolve_marker(
     let marker = db::marker_by_code(&state.db, code.as_str())
         .await?
         .filter(|m| m.active)
-        .ok_or_else(|| AppError::NotFound(format!("kode {code} tidak ditemukan")))?;
+        .ok_or_else(|| {
+            AppError::api(
+                ErrorCode::MarkerNotFound,
+                format!("marker code {code} not found"),
+            )
+        })?;
     let overlay = overlay_for(&state.db, &view(&state, Some(lang)), marker).await?;
     let body: Bytes = serde_json::to_vec(&overlay)
         .map_err(|e| AppError::Internal(e.into()))?
@@ -137,7 +143,12 @@ pub async fn overlay_for(
     view: &View<'_>,
     m: MarkerRow,
 ) -> Result<MarkerOverlay> {
-    let missing = || AppError::NotFound(format!("kode {} tidak ditemukan", m.code));
+    let missing = || {
+        AppError::api(
+            ErrorCode::MarkerNotFound,
+            format!("marker code {} not found", m.code),
+        )
+    };
     let mut tour_id = None;
     let (kind, title, subtitle, body, has_en) = match m.target_kind.as_str() {
         "title" => {

@@ -1,10 +1,14 @@
 //! Server tests over real HTTP on a loopback port (the spawn-app pattern).
 
 mod admin;
+mod calendar;
 mod catalog;
 mod cli;
 mod content;
+mod demo;
+mod errors;
 mod helpers;
+mod home;
 mod markers;
 mod media;
 mod scans;

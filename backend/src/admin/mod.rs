@@ -23,12 +23,20 @@ pub mod csrf;
 pub mod dashboard;
 /// Drafts: edits stay private until published.
 pub mod drafts;
+/// Events: list by date (WIB), edit as drafts, poster and promo video, publish.
+pub mod events;
 /// Texts of the back office in Bahasa Indonesia and English (Fluent).
 pub mod i18n;
+/// Markers: create for any target, label, placement, size, activate/deactivate.
+pub mod markers;
 /// The page frame every admin template shares, and the HTML error page.
 pub mod page;
+/// Shelves: names, classification range, location, featured titles, publish.
+pub mod shelves;
 /// Titles: search, edit (synopsis per language, cover, trailer, e-book, age group), publish.
 pub mod titles;
+/// Reading tours: ordered stops with clue, narration, question, badge; publish.
+pub mod tours;
 
 use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
@@ -119,7 +127,13 @@ pub const CORE_ROUTES: &[RouteRule] = {
 /// Every back-office route with who may use it, section by section. [`guard`]
 /// checks each request against it (a route missing here is refused), and the
 /// route × role test walks it, so no route exists without an access rule.
-pub const ROUTES: &[&[RouteRule]] = &[CORE_ROUTES];
+pub const ROUTES: &[&[RouteRule]] = &[
+    CORE_ROUTES,
+    shelves::ROUTES,
+    events::ROUTES,
+    tours::ROUTES,
+    markers::ROUTES,
+];
 
 /// Every rule of [`ROUTES`], flattened.
 pub fn all_routes() -> impl Iterator<Item = RouteRule> {
@@ -195,6 +209,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/admin/staff/{id}", post(accounts::staff_update))
         .route("/admin/audit", get(audit::page))
+        .merge(shelves::router())
+        .merge(events::router())
+        .merge(tours::router())
+        .merge(markers::router())
         // Each further section adds its routes here and its rules to ROUTES.
         .route_layer(middleware::from_fn_with_state(state, guard))
         .layer(sessions)

@@ -167,10 +167,14 @@ async fn sample(app: &TestApp, method: &str, pattern: &str, n: usize) -> Sample 
     if let Some(s) = core_sample(app, method, pattern, n).await {
         return s;
     }
+    if let Some(s) = crate::admin_content::sample(app, method, pattern, n).await {
+        return s;
+    }
     panic!("add a sample request for the admin route {method} {pattern} to this test")
 }
 
-async fn send(
+/// Sends a request as a browser would (GET with `Accept: text/html`, POST as a form).
+pub async fn send(
     app: &TestApp,
     method: &str,
     path: &str,

@@ -3,6 +3,7 @@ created-hidden = Created, but visitors cannot see it yet. Fill in the details, t
 created-hidden-hint = Something new stays hidden from visitors until you publish it.
 field-too-long = A field is too long (at most { $max } characters).
 description-too-long = Long texts may have at most { $max } characters.
+media-ask-librarian = Librarians upload images and videos to the media library; ask them if what you need is not there yet.
 yes = Yes
 no = No
 actions = Actions

@@ -3,6 +3,7 @@ created-hidden = Dibuat, tetapi belum terlihat oleh pengunjung. Lengkapi isianny
 created-hidden-hint = Yang baru dibuat belum terlihat oleh pengunjung sampai Anda menerbitkannya.
 field-too-long = Sebuah isian terlalu panjang (maksimal { $max } karakter).
 description-too-long = Teks panjang maksimal { $max } karakter.
+media-ask-librarian = Gambar dan video diunggah oleh pustakawan ke pustaka media; minta bantuan mereka bila yang Anda perlukan belum ada.
 yes = Ya
 no = Tidak
 actions = Tindakan

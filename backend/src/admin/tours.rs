@@ -585,6 +585,8 @@ struct StopPage {
     choices: Vec<ChoiceDraft>,
     images: Vec<MediaChoice>,
     errors: Vec<String>,
+    /// Whether the staff member may open the media library (volunteers may not).
+    can_media: bool,
 }
 
 async fn stop_page(
@@ -614,6 +616,7 @@ async fn stop_page(
         choices,
         images: media_choices(&state.db, "image").await?,
         errors,
+        can_media: staff.role >= Role::Librarian,
         t,
     });
     if failed {

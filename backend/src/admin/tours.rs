@@ -733,8 +733,11 @@ pub async fn read_stop(
         ));
     }
     if s.question_id.is_empty() {
-        if !s.choices.is_empty() || !s.question_en.is_empty() {
+        if !s.choices.is_empty() {
             errors.push(i18n::text(lang, "stop-choices-without-question"));
+        }
+        if !s.question_en.is_empty() {
+            errors.push(i18n::text(lang, "stop-question-needs-id"));
         }
     } else if s.choices.len() < 2 {
         errors.push(i18n::text(lang, "stop-too-few-choices"));

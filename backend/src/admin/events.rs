@@ -381,6 +381,8 @@ struct EditPage {
     videos: Vec<MediaChoice>,
     errors: Vec<String>,
     public_url: String,
+    /// Whether the staff member may open the media library (volunteers may not).
+    can_media: bool,
 }
 
 async fn edit_page(
@@ -411,6 +413,7 @@ async fn edit_page(
         videos: media_choices(&state.db, "video").await?,
         errors,
         public_url: state.public_url.to_string(),
+        can_media: staff.role >= Role::Librarian,
         e,
     });
     if failed {

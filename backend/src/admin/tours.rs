@@ -585,6 +585,8 @@ struct StopPage {
     choices: Vec<ChoiceDraft>,
     images: Vec<MediaChoice>,
     errors: Vec<String>,
+    /// Whether the staff member may open the media library (volunteers may not).
+    can_media: bool,
 }
 
 async fn stop_page(
@@ -614,6 +616,7 @@ async fn stop_page(
         choices,
         images: media_choices(&state.db, "image").await?,
         errors,
+        can_media: staff.role >= Role::Librarian,
         t,
     });
     if failed {
@@ -730,8 +733,11 @@ pub async fn read_stop(
         ));
     }
     if s.question_id.is_empty() {
-        if !s.choices.is_empty() || !s.question_en.is_empty() {
+        if !s.choices.is_empty() {
             errors.push(i18n::text(lang, "stop-choices-without-question"));
+        }
+        if !s.question_en.is_empty() {
+            errors.push(i18n::text(lang, "stop-question-needs-id"));
         }
     } else if s.choices.len() < 2 {
         errors.push(i18n::text(lang, "stop-too-few-choices"));

@@ -360,6 +360,8 @@ async fn a_volunteer_creates_and_publishes_an_event_in_wib() {
         .await
         .unwrap();
     assert!(html.contains("value=\"2030-01-05T09:00\""), "{html}");
+    // A volunteer is not sent to the media library, which is for librarians.
+    assert!(!html.contains("href=\"/admin/media\""), "{html}");
 }
 
 #[tokio::test]

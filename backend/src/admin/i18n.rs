@@ -20,6 +20,10 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../../locales/id/admin-content.ftl"),
         include_str!("../../locales/en/admin-content.ftl"),
     ),
+    (
+        include_str!("../../locales/id/admin-reports.ftl"),
+        include_str!("../../locales/en/admin-reports.ftl"),
+    ),
 ];
 
 struct Bundles {

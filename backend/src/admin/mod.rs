@@ -15,6 +15,8 @@
 /// Staff accounts: password hashing (argon2id), login with throttling, the
 /// `create-admin` command, and the staff pages.
 pub mod accounts;
+/// Scan analytics: charts and CSV.
+pub mod analytics;
 /// The audit log: who changed what, when.
 pub mod audit;
 /// CSRF tokens bound to the session.
@@ -31,6 +33,8 @@ pub mod i18n;
 pub mod markers;
 /// The page frame every admin template shares, and the HTML error page.
 pub mod page;
+/// Printing label sheets and posters (PDF).
+pub mod print;
 /// Shelves: names, classification range, location, featured titles, publish.
 pub mod shelves;
 /// Titles: search, edit (synopsis per language, cover, trailer, e-book, age group), publish.
@@ -133,6 +137,8 @@ pub const ROUTES: &[&[RouteRule]] = &[
     events::ROUTES,
     tours::ROUTES,
     markers::ROUTES,
+    print::ROUTES,
+    analytics::ROUTES,
 ];
 
 /// Every rule of [`ROUTES`], flattened.
@@ -213,6 +219,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(events::router())
         .merge(tours::router())
         .merge(markers::router())
+        .merge(print::router())
+        .merge(analytics::router())
         // Each further section adds its routes here and its rules to ROUTES.
         .route_layer(middleware::from_fn_with_state(state, guard))
         .layer(sessions)

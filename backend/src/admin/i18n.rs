@@ -11,10 +11,16 @@ use pustaka_api::Lang;
 
 /// The Fluent files, one `(Indonesian, English)` pair per section of the back
 /// office; every pair must have the same keys.
-pub const FILES: &[(&str, &str)] = &[(
-    include_str!("../../locales/id/admin.ftl"),
-    include_str!("../../locales/en/admin.ftl"),
-)];
+pub const FILES: &[(&str, &str)] = &[
+    (
+        include_str!("../../locales/id/admin.ftl"),
+        include_str!("../../locales/en/admin.ftl"),
+    ),
+    (
+        include_str!("../../locales/id/admin-ops.ftl"),
+        include_str!("../../locales/en/admin-ops.ftl"),
+    ),
+];
 
 struct Bundles {
     id: FluentBundle<FluentResource>,

@@ -25,10 +25,16 @@ pub mod dashboard;
 pub mod drafts;
 /// Texts of the back office in Bahasa Indonesia and English (Fluent).
 pub mod i18n;
+/// The media library: streamed uploads, replace, where each asset is used.
+pub mod media;
 /// The page frame every admin template shares, and the HTML error page.
 pub mod page;
+/// Settings an administrator changes: upload caps.
+pub mod settings;
 /// Titles: search, edit (synopsis per language, cover, trailer, e-book, age group), publish.
 pub mod titles;
+/// Streamed multipart uploads to temp files in the data dir, with caps.
+pub mod uploads;
 
 use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
@@ -119,7 +125,7 @@ pub const CORE_ROUTES: &[RouteRule] = {
 /// Every back-office route with who may use it, section by section. [`guard`]
 /// checks each request against it (a route missing here is refused), and the
 /// route × role test walks it, so no route exists without an access rule.
-pub const ROUTES: &[&[RouteRule]] = &[CORE_ROUTES];
+pub const ROUTES: &[&[RouteRule]] = &[CORE_ROUTES, media::ROUTES, settings::ROUTES];
 
 /// Every rule of [`ROUTES`], flattened.
 pub fn all_routes() -> impl Iterator<Item = RouteRule> {
@@ -180,6 +186,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/staff/{id}", post(accounts::staff_update))
         .route("/admin/audit", get(audit::page))
         // Each further section adds its routes here and its rules to ROUTES.
+        .merge(media::router())
+        .merge(settings::router())
         .route_layer(middleware::from_fn_with_state(state, guard))
         .layer(sessions)
 }

@@ -167,10 +167,13 @@ async fn sample(app: &TestApp, method: &str, pattern: &str, n: usize) -> Sample 
     if let Some(s) = core_sample(app, method, pattern, n).await {
         return s;
     }
+    if let Some(s) = crate::admin_ops::sample(app, method, pattern, n).await {
+        return s;
+    }
     panic!("add a sample request for the admin route {method} {pattern} to this test")
 }
 
-async fn send(
+pub async fn send(
     app: &TestApp,
     method: &str,
     path: &str,

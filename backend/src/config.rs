@@ -29,6 +29,55 @@ pub struct ServeConfig {
     /// time, a few seconds of CPU). The field is true unless the flag is given.
     #[arg(long = "no-demo-trailer", action = clap::ArgAction::SetFalse)]
     pub demo_trailer: bool,
+    /// Upload caps of the back office (defaults; an administrator can change
+    /// them on the settings page, which then wins).
+    #[command(flatten)]
+    pub upload_caps: UploadCapsConfig,
+}
+
+/// Default upload caps, in megabytes (1 MB = 1 000 000 bytes, as file
+/// managers show sizes).
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
+pub struct UploadCapsConfig {
+    /// Largest image upload (cover, poster, badge), MB.
+    #[arg(
+        long = "upload-cap-image-mb",
+        env = "PUSTAKA_UPLOAD_CAP_IMAGE_MB",
+        default_value_t = 20
+    )]
+    pub image_mb: u64,
+    /// Largest video upload (trailer, promo), MB.
+    #[arg(
+        long = "upload-cap-video-mb",
+        env = "PUSTAKA_UPLOAD_CAP_VIDEO_MB",
+        default_value_t = 500
+    )]
+    pub video_mb: u64,
+    /// Largest audio upload (narration), MB.
+    #[arg(
+        long = "upload-cap-audio-mb",
+        env = "PUSTAKA_UPLOAD_CAP_AUDIO_MB",
+        default_value_t = 50
+    )]
+    pub audio_mb: u64,
+    /// Largest catalogue file (MARC21, MARCXML, CSV) for the back-office import, MB.
+    #[arg(
+        long = "upload-cap-catalog-mb",
+        env = "PUSTAKA_UPLOAD_CAP_CATALOG_MB",
+        default_value_t = 50
+    )]
+    pub catalog_mb: u64,
+}
+
+impl Default for UploadCapsConfig {
+    fn default() -> Self {
+        Self {
+            image_mb: 20,
+            video_mb: 500,
+            audio_mb: 50,
+            catalog_mb: 50,
+        }
+    }
 }
 
 impl ServeConfig {
@@ -43,6 +92,7 @@ impl ServeConfig {
             media_store: None,
             demo,
             demo_trailer: false,
+            upload_caps: UploadCapsConfig::default(),
         }
     }
 }
@@ -68,7 +118,31 @@ pub fn parse_public_url(s: &str) -> Result<String, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_public_url;
+    use clap::{CommandFactory, Parser};
+
+    use super::{ServeConfig, UploadCapsConfig, parse_public_url};
+
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(flatten)]
+        serve: ServeConfig,
+    }
+
+    #[test]
+    fn upload_caps_default_as_documented_and_take_flags() {
+        Cli::command().debug_assert();
+        let cli = Cli::try_parse_from(["serve"]).unwrap();
+        assert_eq!(cli.serve.upload_caps, UploadCapsConfig::default());
+        assert_eq!(
+            (
+                cli.serve.upload_caps.image_mb,
+                cli.serve.upload_caps.video_mb
+            ),
+            (20, 500)
+        );
+        let cli = Cli::try_parse_from(["serve", "--upload-cap-video-mb", "700"]).unwrap();
+        assert_eq!(cli.serve.upload_caps.video_mb, 700);
+    }
 
     #[test]
     fn public_url_must_be_absolute_http() {

@@ -24,6 +24,10 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../../locales/id/admin-reports.ftl"),
         include_str!("../../locales/en/admin-reports.ftl"),
     ),
+    (
+        include_str!("../../locales/id/admin-ops.ftl"),
+        include_str!("../../locales/en/admin-ops.ftl"),
+    ),
 ];
 
 struct Bundles {

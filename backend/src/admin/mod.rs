@@ -31,16 +31,22 @@ pub mod events;
 pub mod i18n;
 /// Markers: create for any target, label, placement, size, activate/deactivate.
 pub mod markers;
+/// The media library: streamed uploads, replace, where each asset is used.
+pub mod media;
 /// The page frame every admin template shares, and the HTML error page.
 pub mod page;
 /// Printing label sheets and posters (PDF).
 pub mod print;
+/// Settings an administrator changes: upload caps.
+pub mod settings;
 /// Shelves: names, classification range, location, featured titles, publish.
 pub mod shelves;
 /// Titles: search, edit (synopsis per language, cover, trailer, e-book, age group), publish.
 pub mod titles;
 /// Reading tours: ordered stops with clue, narration, question, badge; publish.
 pub mod tours;
+/// Streamed multipart uploads to temp files in the data dir, with caps.
+pub mod uploads;
 
 use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
@@ -139,6 +145,8 @@ pub const ROUTES: &[&[RouteRule]] = &[
     markers::ROUTES,
     print::ROUTES,
     analytics::ROUTES,
+    media::ROUTES,
+    settings::ROUTES,
 ];
 
 /// Every rule of [`ROUTES`], flattened.
@@ -222,6 +230,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(print::router())
         .merge(analytics::router())
         // Each further section adds its routes here and its rules to ROUTES.
+        .merge(media::router())
+        .merge(settings::router())
         .route_layer(middleware::from_fn_with_state(state, guard))
         .layer(sessions)
 }

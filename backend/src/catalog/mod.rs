@@ -216,8 +216,29 @@ pub async fn import_file(
     path: &Path,
     progress: Option<&ProgressBar>,
 ) -> anyhow::Result<FileReport> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut report = import_named(pool, path, &name, progress).await?;
+    report.file = path.display().to_string();
+    Ok(report)
+}
+
+/// Imports the file at `path` under another name: `name` goes into each
+/// title's `source` and the report (an upload's cleaned file name, where
+/// `path` is its temp file). The format is detected from `path` and the bytes.
+///
+/// # Errors
+/// As [`import_file`].
+pub async fn import_named(
+    pool: &SqlitePool,
+    path: &Path,
+    name: &str,
+    progress: Option<&ProgressBar>,
+) -> anyhow::Result<FileReport> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let file = path.display().to_string();
+    let file = name.to_owned();
     let Some(format) = detect_format(path, &bytes) else {
         return Ok(FileReport {
             file,
@@ -233,10 +254,6 @@ pub async fn import_file(
         });
     };
     let parsed = parse_file(format, &bytes);
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
     let source = match format {
         Format::Csv => format!("csv:{name}"),
         _ => format!("marc:{name}"),
@@ -244,7 +261,7 @@ pub async fn import_file(
     if let Some(pb) = progress {
         pb.set_length(parsed.len() as u64);
         pb.set_position(0);
-        pb.set_message(name.clone());
+        pb.set_message(name.to_owned());
     }
     let mut report = FileReport {
         file,

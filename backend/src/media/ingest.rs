@@ -472,3 +472,251 @@ pub fn ffmpeg_available() -> bool {
             .is_ok_and(|o| o.status.success())
     })
 }
+
+/// An ingest from a file on disk (an upload streamed to a temp file) whose
+/// outputs are built in scratch but not stored yet. The caller opens a
+/// transaction, [`insert_rows`](Self::insert_rows), adds its own rows to the
+/// same transaction (an audit record, uses switched to the new asset), then
+/// [`commit`](Self::commit)s: files and rows appear together or not at all.
+/// Dropping it instead removes the scratch files.
+///
+/// Unlike [`ingest`], the input is never read into memory whole: images are
+/// decoded from the file, videos are read by ffmpeg, audio is hashed while it
+/// is copied.
+pub struct PreparedIngest {
+    /// Owns the scratch folder (removed on drop).
+    _scratch: tempfile::TempDir,
+    main: Output,
+    preview: Option<Output>,
+}
+
+/// Bytes read from the start of a file to sniff its type (every signature
+/// `infer` checks for our formats lies within the first few hundred bytes).
+const SNIFF_BYTES: u64 = 8192;
+
+/// Hashes `input` while copying it into scratch under its store name.
+fn output_from_file(
+    scratch: &Path,
+    input: &Path,
+    ext: &str,
+    kind: MediaKind,
+) -> Result<Output, IngestError> {
+    use std::io::{Read, Write};
+    let copy = scratch.join("copy.bin");
+    let mut reader = std::fs::File::open(input)?;
+    let mut writer = std::io::BufWriter::new(std::fs::File::create(&copy)?);
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut size_bytes: u64 = 0;
+    loop {
+        let n = reader.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        writer.write_all(&buf[..n])?;
+        size_bytes += n as u64;
+    }
+    writer.flush()?;
+    let name =
+        BlobName::new(&hex::encode(hasher.finalize()), ext).map_err(IngestError::Unsupported)?;
+    let path = scratch.join(name.file_name());
+    std::fs::rename(&copy, &path)?;
+    Ok(Output {
+        path,
+        name,
+        kind,
+        size_bytes,
+        width: None,
+        height: None,
+        duration_ms: None,
+    })
+}
+
+/// [`build_outputs`] for a file on disk.
+fn build_outputs_from_file(
+    scratch: &Path,
+    input: &Path,
+    claimed: MediaKind,
+) -> Result<(Output, Option<Output>), IngestError> {
+    use std::io::Read;
+    let len = std::fs::metadata(input)?.len();
+    if len == 0 {
+        return Err(IngestError::Size(0));
+    }
+    let mut head = Vec::new();
+    std::fs::File::open(input)?
+        .take(SNIFF_BYTES)
+        .read_to_end(&mut head)?;
+    let (kind, ext) = sniff(&head, claimed)?;
+    match kind {
+        MediaKind::Image => {
+            let img = image::ImageReader::open(input)?
+                .with_guessed_format()?
+                .decode()
+                .map_err(|e| IngestError::Decode(e.to_string()))?;
+            let (main, thumb) = process_image(scratch, img, ext == "png")?;
+            Ok((main, Some(thumb)))
+        }
+        MediaKind::Video => {
+            let (video, poster) = process_video(scratch, input)?;
+            Ok((video, Some(poster)))
+        }
+        MediaKind::Audio => {
+            let out = output_from_file(scratch, input, ext, MediaKind::Audio)?;
+            let duration_ms = probe(&out.path).ok().and_then(|(_, d)| d);
+            Ok((Output { duration_ms, ..out }, None))
+        }
+    }
+}
+
+/// Sniffs, checks and processes the file at `input` (see [`PreparedIngest`]);
+/// the heavy work runs on a blocking thread. `input` itself is left alone.
+///
+/// # Errors
+/// [`IngestError`]: an empty file, a type other than `claimed`, an
+/// undecodable file, ffmpeg failures; nothing is stored in any case.
+pub async fn prepare_file(
+    store: &dyn BlobStore,
+    input: &Path,
+    claimed: MediaKind,
+) -> Result<PreparedIngest, IngestError> {
+    let scratch = tempfile::Builder::new()
+        .prefix("ingest-")
+        .tempdir_in(store.scratch_dir())?;
+    let scratch_path = scratch.path().to_path_buf();
+    let input = input.to_path_buf();
+    let (main, preview) = tokio::task::spawn_blocking(move || {
+        build_outputs_from_file(&scratch_path, &input, claimed)
+    })
+    .await
+    .map_err(|e| IngestError::Tool(format!("ingest task failed: {e}")))??;
+    Ok(PreparedIngest {
+        _scratch: scratch,
+        main,
+        preview,
+    })
+}
+
+impl PreparedIngest {
+    /// The main output's store name.
+    pub fn name(&self) -> &BlobName {
+        &self.main.name
+    }
+
+    /// The main output's kind.
+    pub fn kind(&self) -> MediaKind {
+        self.main.kind
+    }
+
+    /// Inserts the asset rows (and its preview) into the caller's transaction;
+    /// `label` becomes the main asset's display name when given.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn insert_rows(
+        &self,
+        tx: &mut sqlx::SqliteConnection,
+        label: Option<&str>,
+    ) -> Result<(), IngestError> {
+        for o in std::iter::once(&self.main).chain(self.preview.iter()) {
+            sqlx::query(
+                "INSERT OR IGNORE INTO media_assets
+                   (sha256, ext, mime, kind, size_bytes, width, height, duration_ms)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(o.name.sha256())
+            .bind(o.name.ext())
+            .bind(o.name.mime())
+            .bind(kind_word(o.kind))
+            .bind(i64::try_from(o.size_bytes).unwrap_or(i64::MAX))
+            .bind(o.width)
+            .bind(o.height)
+            .bind(o.duration_ms.and_then(|d| i64::try_from(d).ok()))
+            .execute(&mut *tx)
+            .await?;
+        }
+        if let Some(label) = label {
+            sqlx::query("UPDATE media_assets SET label = ? WHERE sha256 = ?")
+                .bind(label)
+                .bind(self.main.name.sha256())
+                .execute(&mut *tx)
+                .await?;
+        }
+        if let Some(p) = &self.preview {
+            let role = if self.main.kind == MediaKind::Video {
+                "poster"
+            } else {
+                "thumbnail"
+            };
+            sqlx::query(
+                "INSERT OR REPLACE INTO media_renditions (source_sha256, role, sha256) VALUES (?, ?, ?)",
+            )
+            .bind(self.main.name.sha256())
+            .bind(role)
+            .bind(p.name.sha256())
+            .execute(&mut *tx)
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Moves the files into the store, then commits `tx`; when either fails,
+    /// the files this call added are removed again (unless a concurrent ingest
+    /// of the same bytes committed rows for them meanwhile).
+    ///
+    /// # Errors
+    /// Storage or database errors; nothing of this ingest remains then.
+    pub async fn commit(
+        self,
+        tx: sqlx::Transaction<'_, sqlx::Sqlite>,
+        pool: &SqlitePool,
+        store: &dyn BlobStore,
+    ) -> Result<StoredAsset, IngestError> {
+        let outputs: Vec<&Output> = std::iter::once(&self.main)
+            .chain(self.preview.iter())
+            .collect();
+        let mut added: Vec<BlobName> = Vec::new();
+        let mut put_all: Result<(), IngestError> = Ok(());
+        for o in &outputs {
+            match store.put_file(&o.path, &o.name).await {
+                Ok(true) => added.push(o.name.clone()),
+                Ok(false) => {}
+                Err(e) => {
+                    put_all = Err(e.into());
+                    break;
+                }
+            }
+        }
+        let result = match put_all {
+            Ok(()) => tx.commit().await.map_err(IngestError::from),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = result {
+            for name in &added {
+                let kept: Option<(i64,)> =
+                    sqlx::query_as("SELECT 1 FROM media_assets WHERE sha256 = ?")
+                        .bind(name.sha256())
+                        .fetch_optional(pool)
+                        .await
+                        .unwrap_or(None);
+                if kept.is_some() {
+                    continue;
+                }
+                if let Err(rm) = store.remove(name).await {
+                    tracing::error!(error = %rm, file = %name.file_name(), "cannot undo ingest");
+                }
+            }
+            return Err(e);
+        }
+        Ok(StoredAsset {
+            name: self.main.name.clone(),
+            kind: self.main.kind,
+            size_bytes: self.main.size_bytes,
+            width: self.main.width,
+            height: self.main.height,
+            duration_ms: self.main.duration_ms,
+            preview: self.preview.map(|p| p.name),
+        })
+    }
+}

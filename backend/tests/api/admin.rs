@@ -170,6 +170,9 @@ async fn sample(app: &TestApp, method: &str, pattern: &str, n: usize) -> Sample 
     if let Some(s) = crate::admin_reports::sample(app, method, pattern, n).await {
         return s;
     }
+    if let Some(s) = crate::admin_ops::sample(app, method, pattern, n).await {
+        return s;
+    }
     if let Some(s) = crate::admin_content::sample(app, method, pattern, n).await {
         return s;
     }

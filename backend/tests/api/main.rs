@@ -2,6 +2,7 @@
 
 mod admin;
 mod admin_content;
+mod admin_ops;
 mod admin_reports;
 mod calendar;
 mod catalog;

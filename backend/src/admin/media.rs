@@ -1,0 +1,777 @@
+//! The media library (`/admin/media`): every original asset with its
+//! thumbnail or poster, size, dimensions or duration and where it is used;
+//! uploads streamed to disk ([`super::uploads`]) and ingested from the file
+//! ([`crate::media::ingest::prepare_file`]); replacing an asset everywhere it
+//! is used; a detail page per asset. Every change is audited in the same
+//! transaction as the change.
+
+use askama::Template;
+use axum::Extension;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Form, Path, Query, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use pustaka_api::{Lang, MediaKind};
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use super::page::{self, Page, PageError, render};
+use super::settings::{self, BYTES_PER_MB, UploadCaps, UploadKind};
+use super::uploads::{self, NotReceived, not_received, too_large_text};
+use super::{Access, Role, RouteRule, Staff, audit, i18n};
+use crate::media::ingest::{self, IngestError};
+use crate::startup::AppState;
+
+/// The media library's routes.
+pub const ROUTES: &[RouteRule] = {
+    use Access::Staff;
+    use Role::Librarian;
+    &[
+        ("GET", "/admin/media", Staff(Librarian)),
+        ("POST", "/admin/media", Staff(Librarian)),
+        ("GET", "/admin/media/{sha256}", Staff(Librarian)),
+        ("POST", "/admin/media/{sha256}", Staff(Librarian)),
+        ("POST", "/admin/media/{sha256}/replace", Staff(Librarian)),
+    ]
+};
+
+/// The media library's router. The upload routes have no default body limit:
+/// [`uploads::receive`] enforces the caps while streaming.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/admin/media",
+            get(list).post(upload).layer(DefaultBodyLimit::disable()),
+        )
+        .route("/admin/media/{sha256}", get(detail).post(save_label))
+        .route(
+            "/admin/media/{sha256}/replace",
+            post(replace).layer(DefaultBodyLimit::disable()),
+        )
+}
+
+/// Assets per page of the list.
+pub const PAGE_SIZE: i64 = 50;
+/// Longest label a librarian may type, characters.
+pub const MAX_LABEL_CHARS: usize = uploads::MAX_LABEL_CHARS;
+/// The kinds an upload may claim, in the order the form offers them.
+pub const KINDS: [MediaKind; 3] = [MediaKind::Image, MediaKind::Video, MediaKind::Audio];
+
+/// The stored word of a kind (`image`, `video`, `audio`).
+pub fn kind_word(k: MediaKind) -> &'static str {
+    match k {
+        MediaKind::Image => "image",
+        MediaKind::Video => "video",
+        MediaKind::Audio => "audio",
+    }
+}
+
+/// Parses a stored or posted kind word.
+pub fn kind_from_word(w: &str) -> Option<MediaKind> {
+    KINDS.into_iter().find(|k| kind_word(*k) == w)
+}
+
+/// One asset as the pages show it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AssetRow {
+    /// SHA-256 hex of the stored bytes.
+    pub sha256: String,
+    /// Store extension.
+    pub ext: String,
+    /// `image` | `video` | `audio`.
+    pub kind: String,
+    /// Stored size.
+    pub size_bytes: i64,
+    /// Pixels.
+    pub width: Option<i64>,
+    /// Pixels.
+    pub height: Option<i64>,
+    /// Milliseconds.
+    pub duration_ms: Option<i64>,
+    /// Display name.
+    pub label: Option<String>,
+    /// When it was stored, RFC 3339 UTC.
+    pub created_at: String,
+    /// File name of its thumbnail or poster in `/media/`, if any.
+    pub preview: Option<String>,
+    /// How many places use it.
+    pub uses: i64,
+}
+
+impl AssetRow {
+    /// `/media/{sha256}.{ext}`.
+    pub fn url(&self) -> String {
+        format!("/media/{}.{}", self.sha256, self.ext)
+    }
+
+    /// `/media/{preview}` (thumbnail or poster), or empty.
+    pub fn preview_url(&self) -> String {
+        self.preview
+            .as_ref()
+            .map(|f| format!("/media/{f}"))
+            .unwrap_or_default()
+    }
+
+    /// The file input's `accept` list for a replacement of the same kind.
+    pub fn accept(&self) -> &'static str {
+        match self.kind.as_str() {
+            "image" => "image/jpeg,image/png,image/webp",
+            "video" => "video/*",
+            _ => "audio/*",
+        }
+    }
+
+    /// The text key of its kind.
+    pub fn kind_key(&self) -> String {
+        format!("ops-media-kind-{}", self.kind)
+    }
+
+    /// The label, or the start of the hash.
+    pub fn name(&self) -> String {
+        match &self.label {
+            Some(l) if !l.trim().is_empty() => l.clone(),
+            _ => format!(
+                "{}….{}",
+                &self.sha256[..12.min(self.sha256.len())],
+                self.ext
+            ),
+        }
+    }
+
+    /// Size for people, e.g. `2.4 MB`.
+    pub fn size_text(&self) -> String {
+        size_text(u64::try_from(self.size_bytes).unwrap_or(0))
+    }
+
+    /// `1280 × 720`, `0:42`, both, or empty.
+    pub fn dims_text(&self) -> String {
+        let mut parts = Vec::new();
+        if let (Some(w), Some(h)) = (self.width, self.height) {
+            parts.push(format!("{w} × {h} px"));
+        }
+        if let Some(ms) = self.duration_ms {
+            let s = ms / 1000;
+            parts.push(format!("{}:{:02}", s / 60, s % 60));
+        }
+        parts.join(", ")
+    }
+}
+
+/// Bytes for people: `840 kB`, `2.4 MB` (SI units, as file managers show them).
+pub fn size_text(bytes: u64) -> String {
+    if bytes >= BYTES_PER_MB {
+        format!("{:.1} MB", bytes as f64 / BYTES_PER_MB as f64)
+    } else {
+        format!("{} kB", bytes.div_ceil(1000))
+    }
+}
+
+/// A place that uses an asset.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AssetUse {
+    /// The asset.
+    pub sha256: String,
+    /// `title` | `shelf` | `event` | `tour_stop`.
+    pub target_kind: String,
+    /// Its row id.
+    pub target_id: i64,
+    /// `cover`, `trailer`, …
+    pub role: String,
+    /// Its name (title, shelf or event name, tour name and stop number).
+    pub name: Option<String>,
+    /// The id of the back-office page (the tour's for a tour stop).
+    pub page_id: i64,
+}
+
+impl AssetUse {
+    /// The back-office page of the user.
+    pub fn href(&self) -> String {
+        let section = match self.target_kind.as_str() {
+            "title" => "titles",
+            "shelf" => "shelves",
+            "event" => "events",
+            _ => "tours",
+        };
+        format!("/admin/{section}/{}", self.page_id)
+    }
+
+    /// The text key of its kind.
+    pub fn kind_key(&self) -> &'static str {
+        match self.target_kind.as_str() {
+            "title" => "kind-title",
+            "shelf" => "kind-shelf",
+            "event" => "kind-event",
+            _ => "kind-tour",
+        }
+    }
+}
+
+const ASSET_COLUMNS: &str = "a.sha256, a.ext, a.kind, a.size_bytes, a.width, a.height,
+    a.duration_ms, a.label, a.created_at,
+    (SELECT r.sha256 || '.' || p.ext FROM media_renditions r
+       JOIN media_assets p ON p.sha256 = r.sha256
+      WHERE r.source_sha256 = a.sha256 ORDER BY r.role LIMIT 1) AS preview,
+    (SELECT COUNT(*) FROM content_media c WHERE c.sha256 = a.sha256) AS uses";
+
+/// The uses of the given assets.
+async fn uses_of(pool: &sqlx::SqlitePool, shas: &[&str]) -> sqlx::Result<Vec<AssetUse>> {
+    let list = serde_json::to_string(shas).unwrap_or_else(|_| "[]".into());
+    sqlx::query_as(
+        "SELECT c.sha256, c.target_kind, c.target_id, c.role,
+                CASE c.target_kind
+                  WHEN 'title' THEN (SELECT title FROM titles WHERE id = c.target_id)
+                  WHEN 'shelf' THEN (SELECT name_id FROM shelves WHERE id = c.target_id)
+                  WHEN 'event' THEN (SELECT title_id FROM events WHERE id = c.target_id)
+                  ELSE (SELECT t.name_id || ' · ' || s.position FROM tour_stops s
+                          JOIN tours t ON t.id = s.tour_id WHERE s.id = c.target_id)
+                END AS name,
+                CASE c.target_kind
+                  WHEN 'tour_stop' THEN COALESCE((SELECT tour_id FROM tour_stops WHERE id = c.target_id), 0)
+                  ELSE c.target_id
+                END AS page_id
+           FROM content_media c
+          WHERE c.sha256 IN (SELECT value FROM json_each(?))
+          ORDER BY c.target_kind, c.target_id, c.role",
+    )
+    .bind(list)
+    .fetch_all(pool)
+    .await
+}
+
+/// One kind choice of the upload form, with its cap.
+#[derive(Debug, Clone)]
+pub struct KindChoice {
+    /// `image` | `video` | `audio`.
+    pub word: &'static str,
+    /// Cap in MB.
+    pub cap_mb: u64,
+    /// Cap in bytes (for the script's check before sending).
+    pub cap_bytes: u64,
+}
+
+fn kind_choices(caps: &UploadCaps) -> Vec<KindChoice> {
+    KINDS
+        .into_iter()
+        .map(|k| KindChoice {
+            word: kind_word(k),
+            cap_mb: caps.mb(UploadKind::Media(k)),
+            cap_bytes: caps.bytes(UploadKind::Media(k)),
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "admin/ops_media.html")]
+struct ListPage {
+    p: Page,
+    rows: Vec<AssetRow>,
+    uses: Vec<AssetUse>,
+    kind: String,
+    kinds: Vec<KindChoice>,
+    total: i64,
+    page: i64,
+    pages: i64,
+    errors: Vec<String>,
+    chosen_kind: String,
+    label: String,
+}
+
+impl ListPage {
+    fn uses_of<'a>(&'a self, sha: &'a str) -> impl Iterator<Item = &'a AssetUse> + 'a {
+        self.uses.iter().filter(move |u| u.sha256 == sha)
+    }
+
+    fn link(&self, page: i64) -> String {
+        format!("/admin/media?kind={}&page={page}", self.kind)
+    }
+}
+
+/// Query of the list.
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    /// Only this kind (`image`, `video`, `audio`); empty for all.
+    #[serde(default)]
+    pub kind: String,
+    /// 1-based page.
+    #[serde(default)]
+    pub page: Option<i64>,
+}
+
+/// What the upload form shows again after a refused upload.
+#[derive(Debug, Default)]
+struct Refused {
+    status: Option<StatusCode>,
+    errors: Vec<String>,
+    kind: String,
+    label: String,
+}
+
+async fn list_page(
+    state: &AppState,
+    session: &Session,
+    staff: &Staff,
+    q: ListQuery,
+    refused: Refused,
+) -> Result<Response, PageError> {
+    let p = Page::new(session, Some(staff), "/admin/media").await?;
+    let kind = kind_from_word(&q.kind).map_or("", kind_word).to_owned();
+    let filter =
+        "a.sha256 NOT IN (SELECT sha256 FROM media_renditions) AND (?1 = '' OR a.kind = ?1)";
+    let (total,): (i64,) = sqlx::query_as(&format!(
+        "SELECT COUNT(*) FROM media_assets a WHERE {filter}"
+    ))
+    .bind(&kind)
+    .fetch_one(&state.db)
+    .await?;
+    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let page = q.page.unwrap_or(1).clamp(1, pages);
+    let rows: Vec<AssetRow> = sqlx::query_as(&format!(
+        "SELECT {ASSET_COLUMNS} FROM media_assets a WHERE {filter}
+          ORDER BY a.created_at DESC, a.sha256 LIMIT ?2 OFFSET ?3"
+    ))
+    .bind(&kind)
+    .bind(PAGE_SIZE)
+    .bind((page - 1) * PAGE_SIZE)
+    .fetch_all(&state.db)
+    .await?;
+    let shas: Vec<&str> = rows.iter().map(|r| r.sha256.as_str()).collect();
+    let uses = uses_of(&state.db, &shas).await?;
+    let caps = settings::upload_caps(state).await?;
+    let mut resp = render(&ListPage {
+        p,
+        rows,
+        uses,
+        kind,
+        kinds: kind_choices(&caps),
+        total,
+        page,
+        pages,
+        errors: refused.errors,
+        chosen_kind: refused.kind,
+        label: refused.label,
+    });
+    if let Some(s) = refused.status {
+        *resp.status_mut() = s;
+    }
+    Ok(resp)
+}
+
+/// `GET /admin/media?kind=&page=`: the library and the upload form.
+///
+/// # Errors
+/// Database or session failures, as an HTML error page.
+pub async fn list(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(staff): Extension<Staff>,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, PageError> {
+    list_page(&state, &session, &staff, q, Refused::default()).await
+}
+
+/// A librarian's label: trimmed, no control characters, at most
+/// [`MAX_LABEL_CHARS`]; `None` when empty.
+pub fn typed_label(s: &str) -> Option<String> {
+    let l: String = s
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect::<String>()
+        .trim()
+        .chars()
+        .take(MAX_LABEL_CHARS)
+        .collect();
+    (!l.is_empty()).then_some(l)
+}
+
+/// The status and message for an upload the library refuses.
+fn refusal(lang: Lang, e: &IngestError, kind: MediaKind) -> (StatusCode, String) {
+    let kind_name = i18n::text(lang, &format!("ops-media-kind-{}", kind_word(kind)));
+    match e {
+        IngestError::Size(_) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            i18n::text(lang, "ops-upload-empty"),
+        ),
+        IngestError::Unsupported(_) | IngestError::Mismatch { .. } => (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            i18n::text_with(lang, "ops-media-wrong-type", &[("kind", kind_name)]),
+        ),
+        IngestError::Decode(_) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            i18n::text_with(lang, "ops-media-undecodable", &[("kind", kind_name)]),
+        ),
+        IngestError::Tool(detail) => {
+            tracing::warn!(error = %detail, "video processing failed");
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                i18n::text(lang, "ops-media-tool-failed"),
+            )
+        }
+        IngestError::Io(_) | IngestError::Db(_) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            i18n::text(lang, "ops-upload-server-error"),
+        ),
+    }
+}
+
+/// `POST /admin/media?_csrf=…` (multipart: `kind`, `label`, `file`): streams
+/// the file to a temp file, checks its cap and type, ingests it, and goes to
+/// its page. Refusals re-show the form with the reason: `413` over the cap,
+/// `415` a type other than the chosen kind, `422` undecodable.
+///
+/// # Errors
+/// Database or session failures, as an HTML error page.
+pub async fn upload(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(staff): Extension<Staff>,
+    req: Request,
+) -> Result<Response, PageError> {
+    let lang = page::lang_of(&session).await;
+    let caps = settings::upload_caps(&state).await?;
+    let cap_for = |fields: &[(String, String)]| {
+        fields
+            .iter()
+            .find(|(k, _)| k == "kind")
+            .and_then(|(_, v)| kind_from_word(v))
+            .map_or(caps.largest_media_bytes(), |k| {
+                caps.bytes(UploadKind::Media(k))
+            })
+    };
+    let received = uploads::receive(&state, req, "file", &[], cap_for).await;
+    let refuse = |status, errors, kind: &str, label: &str| Refused {
+        status: Some(status),
+        errors,
+        kind: kind.to_owned(),
+        label: label.to_owned(),
+    };
+    let received = match received {
+        Ok(r) => r,
+        Err(e) => {
+            return match not_received(lang, e, "ops-media-file") {
+                NotReceived::Back(text) => {
+                    page::notice(&session, text).await;
+                    Ok(Redirect::to("/admin/media").into_response())
+                }
+                NotReceived::Refused(status, text) => {
+                    list_page(
+                        &state,
+                        &session,
+                        &staff,
+                        ListQuery::default(),
+                        refuse(status, vec![text], "", ""),
+                    )
+                    .await
+                }
+            };
+        }
+    };
+    let kind_text = received.field("kind").unwrap_or_default().to_owned();
+    let label_text = received.field("label").unwrap_or_default().to_owned();
+    let Some(kind) = kind_from_word(&kind_text) else {
+        return list_page(
+            &state,
+            &session,
+            &staff,
+            ListQuery::default(),
+            refuse(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                vec![i18n::text(lang, "ops-media-choose-kind")],
+                "",
+                &label_text,
+            ),
+        )
+        .await;
+    };
+    let Some(file) = received.file else {
+        page::notice(&session, i18n::text(lang, "ops-upload-no-file")).await;
+        return Ok(Redirect::to("/admin/media").into_response());
+    };
+    // The kind may have come after the file (then the largest cap applied while streaming).
+    let cap = caps.bytes(UploadKind::Media(kind));
+    if file.size_bytes > cap {
+        return list_page(
+            &state,
+            &session,
+            &staff,
+            ListQuery::default(),
+            refuse(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                vec![too_large_text(lang, "ops-media-file", cap)],
+                &kind_text,
+                &label_text,
+            ),
+        )
+        .await;
+    }
+    let label = typed_label(&label_text).or_else(|| typed_label(&file.label));
+    let prepared = match ingest::prepare_file(&*state.store, &file.path, kind).await {
+        Ok(p) => p,
+        Err(e) => {
+            let (status, text) = refusal(lang, &e, kind);
+            if status == StatusCode::INTERNAL_SERVER_ERROR {
+                return Err(PageError::internal(e));
+            }
+            return list_page(
+                &state,
+                &session,
+                &staff,
+                ListQuery::default(),
+                refuse(status, vec![text], &kind_text, &label_text),
+            )
+            .await;
+        }
+    };
+    let sha = prepared.name().sha256().to_owned();
+    let mut tx = state.db.begin().await?;
+    prepared
+        .insert_rows(&mut tx, label.as_deref())
+        .await
+        .map_err(PageError::internal)?;
+    audit::record(
+        &mut tx,
+        Some(&staff),
+        "media.upload",
+        &format!("media:{sha}"),
+        &format!(
+            "{} ({}, {})",
+            label.as_deref().unwrap_or(""),
+            kind_word(kind),
+            size_text(file.size_bytes)
+        ),
+    )
+    .await?;
+    prepared
+        .commit(tx, &state.db, &*state.store)
+        .await
+        .map_err(PageError::internal)?;
+    drop(file);
+    tracing::info!(media.sha256 = %sha, upload.kind = kind_word(kind), "media uploaded");
+    page::notice(&session, i18n::text(lang, "ops-media-uploaded")).await;
+    Ok(Redirect::to(&format!("/admin/media/{sha}")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "admin/ops_media_detail.html")]
+struct DetailPage {
+    p: Page,
+    a: AssetRow,
+    uses: Vec<AssetUse>,
+    cap_mb: u64,
+    cap_bytes: u64,
+    errors: Vec<String>,
+}
+
+fn valid_sha(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+async fn asset_or_404(pool: &sqlx::SqlitePool, sha: &str) -> Result<AssetRow, PageError> {
+    let missing = || PageError::not_found("Berkas media tidak ada / No such media file");
+    if !valid_sha(sha) {
+        return Err(missing());
+    }
+    sqlx::query_as(&format!(
+        "SELECT {ASSET_COLUMNS} FROM media_assets a WHERE a.sha256 = ?"
+    ))
+    .bind(sha)
+    .fetch_optional(pool)
+    .await?
+    .ok_or_else(missing)
+}
+
+async fn detail_page(
+    state: &AppState,
+    session: &Session,
+    staff: &Staff,
+    a: AssetRow,
+    status: Option<StatusCode>,
+    errors: Vec<String>,
+) -> Result<Response, PageError> {
+    let p = Page::new(session, Some(staff), "/admin/media").await?;
+    let uses = uses_of(&state.db, &[a.sha256.as_str()]).await?;
+    let caps = settings::upload_caps(state).await?;
+    let kind = kind_from_word(&a.kind).unwrap_or(MediaKind::Image);
+    let mut resp = render(&DetailPage {
+        p,
+        uses,
+        cap_mb: caps.mb(UploadKind::Media(kind)),
+        cap_bytes: caps.bytes(UploadKind::Media(kind)),
+        errors,
+        a,
+    });
+    if let Some(s) = status {
+        *resp.status_mut() = s;
+    }
+    Ok(resp)
+}
+
+/// `GET /admin/media/{sha256}`: one asset, where it is used, its label and
+/// the replace form.
+///
+/// # Errors
+/// Unknown asset → 404 page; database or session failures.
+pub async fn detail(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(staff): Extension<Staff>,
+    Path(sha): Path<String>,
+) -> Result<Response, PageError> {
+    let a = asset_or_404(&state.db, &sha).await?;
+    detail_page(&state, &session, &staff, a, None, Vec::new()).await
+}
+
+/// Form of `POST /admin/media/{sha256}`.
+#[derive(Debug, Deserialize)]
+pub struct LabelForm {
+    /// The new display name (empty: none).
+    #[serde(default)]
+    pub label: String,
+}
+
+/// `POST /admin/media/{sha256}`: renames the asset (display label only), audited.
+///
+/// # Errors
+/// Unknown asset → 404 page; database or session failures.
+pub async fn save_label(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(staff): Extension<Staff>,
+    Path(sha): Path<String>,
+    Form(f): Form<LabelForm>,
+) -> Result<Response, PageError> {
+    let a = asset_or_404(&state.db, &sha).await?;
+    let label = typed_label(&f.label);
+    let mut tx = state.db.begin().await?;
+    sqlx::query("UPDATE media_assets SET label = ? WHERE sha256 = ?")
+        .bind(&label)
+        .bind(&a.sha256)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        Some(&staff),
+        "media.label",
+        &format!("media:{}", a.sha256),
+        label.as_deref().unwrap_or(""),
+    )
+    .await?;
+    tx.commit().await?;
+    let lang = page::lang_of(&session).await;
+    page::notice(&session, i18n::text(lang, "ops-media-label-saved")).await;
+    Ok(Redirect::to(&format!("/admin/media/{}", a.sha256)).into_response())
+}
+
+/// `POST /admin/media/{sha256}/replace?_csrf=…` (multipart: `file`): ingests
+/// a new file of the same kind and, in one transaction with its rows and the
+/// audit record, switches every use of the old asset (and every pending
+/// draft that names it) to the new one. The old asset stays in the library.
+///
+/// # Errors
+/// Unknown asset → 404 page; database or session failures.
+pub async fn replace(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(staff): Extension<Staff>,
+    Path(sha): Path<String>,
+    req: Request,
+) -> Result<Response, PageError> {
+    let old = asset_or_404(&state.db, &sha).await?;
+    let lang = page::lang_of(&session).await;
+    let back = format!("/admin/media/{}", old.sha256);
+    let kind = kind_from_word(&old.kind).unwrap_or(MediaKind::Image);
+    let caps = settings::upload_caps(&state).await?;
+    let cap = caps.bytes(UploadKind::Media(kind));
+    let received = match uploads::receive(&state, req, "file", &[], |_| cap).await {
+        Ok(r) => r,
+        Err(e) => {
+            return match not_received(lang, e, "ops-media-file") {
+                NotReceived::Back(text) => {
+                    page::notice(&session, text).await;
+                    Ok(Redirect::to(&back).into_response())
+                }
+                NotReceived::Refused(status, text) => {
+                    detail_page(&state, &session, &staff, old, Some(status), vec![text]).await
+                }
+            };
+        }
+    };
+    let Some(file) = received.file else {
+        page::notice(&session, i18n::text(lang, "ops-upload-no-file")).await;
+        return Ok(Redirect::to(&back).into_response());
+    };
+    let prepared = match ingest::prepare_file(&*state.store, &file.path, kind).await {
+        Ok(p) => p,
+        Err(e) => {
+            let (status, text) = refusal(lang, &e, kind);
+            if status == StatusCode::INTERNAL_SERVER_ERROR {
+                return Err(PageError::internal(e));
+            }
+            return detail_page(&state, &session, &staff, old, Some(status), vec![text]).await;
+        }
+    };
+    let new_sha = prepared.name().sha256().to_owned();
+    if new_sha == old.sha256 {
+        page::notice(&session, i18n::text(lang, "ops-media-same-file")).await;
+        return Ok(Redirect::to(&back).into_response());
+    }
+    let label = typed_label(&file.label).or_else(|| old.label.clone());
+    let mut tx = state.db.begin().await?;
+    prepared
+        .insert_rows(&mut tx, label.as_deref())
+        .await
+        .map_err(PageError::internal)?;
+    let switched = sqlx::query("UPDATE content_media SET sha256 = ? WHERE sha256 = ?")
+        .bind(&new_sha)
+        .bind(&old.sha256)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    // Drafts hold media by hash in their JSON; a 64-hex-digit hash cannot be
+    // part of any other value there, so a text replace is exact.
+    sqlx::query("UPDATE drafts SET data = replace(data, ?1, ?2) WHERE instr(data, ?1) > 0")
+        .bind(&old.sha256)
+        .bind(&new_sha)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        Some(&staff),
+        "media.replace",
+        &format!("media:{}", old.sha256),
+        &format!("→ {new_sha}; {switched} use(s) switched"),
+    )
+    .await?;
+    prepared
+        .commit(tx, &state.db, &*state.store)
+        .await
+        .map_err(PageError::internal)?;
+    drop(file);
+    state.overlays.clear();
+    page::notice(
+        &session,
+        i18n::text_with(
+            lang,
+            "ops-media-replaced",
+            &[("count", switched.to_string())],
+        ),
+    )
+    .await;
+    Ok(Redirect::to(&format!("/admin/media/{new_sha}")).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{size_text, typed_label};
+
+    #[test]
+    fn sizes_and_labels_read_well() {
+        assert_eq!(size_text(999), "1 kB");
+        assert_eq!(size_text(840_000), "840 kB");
+        assert_eq!(size_text(2_400_000), "2.4 MB");
+        assert_eq!(typed_label("  Sampul\u{7}  "), Some("Sampul".into()));
+        assert_eq!(typed_label("   "), None);
+    }
+}

@@ -394,9 +394,9 @@ impl Detection {
 const MAX_FAILED_TRIPLES: usize = 12;
 
 /// The fast path over every plausible finder triple of `bitmap`, smallest
-/// first; a finder that belongs to a code already read is not tried again
-/// (on a shelf photo, triples spanning three different codes would otherwise
-/// hide the real ones). Reads go into `found` (mapped to frame pixels as
+/// first; a finder that belongs to (or lies inside) a code already read is
+/// not tried again (on a shelf photo, triples spanning three different codes
+/// would otherwise hide the real ones). Reads go into `found` (mapped to frame pixels as
 /// `offset + p * scale`); the regions that did not read are returned,
 /// de-duplicated, for the crop pass.
 fn read_triples(
@@ -418,8 +418,14 @@ fn read_triples(
         }
         match isolate_one(|| sample::read(bitmap, c, a, b)) {
             Some(d) => {
+                // Its own finders, and any 1:1:3:1:1 texture among its data
+                // modules, are spent: triples through them would only cost
+                // failed reads.
                 for &i in &region.ids {
                     used[i] = true;
+                }
+                for (u, f) in used.iter_mut().zip(&finders) {
+                    *u |= contains(&d.corners, f.x, f.y);
                 }
                 merge(found, d.transformed(offset, scale));
             }

@@ -2,17 +2,18 @@
 //!
 //! The finder centres (and, from version 2 on, the bottom-right alignment
 //! pattern) give a homography from module coordinates to the bitmap; every
-//! module is sampled at its centre into a grid, which rqrr's decoder (format
-//! information, Reed–Solomon, segments) then reads. This skips rqrr's own
+//! module is sampled at its centre into a grid, which [`crate::decode`]
+//! (format information, Reed–Solomon, segments) then reads. This skips rqrr's own
 //! region search and perspective fitting, which cost milliseconds per code;
 //! when it fails, the scanner falls back to rqrr on a crop.
 
 use rqrr::BitGrid;
 
 use crate::binarize::Bitmap;
+use crate::decode;
 use crate::finder::Finder;
 use crate::geometry::Homography;
-use crate::scan::{Detection, format_distance, is_mirrored};
+use crate::scan::{Detection, format_distance};
 use crate::text;
 
 /// The alignment pattern may sit this many modules from where an affine map
@@ -123,9 +124,7 @@ fn read_version(bm: &Bitmap, tl: &Finder, tr: &Finder, bl: &Finder, n: usize) ->
     if format_distance(&grid, false).min(format_distance(&grid, true)) > MAX_FORMAT_ERRORS {
         return None;
     }
-    let mut bytes = Vec::new();
-    rqrr::Grid::new(grid.clone()).decode_to(&mut bytes).ok()?;
-    let mirrored = is_mirrored(&grid as &dyn BitGrid);
+    let decode::Decoded { bytes, mirrored } = decode::decode(&grid)?;
     let b = [
         hm.map_point(0.0, 0.0),
         hm.map_point(nf, 0.0),
@@ -238,7 +237,7 @@ fn version_codeword(version: u32) -> u32 {
 /// Centre coordinates (in modules) of the alignment patterns along one axis
 /// for a code of `n` modules (ISO/IEC 18004 Annex E): first at 6, last at
 /// n − 7, evenly spaced by an even step in between.
-fn alignment_positions(n: usize) -> Vec<usize> {
+pub(crate) fn alignment_positions(n: usize) -> Vec<usize> {
     let version = (n - 17) / 4;
     if version < 2 {
         return Vec::new();

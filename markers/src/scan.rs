@@ -1,7 +1,9 @@
 //! The scanner: finds and decodes every QR code in a luma frame.
 //!
-//! rqrr is the core decoder (finder patterns, grid sampling, Reed–Solomon).
-//! The pipeline around it is ours ([`Scanner::scan`] documents the passes):
+//! rqrr is the core detector of the fallback passes (its region search and
+//! perspective fit); codes are read from the sampled grid by
+//! [`crate::decode`] (format, Reed–Solomon, segments; rqrr's own decoder gives
+//! the same bytes ten to a hundred times slower). The pipeline around it is ours ([`Scanner::scan`] documents the passes):
 //! a cheap contrast check that ends dark or empty frames early, a box
 //! downscale for large photos, our own locally adaptive binarisation, an
 //! inverted pass for white-on-black codes, rqrr's own thresholding as a
@@ -19,7 +21,7 @@ use rqrr::BitGrid;
 use crate::binarize::{self, Bitmap};
 use crate::text::{self, TextEncoding};
 use crate::{LumaView, MarkerError};
-use crate::{finder, sample};
+use crate::{decode, finder, sample};
 
 /// A point in pixel coordinates of the scanned frame: origin at the top-left
 /// pixel's corner, x to the right, y downwards, in pixels (sub-pixel allowed).
@@ -479,16 +481,15 @@ fn merge(found: &mut Vec<Detection>, d: Detection) {
     }
 }
 
-/// Decodes rqrr's candidate grids; the ones that fail error correction are dropped.
+/// Decodes rqrr's candidate grids with [`decode::decode`]; the ones that fail
+/// error correction are dropped.
 fn decode_grids<G: BitGrid>(grids: Vec<rqrr::Grid<G>>) -> Vec<Detection> {
     let mut out = Vec::new();
     for grid in grids {
         let size = grid.grid.size();
-        let mut bytes = Vec::new();
-        if grid.decode_to(&mut bytes).is_err() {
+        let Some(decode::Decoded { bytes, mirrored }) = decode::decode(&grid.grid) else {
             continue;
-        }
-        let mirrored = is_mirrored(&grid.grid);
+        };
         let b = grid.bounds.map(|p| Point::new(p.x as f32, p.y as f32));
         let corners = if mirrored {
             [b[0], b[3], b[2], b[1]]
@@ -512,19 +513,9 @@ fn decode_grids<G: BitGrid>(grids: Vec<rqrr::Grid<G>>) -> Vec<Detection> {
 }
 
 /// The format-information word mask (ISO/IEC 18004 §7.9.1).
-const FORMAT_MASK: u16 = 0x5412;
+pub(crate) const FORMAT_MASK: u16 = 0x5412;
 /// The BCH(15,5) generator polynomial of the format information.
 const FORMAT_GENERATOR: u32 = 0x537;
-
-/// Whether the grid reads better transposed. rqrr's decoder silently retries a
-/// transposed grid when the direct one fails, and does not say which one
-/// worked; the 15 format bits tell: in the right orientation they are (close
-/// to) a BCH codeword, in the wrong one they are scrambled.
-pub(crate) fn is_mirrored(grid: &dyn BitGrid) -> bool {
-    let direct = format_distance(grid, false);
-    let transposed = format_distance(grid, true);
-    transposed < direct
-}
 
 /// Smallest Hamming distance of either format-information copy to a valid
 /// format codeword, reading the grid directly or transposed.
@@ -565,7 +556,7 @@ pub(crate) fn format_distance(grid: &dyn BitGrid, transposed: bool) -> u32 {
 }
 
 /// The 15-bit BCH codeword (before masking) for 5 format data bits.
-fn format_codeword(data: u32) -> u32 {
+pub(crate) fn format_codeword(data: u32) -> u32 {
     let mut rem = data << 10;
     for i in (10..15).rev() {
         if rem & (1 << i) != 0 {

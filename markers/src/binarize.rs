@@ -128,32 +128,78 @@ pub(crate) fn downscale_rect(image: &LumaView<'_>, rect: [usize; 4], factor: usi
             data[y * w..(y + 1) * w].copy_from_slice(&image.row(y0 + y)[x0..x0 + w]);
         }
     } else {
-        // Column sums over the block's rows first (a straight, vectorisable
-        // loop), then the horizontal block sums.
-        let span = w * f;
-        let mut cols = vec![0u32; span];
-        let area = (f * f) as u32;
-        for y in 0..h {
-            cols.fill(0);
-            for dy in 0..f {
-                let sy = (y0 + y * f + dy).min(image.height() - 1);
-                let row = &image.row(sy)[x0..x0 + span];
-                for (c, &v) in cols.iter_mut().zip(row) {
-                    *c += u32::from(v);
-                }
-            }
-            for (o, block) in data[y * w..(y + 1) * w]
-                .iter_mut()
-                .zip(cols.chunks_exact(f))
-            {
-                *o = (block.iter().sum::<u32>() / area) as u8;
-            }
+        let rows = |y: usize| {
+            (0..f).map(move |dy| {
+                let sy = y0 + y * f + dy;
+                &image.row(sy)[x0..x0 + w * f]
+            })
+        };
+        match f {
+            2 => downscale_blocks::<2, _>(&mut data, w, h, rows),
+            3 => downscale_blocks::<3, _>(&mut data, w, h, rows),
+            4 => downscale_blocks::<4, _>(&mut data, w, h, rows),
+            _ => downscale_any(&mut data, w, h, f, rows),
         }
     }
     Gray {
         width: w,
         height: h,
         data,
+    }
+}
+
+/// [`downscale_rect`]'s inner loop for a block side `F` known at compile
+/// time (the common factors 2–4), so the horizontal block sums unroll and
+/// vectorise. `rows(y)` yields the `F` source rows of output row `y`, each
+/// exactly `w * F` pixels.
+fn downscale_blocks<'a, const F: usize, I: Iterator<Item = &'a [u8]>>(
+    data: &mut [u8],
+    w: usize,
+    h: usize,
+    rows: impl Fn(usize) -> I,
+) {
+    let mut cols = vec![0u16; w * F];
+    for y in 0..h {
+        cols.fill(0);
+        for row in rows(y) {
+            for (c, &v) in cols.iter_mut().zip(row) {
+                *c += u16::from(v);
+            }
+        }
+        for (o, block) in data[y * w..(y + 1) * w]
+            .iter_mut()
+            .zip(cols.chunks_exact(F))
+        {
+            let sum: u16 = block.iter().sum();
+            *o = (u32::from(sum) / (F * F) as u32) as u8;
+        }
+    }
+}
+
+/// [`downscale_blocks`] for any block side (column sums over the block's rows
+/// first, then the horizontal block sums).
+fn downscale_any<'a, I: Iterator<Item = &'a [u8]>>(
+    data: &mut [u8],
+    w: usize,
+    h: usize,
+    f: usize,
+    rows: impl Fn(usize) -> I,
+) {
+    let mut cols = vec![0u32; w * f];
+    let area = (f * f) as u32;
+    for y in 0..h {
+        cols.fill(0);
+        for row in rows(y) {
+            for (c, &v) in cols.iter_mut().zip(row) {
+                *c += u32::from(v);
+            }
+        }
+        for (o, block) in data[y * w..(y + 1) * w]
+            .iter_mut()
+            .zip(cols.chunks_exact(f))
+        {
+            *o = (block.iter().sum::<u32>() / area) as u8;
+        }
     }
 }
 
@@ -176,15 +222,22 @@ pub(crate) fn adaptive(gray: &Gray, radius: usize, invert: bool) -> Bitmap {
     let tile = (radius / TILES_PER_RADIUS).clamp(2, MAX_TILE_PX);
     let reach = radius.div_ceil(tile).max(1);
     let (tw, th) = (w.div_ceil(tile), h.div_ceil(tile));
-    // Per tile: sum and pixel count.
+    // Per tile: sum and pixel count. Whole rows are added into column sums
+    // (a straight, vectorisable loop) and folded into tiles once per tile row.
     let mut sums = vec![0u32; tw * th];
     let mut counts = vec![0u32; tw * th];
-    for y in 0..h {
-        let row = &gray.data[y * w..(y + 1) * w];
-        let trow = (y / tile) * tw;
-        for (tx, chunk) in row.chunks(tile).enumerate() {
-            sums[trow + tx] += chunk.iter().map(|&v| u32::from(v)).sum::<u32>();
-            counts[trow + tx] += chunk.len() as u32;
+    let mut cols = vec![0u32; w];
+    for ty in 0..th {
+        let (r0, r1) = (ty * tile, ((ty + 1) * tile).min(h));
+        cols.fill(0);
+        for y in r0..r1 {
+            for (c, &v) in cols.iter_mut().zip(&gray.data[y * w..(y + 1) * w]) {
+                *c += u32::from(v);
+            }
+        }
+        for (tx, chunk) in cols.chunks(tile).enumerate() {
+            sums[ty * tw + tx] = chunk.iter().sum();
+            counts[ty * tw + tx] = (chunk.len() * (r1 - r0)) as u32;
         }
     }
     // Integral over tiles, then each tile's threshold from its neighbourhood.
@@ -218,18 +271,28 @@ pub(crate) fn adaptive(gray: &Gray, radius: usize, invert: bool) -> Bitmap {
             thresholds[ty * tw + tx] = t.clamp(0.0, 255.0) as u8;
         }
     }
+    // Each tile row's thresholds spread to one per pixel, so the compare is
+    // a straight, vectorisable loop over whole rows.
     let mut bits = vec![0u8; w * h];
-    for y in 0..h {
-        let src = &gray.data[y * w..(y + 1) * w];
-        let dst = &mut bits[y * w..(y + 1) * w];
-        let trow = &thresholds[(y / tile) * tw..(y / tile + 1) * tw];
-        for ((s, d), &t) in src.chunks(tile).zip(dst.chunks_mut(tile)).zip(trow.iter()) {
-            for (p, o) in s.iter().zip(d.iter_mut()) {
-                *o = if invert {
-                    u8::from(*p > t)
-                } else {
-                    u8::from(*p < t)
-                };
+    let mut row_t = vec![0u8; w];
+    for ty in 0..th {
+        for (t, &v) in row_t
+            .chunks_mut(tile)
+            .zip(&thresholds[ty * tw..(ty + 1) * tw])
+        {
+            t.fill(v);
+        }
+        for y in ty * tile..((ty + 1) * tile).min(h) {
+            let src = &gray.data[y * w..(y + 1) * w];
+            let dst = &mut bits[y * w..(y + 1) * w];
+            if invert {
+                for ((o, &p), &t) in dst.iter_mut().zip(src).zip(&row_t) {
+                    *o = u8::from(p > t);
+                }
+            } else {
+                for ((o, &p), &t) in dst.iter_mut().zip(src).zip(&row_t) {
+                    *o = u8::from(p < t);
+                }
             }
         }
     }

@@ -148,6 +148,49 @@ pub(crate) fn downscale_rect(image: &LumaView<'_>, rect: [usize; 4], factor: usi
     }
 }
 
+/// A cheap downscale by `factor` for a first look at a large frame: each
+/// output pixel is the mean of the `factor` pixels of its block's middle row.
+/// Only one source row in `factor` is read, so the cost falls with the factor
+/// (a box average of a 12 MP frame reads all of it, which alone costs about
+/// as much as reading a code).
+pub(crate) fn downscale_rows(image: &LumaView<'_>, factor: usize) -> Gray {
+    let f = factor.clamp(1, image.width().min(image.height()));
+    let (w, h) = (image.width() / f, image.height() / f);
+    let mut data = vec![0u8; w * h];
+    for (y, out) in data.chunks_exact_mut(w).enumerate() {
+        let row = &image.row(y * f + f / 2)[..w * f];
+        match f {
+            1 => out.copy_from_slice(row),
+            2 => row_means::<2>(out, row),
+            3 => row_means::<3>(out, row),
+            4 => row_means::<4>(out, row),
+            5 => row_means::<5>(out, row),
+            6 => row_means::<6>(out, row),
+            7 => row_means::<7>(out, row),
+            8 => row_means::<8>(out, row),
+            _ => {
+                for (o, block) in out.iter_mut().zip(row.chunks_exact(f)) {
+                    *o = (block.iter().map(|&v| u32::from(v)).sum::<u32>() / f as u32) as u8;
+                }
+            }
+        }
+    }
+    Gray {
+        width: w,
+        height: h,
+        data,
+    }
+}
+
+/// Means of consecutive runs of `F` pixels (`row.len() == out.len() * F`);
+/// `F` is a constant so the loop unrolls.
+fn row_means<const F: usize>(out: &mut [u8], row: &[u8]) {
+    for (o, block) in out.iter_mut().zip(row.chunks_exact(F)) {
+        let sum: u16 = block.iter().map(|&v| u16::from(v)).sum();
+        *o = (sum / F as u16) as u8;
+    }
+}
+
 /// [`downscale_rect`]'s inner loop for a block side `F` known at compile
 /// time (the common factors 2–4), so the horizontal block sums unroll and
 /// vectorise. `rows(y)` yields the `F` source rows of output row `y`, each
@@ -226,17 +269,18 @@ pub(crate) fn adaptive(gray: &Gray, radius: usize, invert: bool) -> Bitmap {
     // (a straight, vectorisable loop) and folded into tiles once per tile row.
     let mut sums = vec![0u32; tw * th];
     let mut counts = vec![0u32; tw * th];
-    let mut cols = vec![0u32; w];
+    // u16 holds a column of a tile: at most MAX_TILE_PX × 255.
+    let mut cols = vec![0u16; w];
     for ty in 0..th {
         let (r0, r1) = (ty * tile, ((ty + 1) * tile).min(h));
         cols.fill(0);
         for y in r0..r1 {
             for (c, &v) in cols.iter_mut().zip(&gray.data[y * w..(y + 1) * w]) {
-                *c += u32::from(v);
+                *c += u16::from(v);
             }
         }
         for (tx, chunk) in cols.chunks(tile).enumerate() {
-            sums[ty * tw + tx] = chunk.iter().sum();
+            sums[ty * tw + tx] = chunk.iter().map(|&c| u32::from(c)).sum();
             counts[ty * tw + tx] = (chunk.len() * (r1 - r0)) as u32;
         }
     }

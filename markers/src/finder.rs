@@ -255,11 +255,12 @@ const REGION_MARGIN_MODULES: f32 = 8.0;
 const MAX_REGION_OVERLAP: f32 = 0.6;
 
 /// Every triple of finders that can be the three corners of one code, as a
-/// region, best supported first, at most [`MAX_TRIPLES`].
-/// [`Region::ids`] index `finders`.
-pub(crate) fn triples(finders: &[Finder], min_hits: u32) -> Vec<Region> {
+/// region, best supported first, at most [`MAX_TRIPLES`]. Finders marked in
+/// `spent` (same length as `finders`) take no part. [`Region::ids`] index
+/// `finders`.
+pub(crate) fn triples(finders: &[Finder], spent: &[bool], min_hits: u32) -> Vec<Region> {
     let mut order: Vec<usize> = (0..finders.len())
-        .filter(|&i| finders[i].hits >= min_hits)
+        .filter(|&i| finders[i].hits >= min_hits && !spent[i])
         .collect();
     // Busy texture can match 1:1:3:1:1 thousands of times; the best-supported
     // patterns are the real ones, and the search below is cubic.
@@ -403,7 +404,7 @@ mod tests {
                 .any(|f| (f.x - 30.0).abs() < 1.5 && (f.y - 30.0).abs() < 1.5)
         );
         assert!(fs.iter().all(|f| (f.module - 4.0).abs() < 0.6));
-        let rs = dedupe(triples(&fs, 3));
+        let rs = dedupe(triples(&fs, &[false; 3], 3));
         assert_eq!(rs.len(), 1);
     }
 }

@@ -3,8 +3,9 @@
 //! rqrr is the core detector of the fallback passes (its region search and
 //! perspective fit); codes are read from the sampled grid by
 //! [`crate::decode`] (format, Reed–Solomon, segments; rqrr's own decoder gives
-//! the same bytes ten to a hundred times slower). The pipeline around it is ours ([`Scanner::scan`] documents the passes):
-//! a cheap contrast check that ends dark or empty frames early, a box
+//! the same bytes ten to a hundred times slower). The pipeline around it is
+//! ours ([`Scanner::scan`] documents the passes): a cheap contrast check that
+//! ends dark or empty frames early, a coarse first look at large frames, a box
 //! downscale for large photos, our own locally adaptive binarisation, an
 //! inverted pass for white-on-black codes, rqrr's own thresholding as a
 //! second opinion, an upscaled pass for small codes, and a per-frame time
@@ -13,6 +14,7 @@
 //! rqrr's geometry code can panic on some real photos, so each pass runs under
 //! `catch_unwind` and a panic counts as "nothing found" for that pass.
 
+use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
 
@@ -144,6 +146,10 @@ pub struct Scanner {
 /// One pass of the pipeline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Pass {
+    /// The fast path on a cheap, coarser copy of a large frame (longer side
+    /// about [`COARSE_MAX_SIDE`]): most photos hold one code big enough to
+    /// read there, for a fraction of the work-scale cost.
+    Coarse,
     /// Our finder locator on the (downscaled) frame, then each plausible
     /// triple of finders read directly (the fast path, [`crate::sample`]).
     Fast {
@@ -166,6 +172,12 @@ enum Pass {
     /// Adaptive threshold on a 2× upscale of a small frame (tiny modules).
     Upscaled,
 }
+
+/// Frames whose longer side exceeds this get a first [`Pass::Coarse`] at
+/// about this side: a phone photo's code (modules of 10–100 px at 12 MP)
+/// keeps 2–15 px modules there, and finders, threshold and reads cost a
+/// quarter of the work scale's.
+pub const COARSE_MAX_SIDE: usize = 640;
 
 /// Crops are scaled so a module is about this many pixels: rqrr samples each
 /// module at its centre, and 3–4 px leave room for blur and perspective while
@@ -200,7 +212,9 @@ impl Scanner {
     ///
     /// Passes, in order, until one reads a code (or all of them, when
     /// [`ScannerConfig::stop_after_first_hit`] is off) or the time budget is
-    /// spent: finder regions; rqrr on the whole frame (adaptive threshold);
+    /// spent: on frames larger than [`COARSE_MAX_SIDE`], a coarse first look
+    /// (which counts as a hit only when it leaves no unread finders behind);
+    /// finder regions; rqrr on the whole frame (adaptive threshold);
     /// the same two inverted (when [`ScannerConfig::try_inverted`]); rqrr's
     /// own threshold; a 2× upscale of small frames. Results are merged: a
     /// payload seen again at the same place is reported once.
@@ -215,9 +229,17 @@ impl Scanner {
             return Ok(found);
         }
         let factor = downscale_factor(image.width(), image.height(), self.config.max_work_side);
-        let work = binarize::downscale(image, factor);
-        let whole_factor = downscale_factor(work.width, work.height, WHOLE_FRAME_MAX_SIDE);
-        let mut passes = vec![Pass::Fast { invert: false }];
+        let coarse_factor = downscale_factor(image.width(), image.height(), COARSE_MAX_SIDE);
+        // The work image is made when a pass first needs it: a frame read
+        // at the coarse scale never pays for it.
+        let mut work_cache: Option<binarize::Gray> = None;
+        let (work_w, work_h) = (image.width() / factor, image.height() / factor);
+        let whole_factor = downscale_factor(work_w, work_h, WHOLE_FRAME_MAX_SIDE);
+        let mut passes = Vec::new();
+        if coarse_factor > factor {
+            passes.push(Pass::Coarse);
+        }
+        passes.push(Pass::Fast { invert: false });
         if self.config.try_inverted {
             passes.push(Pass::Fast { invert: true });
         }
@@ -232,22 +254,34 @@ impl Scanner {
             ]);
         }
         passes.push(Pass::RqrrThreshold);
-        if work.width.min(work.height) < UPSCALE_BELOW_SIDE {
+        if work_w.min(work_h) < UPSCALE_BELOW_SIDE {
             passes.push(Pass::Upscaled);
         }
+        // Whether the coarse pass left finders it could not read: then the
+        // frame may hold more (smaller) codes, and the work scale looks.
+        let mut coarse_left = false;
         // Regions the fast path could not read, per polarity, for the crop passes.
         let mut pending: [Vec<finder::Region>; 2] = [Vec::new(), Vec::new()];
         for pass in passes {
             if start.elapsed() >= self.config.time_budget
-                || (self.config.stop_after_first_hit && !found.is_empty())
+                || (self.config.stop_after_first_hit && !found.is_empty() && !coarse_left)
             {
                 break;
             }
+            coarse_left = false;
             match pass {
+                Pass::Coarse => {
+                    let coarse = binarize::downscale_rows(image, coarse_factor);
+                    let bitmap =
+                        binarize::adaptive(&coarse, binarize::frame_radius(&coarse), false);
+                    let left = read_triples(&bitmap, [0.0, 0.0], coarse_factor as f32, &mut found);
+                    coarse_left = !left.unread.is_empty() || left.spare_finders >= 3;
+                }
                 Pass::Fast { invert } => {
-                    let bitmap = binarize::adaptive(&work, binarize::frame_radius(&work), invert);
+                    let work = work_image(&mut work_cache, image, factor);
+                    let bitmap = binarize::adaptive(work, binarize::frame_radius(work), invert);
                     pending[usize::from(invert)] =
-                        read_triples(&bitmap, [0.0, 0.0], factor as f32, &mut found);
+                        read_triples(&bitmap, [0.0, 0.0], factor as f32, &mut found).unread;
                 }
                 Pass::Crops { invert } => {
                     for region in std::mem::take(&mut pending[usize::from(invert)]) {
@@ -266,8 +300,9 @@ impl Scanner {
                     }
                 }
                 Pass::WholeFrame { invert } => {
+                    let work = work_image(&mut work_cache, image, factor);
                     let small = if whole_factor > 1 {
-                        shrink(&work, whole_factor)
+                        shrink(work, whole_factor)
                     } else {
                         work.clone()
                     };
@@ -278,6 +313,7 @@ impl Scanner {
                     }
                 }
                 Pass::RqrrThreshold => {
+                    let work = work_image(&mut work_cache, image, factor);
                     let ds = isolate(|| {
                         let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(
                             work.width,
@@ -291,6 +327,7 @@ impl Scanner {
                     }
                 }
                 Pass::Upscaled => {
+                    let work = work_image(&mut work_cache, image, factor);
                     let up = work.upscale2();
                     let bitmap = binarize::adaptive(&up, binarize::frame_radius(&up), false);
                     for d in scan_bitmap(&bitmap, [0.0, 0.0], factor as f32 / 2.0) {
@@ -301,6 +338,15 @@ impl Scanner {
         }
         Ok(found)
     }
+}
+
+/// The work image (the frame box-downscaled by `factor`), made on first use.
+fn work_image<'a>(
+    cache: &'a mut Option<binarize::Gray>,
+    image: &LumaView<'_>,
+    factor: usize,
+) -> &'a binarize::Gray {
+    cache.get_or_insert_with(|| binarize::downscale(image, factor))
 }
 
 /// A further integer box downscale of an already packed grey image.
@@ -398,19 +444,42 @@ const MAX_FAILED_TRIPLES: usize = 12;
 /// The fast path over every plausible finder triple of `bitmap`, smallest
 /// first; a finder that belongs to (or lies inside) a code already read is
 /// not tried again (on a shelf photo, triples spanning three different codes
-/// would otherwise hide the real ones). Reads go into `found` (mapped to frame pixels as
-/// `offset + p * scale`); the regions that did not read are returned,
-/// de-duplicated, for the crop pass.
+/// would otherwise hide the real ones), nor is one inside a code already in
+/// `found`. Reads go into `found` (mapped to frame pixels as
+/// `offset + p * scale`).
 fn read_triples(
     bitmap: &Bitmap,
     offset: [f32; 2],
     scale: f32,
     found: &mut Vec<Detection>,
-) -> Vec<finder::Region> {
+) -> TripleReads {
     let finders = finder::find(bitmap, 1);
-    let mut used = vec![false; finders.len()];
-    let mut failed = Vec::new();
-    for region in finder::triples(&finders, MIN_FINDER_HITS) {
+    let inside = |d: &Detection, f: &finder::Finder| {
+        contains(&d.corners, offset[0] + f.x * scale, offset[1] + f.y * scale)
+    };
+    // Finders of codes an earlier pass read are spent already.
+    let mut used: Vec<bool> = finders
+        .iter()
+        .map(|f| found.iter().any(|d| inside(d, f)))
+        .collect();
+    let mut failed: Vec<finder::Region> = Vec::new();
+    // Triples are capped (best supported first), so on a frame of big and
+    // small codes the big codes' triples can fill the list: once reads have
+    // spent finders, the triples of the rest are formed again.
+    let mut queue = VecDeque::from(finder::triples(&finders, &used, MIN_FINDER_HITS));
+    let mut read_since_forming = false;
+    loop {
+        let Some(region) = queue.pop_front() else {
+            if !read_since_forming {
+                break;
+            }
+            read_since_forming = false;
+            queue = finder::triples(&finders, &used, MIN_FINDER_HITS)
+                .into_iter()
+                .filter(|r| !failed.iter().any(|f| f.ids == r.ids))
+                .collect();
+            continue;
+        };
         if region.ids.iter().any(|&i| used[i]) {
             continue;
         }
@@ -420,6 +489,8 @@ fn read_triples(
         }
         match isolate_one(|| sample::read(bitmap, c, a, b)) {
             Some(d) => {
+                read_since_forming = true;
+                let d = d.transformed(offset, scale);
                 // Its own finders, and any 1:1:3:1:1 texture among its data
                 // modules, are spent: triples through them would only cost
                 // failed reads.
@@ -427,15 +498,33 @@ fn read_triples(
                     used[i] = true;
                 }
                 for (u, f) in used.iter_mut().zip(&finders) {
-                    *u |= contains(&d.corners, f.x, f.y);
+                    *u |= inside(&d, f);
                 }
-                merge(found, d.transformed(offset, scale));
+                merge(found, d);
             }
             None => failed.push(region),
         }
     }
     failed.retain(|r| r.ids.iter().all(|&i| !used[i]));
-    finder::dedupe(failed)
+    let spare_finders = finders
+        .iter()
+        .zip(&used)
+        .filter(|(f, u)| !**u && f.hits >= MIN_FINDER_HITS)
+        .count();
+    TripleReads {
+        unread: finder::dedupe(failed),
+        spare_finders,
+    }
+}
+
+/// What [`read_triples`] left behind.
+struct TripleReads {
+    /// Regions of triples that did not read, de-duplicated, for the crop pass.
+    unread: Vec<finder::Region>,
+    /// Finders (crossed by at least [`MIN_FINDER_HITS`] lines) outside every
+    /// code read: where three or more are left, the frame may hold another
+    /// code that this scale could not even pair up.
+    spare_finders: usize,
 }
 
 /// Runs one pass; a panic inside rqrr becomes "nothing found".

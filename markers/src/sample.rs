@@ -13,7 +13,7 @@ use crate::binarize::Bitmap;
 use crate::decode;
 use crate::finder::Finder;
 use crate::geometry::Homography;
-use crate::scan::{Detection, format_distance};
+use crate::scan::{Detection, format_agrees, format_distance};
 use crate::text;
 
 /// The alignment pattern may sit this many modules from where an affine map
@@ -60,8 +60,13 @@ pub(crate) fn read(bm: &Bitmap, corner: &Finder, a: &Finder, b: &Finder) -> Opti
                 best = Some((d, v));
             }
         }
-        if let Some((_, v)) = best {
-            version = v;
+        match best {
+            Some((_, v)) => version = v,
+            // Texture triples with one-pixel "modules" measure as huge
+            // codes, and sampling a large grid costs milliseconds; a real
+            // code this large states its version in two BCH-protected copies.
+            None if version >= MIN_VERSION_TRUSTING_INFO => return None,
+            None => {}
         }
     }
     for v in [version, version + 1, version.saturating_sub(1)] {
@@ -108,10 +113,18 @@ fn read_version(bm: &Bitmap, tl: &Finder, tr: &Finder, bl: &Finder, n: usize) ->
     }
     let hm = Homography::from_points(from, to)?;
     // Cheap rejection first: the 30 format modules through the global map.
-    // Most candidate triples (texture, or finders of different codes) fail
-    // here, before the whole grid is sampled.
+    // Most candidate triples (texture, finders of different codes, a wrong
+    // size) fail here, before the whole grid is sampled.
     let lazy = LazyGrid { bm, hm: &hm, n };
-    if format_distance(&lazy, false).min(format_distance(&lazy, true)) > MAX_FORMAT_ERRORS {
+    // Large codes drift under the global map, so their format bits may read
+    // with errors in both copies; they passed the version-information check
+    // instead (see MIN_VERSION_TRUSTING_INFO).
+    let format_ok = if n >= 17 + 4 * MIN_VERSION_TRUSTING_INFO {
+        format_distance(&lazy, false).min(format_distance(&lazy, true)) <= MAX_FORMAT_ERRORS
+    } else {
+        format_agrees(&lazy)
+    };
+    if !format_ok {
         return None;
     }
     let local = LocalGrid::new(bm, &hm, n);
@@ -170,6 +183,11 @@ impl BitGrid for LazyGrid<'_> {
         dark_at(self.bm, px as f32, py as f32)
     }
 }
+
+/// From this measured version on, a triple whose version information reads
+/// in neither copy is dropped. Lower, the measurement may be a v5 or v6 code
+/// (no version information) measured large.
+const MIN_VERSION_TRUSTING_INFO: usize = 10;
 
 /// The first version that carries version information.
 const MIN_VERSION_WITH_INFO: usize = 7;

@@ -61,6 +61,16 @@ pub(crate) fn read(bm: &Bitmap, corner: &Finder, a: &Finder, b: &Finder) -> Opti
             }
         }
         match best {
+            // A version read within a bit is all but certain (random bits
+            // come that close to a version codeword 0.5 % of the time), so
+            // its neighbours are not sampled; a v6 code has no version
+            // information and may still be the one measured.
+            Some((d, v)) if d <= 1 => {
+                return [v, 6]
+                    .into_iter()
+                    .filter(|&c| c == v || v == MIN_VERSION_WITH_INFO)
+                    .find_map(|c| read_version(bm, tl, tr, bl, 17 + 4 * c));
+            }
             Some((_, v)) => version = v,
             // Texture triples with one-pixel "modules" measure as huge
             // codes, and sampling a large grid costs milliseconds; a real

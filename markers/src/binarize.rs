@@ -128,25 +128,50 @@ pub(crate) fn downscale_rect(image: &LumaView<'_>, rect: [usize; 4], factor: usi
             data[y * w..(y + 1) * w].copy_from_slice(&image.row(y0 + y)[x0..x0 + w]);
         }
     } else {
-        // Column sums over the block's rows first (a straight, vectorisable
-        // loop), then the horizontal block sums.
-        let span = w * f;
-        let mut cols = vec![0u32; span];
-        let area = (f * f) as u32;
-        for y in 0..h {
-            cols.fill(0);
-            for dy in 0..f {
-                let sy = (y0 + y * f + dy).min(image.height() - 1);
-                let row = &image.row(sy)[x0..x0 + span];
-                for (c, &v) in cols.iter_mut().zip(row) {
-                    *c += u32::from(v);
+        let rows = |y: usize| {
+            (0..f).map(move |dy| {
+                let sy = y0 + y * f + dy;
+                &image.row(sy)[x0..x0 + w * f]
+            })
+        };
+        match f {
+            2 => downscale_blocks::<2, _>(&mut data, w, h, rows),
+            3 => downscale_blocks::<3, _>(&mut data, w, h, rows),
+            4 => downscale_blocks::<4, _>(&mut data, w, h, rows),
+            _ => downscale_any(&mut data, w, h, f, rows),
+        }
+    }
+    Gray {
+        width: w,
+        height: h,
+        data,
+    }
+}
+
+/// A cheap downscale by `factor` for a first look at a large frame: each
+/// output pixel is the mean of the `factor` pixels of its block's middle row.
+/// Only one source row in `factor` is read, so the cost falls with the factor
+/// (a box average of a 12 MP frame reads all of it, which alone costs about
+/// as much as reading a code).
+pub(crate) fn downscale_rows(image: &LumaView<'_>, factor: usize) -> Gray {
+    let f = factor.clamp(1, image.width().min(image.height()));
+    let (w, h) = (image.width() / f, image.height() / f);
+    let mut data = vec![0u8; w * h];
+    for (y, out) in data.chunks_exact_mut(w).enumerate() {
+        let row = &image.row(y * f + f / 2)[..w * f];
+        match f {
+            1 => out.copy_from_slice(row),
+            2 => row_means::<2>(out, row),
+            3 => row_means::<3>(out, row),
+            4 => row_means::<4>(out, row),
+            5 => row_means::<5>(out, row),
+            6 => row_means::<6>(out, row),
+            7 => row_means::<7>(out, row),
+            8 => row_means::<8>(out, row),
+            _ => {
+                for (o, block) in out.iter_mut().zip(row.chunks_exact(f)) {
+                    *o = (block.iter().map(|&v| u32::from(v)).sum::<u32>() / f as u32) as u8;
                 }
-            }
-            for (o, block) in data[y * w..(y + 1) * w]
-                .iter_mut()
-                .zip(cols.chunks_exact(f))
-            {
-                *o = (block.iter().sum::<u32>() / area) as u8;
             }
         }
     }
@@ -154,6 +179,70 @@ pub(crate) fn downscale_rect(image: &LumaView<'_>, rect: [usize; 4], factor: usi
         width: w,
         height: h,
         data,
+    }
+}
+
+/// Means of consecutive runs of `F` pixels (`row.len() == out.len() * F`);
+/// `F` is a constant so the loop unrolls.
+fn row_means<const F: usize>(out: &mut [u8], row: &[u8]) {
+    for (o, block) in out.iter_mut().zip(row.chunks_exact(F)) {
+        let sum: u16 = block.iter().map(|&v| u16::from(v)).sum();
+        *o = (sum / F as u16) as u8;
+    }
+}
+
+/// [`downscale_rect`]'s inner loop for a block side `F` known at compile
+/// time (the common factors 2–4), so the horizontal block sums unroll and
+/// vectorise. `rows(y)` yields the `F` source rows of output row `y`, each
+/// exactly `w * F` pixels.
+fn downscale_blocks<'a, const F: usize, I: Iterator<Item = &'a [u8]>>(
+    data: &mut [u8],
+    w: usize,
+    h: usize,
+    rows: impl Fn(usize) -> I,
+) {
+    let mut cols = vec![0u16; w * F];
+    for y in 0..h {
+        cols.fill(0);
+        for row in rows(y) {
+            for (c, &v) in cols.iter_mut().zip(row) {
+                *c += u16::from(v);
+            }
+        }
+        for (o, block) in data[y * w..(y + 1) * w]
+            .iter_mut()
+            .zip(cols.chunks_exact(F))
+        {
+            let sum: u16 = block.iter().sum();
+            *o = (u32::from(sum) / (F * F) as u32) as u8;
+        }
+    }
+}
+
+/// [`downscale_blocks`] for any block side (column sums over the block's rows
+/// first, then the horizontal block sums).
+fn downscale_any<'a, I: Iterator<Item = &'a [u8]>>(
+    data: &mut [u8],
+    w: usize,
+    h: usize,
+    f: usize,
+    rows: impl Fn(usize) -> I,
+) {
+    let mut cols = vec![0u32; w * f];
+    let area = (f * f) as u32;
+    for y in 0..h {
+        cols.fill(0);
+        for row in rows(y) {
+            for (c, &v) in cols.iter_mut().zip(row) {
+                *c += u32::from(v);
+            }
+        }
+        for (o, block) in data[y * w..(y + 1) * w]
+            .iter_mut()
+            .zip(cols.chunks_exact(f))
+        {
+            *o = (block.iter().sum::<u32>() / area) as u8;
+        }
     }
 }
 
@@ -176,15 +265,23 @@ pub(crate) fn adaptive(gray: &Gray, radius: usize, invert: bool) -> Bitmap {
     let tile = (radius / TILES_PER_RADIUS).clamp(2, MAX_TILE_PX);
     let reach = radius.div_ceil(tile).max(1);
     let (tw, th) = (w.div_ceil(tile), h.div_ceil(tile));
-    // Per tile: sum and pixel count.
+    // Per tile: sum and pixel count. Whole rows are added into column sums
+    // (a straight, vectorisable loop) and folded into tiles once per tile row.
     let mut sums = vec![0u32; tw * th];
     let mut counts = vec![0u32; tw * th];
-    for y in 0..h {
-        let row = &gray.data[y * w..(y + 1) * w];
-        let trow = (y / tile) * tw;
-        for (tx, chunk) in row.chunks(tile).enumerate() {
-            sums[trow + tx] += chunk.iter().map(|&v| u32::from(v)).sum::<u32>();
-            counts[trow + tx] += chunk.len() as u32;
+    // u16 holds a column of a tile: at most MAX_TILE_PX × 255.
+    let mut cols = vec![0u16; w];
+    for ty in 0..th {
+        let (r0, r1) = (ty * tile, ((ty + 1) * tile).min(h));
+        cols.fill(0);
+        for y in r0..r1 {
+            for (c, &v) in cols.iter_mut().zip(&gray.data[y * w..(y + 1) * w]) {
+                *c += u16::from(v);
+            }
+        }
+        for (tx, chunk) in cols.chunks(tile).enumerate() {
+            sums[ty * tw + tx] = chunk.iter().map(|&c| u32::from(c)).sum();
+            counts[ty * tw + tx] = (chunk.len() * (r1 - r0)) as u32;
         }
     }
     // Integral over tiles, then each tile's threshold from its neighbourhood.
@@ -218,18 +315,28 @@ pub(crate) fn adaptive(gray: &Gray, radius: usize, invert: bool) -> Bitmap {
             thresholds[ty * tw + tx] = t.clamp(0.0, 255.0) as u8;
         }
     }
+    // Each tile row's thresholds spread to one per pixel, so the compare is
+    // a straight, vectorisable loop over whole rows.
     let mut bits = vec![0u8; w * h];
-    for y in 0..h {
-        let src = &gray.data[y * w..(y + 1) * w];
-        let dst = &mut bits[y * w..(y + 1) * w];
-        let trow = &thresholds[(y / tile) * tw..(y / tile + 1) * tw];
-        for ((s, d), &t) in src.chunks(tile).zip(dst.chunks_mut(tile)).zip(trow.iter()) {
-            for (p, o) in s.iter().zip(d.iter_mut()) {
-                *o = if invert {
-                    u8::from(*p > t)
-                } else {
-                    u8::from(*p < t)
-                };
+    let mut row_t = vec![0u8; w];
+    for ty in 0..th {
+        for (t, &v) in row_t
+            .chunks_mut(tile)
+            .zip(&thresholds[ty * tw..(ty + 1) * tw])
+        {
+            t.fill(v);
+        }
+        for y in ty * tile..((ty + 1) * tile).min(h) {
+            let src = &gray.data[y * w..(y + 1) * w];
+            let dst = &mut bits[y * w..(y + 1) * w];
+            if invert {
+                for ((o, &p), &t) in dst.iter_mut().zip(src).zip(&row_t) {
+                    *o = u8::from(p > t);
+                }
+            } else {
+                for ((o, &p), &t) in dst.iter_mut().zip(src).zip(&row_t) {
+                    *o = u8::from(p < t);
+                }
             }
         }
     }

@@ -108,15 +108,8 @@ pub(crate) fn find(bm: &Bitmap, row_step: usize) -> Vec<Finder> {
     let mut hits: Vec<Finder> = Vec::new();
     let mut runs: Vec<(bool, usize, usize)> = Vec::new(); // (dark, start, len)
     for y in (0..bm.height).step_by(row_step.max(1)) {
-        runs.clear();
         let row = &bm.bits[y * bm.width..(y + 1) * bm.width];
-        let mut start = 0;
-        for x in 1..=row.len() {
-            if x == row.len() || row[x] != row[start] {
-                runs.push((row[start] != 0, start, x - start));
-                start = x;
-            }
-        }
+        row_runs(row, &mut runs);
         for i in 0..runs.len().saturating_sub(4) {
             if !runs[i].0 {
                 continue;
@@ -154,6 +147,41 @@ pub(crate) fn find(bm: &Bitmap, row_step: usize) -> Vec<Finder> {
         }
     }
     hits
+}
+
+/// Splits a bitmap row (bytes 0 or 1) into runs `(dark, start, len)`.
+/// Eight pixels are compared with their left neighbours at once: most of a
+/// row is paper or background, where no pixel changes.
+fn row_runs(row: &[u8], runs: &mut Vec<(bool, usize, usize)>) {
+    runs.clear();
+    let n = row.len();
+    let mut start = 0;
+    let mut x = 1;
+    let word = |i: usize| {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&row[i..i + 8]);
+        u64::from_le_bytes(b)
+    };
+    while x + 8 <= n {
+        // Byte k of `changed` is 1 where pixel x + k differs from x + k - 1.
+        let mut changed = word(x) ^ word(x - 1);
+        while changed != 0 {
+            let t = x + (changed.trailing_zeros() / 8) as usize;
+            runs.push((row[start] != 0, start, t - start));
+            start = t;
+            changed &= changed - 1;
+        }
+        x += 8;
+    }
+    for t in x..n {
+        if row[t] != row[t - 1] {
+            runs.push((row[start] != 0, start, t - start));
+            start = t;
+        }
+    }
+    if n > 0 {
+        runs.push((row[start] != 0, start, n - start));
+    }
 }
 
 /// Merges a hit into the pattern it belongs to, or starts a new one.
@@ -227,11 +255,12 @@ const REGION_MARGIN_MODULES: f32 = 8.0;
 const MAX_REGION_OVERLAP: f32 = 0.6;
 
 /// Every triple of finders that can be the three corners of one code, as a
-/// region, best supported first, at most [`MAX_TRIPLES`].
-/// [`Region::ids`] index `finders`.
-pub(crate) fn triples(finders: &[Finder], min_hits: u32) -> Vec<Region> {
+/// region, best supported first, at most [`MAX_TRIPLES`]. Finders marked in
+/// `spent` (same length as `finders`) take no part. [`Region::ids`] index
+/// `finders`.
+pub(crate) fn triples(finders: &[Finder], spent: &[bool], min_hits: u32) -> Vec<Region> {
     let mut order: Vec<usize> = (0..finders.len())
-        .filter(|&i| finders[i].hits >= min_hits)
+        .filter(|&i| finders[i].hits >= min_hits && !spent[i])
         .collect();
     // Busy texture can match 1:1:3:1:1 thousands of times; the best-supported
     // patterns are the real ones, and the search below is cubic.
@@ -340,6 +369,29 @@ mod tests {
     use crate::{binarize, generate};
 
     #[test]
+    fn row_runs_split_rows_at_every_change() {
+        let mut runs = Vec::new();
+        for len in 0..40 {
+            for seed in 0..20u32 {
+                let row: Vec<u8> = (0..len)
+                    .map(|i| u8::from((i as u32 * 7 + seed * 13).is_multiple_of(seed % 5 + 2)))
+                    .collect();
+                row_runs(&row, &mut runs);
+                let mut rebuilt = Vec::new();
+                for (i, &(dark, start, n)) in runs.iter().enumerate() {
+                    assert_eq!(start, rebuilt.len());
+                    assert!(n > 0);
+                    if i > 0 {
+                        assert_ne!(dark, runs[i - 1].0);
+                    }
+                    rebuilt.extend(std::iter::repeat_n(u8::from(dark), n));
+                }
+                assert_eq!(rebuilt, row);
+            }
+        }
+    }
+
+    #[test]
     fn finds_the_three_finders_of_a_generated_code() {
         let img = generate::luma_image("https://perpustakaan.metrokota.go.id/m/7K3M9Q", 4).unwrap();
         let gray = binarize::downscale(&img.view(), 1);
@@ -352,7 +404,7 @@ mod tests {
                 .any(|f| (f.x - 30.0).abs() < 1.5 && (f.y - 30.0).abs() < 1.5)
         );
         assert!(fs.iter().all(|f| (f.module - 4.0).abs() < 0.6));
-        let rs = dedupe(triples(&fs, 3));
+        let rs = dedupe(triples(&fs, &[false; 3], 3));
         assert_eq!(rs.len(), 1);
     }
 }

@@ -32,6 +32,7 @@
 #![deny(missing_docs)]
 
 mod binarize;
+mod decode;
 pub mod error;
 mod finder;
 pub mod generate;

@@ -2,17 +2,18 @@
 //!
 //! The finder centres (and, from version 2 on, the bottom-right alignment
 //! pattern) give a homography from module coordinates to the bitmap; every
-//! module is sampled at its centre into a grid, which rqrr's decoder (format
-//! information, Reed–Solomon, segments) then reads. This skips rqrr's own
+//! module is sampled at its centre into a grid, which [`crate::decode`]
+//! (format information, Reed–Solomon, segments) then reads. This skips rqrr's own
 //! region search and perspective fitting, which cost milliseconds per code;
 //! when it fails, the scanner falls back to rqrr on a crop.
 
 use rqrr::BitGrid;
 
 use crate::binarize::Bitmap;
+use crate::decode;
 use crate::finder::Finder;
 use crate::geometry::Homography;
-use crate::scan::{Detection, format_distance, is_mirrored};
+use crate::scan::{Detection, format_agrees, format_distance};
 use crate::text;
 
 /// The alignment pattern may sit this many modules from where an affine map
@@ -59,8 +60,23 @@ pub(crate) fn read(bm: &Bitmap, corner: &Finder, a: &Finder, b: &Finder) -> Opti
                 best = Some((d, v));
             }
         }
-        if let Some((_, v)) = best {
-            version = v;
+        match best {
+            // A version read within a bit is all but certain (random bits
+            // come that close to a version codeword 0.5 % of the time), so
+            // its neighbours are not sampled; a v6 code has no version
+            // information and may still be the one measured.
+            Some((d, v)) if d <= 1 => {
+                return [v, 6]
+                    .into_iter()
+                    .filter(|&c| c == v || v == MIN_VERSION_WITH_INFO)
+                    .find_map(|c| read_version(bm, tl, tr, bl, 17 + 4 * c));
+            }
+            Some((_, v)) => version = v,
+            // Texture triples with one-pixel "modules" measure as huge
+            // codes, and sampling a large grid costs milliseconds; a real
+            // code this large states its version in two BCH-protected copies.
+            None if version >= MIN_VERSION_TRUSTING_INFO => return None,
+            None => {}
         }
     }
     for v in [version, version + 1, version.saturating_sub(1)] {
@@ -107,10 +123,18 @@ fn read_version(bm: &Bitmap, tl: &Finder, tr: &Finder, bl: &Finder, n: usize) ->
     }
     let hm = Homography::from_points(from, to)?;
     // Cheap rejection first: the 30 format modules through the global map.
-    // Most candidate triples (texture, or finders of different codes) fail
-    // here, before the whole grid is sampled.
+    // Most candidate triples (texture, finders of different codes, a wrong
+    // size) fail here, before the whole grid is sampled.
     let lazy = LazyGrid { bm, hm: &hm, n };
-    if format_distance(&lazy, false).min(format_distance(&lazy, true)) > MAX_FORMAT_ERRORS {
+    // Large codes drift under the global map, so their format bits may read
+    // with errors in both copies; they passed the version-information check
+    // instead (see MIN_VERSION_TRUSTING_INFO).
+    let format_ok = if n >= 17 + 4 * MIN_VERSION_TRUSTING_INFO {
+        format_distance(&lazy, false).min(format_distance(&lazy, true)) <= MAX_FORMAT_ERRORS
+    } else {
+        format_agrees(&lazy)
+    };
+    if !format_ok {
         return None;
     }
     let local = LocalGrid::new(bm, &hm, n);
@@ -123,9 +147,7 @@ fn read_version(bm: &Bitmap, tl: &Finder, tr: &Finder, bl: &Finder, n: usize) ->
     if format_distance(&grid, false).min(format_distance(&grid, true)) > MAX_FORMAT_ERRORS {
         return None;
     }
-    let mut bytes = Vec::new();
-    rqrr::Grid::new(grid.clone()).decode_to(&mut bytes).ok()?;
-    let mirrored = is_mirrored(&grid as &dyn BitGrid);
+    let decode::Decoded { bytes, mirrored } = decode::decode(&grid)?;
     let b = [
         hm.map_point(0.0, 0.0),
         hm.map_point(nf, 0.0),
@@ -171,6 +193,11 @@ impl BitGrid for LazyGrid<'_> {
         dark_at(self.bm, px as f32, py as f32)
     }
 }
+
+/// From this measured version on, a triple whose version information reads
+/// in neither copy is dropped. Lower, the measurement may be a v5 or v6 code
+/// (no version information) measured large.
+const MIN_VERSION_TRUSTING_INFO: usize = 10;
 
 /// The first version that carries version information.
 const MIN_VERSION_WITH_INFO: usize = 7;
@@ -238,7 +265,7 @@ fn version_codeword(version: u32) -> u32 {
 /// Centre coordinates (in modules) of the alignment patterns along one axis
 /// for a code of `n` modules (ISO/IEC 18004 Annex E): first at 6, last at
 /// n − 7, evenly spaced by an even step in between.
-fn alignment_positions(n: usize) -> Vec<usize> {
+pub(crate) fn alignment_positions(n: usize) -> Vec<usize> {
     let version = (n - 17) / 4;
     if version < 2 {
         return Vec::new();

@@ -1,8 +1,11 @@
 //! The scanner: finds and decodes every QR code in a luma frame.
 //!
-//! rqrr is the core decoder (finder patterns, grid sampling, Reed–Solomon).
-//! The pipeline around it is ours ([`Scanner::scan`] documents the passes):
-//! a cheap contrast check that ends dark or empty frames early, a box
+//! rqrr is the core detector of the fallback passes (its region search and
+//! perspective fit); codes are read from the sampled grid by
+//! [`crate::decode`] (format, Reed–Solomon, segments; rqrr's own decoder gives
+//! the same bytes ten to a hundred times slower). The pipeline around it is
+//! ours ([`Scanner::scan`] documents the passes): a cheap contrast check that
+//! ends dark or empty frames early, a coarse first look at large frames, a box
 //! downscale for large photos, our own locally adaptive binarisation, an
 //! inverted pass for white-on-black codes, rqrr's own thresholding as a
 //! second opinion, an upscaled pass for small codes, and a per-frame time
@@ -11,6 +14,7 @@
 //! rqrr's geometry code can panic on some real photos, so each pass runs under
 //! `catch_unwind` and a panic counts as "nothing found" for that pass.
 
+use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
 
@@ -19,7 +23,7 @@ use rqrr::BitGrid;
 use crate::binarize::{self, Bitmap};
 use crate::text::{self, TextEncoding};
 use crate::{LumaView, MarkerError};
-use crate::{finder, sample};
+use crate::{decode, finder, sample};
 
 /// A point in pixel coordinates of the scanned frame: origin at the top-left
 /// pixel's corner, x to the right, y downwards, in pixels (sub-pixel allowed).
@@ -142,6 +146,10 @@ pub struct Scanner {
 /// One pass of the pipeline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Pass {
+    /// The fast path on a cheap, coarser copy of a large frame (longer side
+    /// about [`COARSE_MAX_SIDE`]): most photos hold one code big enough to
+    /// read there, for a fraction of the work-scale cost.
+    Coarse,
     /// Our finder locator on the (downscaled) frame, then each plausible
     /// triple of finders read directly (the fast path, [`crate::sample`]).
     Fast {
@@ -164,6 +172,12 @@ enum Pass {
     /// Adaptive threshold on a 2× upscale of a small frame (tiny modules).
     Upscaled,
 }
+
+/// Frames whose longer side exceeds this get a first [`Pass::Coarse`] at
+/// about this side: a phone photo's code (modules of 10–100 px at 12 MP)
+/// keeps 2–15 px modules there, and finders, threshold and reads cost a
+/// quarter of the work scale's.
+pub const COARSE_MAX_SIDE: usize = 640;
 
 /// Crops are scaled so a module is about this many pixels: rqrr samples each
 /// module at its centre, and 3–4 px leave room for blur and perspective while
@@ -198,7 +212,9 @@ impl Scanner {
     ///
     /// Passes, in order, until one reads a code (or all of them, when
     /// [`ScannerConfig::stop_after_first_hit`] is off) or the time budget is
-    /// spent: finder regions; rqrr on the whole frame (adaptive threshold);
+    /// spent: on frames larger than [`COARSE_MAX_SIDE`], a coarse first look
+    /// (which counts as a hit only when it leaves no unread finders behind);
+    /// finder regions; rqrr on the whole frame (adaptive threshold);
     /// the same two inverted (when [`ScannerConfig::try_inverted`]); rqrr's
     /// own threshold; a 2× upscale of small frames. Results are merged: a
     /// payload seen again at the same place is reported once.
@@ -213,9 +229,17 @@ impl Scanner {
             return Ok(found);
         }
         let factor = downscale_factor(image.width(), image.height(), self.config.max_work_side);
-        let work = binarize::downscale(image, factor);
-        let whole_factor = downscale_factor(work.width, work.height, WHOLE_FRAME_MAX_SIDE);
-        let mut passes = vec![Pass::Fast { invert: false }];
+        let coarse_factor = downscale_factor(image.width(), image.height(), COARSE_MAX_SIDE);
+        // The work image is made when a pass first needs it: a frame read
+        // at the coarse scale never pays for it.
+        let mut work_cache: Option<binarize::Gray> = None;
+        let (work_w, work_h) = (image.width() / factor, image.height() / factor);
+        let whole_factor = downscale_factor(work_w, work_h, WHOLE_FRAME_MAX_SIDE);
+        let mut passes = Vec::new();
+        if coarse_factor > factor {
+            passes.push(Pass::Coarse);
+        }
+        passes.push(Pass::Fast { invert: false });
         if self.config.try_inverted {
             passes.push(Pass::Fast { invert: true });
         }
@@ -230,22 +254,34 @@ impl Scanner {
             ]);
         }
         passes.push(Pass::RqrrThreshold);
-        if work.width.min(work.height) < UPSCALE_BELOW_SIDE {
+        if work_w.min(work_h) < UPSCALE_BELOW_SIDE {
             passes.push(Pass::Upscaled);
         }
+        // Whether the coarse pass left finders it could not read: then the
+        // frame may hold more (smaller) codes, and the work scale looks.
+        let mut coarse_left = false;
         // Regions the fast path could not read, per polarity, for the crop passes.
         let mut pending: [Vec<finder::Region>; 2] = [Vec::new(), Vec::new()];
         for pass in passes {
             if start.elapsed() >= self.config.time_budget
-                || (self.config.stop_after_first_hit && !found.is_empty())
+                || (self.config.stop_after_first_hit && !found.is_empty() && !coarse_left)
             {
                 break;
             }
+            coarse_left = false;
             match pass {
+                Pass::Coarse => {
+                    let coarse = binarize::downscale_rows(image, coarse_factor);
+                    let bitmap =
+                        binarize::adaptive(&coarse, binarize::frame_radius(&coarse), false);
+                    let left = read_triples(&bitmap, [0.0, 0.0], coarse_factor as f32, &mut found);
+                    coarse_left = !left.unread.is_empty() || left.spare_finders >= 3;
+                }
                 Pass::Fast { invert } => {
-                    let bitmap = binarize::adaptive(&work, binarize::frame_radius(&work), invert);
+                    let work = work_image(&mut work_cache, image, factor);
+                    let bitmap = binarize::adaptive(work, binarize::frame_radius(work), invert);
                     pending[usize::from(invert)] =
-                        read_triples(&bitmap, [0.0, 0.0], factor as f32, &mut found);
+                        read_triples(&bitmap, [0.0, 0.0], factor as f32, &mut found).unread;
                 }
                 Pass::Crops { invert } => {
                     for region in std::mem::take(&mut pending[usize::from(invert)]) {
@@ -264,8 +300,9 @@ impl Scanner {
                     }
                 }
                 Pass::WholeFrame { invert } => {
+                    let work = work_image(&mut work_cache, image, factor);
                     let small = if whole_factor > 1 {
-                        shrink(&work, whole_factor)
+                        shrink(work, whole_factor)
                     } else {
                         work.clone()
                     };
@@ -276,6 +313,7 @@ impl Scanner {
                     }
                 }
                 Pass::RqrrThreshold => {
+                    let work = work_image(&mut work_cache, image, factor);
                     let ds = isolate(|| {
                         let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(
                             work.width,
@@ -289,6 +327,7 @@ impl Scanner {
                     }
                 }
                 Pass::Upscaled => {
+                    let work = work_image(&mut work_cache, image, factor);
                     let up = work.upscale2();
                     let bitmap = binarize::adaptive(&up, binarize::frame_radius(&up), false);
                     for d in scan_bitmap(&bitmap, [0.0, 0.0], factor as f32 / 2.0) {
@@ -299,6 +338,15 @@ impl Scanner {
         }
         Ok(found)
     }
+}
+
+/// The work image (the frame box-downscaled by `factor`), made on first use.
+fn work_image<'a>(
+    cache: &'a mut Option<binarize::Gray>,
+    image: &LumaView<'_>,
+    factor: usize,
+) -> &'a binarize::Gray {
+    cache.get_or_insert_with(|| binarize::downscale(image, factor))
 }
 
 /// A further integer box downscale of an already packed grey image.
@@ -394,21 +442,44 @@ impl Detection {
 const MAX_FAILED_TRIPLES: usize = 12;
 
 /// The fast path over every plausible finder triple of `bitmap`, smallest
-/// first; a finder that belongs to a code already read is not tried again
-/// (on a shelf photo, triples spanning three different codes would otherwise
-/// hide the real ones). Reads go into `found` (mapped to frame pixels as
-/// `offset + p * scale`); the regions that did not read are returned,
-/// de-duplicated, for the crop pass.
+/// first; a finder that belongs to (or lies inside) a code already read is
+/// not tried again (on a shelf photo, triples spanning three different codes
+/// would otherwise hide the real ones), nor is one inside a code already in
+/// `found`. Reads go into `found` (mapped to frame pixels as
+/// `offset + p * scale`).
 fn read_triples(
     bitmap: &Bitmap,
     offset: [f32; 2],
     scale: f32,
     found: &mut Vec<Detection>,
-) -> Vec<finder::Region> {
+) -> TripleReads {
     let finders = finder::find(bitmap, 1);
-    let mut used = vec![false; finders.len()];
-    let mut failed = Vec::new();
-    for region in finder::triples(&finders, MIN_FINDER_HITS) {
+    let inside = |d: &Detection, f: &finder::Finder| {
+        contains(&d.corners, offset[0] + f.x * scale, offset[1] + f.y * scale)
+    };
+    // Finders of codes an earlier pass read are spent already.
+    let mut used: Vec<bool> = finders
+        .iter()
+        .map(|f| found.iter().any(|d| inside(d, f)))
+        .collect();
+    let mut failed: Vec<finder::Region> = Vec::new();
+    // Triples are capped (best supported first), so on a frame of big and
+    // small codes the big codes' triples can fill the list: once reads have
+    // spent finders, the triples of the rest are formed again.
+    let mut queue = VecDeque::from(finder::triples(&finders, &used, MIN_FINDER_HITS));
+    let mut read_since_forming = false;
+    loop {
+        let Some(region) = queue.pop_front() else {
+            if !read_since_forming {
+                break;
+            }
+            read_since_forming = false;
+            queue = finder::triples(&finders, &used, MIN_FINDER_HITS)
+                .into_iter()
+                .filter(|r| !failed.iter().any(|f| f.ids == r.ids))
+                .collect();
+            continue;
+        };
         if region.ids.iter().any(|&i| used[i]) {
             continue;
         }
@@ -418,16 +489,42 @@ fn read_triples(
         }
         match isolate_one(|| sample::read(bitmap, c, a, b)) {
             Some(d) => {
+                read_since_forming = true;
+                let d = d.transformed(offset, scale);
+                // Its own finders, and any 1:1:3:1:1 texture among its data
+                // modules, are spent: triples through them would only cost
+                // failed reads.
                 for &i in &region.ids {
                     used[i] = true;
                 }
-                merge(found, d.transformed(offset, scale));
+                for (u, f) in used.iter_mut().zip(&finders) {
+                    *u |= inside(&d, f);
+                }
+                merge(found, d);
             }
             None => failed.push(region),
         }
     }
     failed.retain(|r| r.ids.iter().all(|&i| !used[i]));
-    finder::dedupe(failed)
+    let spare_finders = finders
+        .iter()
+        .zip(&used)
+        .filter(|(f, u)| !**u && f.hits >= MIN_FINDER_HITS)
+        .count();
+    TripleReads {
+        unread: finder::dedupe(failed),
+        spare_finders,
+    }
+}
+
+/// What [`read_triples`] left behind.
+struct TripleReads {
+    /// Regions of triples that did not read, de-duplicated, for the crop pass.
+    unread: Vec<finder::Region>,
+    /// Finders (crossed by at least [`MIN_FINDER_HITS`] lines) outside every
+    /// code read: where three or more are left, the frame may hold another
+    /// code that this scale could not even pair up.
+    spare_finders: usize,
 }
 
 /// Runs one pass; a panic inside rqrr becomes "nothing found".
@@ -473,16 +570,15 @@ fn merge(found: &mut Vec<Detection>, d: Detection) {
     }
 }
 
-/// Decodes rqrr's candidate grids; the ones that fail error correction are dropped.
+/// Decodes rqrr's candidate grids with [`decode::decode`]; the ones that fail
+/// error correction are dropped.
 fn decode_grids<G: BitGrid>(grids: Vec<rqrr::Grid<G>>) -> Vec<Detection> {
     let mut out = Vec::new();
     for grid in grids {
         let size = grid.grid.size();
-        let mut bytes = Vec::new();
-        if grid.decode_to(&mut bytes).is_err() {
+        let Some(decode::Decoded { bytes, mirrored }) = decode::decode(&grid.grid) else {
             continue;
-        }
-        let mirrored = is_mirrored(&grid.grid);
+        };
         let b = grid.bounds.map(|p| Point::new(p.x as f32, p.y as f32));
         let corners = if mirrored {
             [b[0], b[3], b[2], b[1]]
@@ -506,29 +602,50 @@ fn decode_grids<G: BitGrid>(grids: Vec<rqrr::Grid<G>>) -> Vec<Detection> {
 }
 
 /// The format-information word mask (ISO/IEC 18004 §7.9.1).
-const FORMAT_MASK: u16 = 0x5412;
+pub(crate) const FORMAT_MASK: u16 = 0x5412;
 /// The BCH(15,5) generator polynomial of the format information.
 const FORMAT_GENERATOR: u32 = 0x537;
-
-/// Whether the grid reads better transposed. rqrr's decoder silently retries a
-/// transposed grid when the direct one fails, and does not say which one
-/// worked; the 15 format bits tell: in the right orientation they are (close
-/// to) a BCH codeword, in the wrong one they are scrambled.
-pub(crate) fn is_mirrored(grid: &dyn BitGrid) -> bool {
-    let direct = format_distance(grid, false);
-    let transposed = format_distance(grid, true);
-    transposed < direct
-}
 
 /// Smallest Hamming distance of either format-information copy to a valid
 /// format codeword, reading the grid directly or transposed.
 pub(crate) fn format_distance(grid: &dyn BitGrid, transposed: bool) -> u32 {
+    let Some(words) = format_words(grid, transposed) else {
+        return u32::MAX;
+    };
+    words
+        .map(|w| nearest_format(w).1)
+        .into_iter()
+        .min()
+        .unwrap_or(u32::MAX)
+}
+
+/// Whether the format information looks like a real code's, directly or
+/// transposed: both copies within 3 bits of the same codeword, or one copy
+/// within 1 bit. Random bits pass about 8 % of the time either way round
+/// (one copy within 3 bits: over 90 %), while a real code seldom has more
+/// than a bit wrong in both copies, and not in different ways.
+pub(crate) fn format_agrees(grid: &dyn BitGrid) -> bool {
+    [false, true].into_iter().any(|transposed| {
+        let Some(words) = format_words(grid, transposed) else {
+            return false;
+        };
+        let [(d1, e1), (d2, e2)] = words.map(nearest_format);
+        (e1 <= MAX_FORMAT_ERRORS && e2 <= MAX_FORMAT_ERRORS && d1 == d2) || e1.min(e2) <= 1
+    })
+}
+
+/// The BCH(15,5) format code corrects up to 3 bit errors (ISO/IEC 18004 §7.9).
+const MAX_FORMAT_ERRORS: u32 = 3;
+
+/// Both 15-bit format-information copies of a grid, read directly or
+/// transposed, in rqrr's bit order; `None` for a grid smaller than version 1.
+fn format_words(grid: &dyn BitGrid, transposed: bool) -> Option<[u16; 2]> {
     // Copy 1 around the top-left finder, in rqrr's bit order (LSB first).
     const XS: [usize; 15] = [8, 8, 8, 8, 8, 8, 8, 8, 7, 5, 4, 3, 2, 1, 0];
     const YS: [usize; 15] = [0, 1, 2, 3, 4, 5, 7, 8, 8, 8, 8, 8, 8, 8, 8];
     let n = grid.size();
     if n < 21 {
-        return u32::MAX;
+        return None;
     }
     let bit = |y: usize, x: usize| {
         if transposed {
@@ -548,18 +665,21 @@ pub(crate) fn format_distance(grid: &dyn BitGrid, transposed: bool) -> u32 {
     for i in 0..8 {
         second = (second << 1) | u16::from(bit(8, n - 8 + i));
     }
-    let best = |word: u16| {
-        let word = word ^ FORMAT_MASK;
-        (0u32..32)
-            .map(|data| (u32::from(word) ^ format_codeword(data)).count_ones())
-            .min()
-            .unwrap_or(u32::MAX)
-    };
-    best(first).min(best(second))
+    Some([first, second])
+}
+
+/// The format data (5 bits) whose codeword is nearest to a read copy, and
+/// the Hamming distance to it.
+pub(crate) fn nearest_format(word: u16) -> (u32, u32) {
+    let word = u32::from(word ^ FORMAT_MASK);
+    (0u32..32)
+        .map(|data| (data, (word ^ format_codeword(data)).count_ones()))
+        .min_by_key(|&(_, d)| d)
+        .unwrap_or((0, u32::MAX))
 }
 
 /// The 15-bit BCH codeword (before masking) for 5 format data bits.
-fn format_codeword(data: u32) -> u32 {
+pub(crate) fn format_codeword(data: u32) -> u32 {
     let mut rem = data << 10;
     for i in (10..15).rev() {
         if rem & (1 << i) != 0 {

@@ -1,8 +1,10 @@
 //! Generate → transform → scan round trips: white-on-black, mirrored, small,
 //! rotated and many codes in one frame, with the corner order checked.
 
+use std::time::Duration;
+
 use pustaka_markers::payload::MarkerCode;
-use pustaka_markers::{Detection, LumaImage, Point, Scanner, generate};
+use pustaka_markers::{Detection, LumaImage, Point, Scanner, ScannerConfig, generate};
 
 const HOST: &str = "perpustakaan.metrokota.go.id";
 
@@ -24,7 +26,13 @@ fn canvas(w: usize, h: usize, paste: &[(LumaImage, usize, usize)]) -> Vec<u8> {
 
 fn scan(w: usize, h: usize, data: &[u8]) -> Vec<Detection> {
     let img = LumaImage::new(w, h, data.to_vec()).unwrap();
-    Scanner::default().scan(&img.view()).unwrap()
+    // A generous budget: these tests check what is read, not how fast, and a
+    // loaded machine must not cut the later passes short.
+    let scanner = Scanner::new(ScannerConfig {
+        time_budget: Duration::from_secs(60),
+        ..ScannerConfig::default()
+    });
+    scanner.scan(&img.view()).unwrap()
 }
 
 fn near(p: Point, x: f32, y: f32) -> bool {
@@ -140,6 +148,34 @@ fn twelve_codes_in_one_frame_are_all_read() {
     let mut texts: Vec<String> = found.into_iter().filter_map(|d| d.text).collect();
     texts.sort();
     let mut want: Vec<String> = (0..12).map(|i| url(10 + i)).collect();
+    want.sort();
+    assert_eq!(texts, want);
+}
+
+#[test]
+fn small_codes_beside_big_ones_are_read_in_a_large_frame() {
+    // A 1080p shelf frame: six big codes (8 px modules) that the coarse
+    // first look reads, and six small ones (4 px) that need the work scale.
+    let (w, h) = (1920, 1080);
+    let mut paste = Vec::new();
+    for i in 0..6u64 {
+        let img = generate::luma_image(&url(30 + i), 8).unwrap();
+        let (x, y) = if i < 5 {
+            (10 + i as usize * 380, 10)
+        } else {
+            (10, 400)
+        };
+        paste.push((img, x, y));
+    }
+    for i in 0..6u64 {
+        let img = generate::luma_image(&url(40 + i), 4).unwrap();
+        paste.push((img, 420 + i as usize * 240, 420));
+    }
+    let data = canvas(w, h, &paste);
+    let found = scan(w, h, &data);
+    let mut texts: Vec<String> = found.into_iter().filter_map(|d| d.text).collect();
+    texts.sort();
+    let mut want: Vec<String> = (30..36).chain(40..46).map(url).collect();
     want.sort();
     assert_eq!(texts, want);
 }

@@ -129,7 +129,19 @@ impl Report {
 }
 
 /// Scans every photo with `scan` and tallies the verdicts.
-pub fn run(photos: &[Photo], mut scan: impl FnMut(&LumaImage) -> Vec<Detection>) -> Report {
+pub fn run(photos: &[Photo], scan: impl FnMut(&LumaImage) -> Vec<Detection>) -> Report {
+    run_best_of(photos, scan, 1)
+}
+
+/// Like [`run`], but each photo is scanned `reps` times and its time is the
+/// fastest of them (the verdict is the first scan's): on a shared machine a
+/// single scan is often stretched by other processes, the fastest one is
+/// what the code costs.
+pub fn run_best_of(
+    photos: &[Photo],
+    mut scan: impl FnMut(&LumaImage) -> Vec<Detection>,
+    reps: usize,
+) -> Report {
     let mut report = Report {
         right: 0,
         wrong: 0,
@@ -140,7 +152,13 @@ pub fn run(photos: &[Photo], mut scan: impl FnMut(&LumaImage) -> Vec<Detection>)
     for p in photos {
         let t = Instant::now();
         let found = scan(&p.image);
-        report.times.push(t.elapsed());
+        let mut best = t.elapsed();
+        for _ in 1..reps {
+            let t = Instant::now();
+            std::hint::black_box(scan(&p.image));
+            best = best.min(t.elapsed());
+        }
+        report.times.push(best);
         let v = judge(p, &found);
         let idx = match report.categories.iter().position(|c| c.0 == p.category) {
             Some(i) => i,

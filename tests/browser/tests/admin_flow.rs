@@ -124,7 +124,9 @@ async fn fill(b: &Browser, css: &str, text: &str) {
         .find(Locator::Css(css))
         .await
         .unwrap_or_else(|e| panic!("no field {css:?}: {e}"));
-    el.clear().await.unwrap_or_else(|e| panic!("clear {css:?}: {e}"));
+    el.clear()
+        .await
+        .unwrap_or_else(|e| panic!("clear {css:?}: {e}"));
     el.send_keys(text)
         .await
         .unwrap_or_else(|e| panic!("type into {css:?}: {e}"));
@@ -170,7 +172,10 @@ async fn click_and_wait(b: &Browser, css: &str) {
                 return;
             }
         }
-        assert!(Instant::now() < deadline, "no new page after clicking {css:?}");
+        assert!(
+            Instant::now() < deadline,
+            "no new page after clicking {css:?}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -221,12 +226,18 @@ async fn librarian_work(s: &Session) -> Vec<String> {
     choose_file(b, "form input[type=file]", &catalog).await;
     click_and_wait(b, "form:has(input[type=file]) button[type=submit]").await;
     b.screenshot("flow-1-import-report").await;
-    step("import", b.accessibility_problems("flow-1-import-report").await);
+    step(
+        "import",
+        b.accessibility_problems("flow-1-import-report").await,
+    );
     let (after,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM titles")
         .fetch_one(db)
         .await
         .unwrap();
-    assert!(after > before, "the import added no title ({before} → {after})");
+    assert!(
+        after > before,
+        "the import added no title ({before} → {after})"
+    );
     let report = b.text("main").await;
     assert!(
         report.contains(&(after - before).to_string()),
@@ -243,25 +254,46 @@ async fn librarian_work(s: &Session) -> Vec<String> {
     let synopsis = "Sinopsis uji dari peramban: seorang anak menemukan perpustakaan ajaib.";
     b.goto(&s.server.url(&format!("/admin/titles/{id}"))).await;
     fill(b, "#synopsis_id", synopsis).await;
-    click_and_wait(b, &format!("form[action='/admin/titles/{id}'] button[type=submit]")).await;
+    click_and_wait(
+        b,
+        &format!("form[action='/admin/titles/{id}'] button[type=submit]"),
+    )
+    .await;
     b.screenshot("flow-2-title-draft").await;
-    step("title draft", b.accessibility_problems("flow-2-title-draft").await);
+    step(
+        "title draft",
+        b.accessibility_problems("flow-2-title-draft").await,
+    );
     let api = |path: String| {
         let url = s.server.url(&path);
         async move {
             let r = reqwest::get(&url).await.expect("api answers");
             let status = r.status().as_u16();
-            (status, r.json::<serde_json::Value>().await.unwrap_or_default())
+            (
+                status,
+                r.json::<serde_json::Value>().await.unwrap_or_default(),
+            )
         }
     };
     let (_, live) = api(format!("/api/v1/titles/{id}")).await;
     assert_ne!(live["synopsis"].as_str(), Some(synopsis), "a draft leaked");
-    click_and_wait(b, &format!("form[action='/admin/titles/{id}/publish'] button")).await;
+    click_and_wait(
+        b,
+        &format!("form[action='/admin/titles/{id}/publish'] button"),
+    )
+    .await;
     let (_, live) = api(format!("/api/v1/titles/{id}")).await;
-    assert_eq!(live["synopsis"].as_str(), Some(synopsis), "published synopsis");
+    assert_eq!(
+        live["synopsis"].as_str(),
+        Some(synopsis),
+        "published synopsis"
+    );
 
     // 3. Upload a cover and a video into the media library, attach both.
-    for (file, name) in [(&cover, "flow-3-upload-cover"), (&video, "flow-3-upload-video")] {
+    for (file, name) in [
+        (&cover, "flow-3-upload-cover"),
+        (&video, "flow-3-upload-video"),
+    ] {
         b.goto(&s.server.url("/admin/media")).await;
         choose_file(b, "form input[type=file]", file).await;
         click_and_wait(b, "form:has(input[type=file]) button[type=submit]").await;
@@ -290,14 +322,24 @@ async fn librarian_work(s: &Session) -> Vec<String> {
         .await
         .unwrap();
     b.client()
-        .find(Locator::Css(&format!("#trailer option[value='{video_sha}']")))
+        .find(Locator::Css(&format!(
+            "#trailer option[value='{video_sha}']"
+        )))
         .await
         .expect("the uploaded video is offered as a trailer")
         .click()
         .await
         .unwrap();
-    click_and_wait(b, &format!("form[action='/admin/titles/{id}'] button[type=submit]")).await;
-    click_and_wait(b, &format!("form[action='/admin/titles/{id}/publish'] button")).await;
+    click_and_wait(
+        b,
+        &format!("form[action='/admin/titles/{id}'] button[type=submit]"),
+    )
+    .await;
+    click_and_wait(
+        b,
+        &format!("form[action='/admin/titles/{id}/publish'] button"),
+    )
+    .await;
     let (_, live) = api(format!("/api/v1/titles/{id}")).await;
     let media = live["media"].to_string();
     assert!(
@@ -343,9 +385,15 @@ async fn librarian_work(s: &Session) -> Vec<String> {
     assert_eq!(r.status().as_u16(), 202);
     b.goto(&s.server.url("/admin/analytics")).await;
     b.screenshot("flow-6-analytics").await;
-    step("analytics", b.accessibility_problems("flow-6-analytics").await);
+    step(
+        "analytics",
+        b.accessibility_problems("flow-6-analytics").await,
+    );
     let page = b.text("main").await;
-    assert!(page.contains(&code), "the analytics page does not list {code}");
+    assert!(
+        page.contains(&code),
+        "the analytics page does not list {code}"
+    );
     problems
 }
 
@@ -391,7 +439,11 @@ fn scan_pdf(pdf: &[u8]) -> Vec<String> {
         .arg(dir.path().join("page"))
         .output()
         .expect("pdftoppm (poppler-utils) runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // Content, not speed, is checked here: a generous budget, every code on the page.
     let scanner = pustaka_markers::Scanner::new(pustaka_markers::ScannerConfig {
         stop_after_first_hit: false,

@@ -15,6 +15,8 @@
 /// Staff accounts: password hashing (argon2id), login with throttling, the
 /// `create-admin` command, and the staff pages.
 pub mod accounts;
+/// Analytics: scans per day and marker, top titles, tour completions; CSV.
+pub mod analytics;
 /// The audit log: who changed what, when.
 pub mod audit;
 /// CSRF tokens bound to the session.
@@ -25,10 +27,14 @@ pub mod dashboard;
 pub mod drafts;
 /// Texts of the back office in Bahasa Indonesia and English (Fluent).
 pub mod i18n;
+/// Catalogue import from an uploaded MARC21/MARCXML/CSV file, with its report.
+pub mod import;
 /// The media library: streamed uploads, replace, where each asset is used.
 pub mod media;
 /// The page frame every admin template shares, and the HTML error page.
 pub mod page;
+/// Printing markers: label sheets and posters as PDF.
+pub mod print;
 /// Settings an administrator changes: upload caps.
 pub mod settings;
 /// Titles: search, edit (synopsis per language, cover, trailer, e-book, age group), publish.
@@ -125,7 +131,14 @@ pub const CORE_ROUTES: &[RouteRule] = {
 /// Every back-office route with who may use it, section by section. [`guard`]
 /// checks each request against it (a route missing here is refused), and the
 /// route × role test walks it, so no route exists without an access rule.
-pub const ROUTES: &[&[RouteRule]] = &[CORE_ROUTES, media::ROUTES, settings::ROUTES];
+pub const ROUTES: &[&[RouteRule]] = &[
+    CORE_ROUTES,
+    media::ROUTES,
+    import::ROUTES,
+    print::ROUTES,
+    analytics::ROUTES,
+    settings::ROUTES,
+];
 
 /// Every rule of [`ROUTES`], flattened.
 pub fn all_routes() -> impl Iterator<Item = RouteRule> {
@@ -187,6 +200,9 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/audit", get(audit::page))
         // Each further section adds its routes here and its rules to ROUTES.
         .merge(media::router())
+        .merge(import::router())
+        .merge(print::router())
+        .merge(analytics::router())
         .merge(settings::router())
         .route_layer(middleware::from_fn_with_state(state, guard))
         .layer(sessions)

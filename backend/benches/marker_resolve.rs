@@ -12,6 +12,14 @@
 //! `PUSTAKA_BENCH_ENFORCE=1` to exit non-zero when a target is missed.
 //! `PUSTAKA_BENCH_SECS` (default 10) and `PUSTAKA_BENCH_CONNS` (default 256)
 //! change the load.
+//!
+//! By default wrk saturates both servers (a closed loop: each connection sends
+//! its next request as soon as the answer arrives), so by Little's law the
+//! mean latency is about connections ÷ throughput: 256 connections at 25,000
+//! req/s already mean ≈ 10 ms. `PUSTAKA_BENCH_PACE_MS=n` adds an n ms pause
+//! between a connection's requests (wrk's Lua `delay`), which caps the offered
+//! load near `connections × 1000 / n` req/s for both servers alike, and so
+//! measures latency below saturation.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -116,9 +124,13 @@ fn parse_ms(s: &str) -> Option<f64> {
     })
 }
 
-fn run_wrk(port: u16, secs: &str, conns: &str) -> Option<Load> {
+fn run_wrk(port: u16, secs: &str, conns: &str, script: Option<&Path>) -> Option<Load> {
     let url = format!("http://127.0.0.1:{port}/api/v1/markers/{CODE}");
-    let out = Command::new("wrk")
+    let mut wrk = Command::new("wrk");
+    if let Some(s) = script {
+        wrk.arg("-s").arg(s);
+    }
+    let out = wrk
         .args([
             "-t",
             WRK_THREADS,
@@ -201,6 +213,14 @@ fn start_nginx(nginx: &str, root: &Path, port: u16) -> Option<Killed> {
 }
 
 fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --all-targets` runs this
+    // binary without it, and a debug build under test load measures nothing.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!(
+            "marker_resolve: not run in test mode (cargo bench -p pustaka-backend --bench marker_resolve)"
+        );
+        return;
+    }
     let server_bin = env!("CARGO_BIN_EXE_pustaka-server");
     if !have("wrk", "--version") {
         println!("marker_resolve: SKIPPED: wrk is not installed (Debian package `wrk`)");
@@ -277,12 +297,29 @@ fn main() {
         std::process::exit(1);
     }
 
+    // Optional pacing (see the module docs).
+    let pace_ms: Option<u32> = std::env::var("PUSTAKA_BENCH_PACE_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|ms| *ms > 0);
+    let script = tmp.path().join("pace.lua");
+    let script = match pace_ms {
+        Some(ms) => {
+            if std::fs::write(&script, format!("function delay()\n  return {ms}\nend\n")).is_err() {
+                println!("marker_resolve: FAILED: cannot write the wrk script");
+                std::process::exit(1);
+            }
+            Some(script.as_path())
+        }
+        None => None,
+    };
+
     // Warm both, then measure nginx first and the server second.
-    let _ = run_wrk(nginx_port, "2", &conns);
-    let _ = run_wrk(port, "2", &conns);
+    let _ = run_wrk(nginx_port, "2", &conns, script);
+    let _ = run_wrk(port, "2", &conns, script);
     let (Some(base), Some(ours)) = (
-        run_wrk(nginx_port, &secs, &conns),
-        run_wrk(port, &secs, &conns),
+        run_wrk(nginx_port, &secs, &conns, script),
+        run_wrk(port, &secs, &conns, script),
     ) else {
         println!("marker_resolve: FAILED: could not parse wrk output");
         std::process::exit(1);
@@ -290,8 +327,11 @@ fn main() {
     let loaded_rss = rss_mb(server.0.id());
     let ratio = ours.rps / base.rps;
     println!(
-        "marker_resolve: GET {path} ({} bytes), {conns} connections, {secs} s, wrk -t{WRK_THREADS}",
-        json.len()
+        "marker_resolve: GET {path} ({} bytes), {conns} connections, {secs} s, wrk -t{WRK_THREADS}{}",
+        json.len(),
+        pace_ms.map_or(String::new(), |ms| format!(
+            ", paced {ms} ms between a connection's requests"
+        ))
     );
     println!(
         "  {:<16} {:>12} {:>10} {:>10}",

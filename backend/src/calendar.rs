@@ -2,11 +2,17 @@
 //! `GET /events/{id}.ics` (one event, the web page's "add to calendar" link).
 //! Times are written as WIB local times with `TZID=Asia/Jakarta` and a
 //! matching `VTIMEZONE`, so calendars show them at the library's wall-clock time.
+//!
+//! Every document carries `VERSION:2.0`, our own `PRODID`, `METHOD:PUBLISH`,
+//! and on every `VEVENT` a stable `UID` (`event-{id}@{host}`) and a `DTSTAMP`:
+//! with `METHOD` present, RFC 5545 §3.8.7.2 makes `DTSTAMP` the time the
+//! document was created, i.e. the time of the response, in UTC.
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use icalendar::{Calendar, CalendarDateTime, Component, Event, EventLike};
+use pustaka_api::ErrorCode;
 
 use crate::api::LangQueryParams;
 use crate::db::content::{EventRow, View, all_event_rows, event_row};
@@ -21,7 +27,20 @@ const WIB_VTIMEZONE: &str = "BEGIN:VTIMEZONE\r\nTZID:Asia/Jakarta\r\nBEGIN:STAND
 DTSTART:19700101T000000\r\nTZOFFSETFROM:+0700\r\nTZOFFSETTO:+0700\r\nTZNAME:WIB\r\n\
 END:STANDARD\r\nEND:VTIMEZONE\r\n";
 
-fn ical_event(view: &View<'_>, host: &str, e: EventRow) -> Option<Event> {
+/// The `PRODID` of our calendars (RFC 5545 §3.7.3: a globally unique product id,
+/// conventionally an FPI `-//owner//product//language`).
+pub const PRODID: &str = concat!(
+    "-//Perpustakaan Kota Metro//Pustaka AR ",
+    env!("CARGO_PKG_VERSION"),
+    "//ID"
+);
+
+fn ical_event(
+    view: &View<'_>,
+    host: &str,
+    stamp: chrono::DateTime<chrono::Utc>,
+    e: EventRow,
+) -> Option<Event> {
     let start = parse_stored(&e.starts_at).ok()?;
     let end = parse_stored(&e.ends_at).ok()?;
     let wib_local = |t: chrono::DateTime<chrono::FixedOffset>| CalendarDateTime::WithTimezone {
@@ -34,7 +53,7 @@ fn ical_event(view: &View<'_>, host: &str, e: EventRow) -> Option<Event> {
         .location(&e.place)
         .starts(wib_local(start))
         .ends(wib_local(end))
-        .timestamp(start.with_timezone(&chrono::Utc));
+        .timestamp(stamp);
     if let Some(d) = view.pick_opt(e.description_id, e.description_en) {
         ev.description(&d);
     }
@@ -44,19 +63,34 @@ fn ical_event(view: &View<'_>, host: &str, e: EventRow) -> Option<Event> {
     Some(ev.done())
 }
 
-/// Renders events as one iCalendar document with the WIB time zone.
+/// Renders events as one iCalendar document with the WIB time zone, stamped now.
 pub fn render(view: &View<'_>, events: Vec<EventRow>) -> String {
+    render_at(view, events, chrono::Utc::now())
+}
+
+/// Renders events as one iCalendar document with the WIB time zone; `stamp`
+/// is the `DTSTAMP` of every event (the document's creation time).
+pub fn render_at(
+    view: &View<'_>,
+    events: Vec<EventRow>,
+    stamp: chrono::DateTime<chrono::Utc>,
+) -> String {
     let host = view
         .base_url
         .split("://")
         .nth(1)
         .unwrap_or(view.base_url)
         .to_owned();
-    let mut cal = Calendar::new();
-    cal.name("Perpustakaan Kota Metro").timezone(WIB_TZID);
+    let mut cal = Calendar::empty();
+    cal.append_property(("VERSION", "2.0"))
+        .append_property(("PRODID", PRODID))
+        .append_property(("CALSCALE", "GREGORIAN"))
+        .append_property(("METHOD", "PUBLISH"))
+        .name("Perpustakaan Kota Metro")
+        .timezone(WIB_TZID);
     for e in events {
         let id = e.id;
-        match ical_event(view, &host, e) {
+        match ical_event(view, &host, stamp, e) {
             Some(ev) => {
                 cal.push(ev);
             }
@@ -115,7 +149,7 @@ pub async fn get_event_ics(
     Path(file): Path<String>,
     Query(p): Query<LangQueryParams>,
 ) -> Result<Response> {
-    let not_found = || AppError::NotFound("acara tidak ditemukan".into());
+    let not_found = || AppError::api(ErrorCode::EventNotFound, "no event with this id");
     let id: i64 = file
         .strip_suffix(".ics")
         .and_then(|s| s.parse().ok())

@@ -16,9 +16,19 @@ pub struct ServeConfig {
     /// Defaults to `http://{bind}`.
     #[arg(long, env = "PUSTAKA_PUBLIC_URL", value_parser = parse_public_url)]
     pub public_url: Option<String>,
+    /// Where media blobs are stored: default the `media` folder of the data dir;
+    /// or a URL: `file:///abs/path`, or `s3://bucket/prefix` in a build with the
+    /// `s3` feature (credentials, region and endpoint from `AWS_*` variables).
+    /// Ingest scratch space stays in the data dir.
+    #[arg(long, env = "PUSTAKA_MEDIA_STORE")]
+    pub media_store: Option<String>,
     /// Seed the demo library once (no effect when content already exists).
     #[arg(long)]
     pub demo: bool,
+    /// Seed the demo without its trailer video (which ffmpeg makes at seed
+    /// time, a few seconds of CPU). The field is true unless the flag is given.
+    #[arg(long = "no-demo-trailer", action = clap::ArgAction::SetFalse)]
+    pub demo_trailer: bool,
     /// Upload caps of the back office (defaults; an administrator can change
     /// them on the settings page, which then wins).
     #[command(flatten)]
@@ -71,13 +81,17 @@ impl Default for UploadCapsConfig {
 }
 
 impl ServeConfig {
-    /// A configuration for tests: loopback, port 0, the given data dir.
+    /// A configuration for tests: loopback, port 0, the given data dir, and no
+    /// demo trailer (each would cost two ffmpeg encodes; the trailer's own
+    /// tests set `demo_trailer`).
     pub fn for_tests(data_dir: PathBuf, demo: bool) -> Self {
         Self {
             data_dir,
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             public_url: None,
+            media_store: None,
             demo,
+            demo_trailer: false,
             upload_caps: UploadCapsConfig::default(),
         }
     }

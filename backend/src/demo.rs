@@ -1,16 +1,25 @@
 //! The demo library seeded by `serve --demo`: folk-tale titles with synopses in
 //! Bahasa Indonesia and English, generated covers, a shelf that features them,
 //! events in WIB, a three-stop reading tour, and a marker for each. Written by
-//! us so it ships with the project; needs neither ffmpeg nor the network.
+//! us so it ships with the project; needs no network.
+//!
+//! The first title also gets a trailer: a few seconds of a title card made by
+//! ffmpeg from the title's generated cover and its name (set in the project's
+//! own Atkinson Hyperlegible font, SIL OFL), then run through the normal video
+//! ingest (H.264 MP4 faststart, poster, duration). Without ffmpeg the seed
+//! still succeeds: it logs a warning and the title has no trailer.
 
+use std::ffi::OsString;
 use std::io::Cursor;
+use std::path::Path;
+use std::process::Command;
 use std::sync::Arc;
 
 use image::{ImageFormat, Rgb, RgbImage};
 use pustaka_api::MediaKind;
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
-use crate::media::ingest::{IngestError, ingest};
+use crate::media::ingest::{IngestError, StoredAsset, ingest};
 use crate::media::store::BlobStore;
 
 /// Marker codes of the demo library, in seed order (the demo scene prints these).
@@ -19,6 +28,44 @@ pub const DEMO_CODES: [&str; 4] = ["BK0001", "BK0002", "RK0001", "EV0001"];
 /// Further demo markers: two more books, a second event, and the tour's stops.
 pub const DEMO_EXTRA_CODES: [&str; 6] =
     ["BK0003", "BK0004", "EV0002", "TR0001", "TR0002", "TR0003"];
+
+/// Marker code of the demo title that gets the generated trailer.
+pub const TRAILER_CODE: &str = "BK0001";
+
+/// Length of the generated trailer in seconds: long enough to show the title
+/// card, short enough that seeding stays quick (it is encoded twice).
+pub const TRAILER_SECS: u32 = 4;
+
+/// Frame size of the generated trailer in pixels: the covers' 2:3, small,
+/// because it is a title card (the ingest keeps it, being under 1280 wide).
+const TRAILER_W: u32 = 360;
+const TRAILER_H: u32 = 540;
+
+/// Frames per second of the generated trailer.
+const TRAILER_FPS: u32 = 24;
+
+/// The title-card font: Atkinson Hyperlegible Bold, SIL Open Font License
+/// (`assets/fonts/OFL-AtkinsonHyperlegible.txt`), shipped with the project.
+const TRAILER_FONT: &[u8] = include_bytes!("../../assets/fonts/AtkinsonHyperlegible-Bold.ttf");
+
+/// Options of [`seed_once_with`].
+#[derive(Debug, Clone)]
+pub struct SeedOptions {
+    /// The ffmpeg program used to make the trailer (`ffmpeg` on `PATH` by
+    /// default). When it cannot run, the demo is seeded without a trailer.
+    pub ffmpeg: OsString,
+    /// Whether to make the trailer at all (`serve --no-demo-trailer` turns it off).
+    pub trailer: bool,
+}
+
+impl Default for SeedOptions {
+    fn default() -> Self {
+        Self {
+            ffmpeg: "ffmpeg".into(),
+            trailer: true,
+        }
+    }
+}
 
 /// Why seeding failed.
 #[derive(Debug, thiserror::Error)]
@@ -160,14 +207,149 @@ async fn marker(
     Ok(())
 }
 
+/// Makes the trailer's source clip in `dir`: the cover, slowly zooming, with
+/// the title and a tagline on a dark band, fading in and out, over a soft
+/// two-note chime (so the clip has an audio track like a real trailer).
+/// Returns the MP4 bytes (the ingest re-encodes them).
+///
+/// The text is drawn with ffmpeg's `drawtext`; an ffmpeg built without
+/// freetype gets a second try without the text.
+///
+/// # Errors
+/// A message when ffmpeg cannot run or fails.
+fn trailer_clip(
+    ffmpeg: &OsString,
+    dir: &Path,
+    cover_png: &[u8],
+    title: &str,
+    tagline: &str,
+) -> Result<Vec<u8>, String> {
+    let io = |e: std::io::Error| format!("cannot prepare the trailer: {e}");
+    std::fs::write(dir.join("cover.png"), cover_png).map_err(io)?;
+    std::fs::write(dir.join("font.ttf"), TRAILER_FONT).map_err(io)?;
+    std::fs::write(dir.join("title.txt"), title).map_err(io)?;
+    std::fs::write(dir.join("tagline.txt"), tagline).map_err(io)?;
+    let (w, h, fps, secs) = (TRAILER_W, TRAILER_H, TRAILER_FPS, TRAILER_SECS);
+    let frames = fps * secs;
+    // Paths in the filter are relative (ffmpeg runs in `dir`), so no escaping.
+    let picture = format!(
+        "[0:v]scale={w}:{h},zoompan=z='1+0.12*on/{frames}':x='iw/2-iw/zoom/2':\
+         y='ih/2-ih/zoom/2':d=1:s={w}x{h}:fps={fps}"
+    );
+    let text = "drawtext=fontfile=font.ttf:textfile=title.txt:expansion=none:fontsize=30:\
+         fontcolor=white:box=1:boxcolor=black@0.6:boxborderw=12:x=(w-tw)/2:y=h*0.62,\
+         drawtext=fontfile=font.ttf:textfile=tagline.txt:expansion=none:fontsize=16:\
+         fontcolor=white:box=1:boxcolor=black@0.6:boxborderw=8:x=(w-tw)/2:y=h*0.62+52";
+    let ending = format!(
+        "fade=t=in:st=0:d=0.5,fade=t=out:st={}:d=0.5,format=yuv420p[v]",
+        f64::from(secs) - 0.5
+    );
+    // C5 and E5 alternating every half second, each note decaying.
+    let chime = format!(
+        "aevalsrc=0.08*sin(2*PI*if(lt(mod(t\\,1)\\,0.5)\\,523.25\\,659.25)*t)\
+         *exp(-4*mod(t\\,0.5)):s=44100:d={secs}"
+    );
+    let run = |filter: String| -> Result<(), String> {
+        let out = Command::new(ffmpeg)
+            .current_dir(dir)
+            .args(["-nostdin", "-v", "error", "-y", "-loop", "1", "-framerate"])
+            .arg(fps.to_string())
+            .args([
+                "-t",
+                &secs.to_string(),
+                "-i",
+                "cover.png",
+                "-f",
+                "lavfi",
+                "-i",
+            ])
+            .arg(&chime)
+            .args(["-filter_complex", &filter, "-map", "[v]", "-map", "1:a"])
+            .args(["-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac"])
+            .args(["-t", &secs.to_string(), "trailer.mp4"])
+            .output()
+            .map_err(|e| format!("cannot run {ffmpeg:?}: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            let err = String::from_utf8_lossy(&out.stderr);
+            Err(format!(
+                "{ffmpeg:?} failed: {}",
+                err.lines().last().unwrap_or("")
+            ))
+        }
+    };
+    if let Err(e) = run(format!("{picture},{text},{ending}")) {
+        tracing::debug!(error = %e, "trailer with text failed; trying without drawtext");
+        run(format!("{picture},{ending}"))?;
+    }
+    std::fs::read(dir.join("trailer.mp4")).map_err(io)
+}
+
+/// Makes and ingests the demo trailer; `None` (with a warning) when ffmpeg is
+/// missing or anything fails, since the demo is complete without it.
+async fn demo_trailer(
+    pool: &SqlitePool,
+    store: Arc<dyn BlobStore>,
+    options: &SeedOptions,
+    t: &DemoTitle,
+) -> Option<StoredAsset> {
+    let ffmpeg = options.ffmpeg.clone();
+    let cover = cover_png(t.colours.0, t.colours.1);
+    let title = t.title.to_owned();
+    let clip = tokio::task::spawn_blocking(move || {
+        let dir = tempfile::tempdir().map_err(|e| format!("no temp dir: {e}"))?;
+        trailer_clip(
+            &ffmpeg,
+            dir.path(),
+            &cover,
+            &title,
+            "Cuplikan · Perpustakaan Kota Metro",
+        )
+    })
+    .await
+    .map_err(|e| format!("trailer task failed: {e}"))
+    .and_then(|r| r);
+    let result = match clip {
+        Ok(bytes) => ingest(pool, store, bytes, MediaKind::Video)
+            .await
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(asset) => Some(asset),
+        Err(e) => {
+            tracing::warn!(
+                error = %e,
+                "demo seeded without a trailer (install ffmpeg for one)"
+            );
+            None
+        }
+    }
+}
+
+/// Seeds the demo library unless markers already exist, with the default
+/// [`SeedOptions`]. Returns whether it seeded.
+///
+/// # Errors
+/// See [`seed_once_with`].
+pub async fn seed_once(pool: &SqlitePool, store: Arc<dyn BlobStore>) -> Result<bool, SeedError> {
+    seed_once_with(pool, store, &SeedOptions::default()).await
+}
+
 /// Seeds the demo library unless markers already exist. Returns whether it seeded.
 ///
-/// Pictures are ingested first (each ingest is all-or-nothing); the content
+/// Pictures and the trailer are ingested first (each ingest is
+/// all-or-nothing; a failed trailer is left out with a warning); the content
 /// rows are then written in one transaction.
 ///
 /// # Errors
 /// Database or media errors; on error no content row is written.
-pub async fn seed_once(pool: &SqlitePool, store: Arc<dyn BlobStore>) -> Result<bool, SeedError> {
+pub async fn seed_once_with(
+    pool: &SqlitePool,
+    store: Arc<dyn BlobStore>,
+    options: &SeedOptions,
+) -> Result<bool, SeedError> {
     let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM markers")
         .fetch_one(pool)
         .await?;
@@ -199,6 +381,14 @@ pub async fn seed_once(pool: &SqlitePool, store: Arc<dyn BlobStore>) -> Result<b
         MediaKind::Image,
     )
     .await?;
+    let trailer_title = TITLES
+        .iter()
+        .find(|t| t.code == TRAILER_CODE)
+        .filter(|_| options.trailer);
+    let trailer = match trailer_title {
+        Some(t) => demo_trailer(pool, store.clone(), options, t).await,
+        None => None,
+    };
 
     let mut tx = pool.begin().await?;
     let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM markers")
@@ -237,6 +427,20 @@ pub async fn seed_once(pool: &SqlitePool, store: Arc<dyn BlobStore>) -> Result<b
             ),
         )
         .await?;
+        if let Some(v) = trailer.as_ref().filter(|_| t.code == TRAILER_CODE) {
+            attach(
+                &mut tx,
+                "title",
+                id,
+                "trailer",
+                v.name.sha256(),
+                (
+                    &format!("Cuplikan video {}", t.title),
+                    &format!("Trailer of {}", t.title),
+                ),
+            )
+            .await?;
+        }
         marker(
             &mut tx,
             t.code,

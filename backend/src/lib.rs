@@ -24,7 +24,7 @@ pub mod error;
 pub mod media;
 /// Building the router and running the server.
 pub mod startup;
-/// The web fallback page `/m/{code}`.
+/// The web pages: the landing page `/` and the fallback page `/m/{code}`.
 pub mod web;
 /// WIB (UTC+07:00) time helpers.
 pub mod wib;

@@ -7,13 +7,14 @@ use std::sync::Arc;
 use anyhow::Context;
 use axum::Router;
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use sqlx::SqlitePool;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
 use crate::api::markers::OverlayCache;
 use crate::api::scans::RateLimiter;
-use crate::media::store::{BlobStore, DirStore};
+use crate::media::store::{BlobStore, MediaStore, SCRATCH_DIR};
 use crate::{ServeConfig, admin, api, calendar, db, demo, media, web};
 
 /// The media store's folder inside the data dir.
@@ -40,10 +41,13 @@ pub struct AppState {
 /// The whole router for a given state.
 pub fn build_router(state: AppState) -> Router {
     Router::new()
+        .route("/", get(web::home::home_page))
         .route("/healthz", get(api::health))
         .nest(
             pustaka_api::API_PREFIX,
-            api::router().fallback(api_not_found),
+            api::router()
+                .fallback(api_not_found)
+                .method_not_allowed_fallback(api_method_not_allowed),
         )
         .route("/media/{file}", get(media::serve::get_media))
         .route("/m/{code}", get(web::marker_page))
@@ -57,7 +61,15 @@ pub fn build_router(state: AppState) -> Router {
 
 /// Unknown `/api/v1/...` paths answer in the API's JSON error envelope.
 async fn api_not_found() -> crate::error::AppError {
-    crate::error::AppError::NotFound("no such API route".into())
+    crate::error::AppError::api(pustaka_api::ErrorCode::RouteNotFound, "no such API route")
+}
+
+/// A known `/api/v1/...` path with the wrong method answers in the envelope too.
+async fn api_method_not_allowed() -> crate::error::AppError {
+    crate::error::AppError::api(
+        pustaka_api::ErrorCode::MethodNotAllowed,
+        "method not allowed on this route",
+    )
 }
 
 /// A server that has bound its port and opened its database but not started serving.
@@ -77,16 +89,24 @@ impl Application {
     /// each with a message naming the cause.
     pub async fn build(config: ServeConfig) -> anyhow::Result<Self> {
         let pool = db::connect_and_migrate(&config.data_dir).await?;
-        admin::migrate_sessions(&pool)
+        admin::start_sessions(&pool)
             .await
             .context("creating the staff session table")?;
         let media_dir = config.data_dir.join(MEDIA_DIR);
-        let store: Arc<dyn BlobStore> = Arc::new(
-            DirStore::open(&media_dir)
+        let store = match &config.media_store {
+            None => MediaStore::local(&media_dir)
                 .with_context(|| format!("cannot create media store {}", media_dir.display()))?,
-        );
+            Some(url) => MediaStore::from_url(url, &media_dir.join(SCRATCH_DIR))
+                .map_err(|e| anyhow::anyhow!("cannot open media store: {e}"))?,
+        };
+        tracing::info!(media.store = store.describe(), "media store");
+        let store: Arc<dyn BlobStore> = Arc::new(store);
+        let seed_options = demo::SeedOptions {
+            trailer: config.demo_trailer,
+            ..Default::default()
+        };
         if config.demo
-            && demo::seed_once(&pool, store.clone())
+            && demo::seed_once_with(&pool, store.clone(), &seed_options)
                 .await
                 .context("seeding the demo library")?
         {
@@ -134,8 +154,15 @@ impl Application {
     /// # Errors
     /// I/O errors of the listener.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        // TCP_NODELAY: answers are small and latency matters more than packet
+        // count (nginx sets it for keep-alive connections too).
+        let listener = self.listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+            }
+        });
         axum::serve(
-            self.listener,
+            listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )

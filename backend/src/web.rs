@@ -14,6 +14,8 @@ use serde::Deserialize;
 use crate::db::content::{self as q, View};
 use crate::startup::AppState;
 
+pub mod home;
+
 /// Fixed texts of the page in one language.
 pub struct Labels {
     library: &'static str,

@@ -40,11 +40,11 @@ pub fn parse_bound(s: &str, end: bool) -> Result<DateTime<FixedOffset>, String> 
         return wib()
             .from_local_datetime(&d.and_time(NaiveTime::MIN))
             .single()
-            .ok_or_else(|| format!("tanggal tidak valid: {s}"));
+            .ok_or_else(|| format!("invalid date: {s}"));
     }
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&wib()))
-        .map_err(|_| format!("waktu tidak valid: {s} (pakai YYYY-MM-DD atau RFC 3339)"))
+        .map_err(|_| format!("invalid time: {s} (use YYYY-MM-DD or RFC 3339)"))
 }
 
 /// Parses a stored event time (RFC 3339).

@@ -326,10 +326,47 @@ fn demo(args: &[String]) -> Result {
         .stdin(Stdio::null())
         .spawn()
         .map_err(|e| format!("cannot start pustaka-server: {e}"))?;
-    let result = wait_healthy(&mut server).and_then(|()| run_app(&bin_dir, headless));
+    let result = wait_healthy(&mut server)
+        .and_then(|()| demo_account(&bin_dir, &data_dir))
+        .and_then(|()| run_app(&bin_dir, headless));
     let _ = server.kill();
     let _ = server.wait();
     result
+}
+
+/// The demo's back-office account: created once per demo data dir with a random
+/// password kept in `demo-data/admin-password.txt`, then printed so the person
+/// running the demo can log in at `/admin`.
+fn demo_account(bin_dir: &Path, data_dir: &Path) -> Result {
+    const USER: &str = "pustakawan";
+    let file = data_dir.join("admin-password.txt");
+    let password = match std::fs::read_to_string(&file) {
+        Ok(p) => p.trim().to_owned(),
+        Err(_) => {
+            let mut bytes = [0u8; 12];
+            std::fs::File::open("/dev/urandom")
+                .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut bytes))
+                .map_err(|e| format!("cannot read /dev/urandom: {e}"))?;
+            let password: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            let status = Command::new(bin_dir.join("pustaka-server"))
+                .args(["create-admin", "--username", USER, "--data-dir"])
+                .arg(data_dir)
+                .env("PUSTAKA_ADMIN_PASSWORD", &password)
+                .status()
+                .map_err(|e| format!("cannot run pustaka-server create-admin: {e}"))?;
+            if !status.success() {
+                return Err("could not create the demo's back-office account".into());
+            }
+            std::fs::write(&file, &password)
+                .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+            password
+        }
+    };
+    println!(
+        "\nBack office: http://{DEMO_ADDR}/admin  (user {USER}, password {password}; kept in {})\n",
+        file.display()
+    );
+    Ok(())
 }
 
 fn run_app(bin_dir: &Path, headless: bool) -> Result {

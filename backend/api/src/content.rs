@@ -303,9 +303,15 @@ pub struct ScanBatch {
 /// The most scans one `POST /api/v1/scans` may carry.
 pub const MAX_SCANS_PER_BATCH: usize = 500;
 
-/// `202 Accepted` answer to a scan batch.
+/// `202 Accepted` answer to a scan batch: `accepted + rejected` is the
+/// number of scans sent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScanAccepted {
-    /// How many scans were stored.
+    /// How many scans were stored (their code is a marker of this library).
     pub accepted: u32,
+    /// How many well-formed scans were dropped because their code is not a
+    /// marker of this library (e.g. a code of another library, or one that was
+    /// deleted). The client should not resend them. `0` from older servers.
+    #[serde(default)]
+    pub rejected: u32,
 }

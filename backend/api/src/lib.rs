@@ -98,10 +98,145 @@ pub struct ApiErrorBody {
 /// The error inside [`ApiErrorBody`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiError {
-    /// A stable machine-readable code, e.g. `"not_found"`, `"bad_request"`.
-    pub code: String,
-    /// A message safe to show a visitor.
+    /// A stable machine-readable code (a `snake_case` string on the wire, e.g.
+    /// `"marker_not_found"`). Clients localise by this code, never by `message`.
+    pub code: ErrorCode,
+    /// A short English explanation for developers and logs (not localised).
     pub message: String,
+}
+
+/// Stable machine-readable error codes of the JSON API. On the wire each is its
+/// `snake_case` name; a code is never renamed or reused for another meaning,
+/// and a client that meets a code it does not know reads it as
+/// [`ErrorCode::Unknown`] (then falls back on the HTTP status).
+///
+/// The generic codes (`bad_request`, `not_found`, `payload_too_large`,
+/// `too_many_requests`, `internal`) are used where no specific code applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// 400: the request is malformed in a way no specific code describes.
+    BadRequest,
+    /// 400: a marker code that is not a valid code (Crockford base-32, length).
+    InvalidMarkerCode,
+    /// 400: a path segment of the wrong type, e.g. `/titles/abc`.
+    InvalidPath,
+    /// 400: a query parameter that cannot be read, e.g. `?lang=fr` or `?limit=0`.
+    InvalidQuery,
+    /// 400: `from`/`to` of `/events` unreadable, or `to` not after `from`.
+    InvalidDateRange,
+    /// 400: the body is not the JSON the route expects.
+    InvalidJson,
+    /// 400: a scan of a batch has a malformed code or an out-of-window time
+    /// (the message names the scan); nothing of the batch was stored.
+    InvalidScan,
+    /// 404: nothing at this URL.
+    NotFound,
+    /// 404: no such route under `/api/v1`.
+    RouteNotFound,
+    /// 404: the marker code is unknown or deactivated.
+    MarkerNotFound,
+    /// 404: no title with this id.
+    TitleNotFound,
+    /// 404: no shelf with this id.
+    ShelfNotFound,
+    /// 404: no event with this id.
+    EventNotFound,
+    /// 404: no (active) tour with this id.
+    TourNotFound,
+    /// 405: the route exists but not for this HTTP method.
+    MethodNotAllowed,
+    /// 413: the request is too large (generic).
+    PayloadTooLarge,
+    /// 413: the request body is over the route's byte limit.
+    BodyTooLarge,
+    /// 413: more scans in one batch than [`MAX_SCANS_PER_BATCH`].
+    BatchTooLarge,
+    /// 429: too many requests from this client; retry later.
+    TooManyRequests,
+    /// 500: a server fault; details are logged on the server, never sent.
+    Internal,
+    /// A code this version of the wire types does not know (a newer server).
+    #[serde(other)]
+    Unknown,
+}
+
+impl ErrorCode {
+    /// The HTTP status that goes with the code (500 for [`ErrorCode::Unknown`]).
+    pub fn http_status(self) -> u16 {
+        use ErrorCode::*;
+        match self {
+            BadRequest | InvalidMarkerCode | InvalidPath | InvalidQuery | InvalidDateRange
+            | InvalidJson | InvalidScan => 400,
+            NotFound | RouteNotFound | MarkerNotFound | TitleNotFound | ShelfNotFound
+            | EventNotFound | TourNotFound => 404,
+            MethodNotAllowed => 405,
+            PayloadTooLarge | BodyTooLarge | BatchTooLarge => 413,
+            TooManyRequests => 429,
+            Internal | Unknown => 500,
+        }
+    }
+
+    /// The wire name, e.g. `"marker_not_found"` (`"unknown"` for [`ErrorCode::Unknown`]).
+    pub fn as_str(self) -> &'static str {
+        use ErrorCode::*;
+        match self {
+            BadRequest => "bad_request",
+            InvalidMarkerCode => "invalid_marker_code",
+            InvalidPath => "invalid_path",
+            InvalidQuery => "invalid_query",
+            InvalidDateRange => "invalid_date_range",
+            InvalidJson => "invalid_json",
+            InvalidScan => "invalid_scan",
+            NotFound => "not_found",
+            RouteNotFound => "route_not_found",
+            MarkerNotFound => "marker_not_found",
+            TitleNotFound => "title_not_found",
+            ShelfNotFound => "shelf_not_found",
+            EventNotFound => "event_not_found",
+            TourNotFound => "tour_not_found",
+            MethodNotAllowed => "method_not_allowed",
+            PayloadTooLarge => "payload_too_large",
+            BodyTooLarge => "body_too_large",
+            BatchTooLarge => "batch_too_large",
+            TooManyRequests => "too_many_requests",
+            Internal => "internal",
+            Unknown => "unknown",
+        }
+    }
+
+    /// Every code except [`ErrorCode::Unknown`] (for documentation and tests).
+    pub const ALL: [ErrorCode; 20] = {
+        use ErrorCode::*;
+        [
+            BadRequest,
+            InvalidMarkerCode,
+            InvalidPath,
+            InvalidQuery,
+            InvalidDateRange,
+            InvalidJson,
+            InvalidScan,
+            NotFound,
+            RouteNotFound,
+            MarkerNotFound,
+            TitleNotFound,
+            ShelfNotFound,
+            EventNotFound,
+            TourNotFound,
+            MethodNotAllowed,
+            PayloadTooLarge,
+            BodyTooLarge,
+            BatchTooLarge,
+            TooManyRequests,
+            Internal,
+        ]
+    };
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 mod content;
@@ -137,6 +272,24 @@ mod tests {
 #[cfg(test)]
 mod compat_tests {
     use super::*;
+
+    /// Error codes are `snake_case` strings on the wire, `as_str` agrees with
+    /// serde, and a code from a newer server reads as `Unknown`.
+    #[test]
+    fn error_codes_are_stable_strings() {
+        for code in ErrorCode::ALL {
+            let json = serde_json::to_string(&code).unwrap();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+            assert_eq!(serde_json::from_str::<ErrorCode>(&json).unwrap(), code);
+            assert!((400..600).contains(&code.http_status()));
+        }
+        let body: ApiErrorBody =
+            serde_json::from_str(r#"{"error":{"code":"brand_new","message":"x"}}"#).unwrap();
+        assert_eq!(body.error.code, ErrorCode::Unknown);
+        let old: ApiErrorBody =
+            serde_json::from_str(r#"{"error":{"code":"not_found","message":"x"}}"#).unwrap();
+        assert_eq!(old.error.code, ErrorCode::NotFound);
+    }
 
     /// A server without the optional overlay fields must still parse (older servers).
     #[test]

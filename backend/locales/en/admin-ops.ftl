@@ -1,5 +1,5 @@
-# Pustaka AR back office — operations (media library, catalogue import, label
-# printing, analytics, settings). English.
+# Pustaka AR back office — operations (media library, catalogue import,
+# settings). English.
 
 ## Uploads (shared)
 ops-upload-sending = Uploading…
@@ -76,58 +76,6 @@ ops-import-reason = Reason
 ops-import-more-skips = Further skipped records (not shown)
 ops-import-see-titles = See the titles
 ops-import-unknown-format = This file is not MARC21, MARCXML or CSV.
-
-## Printing labels
-ops-print-hint = Choose codes and a label layout; you get an A4 PDF to print at 100% scale.
-ops-print-which = Codes to print
-ops-print-selected = Those ticked in the list
-ops-print-all = Every active code
-ops-print-all-of = Every active code for
-ops-print-kind-title = titles
-ops-print-kind-shelf = shelves
-ops-print-kind-event = events
-ops-print-kind-tour_stop = tour stops
-ops-print-layout-legend = Label layout
-ops-print-layout = { $count } labels per page ({ $cols } × { $rows }), { $w } × { $h } mm
-ops-print-button = Make the label PDF
-ops-print-no-markers = There are no QR codes yet.
-ops-print-pick = Pick
-ops-print-code = Code
-ops-print-target = For
-ops-print-detail = Second line on the label
-ops-print-placement = Placement
-ops-print-active = active
-ops-print-inactive = inactive
-ops-print-poster = Poster
-ops-print-poster-link = Poster PDF
-ops-print-choose-layout = Choose a label layout.
-ops-print-nothing-chosen = No code was chosen. Tick codes in the list, or choose "every".
-
-## Analytics
-ops-stats-window = Period
-ops-stats-days = days
-ops-stats-total = Scans
-ops-stats-privacy = The app sends only the code, the time and the kind of device. There is no personal data: no names, device ids, addresses or locations.
-ops-stats-choose-days = Period
-ops-stats-show = Show
-ops-stats-csv = Download CSV
-ops-stats-as-table = The numbers as a table
-ops-stats-per-day = Scans per day
-ops-stats-per-marker = Scans per code
-ops-stats-top-titles = Most scanned titles
-ops-stats-top-titles-hint = Scans of codes that lead to a title.
-ops-stats-tours = Tours completed
-ops-stats-tours-definition = "Completed" here means the code at a tour's last stop was scanned; "started" means the code at its first stop was scanned. With no visitor data, we cannot tell whether the same person scanned the stops before.
-ops-stats-tour = Tour
-ops-stats-stops = Stops
-ops-stats-starts = Started
-ops-stats-completions = Completed
-ops-stats-date = Date
-ops-stats-scans = Scans
-ops-stats-day-desc = Bar chart: { $total } scans in { $days } days; the most, { $max }, on { $day }.
-ops-stats-none-desc = Bar chart: no scans in these { $days } days yet.
-ops-stats-rows-desc = Bar chart: { $count } rows, { $total } scans; the most, { $max }, for { $top }.
-ops-stats-rows-empty = Bar chart: no scans yet.
 
 ## Settings
 ops-settings-caps = Upload size limits

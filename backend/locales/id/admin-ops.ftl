@@ -1,5 +1,5 @@
 # Kantor belakang Pustaka AR — bagian operasional (pustaka media, impor katalog,
-# cetak label, statistik, pengaturan). Bahasa Indonesia (bahasa utama).
+# pengaturan). Bahasa Indonesia (bahasa utama).
 
 ## Unggahan (bersama)
 ops-upload-sending = Mengunggah…
@@ -76,58 +76,6 @@ ops-import-reason = Sebab
 ops-import-more-skips = Rekaman lain yang dilewati (tidak ditampilkan)
 ops-import-see-titles = Lihat daftar judul
 ops-import-unknown-format = Berkas ini bukan MARC21, MARCXML, atau CSV.
-
-## Cetak label
-ops-print-hint = Pilih kode lalu tata letak label; hasilnya PDF A4 untuk dicetak pada skala 100%.
-ops-print-which = Kode yang dicetak
-ops-print-selected = Yang dicentang di daftar
-ops-print-all = Semua kode aktif
-ops-print-all-of = Semua kode aktif untuk
-ops-print-kind-title = judul buku
-ops-print-kind-shelf = rak
-ops-print-kind-event = acara
-ops-print-kind-tour_stop = perhentian tur
-ops-print-layout-legend = Tata letak label
-ops-print-layout = { $count } label per halaman ({ $cols } × { $rows }), { $w } × { $h } mm
-ops-print-button = Buat PDF label
-ops-print-no-markers = Belum ada kode QR.
-ops-print-pick = Pilih
-ops-print-code = Kode
-ops-print-target = Untuk
-ops-print-detail = Keterangan di label
-ops-print-placement = Tempat
-ops-print-active = aktif
-ops-print-inactive = nonaktif
-ops-print-poster = Poster
-ops-print-poster-link = PDF poster
-ops-print-choose-layout = Pilih tata letak label.
-ops-print-nothing-chosen = Tidak ada kode yang dipilih. Centang kode di daftar, atau pilih "semua".
-
-## Statistik
-ops-stats-window = Rentang
-ops-stats-days = hari
-ops-stats-total = Jumlah pindaian
-ops-stats-privacy = Aplikasi hanya mengirim kode, waktu, dan jenis perangkat. Tidak ada data pribadi: tidak ada nama, nomor perangkat, alamat, atau lokasi.
-ops-stats-choose-days = Rentang waktu
-ops-stats-show = Tampilkan
-ops-stats-csv = Unduh CSV
-ops-stats-as-table = Angka dalam tabel
-ops-stats-per-day = Pindaian per hari
-ops-stats-per-marker = Pindaian per kode
-ops-stats-top-titles = Judul paling sering dipindai
-ops-stats-top-titles-hint = Pindaian kode yang menuju sebuah judul buku.
-ops-stats-tours = Tur yang diselesaikan
-ops-stats-tours-definition = "Selesai" di sini berarti kode di perhentian terakhir tur dipindai; "mulai" berarti kode di perhentian pertama dipindai. Karena tidak ada data pengunjung, kami tidak bisa tahu apakah orang yang sama memindai perhentian sebelumnya.
-ops-stats-tour = Tur
-ops-stats-stops = Perhentian
-ops-stats-starts = Mulai
-ops-stats-completions = Selesai
-ops-stats-date = Tanggal
-ops-stats-scans = Pindaian
-ops-stats-day-desc = Grafik batang: { $total } pindaian dalam { $days } hari; paling banyak { $max } pada { $day }.
-ops-stats-none-desc = Grafik batang: belum ada pindaian dalam { $days } hari ini.
-ops-stats-rows-desc = Grafik batang: { $count } baris, { $total } pindaian; paling banyak { $top } dengan { $max }.
-ops-stats-rows-empty = Grafik batang: belum ada pindaian.
 
 ## Pengaturan
 ops-settings-caps = Batas ukuran unggahan

@@ -1,36 +1,25 @@
-//! Analytics (`/admin/analytics`, `/admin/analytics.csv`): what the anonymous
-//! scan events say — scans per day, per marker, the most scanned titles, and
-//! tour completions — as server-rendered SVG charts (each `role="img"` with a
-//! title and a description, and the same numbers in a table) and as CSV.
+//! Scan analytics from the anonymous `scan_events` (code, time, client kind —
+//! nothing about the person): scans per day (WIB dates, last 30 days), per
+//! marker, top titles and tour completions, as server-rendered SVG bar charts
+//! with the same numbers in tables, and a CSV export.
 //!
-//! Only `scan_events` is read: a code, a time and the kind of client. There is
-//! no visitor identity, so nothing here can follow one person; that is by
-//! design (no personal data is stored). Days are WIB calendar days.
-//!
-//! A "tour completion" is therefore defined from what exists: a scan of a
-//! marker on the **last stop** of a tour (and a "start" a scan of one on the
-//! first stop). The page says so.
-
-use std::collections::HashMap;
+//! A *tour completion* is counted as a scan of the code at a tour's last stop:
+//! the app reports scans, not finished tours, so this is the closest measure
+//! the data holds (the page says so).
 
 use askama::Template;
 use axum::Extension;
-use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use chrono::{Duration, NaiveDate};
-use pustaka_api::Lang;
-use serde::Deserialize;
 use sqlx::SqlitePool;
 use tower_sessions::Session;
 
 use super::page::{Page, PageError, render};
-use super::{Access, Role, RouteRule, Staff, i18n};
+use super::{Access, Role, RouteRule, Staff};
 use crate::startup::AppState;
 
-/// The analytics routes.
+/// The analytics routes (Librarian).
 pub const ROUTES: &[RouteRule] = &[
     ("GET", "/admin/analytics", Access::Staff(Role::Librarian)),
     (
@@ -41,437 +30,207 @@ pub const ROUTES: &[RouteRule] = &[
 ];
 
 /// The analytics router.
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> axum::Router<AppState> {
+    use axum::routing::get;
+    axum::Router::new()
         .route("/admin/analytics", get(show))
         .route("/admin/analytics.csv", get(csv_export))
 }
 
-/// Days shown unless asked otherwise.
-pub const DEFAULT_DAYS: i64 = 30;
-/// Longest window one may ask for.
-pub const MAX_DAYS: i64 = 366;
-/// Markers drawn in the per-marker chart (all are in its table).
-pub const CHART_MARKERS: usize = 15;
-/// Titles in the top list.
-pub const TOP_TITLES: i64 = 10;
+/// Days shown in the per-day chart.
+pub const DAYS: i64 = 30;
 
-/// `?days=N` (1–[`MAX_DAYS`]).
-#[derive(Debug, Default, Deserialize)]
-pub struct WindowQuery {
-    /// Number of WIB days up to and including today.
-    #[serde(default)]
-    pub days: Option<i64>,
-}
-
-/// A window of whole WIB days, both ends included.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Window {
-    /// First day.
-    pub first: NaiveDate,
-    /// Last day (today in WIB).
-    pub last: NaiveDate,
-}
-
-impl Window {
-    /// The `days` days up to today (WIB), clamped to 1..=[`MAX_DAYS`].
-    pub fn ending_today(days: Option<i64>) -> Self {
-        let days = days.unwrap_or(DEFAULT_DAYS).clamp(1, MAX_DAYS);
-        let last = crate::wib::now_wib().date_naive();
-        Self {
-            first: last - Duration::days(days - 1),
-            last,
-        }
-    }
-
-    /// Number of days.
-    pub fn days(&self) -> i64 {
-        (self.last - self.first).num_days() + 1
-    }
-
-    fn bounds(&self) -> (String, String) {
-        (self.first.to_string(), self.last.to_string())
-    }
-}
-
-/// The WIB day of a stored scan time, in SQL (stored times carry their offset).
-const SCAN_DAY: &str = "date(e.scanned_at, '+7 hours')";
-
-/// The name of a marker's target, in SQL (`m` is the marker).
-const TARGET_NAME: &str = "CASE m.target_kind
-      WHEN 'title' THEN (SELECT title FROM titles WHERE id = m.target_id)
-      WHEN 'shelf' THEN (SELECT name_id FROM shelves WHERE id = m.target_id)
-      WHEN 'event' THEN (SELECT title_id FROM events WHERE id = m.target_id)
-      ELSE (SELECT t.name_id || ' · ' || s.position FROM tour_stops s
-              JOIN tours t ON t.id = s.tour_id WHERE s.id = m.target_id)
-    END";
-
-/// Scans on one day.
+/// One bar: its label and value.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DayCount {
-    /// WIB date.
-    pub day: NaiveDate,
-    /// Scans.
-    pub scans: i64,
-}
-
-/// Scans of one marker.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct MarkerCount {
-    /// Code.
-    pub code: String,
-    /// Librarian's label.
+pub struct Bar {
+    /// What the bar stands for (a date, a code, a title).
     pub label: String,
-    /// Target kind.
-    pub target_kind: String,
-    /// Target name.
-    pub target_name: Option<String>,
-    /// Scans in the window.
-    pub scans: i64,
+    /// How many scans.
+    pub count: i64,
 }
 
-/// Scans of one title's markers.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct TitleCount {
-    /// Title id.
-    pub id: i64,
-    /// Title.
-    pub title: String,
-    /// Call number.
-    pub call_number: Option<String>,
-    /// Scans in the window.
-    pub scans: i64,
-}
-
-/// Starts and completions of one tour (see the module docs).
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct TourCount {
-    /// Tour id.
-    pub id: i64,
-    /// Name (Bahasa Indonesia).
-    pub name: String,
-    /// Number of stops.
-    pub stops: i64,
-    /// Scans of first-stop markers.
-    pub starts: i64,
-    /// Scans of last-stop markers.
-    pub completions: i64,
-}
-
-/// Everything the page shows.
-#[derive(Debug, Clone)]
-pub struct Stats {
-    /// The window.
-    pub window: Window,
-    /// One entry per day of the window, zeros included.
-    pub per_day: Vec<DayCount>,
-    /// Every marker, most scanned first.
-    pub per_marker: Vec<MarkerCount>,
-    /// The most scanned titles.
-    pub top_titles: Vec<TitleCount>,
-    /// Every tour with stops.
-    pub tours: Vec<TourCount>,
-}
-
-impl Stats {
-    /// All scans in the window.
-    pub fn total(&self) -> i64 {
-        self.per_day.iter().map(|d| d.scans).sum()
-    }
-}
-
-/// Reads the numbers for a window.
+/// Scans per WIB calendar day for the last [`DAYS`] days, oldest first, days
+/// without scans included as zero.
 ///
 /// # Errors
 /// Database errors.
-pub async fn stats(pool: &SqlitePool, window: Window) -> sqlx::Result<Stats> {
-    let (from, to) = window.bounds();
-    let rows: Vec<(String, i64)> = sqlx::query_as(&format!(
-        "SELECT {SCAN_DAY} AS day, COUNT(*) FROM scan_events e
-          WHERE {SCAN_DAY} BETWEEN ?1 AND ?2 GROUP BY day"
-    ))
-    .bind(&from)
-    .bind(&to)
+pub async fn per_day(pool: &SqlitePool) -> sqlx::Result<Vec<Bar>> {
+    sqlx::query_as::<_, (String, i64)>(
+        "WITH RECURSIVE days(d) AS (
+            SELECT date('now', '+7 hours', ?)
+            UNION ALL SELECT date(d, '+1 day') FROM days WHERE d < date('now', '+7 hours'))
+         SELECT d, (SELECT COUNT(*) FROM scan_events s
+                     WHERE date(s.scanned_at, '+7 hours') = d)
+           FROM days ORDER BY d",
+    )
+    .bind(format!("-{} days", DAYS - 1))
     .fetch_all(pool)
-    .await?;
-    let by_day: HashMap<String, i64> = rows.into_iter().collect();
-    let per_day = (0..window.days())
-        .map(|i| {
-            let day = window.first + Duration::days(i);
-            DayCount {
-                day,
-                scans: by_day.get(&day.to_string()).copied().unwrap_or(0),
-            }
-        })
-        .collect();
-    let per_marker = sqlx::query_as(&format!(
-        "SELECT m.code, m.label, m.target_kind, {TARGET_NAME} AS target_name,
-                COUNT(e.code) AS scans
-           FROM markers m
-           LEFT JOIN scan_events e ON e.code = m.code AND {SCAN_DAY} BETWEEN ?1 AND ?2
-          GROUP BY m.code ORDER BY scans DESC, m.code"
-    ))
-    .bind(&from)
-    .bind(&to)
-    .fetch_all(pool)
-    .await?;
-    let top_titles = sqlx::query_as(&format!(
-        "SELECT t.id, t.title, t.call_number, COUNT(*) AS scans
-           FROM scan_events e
-           JOIN markers m ON m.code = e.code AND m.target_kind = 'title'
-           JOIN titles t ON t.id = m.target_id
-          WHERE {SCAN_DAY} BETWEEN ?1 AND ?2
-          GROUP BY t.id ORDER BY scans DESC, t.title LIMIT ?3"
-    ))
-    .bind(&from)
-    .bind(&to)
-    .bind(TOP_TITLES)
-    .fetch_all(pool)
-    .await?;
-    let stop_scans = |position: &str| {
-        format!(
-            "(SELECT COUNT(*) FROM scan_events e
-               JOIN markers m ON m.code = e.code AND m.target_kind = 'tour_stop'
-               JOIN tour_stops s ON s.id = m.target_id
-              WHERE s.tour_id = t.id
-                AND s.position = (SELECT {position}(position) FROM tour_stops WHERE tour_id = t.id)
-                AND {SCAN_DAY} BETWEEN ?1 AND ?2)"
-        )
-    };
-    let tours = sqlx::query_as(&format!(
-        "SELECT t.id, t.name_id AS name,
-                (SELECT COUNT(*) FROM tour_stops WHERE tour_id = t.id) AS stops,
-                {} AS starts, {} AS completions
-           FROM tours t
-          WHERE EXISTS (SELECT 1 FROM tour_stops WHERE tour_id = t.id)
-          ORDER BY t.name_id, t.id",
-        stop_scans("MIN"),
-        stop_scans("MAX"),
-    ))
-    .bind(&from)
-    .bind(&to)
-    .fetch_all(pool)
-    .await?;
-    Ok(Stats {
-        window,
-        per_day,
-        per_marker,
-        top_titles,
-        tours,
+    .await
+    .map(|rows| {
+        rows.into_iter()
+            .map(|(label, count)| Bar { label, count })
+            .collect()
     })
 }
 
-/// One bar of a chart, in SVG user units (origin top left, y down).
-#[derive(Debug, Clone)]
-pub struct Bar {
-    /// Left.
-    pub x: f32,
-    /// Top.
-    pub y: f32,
-    /// Width.
-    pub w: f32,
-    /// Height.
-    pub h: f32,
-    /// What the bar stands for (axis or row label).
+/// Scans per marker (all time and last [`DAYS`] days), most scanned first.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MarkerCount {
+    /// Canonical code.
+    pub code: String,
+    /// Librarian's label.
     pub label: String,
-    /// Its value.
-    pub value: i64,
-    /// Where the label text goes.
-    pub label_x: f32,
-    /// Where the label text goes.
-    pub label_y: f32,
-    /// Where the value text goes.
-    pub value_x: f32,
-    /// Where the value text goes.
-    pub value_y: f32,
-    /// Whether to draw the label (a day axis labels every few days only).
-    pub show_label: bool,
+    /// `title` | `shelf` | `event` | `tour_stop`.
+    pub target_kind: String,
+    /// Scans ever.
+    pub total: i64,
+    /// Scans in the last [`DAYS`] days.
+    pub recent: i64,
 }
 
-/// A bar chart ready to draw: an accessible SVG (`role="img"` with a title
-/// and a description) whose numbers the page also gives in a table.
+/// Every marker with its scan counts.
+///
+/// # Errors
+/// Database errors.
+pub async fn per_marker(pool: &SqlitePool) -> sqlx::Result<Vec<MarkerCount>> {
+    sqlx::query_as(
+        "SELECT m.code, m.label, m.target_kind,
+                (SELECT COUNT(*) FROM scan_events s WHERE s.code = m.code) AS total,
+                (SELECT COUNT(*) FROM scan_events s WHERE s.code = m.code
+                   AND s.scanned_at >= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?)) AS recent
+           FROM markers m ORDER BY total DESC, m.code",
+    )
+    .bind(format!("-{DAYS} days"))
+    .fetch_all(pool)
+    .await
+}
+
+/// The ten titles whose codes were scanned most.
+///
+/// # Errors
+/// Database errors.
+pub async fn top_titles(pool: &SqlitePool) -> sqlx::Result<Vec<Bar>> {
+    sqlx::query_as::<_, (String, i64)>(
+        "SELECT t.title, COUNT(s.id) AS n
+           FROM scan_events s JOIN markers m ON m.code = s.code
+           JOIN titles t ON m.target_kind = 'title' AND t.id = m.target_id
+          GROUP BY t.id ORDER BY n DESC, t.title LIMIT 10",
+    )
+    .fetch_all(pool)
+    .await
+    .map(|rows| {
+        rows.into_iter()
+            .map(|(label, count)| Bar { label, count })
+            .collect()
+    })
+}
+
+/// Per tour: scans of the code at its last stop (see the module docs).
+///
+/// # Errors
+/// Database errors.
+pub async fn tour_completions(pool: &SqlitePool) -> sqlx::Result<Vec<Bar>> {
+    sqlx::query_as::<_, (String, i64)>(
+        "SELECT t.name_id,
+                (SELECT COUNT(*) FROM scan_events s JOIN markers m ON m.code = s.code
+                  WHERE m.target_kind = 'tour_stop'
+                    AND m.target_id = (SELECT id FROM tour_stops
+                                        WHERE tour_id = t.id ORDER BY position DESC LIMIT 1))
+           FROM tours t ORDER BY t.id",
+    )
+    .fetch_all(pool)
+    .await
+    .map(|rows| {
+        rows.into_iter()
+            .map(|(label, count)| Bar { label, count })
+            .collect()
+    })
+}
+
+/// A horizontal or vertical bar chart as inline SVG markup (escaped by askama
+/// when its parts are rendered; the numbers are also in a table next to it).
 #[derive(Debug, Clone)]
 pub struct Chart {
-    /// Element id prefix (title and desc ids derive from it).
-    pub id: &'static str,
-    /// Short title.
+    /// Accessible name (`<title>`).
     pub title: String,
-    /// A sentence with what the chart shows (total, highest).
+    /// Accessible description (`<desc>`).
     pub desc: String,
-    /// Width of the `viewBox`.
-    pub width: f32,
-    /// Height of the `viewBox`.
-    pub height: f32,
-    /// The bars.
-    pub bars: Vec<Bar>,
-    /// Largest value (the axis top).
-    pub max: i64,
-    /// Left edge of the plot.
-    pub plot_x: f32,
-    /// Top of the plot.
-    pub plot_y: f32,
-    /// Plot width.
-    pub plot_w: f32,
-    /// Plot height.
-    pub plot_h: f32,
-    /// Bars go across (rows) rather than up (columns).
-    pub horizontal: bool,
+    /// Width, SVG user units (px).
+    pub width: u32,
+    /// Height, SVG user units (px).
+    pub height: u32,
+    /// The bars: x, y, width, height, label, value.
+    pub bars: Vec<(u32, u32, u32, u32, String, i64)>,
 }
 
-/// Width of every chart's viewBox (it scales to the page).
-const CHART_W: f32 = 720.0;
-/// Height of a row in a horizontal chart.
-const ROW_H: f32 = 26.0;
-/// Room for row labels at the left of a horizontal chart.
-const ROW_LABEL_W: f32 = 280.0;
-/// Characters of a row label before it is shortened with "…".
-const ROW_LABEL_CHARS: usize = 38;
-
-fn shorten(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_owned()
-    } else {
-        let mut t: String = s.chars().take(n - 1).collect();
-        t.push('…');
-        t
+impl Chart {
+    /// A vertical bar per item (dates), 600 × 200 px, tallest bar = the maximum.
+    pub fn columns(title: String, desc: String, items: &[Bar]) -> Self {
+        let (w, h) = (600u32, 200u32);
+        let n = u32::try_from(items.len().max(1)).unwrap_or(1);
+        let slot = w / n;
+        let max = items.iter().map(|b| b.count).max().unwrap_or(0).max(1);
+        let bars = items
+            .iter()
+            .zip(0u32..)
+            .map(|(b, i)| {
+                let bh = u32::try_from(b.count * i64::from(h - 20) / max).unwrap_or(0);
+                (
+                    i * slot + 1,
+                    h - bh,
+                    slot.saturating_sub(2).max(1),
+                    bh,
+                    b.label.clone(),
+                    b.count,
+                )
+            })
+            .collect();
+        Self {
+            title,
+            desc,
+            width: w,
+            height: h,
+            bars,
+        }
     }
-}
 
-/// A column chart of scans per day.
-pub fn day_chart(lang: Lang, per_day: &[DayCount]) -> Chart {
-    let (plot_x, plot_y, plot_w, plot_h) = (44.0, 16.0, CHART_W - 54.0, 190.0);
-    let max = per_day.iter().map(|d| d.scans).max().unwrap_or(0).max(1);
-    let n = per_day.len().max(1);
-    let slot = plot_w / n as f32;
-    let every = n.div_ceil(10);
-    let bars = per_day
-        .iter()
-        .enumerate()
-        .map(|(i, d)| {
-            let h = plot_h * d.scans as f32 / max as f32;
-            let x = plot_x + slot * i as f32 + slot * 0.15;
-            Bar {
-                x,
-                y: plot_y + plot_h - h,
-                w: slot * 0.7,
-                h,
-                label: d.day.format("%d/%m").to_string(),
-                value: d.scans,
-                label_x: x + slot * 0.35,
-                label_y: plot_y + plot_h + 16.0,
-                value_x: x + slot * 0.35,
-                value_y: plot_y + plot_h - h - 3.0,
-                show_label: i % every == 0 || i + 1 == n,
-            }
-        })
-        .collect();
-    let total: i64 = per_day.iter().map(|d| d.scans).sum();
-    let busiest = per_day
-        .iter()
-        .max_by_key(|d| (d.scans, std::cmp::Reverse(d.day)));
-    let desc = match busiest {
-        Some(b) if b.scans > 0 => i18n::text_with(
-            lang,
-            "ops-stats-day-desc",
-            &[
-                ("total", total.to_string()),
-                ("days", per_day.len().to_string()),
-                ("max", b.scans.to_string()),
-                ("day", b.day.to_string()),
-            ],
-        ),
-        _ => i18n::text_with(
-            lang,
-            "ops-stats-none-desc",
-            &[("days", per_day.len().to_string())],
-        ),
-    };
-    Chart {
-        id: "chart-days",
-        title: i18n::text(lang, "ops-stats-per-day"),
-        desc,
-        width: CHART_W,
-        height: plot_y + plot_h + 28.0,
-        bars,
-        max,
-        plot_x,
-        plot_y,
-        plot_w,
-        plot_h,
-        horizontal: false,
-    }
-}
-
-/// A row chart: one bar per `(label, value)`.
-pub fn row_chart(lang: Lang, id: &'static str, title_key: &str, rows: &[(String, i64)]) -> Chart {
-    let plot_x = ROW_LABEL_W;
-    let plot_w = CHART_W - ROW_LABEL_W - 50.0;
-    let max = rows.iter().map(|r| r.1).max().unwrap_or(0).max(1);
-    let bars = rows
-        .iter()
-        .enumerate()
-        .map(|(i, (label, value))| {
-            let y = 4.0 + ROW_H * i as f32;
-            let w = plot_w * *value as f32 / max as f32;
-            Bar {
-                x: plot_x,
-                y: y + 4.0,
-                w,
-                h: ROW_H - 8.0,
-                label: shorten(label, ROW_LABEL_CHARS),
-                value: *value,
-                label_x: plot_x - 8.0,
-                label_y: y + ROW_H / 2.0 + 5.0,
-                value_x: plot_x + w + 6.0,
-                value_y: y + ROW_H / 2.0 + 5.0,
-                show_label: true,
-            }
-        })
-        .collect();
-    let total: i64 = rows.iter().map(|r| r.1).sum();
-    let desc = match rows.iter().max_by_key(|r| r.1) {
-        Some((label, v)) if *v > 0 => i18n::text_with(
-            lang,
-            "ops-stats-rows-desc",
-            &[
-                ("count", rows.len().to_string()),
-                ("total", total.to_string()),
-                ("top", label.clone()),
-                ("max", v.to_string()),
-            ],
-        ),
-        _ => i18n::text(lang, "ops-stats-rows-empty"),
-    };
-    Chart {
-        id,
-        title: i18n::text(lang, title_key),
-        desc,
-        width: CHART_W,
-        height: 8.0 + ROW_H * rows.len().max(1) as f32,
-        bars,
-        max,
-        plot_x,
-        plot_y: 0.0,
-        plot_w,
-        plot_h: ROW_H * rows.len() as f32,
-        horizontal: true,
+    /// A horizontal bar per item (names), 600 px wide, 24 px per bar.
+    pub fn rows(title: String, desc: String, items: &[Bar]) -> Self {
+        let w = 600u32;
+        let max = items.iter().map(|b| b.count).max().unwrap_or(0).max(1);
+        let bars = items
+            .iter()
+            .zip(0u32..)
+            .map(|(b, i)| {
+                let bw = u32::try_from(b.count * i64::from(w - 60) / max).unwrap_or(0);
+                (0, i * 24, bw, 20, b.label.clone(), b.count)
+            })
+            .collect();
+        let height = 24 * u32::try_from(items.len().max(1)).unwrap_or(1);
+        Self {
+            title,
+            desc,
+            width: w,
+            height,
+            bars,
+        }
     }
 }
 
 #[derive(Template)]
-#[template(path = "admin/ops_analytics.html")]
+#[template(path = "admin/analytics.html")]
 struct AnalyticsPage {
     p: Page,
-    s: Stats,
-    day_chart: Chart,
-    marker_chart: Chart,
-    title_chart: Chart,
-    tour_chart: Chart,
-    days: i64,
-    day_choices: [i64; 4],
+    days: Vec<Bar>,
+    days_chart: Chart,
+    total_30d: i64,
+    markers: Vec<MarkerCount>,
+    titles: Vec<Bar>,
+    titles_chart: Chart,
+    tours: Vec<Bar>,
 }
 
-/// `GET /admin/analytics?days=N`.
+/// `GET /admin/analytics`.
 ///
 /// # Errors
 /// Database or session failures, as an HTML error page.
@@ -479,130 +238,68 @@ pub async fn show(
     State(state): State<AppState>,
     session: Session,
     Extension(staff): Extension<Staff>,
-    Query(q): Query<WindowQuery>,
 ) -> Result<Response, PageError> {
     let p = Page::new(&session, Some(&staff), "/admin/analytics").await?;
-    let window = Window::ending_today(q.days);
-    let s = stats(&state.db, window).await?;
-    let lang = p.lang;
-    let marker_rows: Vec<(String, i64)> = s
-        .per_marker
-        .iter()
-        .filter(|m| m.scans > 0)
-        .take(CHART_MARKERS)
-        .map(|m| (format!("{} · {}", m.code, m.label), m.scans))
-        .collect();
-    let title_rows: Vec<(String, i64)> = s
-        .top_titles
-        .iter()
-        .map(|t| (t.title.clone(), t.scans))
-        .collect();
-    let tour_rows: Vec<(String, i64)> = s
-        .tours
-        .iter()
-        .map(|t| (t.name.clone(), t.completions))
-        .collect();
+    let days = per_day(&state.db).await?;
+    let total_30d = days.iter().map(|b| b.count).sum();
+    let days_chart = Chart::columns(p.t("rp-per-day"), p.t("rp-per-day-desc"), &days);
+    let titles = top_titles(&state.db).await?;
+    let titles_chart = Chart::rows(p.t("rp-top-titles"), p.t("rp-top-titles-desc"), &titles);
     Ok(render(&AnalyticsPage {
         p,
-        days: window.days(),
-        day_choices: [7, 30, 90, 365],
-        day_chart: day_chart(lang, &s.per_day),
-        marker_chart: row_chart(lang, "chart-markers", "ops-stats-per-marker", &marker_rows),
-        title_chart: row_chart(lang, "chart-titles", "ops-stats-top-titles", &title_rows),
-        tour_chart: row_chart(lang, "chart-tours", "ops-stats-tours", &tour_rows),
-        s,
+        days,
+        days_chart,
+        total_30d,
+        markers: per_marker(&state.db).await?,
+        titles,
+        titles_chart,
+        tours: tour_completions(&state.db).await?,
     }))
 }
 
-/// One row of the CSV export: scans of one marker on one WIB day.
-#[derive(Debug, Clone, sqlx::FromRow)]
-struct CsvRow {
-    day: String,
-    code: String,
-    label: Option<String>,
-    target_kind: Option<String>,
-    target_id: Option<i64>,
-    target_name: Option<String>,
-    scans: i64,
-}
-
-/// A cell a spreadsheet would run as a formula gets a leading `'`
-/// (CSV injection: labels and titles are typed by people).
-fn csv_cell(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
+/// One CSV field, quoted when it holds a comma, quote or line break (RFC 4180).
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
     } else {
         s.to_owned()
     }
 }
 
-/// The CSV export's header row.
-pub const CSV_HEADER: [&str; 7] = [
-    "date_wib",
-    "marker_code",
-    "marker_label",
-    "target_kind",
-    "target_id",
-    "target_name",
-    "scans",
-];
-
-/// Builds the CSV: one row per WIB day and marker with scans in the window.
+/// `GET /admin/analytics.csv`: scans per WIB day and marker, all time:
+/// `date_wib,code,label,target_kind,scans`.
 ///
 /// # Errors
-/// Database errors.
-pub async fn csv_text(pool: &SqlitePool, window: Window) -> anyhow::Result<String> {
-    let (from, to) = window.bounds();
-    let rows: Vec<CsvRow> = sqlx::query_as(&format!(
-        "SELECT {SCAN_DAY} AS day, e.code, m.label, m.target_kind, m.target_id,
-                {TARGET_NAME} AS target_name, COUNT(*) AS scans
-           FROM scan_events e LEFT JOIN markers m ON m.code = e.code
-          WHERE {SCAN_DAY} BETWEEN ?1 AND ?2
-          GROUP BY day, e.code ORDER BY day, e.code"
-    ))
-    .bind(&from)
-    .bind(&to)
-    .fetch_all(pool)
+/// Database errors, as an HTML error page.
+pub async fn csv_export(State(state): State<AppState>) -> Result<Response, PageError> {
+    let rows: Vec<(String, String, String, String, i64)> = sqlx::query_as(
+        "SELECT date(s.scanned_at, '+7 hours') AS d, s.code,
+                COALESCE(m.label, ''), COALESCE(m.target_kind, ''), COUNT(*)
+           FROM scan_events s LEFT JOIN markers m ON m.code = s.code
+          GROUP BY d, s.code ORDER BY d, s.code",
+    )
+    .fetch_all(&state.db)
     .await?;
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(CSV_HEADER)?;
-    for r in rows {
-        w.write_record([
-            r.day,
-            r.code,
-            csv_cell(r.label.as_deref().unwrap_or("")),
-            r.target_kind.unwrap_or_default(),
-            r.target_id.map(|i| i.to_string()).unwrap_or_default(),
-            csv_cell(r.target_name.as_deref().unwrap_or("")),
-            r.scans.to_string(),
-        ])?;
+    let mut out = String::from("date_wib,code,label,target_kind,scans\r\n");
+    for (d, code, label, kind, n) in rows {
+        out.push_str(&format!(
+            "{},{},{},{},{n}\r\n",
+            csv_field(&d),
+            csv_field(&code),
+            csv_field(&label),
+            csv_field(&kind)
+        ));
     }
-    Ok(String::from_utf8(w.into_inner()?)?)
-}
-
-/// `GET /admin/analytics.csv?days=N`: `text/csv`, as an attachment.
-///
-/// # Errors
-/// Database failures, as an HTML error page.
-pub async fn csv_export(
-    State(state): State<AppState>,
-    Query(q): Query<WindowQuery>,
-) -> Result<Response, PageError> {
-    let window = Window::ending_today(q.days);
-    let body = csv_text(&state.db, window).await?;
     Ok((
         [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
             (
                 header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"pustaka-pindaian-{}-{}.csv\"",
-                    window.first, window.last
-                ),
+                "attachment; filename=\"pindaian.csv\"",
             ),
-            (header::CACHE_CONTROL, "no-store".to_owned()),
+            (header::CACHE_CONTROL, "no-store"),
         ],
-        body,
+        out,
     )
         .into_response())
 }
@@ -612,36 +309,34 @@ mod tests {
     use super::*;
 
     #[test]
-    fn windows_are_whole_wib_days_and_clamped() {
-        assert_eq!(Window::ending_today(None).days(), DEFAULT_DAYS);
-        assert_eq!(Window::ending_today(Some(0)).days(), 1);
-        assert_eq!(Window::ending_today(Some(10_000)).days(), MAX_DAYS);
+    fn csv_fields_are_quoted_only_when_needed() {
+        assert_eq!(csv_field("Rak 3"), "Rak 3");
+        assert_eq!(csv_field("Rak 3, kiri"), "\"Rak 3, kiri\"");
+        assert_eq!(csv_field("a\"b"), "\"a\"\"b\"");
     }
 
     #[test]
-    fn formulas_are_defused_in_csv() {
-        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(csv_cell("-1"), "'-1");
-        assert_eq!(csv_cell("Laskar Pelangi"), "Laskar Pelangi");
-    }
-
-    #[test]
-    fn bars_scale_to_the_largest_value() {
-        let day = |d: u32, scans| DayCount {
-            day: NaiveDate::from_ymd_opt(2026, 11, d).unwrap(),
-            scans,
-        };
-        let c = day_chart(Lang::En, &[day(1, 2), day(2, 4), day(3, 0)]);
-        assert_eq!(c.max, 4);
-        assert!((c.bars[1].h - c.plot_h).abs() < 0.01);
-        assert!((c.bars[0].h - c.plot_h / 2.0).abs() < 0.01);
-        assert_eq!(c.bars[2].h, 0.0);
-        assert!(
-            c.desc.contains('6') && c.desc.contains("2026-11-02"),
-            "{}",
-            c.desc
-        );
-        let r = row_chart(Lang::En, "x", "ops-stats-per-marker", &[("a".into(), 3)]);
-        assert!((r.bars[0].w - r.plot_w).abs() < 0.01);
+    fn bars_scale_to_the_largest() {
+        let items = vec![
+            Bar {
+                label: "a".into(),
+                count: 10,
+            },
+            Bar {
+                label: "b".into(),
+                count: 5,
+            },
+            Bar {
+                label: "c".into(),
+                count: 0,
+            },
+        ];
+        let c = Chart::columns("t".into(), "d".into(), &items);
+        assert_eq!(c.bars[0].3, 180);
+        assert_eq!(c.bars[1].3, 90);
+        assert_eq!(c.bars[2].3, 0);
+        let r = Chart::rows("t".into(), "d".into(), &items);
+        assert_eq!(r.bars[0].2, 540);
+        assert_eq!(r.height, 72);
     }
 }

@@ -17,6 +17,14 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../../locales/en/admin.ftl"),
     ),
     (
+        include_str!("../../locales/id/admin-content.ftl"),
+        include_str!("../../locales/en/admin-content.ftl"),
+    ),
+    (
+        include_str!("../../locales/id/admin-reports.ftl"),
+        include_str!("../../locales/en/admin-reports.ftl"),
+    ),
+    (
         include_str!("../../locales/id/admin-ops.ftl"),
         include_str!("../../locales/en/admin-ops.ftl"),
     ),

@@ -15,7 +15,7 @@
 /// Staff accounts: password hashing (argon2id), login with throttling, the
 /// `create-admin` command, and the staff pages.
 pub mod accounts;
-/// Analytics: scans per day and marker, top titles, tour completions; CSV.
+/// Scan analytics: charts and CSV.
 pub mod analytics;
 /// The audit log: who changed what, when.
 pub mod audit;
@@ -25,20 +25,28 @@ pub mod csrf;
 pub mod dashboard;
 /// Drafts: edits stay private until published.
 pub mod drafts;
+/// Events: list by date (WIB), edit as drafts, poster and promo video, publish.
+pub mod events;
 /// Texts of the back office in Bahasa Indonesia and English (Fluent).
 pub mod i18n;
 /// Catalogue import from an uploaded MARC21/MARCXML/CSV file, with its report.
 pub mod import;
+/// Markers: create for any target, label, placement, size, activate/deactivate.
+pub mod markers;
 /// The media library: streamed uploads, replace, where each asset is used.
 pub mod media;
 /// The page frame every admin template shares, and the HTML error page.
 pub mod page;
-/// Printing markers: label sheets and posters as PDF.
+/// Printing label sheets and posters (PDF).
 pub mod print;
 /// Settings an administrator changes: upload caps.
 pub mod settings;
+/// Shelves: names, classification range, location, featured titles, publish.
+pub mod shelves;
 /// Titles: search, edit (synopsis per language, cover, trailer, e-book, age group), publish.
 pub mod titles;
+/// Reading tours: ordered stops with clue, narration, question, badge; publish.
+pub mod tours;
 /// Streamed multipart uploads to temp files in the data dir, with caps.
 pub mod uploads;
 
@@ -133,10 +141,14 @@ pub const CORE_ROUTES: &[RouteRule] = {
 /// route × role test walks it, so no route exists without an access rule.
 pub const ROUTES: &[&[RouteRule]] = &[
     CORE_ROUTES,
-    media::ROUTES,
-    import::ROUTES,
+    shelves::ROUTES,
+    events::ROUTES,
+    tours::ROUTES,
+    markers::ROUTES,
     print::ROUTES,
     analytics::ROUTES,
+    media::ROUTES,
+    import::ROUTES,
     settings::ROUTES,
 ];
 
@@ -158,16 +170,32 @@ pub const SESSION_IDLE: Duration = Duration::hours(8);
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "pustaka_staff";
 
-/// Creates the session table (`tower_sessions`) when missing; called once at start-up.
+/// How often expired sessions are deleted from the database.
+pub const SESSION_SWEEP: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Creates the session table (`tower_sessions`) when missing and starts a task
+/// that deletes expired sessions every [`SESSION_SWEEP`]; called once at start-up.
 ///
 /// # Errors
-/// Database errors.
-pub async fn migrate_sessions(pool: &sqlx::SqlitePool) -> sqlx::Result<()> {
-    SqliteStore::new(pool.clone()).migrate().await
+/// Database errors while creating the table.
+pub async fn start_sessions(pool: &sqlx::SqlitePool) -> sqlx::Result<()> {
+    use tower_sessions::ExpiredDeletion;
+    let store = SqliteStore::new(pool.clone());
+    store.migrate().await?;
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(SESSION_SWEEP);
+        loop {
+            every.tick().await;
+            if let Err(e) = store.delete_expired().await {
+                tracing::warn!(error = %e, "deleting expired staff sessions failed");
+            }
+        }
+    });
+    Ok(())
 }
 
 /// The `/admin` router with its session layer and [`guard`]. Sessions are
-/// stored in the database ([`migrate_sessions`] must have run), so any replica
+/// stored in the database ([`start_sessions`] must have run), so any replica
 /// can serve any request; the cookie is `HttpOnly`, `SameSite=Lax`, limited to
 /// `/admin`, and `Secure` when the public URL is `https://`.
 pub fn router(state: AppState) -> Router<AppState> {
@@ -198,11 +226,15 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/admin/staff/{id}", post(accounts::staff_update))
         .route("/admin/audit", get(audit::page))
+        .merge(shelves::router())
+        .merge(events::router())
+        .merge(tours::router())
+        .merge(markers::router())
+        .merge(print::router())
+        .merge(analytics::router())
         // Each further section adds its routes here and its rules to ROUTES.
         .merge(media::router())
         .merge(import::router())
-        .merge(print::router())
-        .merge(analytics::router())
         .merge(settings::router())
         .route_layer(middleware::from_fn_with_state(state, guard))
         .layer(sessions)

@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use pustaka_api::{Lang, Page};
+use pustaka_api::{ErrorCode, Lang, Page};
 use serde::Deserialize;
 
 use super::{
@@ -45,9 +45,10 @@ pub async fn list_titles(
 ) -> Result<Response> {
     let limit = p.limit.unwrap_or(DEFAULT_PAGE_LIMIT);
     if limit == 0 || limit > MAX_PAGE_LIMIT {
-        return Err(AppError::BadRequest(format!(
-            "limit harus 1..={MAX_PAGE_LIMIT}"
-        )));
+        return Err(AppError::api(
+            ErrorCode::InvalidQuery,
+            format!("limit must be in 1..={MAX_PAGE_LIMIT}"),
+        ));
     }
     let offset = p.offset.unwrap_or(0);
     let search = p.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
@@ -72,7 +73,7 @@ pub async fn get_title(
 ) -> Result<Response> {
     let t = q::title_detail(&state.db, &view(&state, p.lang), id)
         .await?
-        .ok_or_else(|| AppError::NotFound(format!("judul {id} tidak ditemukan")))?;
+        .ok_or_else(|| AppError::api(ErrorCode::TitleNotFound, format!("title {id} not found")))?;
     conditional_json(&headers, &t, CONTENT_CACHE_CONTROL)
 }
 
@@ -97,7 +98,7 @@ pub async fn get_shelf(
 ) -> Result<Response> {
     let s = q::shelf(&state.db, &view(&state, p.lang), id)
         .await?
-        .ok_or_else(|| AppError::NotFound(format!("rak {id} tidak ditemukan")))?;
+        .ok_or_else(|| AppError::api(ErrorCode::ShelfNotFound, format!("shelf {id} not found")))?;
     conditional_json(&headers, &s, CONTENT_CACHE_CONTROL)
 }
 
@@ -113,6 +114,10 @@ pub struct EventsQueryParams {
     pub lang: Option<Lang>,
 }
 
+fn date_range_error(message: String) -> AppError {
+    AppError::api(ErrorCode::InvalidDateRange, message)
+}
+
 /// `GET /api/v1/events?from=&to=`: events overlapping the range, by start time.
 /// Without parameters: upcoming events (not yet ended) of the next 90 days.
 #[tracing::instrument(skip(state, headers))]
@@ -122,15 +127,15 @@ pub async fn list_events(
     headers: HeaderMap,
 ) -> Result<Response> {
     let from = match &p.from {
-        Some(s) => wib::parse_bound(s, false).map_err(AppError::BadRequest)?,
+        Some(s) => wib::parse_bound(s, false).map_err(date_range_error)?,
         None => wib::now_wib(),
     };
     let to = match &p.to {
-        Some(s) => wib::parse_bound(s, true).map_err(AppError::BadRequest)?,
+        Some(s) => wib::parse_bound(s, true).map_err(date_range_error)?,
         None => from + chrono::Duration::days(UPCOMING_DAYS),
     };
     if to <= from {
-        return Err(AppError::BadRequest("`to` harus sesudah `from`".to_owned()));
+        return Err(date_range_error("`to` must be after `from`".to_owned()));
     }
     let v = view(&state, p.lang);
     let rows =
@@ -152,7 +157,7 @@ pub async fn get_event(
 ) -> Result<Response> {
     let row = q::event_row(&state.db, id)
         .await?
-        .ok_or_else(|| AppError::NotFound(format!("acara {id} tidak ditemukan")))?;
+        .ok_or_else(|| AppError::api(ErrorCode::EventNotFound, format!("event {id} not found")))?;
     let e = q::event_response(&state.db, &view(&state, p.lang), row).await?;
     conditional_json(&headers, &e, CONTENT_CACHE_CONTROL)
 }
@@ -178,6 +183,6 @@ pub async fn get_tour(
 ) -> Result<Response> {
     let t = q::tour(&state.db, &view(&state, p.lang), id)
         .await?
-        .ok_or_else(|| AppError::NotFound(format!("tur {id} tidak ditemukan")))?;
+        .ok_or_else(|| AppError::api(ErrorCode::TourNotFound, format!("tour {id} not found")))?;
     conditional_json(&headers, &t, CONTENT_CACHE_CONTROL)
 }

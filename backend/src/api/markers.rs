@@ -2,14 +2,15 @@
 //! its overlay, with an ETag and a short in-memory cache of rendered bodies.
 
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use bytes::Bytes;
-use pustaka_api::{Lang, MarkerOverlay, TargetKind};
+use pustaka_api::{ErrorCode, Lang, MarkerOverlay, TargetKind};
 use pustaka_markers::payload::MarkerCode;
 use sqlx::SqlitePool;
 
@@ -32,40 +33,87 @@ pub const OVERLAY_CACHE_TTL: Duration = Duration::from_secs(2);
 /// scan of many distinct codes cannot grow memory without bound.
 pub const OVERLAY_CACHE_MAX_ENTRIES: usize = 10_000;
 
-#[derive(Clone)]
+/// How long past [`OVERLAY_CACHE_TTL`] an entry may still be served while one
+/// request rebuilds it. Without this, every request that arrives between the
+/// expiry and the rebuild (all 256 connections of a load test, or a class of
+/// children scanning the same poster) queues on the database at once, which is
+/// what made the tail latency; with it, exactly one request per entry pays.
+/// It also bounds staleness when the rebuilding request is dropped half-way
+/// (a client that hangs up): the entry is then rebuilt after this long.
+pub const OVERLAY_STALE_MAX: Duration = Duration::from_secs(10);
+
 struct CachedOverlay {
     body: Bytes,
     etag: String,
     at: Instant,
+    /// Set by the one request that rebuilds this expired entry.
+    refreshing: AtomicBool,
 }
 
-/// Rendered overlays by (canonical code, language).
+/// Rendered overlays by canonical code, one map per language (indexed by
+/// [`lang_slot`]), so a lookup borrows the code instead of allocating a key.
 #[derive(Default)]
 pub struct OverlayCache {
-    entries: RwLock<HashMap<(String, Lang), CachedOverlay>>,
+    entries: RwLock<[HashMap<String, Arc<CachedOverlay>>; 2]>,
+}
+
+fn lang_slot(lang: Lang) -> usize {
+    match lang {
+        Lang::Id => 0,
+        Lang::En => 1,
+    }
 }
 
 impl OverlayCache {
-    fn get(&self, code: &str, lang: Lang) -> Option<CachedOverlay> {
+    /// A fresh entry; or an expired one while another request rebuilds it;
+    /// `None` tells the caller to rebuild (it is the first after expiry, or the
+    /// entry is older than [`OVERLAY_STALE_MAX`], or there is none).
+    fn get(&self, code: &str, lang: Lang) -> Option<Arc<CachedOverlay>> {
         let map = self.entries.read().ok()?;
-        map.get(&(code.to_owned(), lang))
-            .filter(|c| c.at.elapsed() < OVERLAY_CACHE_TTL)
-            .cloned()
+        let entry = map[lang_slot(lang)].get(code)?;
+        let age = entry.at.elapsed();
+        if age < OVERLAY_CACHE_TTL
+            || (age < OVERLAY_STALE_MAX && entry.refreshing.swap(true, Ordering::AcqRel))
+        {
+            return Some(entry.clone());
+        }
+        None
     }
 
-    fn put(&self, code: String, lang: Lang, entry: CachedOverlay) {
+    fn put(&self, code: String, lang: Lang, body: Bytes, etag: String) {
+        self.put_at(code, lang, body, etag, Instant::now());
+    }
+
+    fn put_at(&self, code: String, lang: Lang, body: Bytes, etag: String, at: Instant) {
         if let Ok(mut map) = self.entries.write() {
-            if map.len() >= OVERLAY_CACHE_MAX_ENTRIES {
-                map.clear();
+            let slot = &mut map[lang_slot(lang)];
+            if slot.len() >= OVERLAY_CACHE_MAX_ENTRIES {
+                slot.clear();
             }
-            map.insert((code, lang), entry);
+            slot.insert(
+                code,
+                Arc::new(CachedOverlay {
+                    body,
+                    etag,
+                    at,
+                    refreshing: AtomicBool::new(false),
+                }),
+            );
+        }
+    }
+
+    /// Drops one entry (its rebuild failed, or the code is gone), so the next
+    /// request asks the database again instead of being served a stale body.
+    fn forget(&self, code: &str, lang: Lang) {
+        if let Ok(mut map) = self.entries.write() {
+            map[lang_slot(lang)].remove(code);
         }
     }
 
     /// Forgets every cached overlay (after a write in this process).
     pub fn clear(&self) {
         if let Ok(mut map) = self.entries.write() {
-            map.clear();
+            map.iter_mut().for_each(HashMap::clear);
         }
     }
 }
@@ -79,40 +127,53 @@ pub async fn resolve_marker(
     Query(q): Query<LangQueryParams>,
     headers: HeaderMap,
 ) -> Result<Response> {
-    let code = MarkerCode::parse(&code).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let code = MarkerCode::parse(&code)
+        .map_err(|e| AppError::api(ErrorCode::InvalidMarkerCode, e.to_string()))?;
     let lang = q.lang.unwrap_or_default();
     if let Some(hit) = state.overlays.get(code.as_str(), lang) {
         return Ok(conditional_bytes(
             &headers,
-            hit.body,
-            hit.etag,
+            hit.body.clone(),
+            hit.etag.clone(),
             CONTENT_CACHE_CONTROL,
         ));
     }
-    let marker = db::marker_by_code(&state.db, code.as_str())
-        .await?
-        .filter(|m| m.active)
-        .ok_or_else(|| AppError::NotFound(format!("kode {code} tidak ditemukan")))?;
-    let overlay = overlay_for(&state.db, &view(&state, Some(lang)), marker).await?;
-    let body: Bytes = serde_json::to_vec(&overlay)
-        .map_err(|e| AppError::Internal(e.into()))?
-        .into();
-    let etag = etag_for(&body);
-    state.overlays.put(
-        code.as_str().to_owned(),
-        lang,
-        CachedOverlay {
-            body: body.clone(),
-            etag: etag.clone(),
-            at: Instant::now(),
-        },
-    );
+    let built = build_overlay(&state, &code, lang).await;
+    let (body, etag) = match built {
+        Ok(b) => b,
+        Err(e) => {
+            state.overlays.forget(code.as_str(), lang);
+            return Err(e);
+        }
+    };
+    state
+        .overlays
+        .put(code.as_str().to_owned(), lang, body.clone(), etag.clone());
     Ok(conditional_bytes(
         &headers,
         body,
         etag,
         CONTENT_CACHE_CONTROL,
     ))
+}
+
+/// The serialised overlay of an active code and its ETag.
+async fn build_overlay(state: &AppState, code: &MarkerCode, lang: Lang) -> Result<(Bytes, String)> {
+    let marker = db::marker_by_code(&state.db, code.as_str())
+        .await?
+        .filter(|m| m.active)
+        .ok_or_else(|| {
+            AppError::api(
+                ErrorCode::MarkerNotFound,
+                format!("marker code {code} not found"),
+            )
+        })?;
+    let overlay = overlay_for(&state.db, &view(state, Some(lang)), marker).await?;
+    let body: Bytes = serde_json::to_vec(&overlay)
+        .map_err(|e| AppError::Internal(e.into()))?
+        .into();
+    let etag = etag_for(&body);
+    Ok((body, etag))
 }
 
 /// Tour id, stop position, tour name (id, en), clue (id, en), narration (id, en), stop count.
@@ -137,7 +198,12 @@ pub async fn overlay_for(
     view: &View<'_>,
     m: MarkerRow,
 ) -> Result<MarkerOverlay> {
-    let missing = || AppError::NotFound(format!("kode {} tidak ditemukan", m.code));
+    let missing = || {
+        AppError::api(
+            ErrorCode::MarkerNotFound,
+            format!("marker code {} not found", m.code),
+        )
+    };
     let mut tour_id = None;
     let (kind, title, subtitle, body, has_en) = match m.target_kind.as_str() {
         "title" => {
@@ -242,4 +308,52 @@ pub async fn overlay_for(
         target_id: Some(m.target_id),
         tour_id,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn aged(cache: &OverlayCache, code: &str, age: Duration) {
+        let at = Instant::now().checked_sub(age).unwrap_or_else(Instant::now);
+        cache.put_at(
+            code.into(),
+            Lang::Id,
+            Bytes::from_static(b"{}"),
+            "\"e\"".into(),
+            at,
+        );
+    }
+
+    #[test]
+    fn one_request_rebuilds_an_expired_overlay_while_others_get_the_old_one() {
+        let cache = OverlayCache::default();
+        aged(&cache, "BK0001", Duration::ZERO);
+        assert!(cache.get("BK0001", Lang::Id).is_some(), "fresh");
+        assert!(cache.get("BK0001", Lang::En).is_none(), "other language");
+
+        aged(
+            &cache,
+            "BK0001",
+            OVERLAY_CACHE_TTL + Duration::from_millis(100),
+        );
+        assert!(
+            cache.get("BK0001", Lang::Id).is_none(),
+            "first after expiry rebuilds"
+        );
+        for _ in 0..100 {
+            assert!(
+                cache.get("BK0001", Lang::Id).is_some(),
+                "the rest get the old body"
+            );
+        }
+        // The rebuild failed (e.g. the code was deactivated): nothing stale stays.
+        cache.forget("BK0001", Lang::Id);
+        assert!(cache.get("BK0001", Lang::Id).is_none());
+
+        // Too old to serve at all: everyone asks the database.
+        aged(&cache, "BK0001", OVERLAY_STALE_MAX + Duration::from_secs(1));
+        assert!(cache.get("BK0001", Lang::Id).is_none());
+        assert!(cache.get("BK0001", Lang::Id).is_none());
+    }
 }

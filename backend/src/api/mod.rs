@@ -7,7 +7,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use pustaka_api::{Health, Lang};
+use pustaka_api::{ErrorCode, Health, Lang};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -77,7 +77,7 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
         Path::<T>::from_request_parts(parts, state)
             .await
             .map(|Path(v)| ApiPath(v))
-            .map_err(|e| AppError::BadRequest(e.body_text()))
+            .map_err(|e| AppError::api(ErrorCode::InvalidPath, e.body_text()))
     }
 }
 
@@ -92,7 +92,7 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiQuer
         Query::<T>::from_request_parts(parts, state)
             .await
             .map(|Query(v)| ApiQuery(v))
-            .map_err(|e| AppError::BadRequest(e.body_text()))
+            .map_err(|e| AppError::api(ErrorCode::InvalidQuery, e.body_text()))
     }
 }
 

@@ -65,10 +65,16 @@ fn schemas() -> Value {
     let s = |t: &str| json!({"type": t});
     let os = || json!({"type": ["string", "null"]});
     let langs = json!({"type": "array", "items": {"type": "string", "enum": ["id", "en"]}});
+    let error_codes: Vec<&str> = pustaka_api::ErrorCode::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .collect();
     json!({
         "ApiErrorBody": {"type": "object", "required": ["error"], "properties": {
             "error": {"type": "object", "required": ["code", "message"], "properties": {
-                "code": s("string"), "message": s("string")}}}},
+                "code": {"type": "string", "enum": error_codes,
+                         "description": "Stable machine code; clients localise by it. New codes may be added: treat an unknown one by its HTTP status."},
+                "message": {"type": "string", "description": "English explanation for developers; not localised."}}}}},
         "MediaRef": media_ref_schema(),
         "MarkerOverlay": {"type": "object",
             "required": ["code", "kind", "size_m", "title", "languages"], "properties": {
@@ -123,7 +129,9 @@ fn schemas() -> Value {
                 "type": "object", "required": ["code", "scanned_at", "client"], "properties": {
                 "code": s("string"), "scanned_at": {"type": "string", "format": "date-time"},
                 "client": {"type": "string", "enum": ["android", "ios", "desktop", "web"]}}}}}},
-        "ScanAccepted": {"type": "object", "required": ["accepted"], "properties": {"accepted": s("integer")}}
+        "ScanAccepted": {"type": "object", "required": ["accepted", "rejected"], "properties": {
+            "accepted": {"type": "integer", "description": "Scans stored (code is a marker of this library)."},
+            "rejected": {"type": "integer", "description": "Well-formed scans dropped: code is not a marker here. Do not resend."}}}
     })
 }
 
@@ -163,8 +171,9 @@ pub fn document(server_url: &str) -> Value {
     events["get"]["responses"]["400"] = error("Unparseable or empty range.");
     let scans = json!({"post": {"summary": "Report a batch of anonymous scans.",
         "requestBody": {"required": true, "content": {"application/json": {"schema": r("ScanBatch")}}},
-        "responses": {"202": {"description": "Stored.", "content": {"application/json": {"schema": r("ScanAccepted")}}},
-                      "400": error("Malformed batch; nothing stored."),
+        "responses": {"202": {"description": "Scans of known codes stored; the others counted as rejected.",
+                              "content": {"application/json": {"schema": r("ScanAccepted")}}},
+                      "400": error("Malformed batch (invalid_json, invalid_scan); nothing stored."),
                       "413": error("Body or batch too large."), "429": error("Rate limit exceeded.")}}});
     let openapi = json!({"get": {"summary": "This document.",
         "responses": {"200": {"description": "OpenAPI 3.1 JSON."}}}});

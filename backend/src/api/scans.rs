@@ -1,5 +1,6 @@
 //! `POST /api/v1/scans`: anonymous scan batches from the app. Validated,
-//! size-capped, rate-limited per client address, stored in one transaction.
+//! size-capped, rate-limited per client address, stored in one transaction;
+//! scans of codes that are not markers of this library are counted and dropped.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -11,7 +12,7 @@ use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Json, body::Bytes};
-use pustaka_api::{MAX_SCANS_PER_BATCH, ScanAccepted, ScanBatch};
+use pustaka_api::{ErrorCode, MAX_SCANS_PER_BATCH, ScanAccepted, ScanBatch};
 use pustaka_markers::payload::MarkerCode;
 
 use crate::error::{AppError, Result};
@@ -67,9 +68,16 @@ impl RateLimiter {
     }
 }
 
-/// `POST /api/v1/scans`: stores a batch of anonymous scans; 202 with the count.
-/// 400 for malformed JSON, codes or times (nothing is stored then), 413 over
-/// [`MAX_SCAN_BODY_BYTES`] or [`MAX_SCANS_PER_BATCH`], 429 over the rate limit.
+/// `POST /api/v1/scans`: stores the scans of a batch whose code is a marker of
+/// this library (active or not) and answers 202 with how many were stored
+/// (`accepted`) and how many well-formed scans were dropped for an unknown code
+/// (`rejected`). Unknown codes are not an error: the app may scan codes of
+/// other libraries or of deleted markers, and resending them would not help.
+///
+/// 400 `invalid_json` / `invalid_scan` for malformed JSON, codes or times
+/// (nothing of the batch is stored then), 413 `body_too_large` over
+/// [`MAX_SCAN_BODY_BYTES`] or `batch_too_large` over [`MAX_SCANS_PER_BATCH`],
+/// 429 `too_many_requests` over the rate limit.
 #[tracing::instrument(skip(state, body), fields(client.ip = %addr.ip()))]
 pub async fn post_scans(
     State(state): State<AppState>,
@@ -77,34 +85,43 @@ pub async fn post_scans(
     body: std::result::Result<Bytes, BytesRejection>,
 ) -> Result<Response> {
     if !state.scan_limiter.allow(addr.ip()) {
-        return Err(AppError::TooManyRequests(
-            "terlalu banyak kiriman; coba lagi sebentar lagi".into(),
+        return Err(AppError::api(
+            ErrorCode::TooManyRequests,
+            format!(
+                "more than {RATE_LIMIT_PER_WINDOW} batches in {} s; retry later",
+                RATE_WINDOW.as_secs()
+            ),
         ));
     }
     let body = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            AppError::PayloadTooLarge(format!("body lebih dari {MAX_SCAN_BODY_BYTES} byte"))
+            AppError::api(
+                ErrorCode::BodyTooLarge,
+                format!("body is larger than {MAX_SCAN_BODY_BYTES} bytes"),
+            )
         } else {
-            AppError::BadRequest(e.body_text())
+            AppError::api(ErrorCode::BadRequest, e.body_text())
         }
     })?;
     let batch: ScanBatch = serde_json::from_slice(&body)
-        .map_err(|e| AppError::BadRequest(format!("JSON tidak valid: {e}")))?;
+        .map_err(|e| AppError::api(ErrorCode::InvalidJson, format!("invalid JSON: {e}")))?;
     if batch.scans.len() > MAX_SCANS_PER_BATCH {
-        return Err(AppError::PayloadTooLarge(format!(
-            "paling banyak {MAX_SCANS_PER_BATCH} pindaian per kiriman"
-        )));
+        return Err(AppError::api(
+            ErrorCode::BatchTooLarge,
+            format!("at most {MAX_SCANS_PER_BATCH} scans per batch"),
+        ));
     }
     let now = chrono::Utc::now();
     let mut rows = Vec::with_capacity(batch.scans.len());
     for (i, s) in batch.scans.iter().enumerate() {
-        let code = MarkerCode::parse(&s.code)
-            .map_err(|e| AppError::BadRequest(format!("scans[{i}].code: {e}")))?;
+        let invalid = |msg: String| AppError::api(ErrorCode::InvalidScan, msg);
+        let code =
+            MarkerCode::parse(&s.code).map_err(|e| invalid(format!("scans[{i}].code: {e}")))?;
         let at = chrono::DateTime::parse_from_rfc3339(&s.scanned_at)
-            .map_err(|e| AppError::BadRequest(format!("scans[{i}].scanned_at: {e}")))?
+            .map_err(|e| invalid(format!("scans[{i}].scanned_at: {e}")))?
             .with_timezone(&chrono::Utc);
         if at < now - MAX_SCAN_AGE || at > now + MAX_CLOCK_SKEW {
-            return Err(AppError::BadRequest(format!(
+            return Err(invalid(format!(
                 "scans[{i}].scanned_at is outside the accepted window"
             )));
         }
@@ -114,19 +131,37 @@ pub async fn post_scans(
             s.client.as_str(),
         ));
     }
+    // The existence check and the insert are one statement inside the batch's
+    // transaction, so a marker deleted meanwhile cannot slip in.
+    let mut accepted: u32 = 0;
     let mut tx = state.db.begin().await?;
     for (code, at, client) in &rows {
-        sqlx::query("INSERT INTO scan_events (code, scanned_at, client) VALUES (?, ?, ?)")
-            .bind(code)
-            .bind(at)
-            .bind(client)
-            .execute(&mut *tx)
-            .await?;
+        let done = sqlx::query(
+            "INSERT INTO scan_events (code, scanned_at, client)
+             SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM markers WHERE code = ?1)",
+        )
+        .bind(code)
+        .bind(at)
+        .bind(client)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() > 0 {
+            accepted += 1;
+        }
     }
     tx.commit().await?;
-    tracing::info!(scans.count = rows.len(), "stored scan batch");
-    let accepted = ScanAccepted {
-        accepted: u32::try_from(rows.len()).unwrap_or(u32::MAX),
-    };
-    Ok((StatusCode::ACCEPTED, Json(accepted)).into_response())
+    // `rows.len()` is at most MAX_SCANS_PER_BATCH, so it fits a u32.
+    let rejected = u32::try_from(rows.len())
+        .unwrap_or(u32::MAX)
+        .saturating_sub(accepted);
+    tracing::info!(
+        scans.accepted = accepted,
+        scans.rejected = rejected,
+        "stored scan batch"
+    );
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(ScanAccepted { accepted, rejected }),
+    )
+        .into_response())
 }

@@ -418,15 +418,18 @@ pub async fn ingest(
         .await?;
     }
     let mut added: Vec<BlobName> = Vec::new();
-    let mut put_all = || -> Result<(), IngestError> {
-        for o in &outputs {
-            if store.put_file(&o.path, &o.name)? {
-                added.push(o.name.clone());
+    let mut put_result = Ok(());
+    for o in &outputs {
+        match store.put_file(&o.path, &o.name).await {
+            Ok(true) => added.push(o.name.clone()),
+            Ok(false) => {}
+            Err(e) => {
+                put_result = Err(IngestError::from(e));
+                break;
             }
         }
-        Ok(())
-    };
-    let result = match put_all() {
+    }
+    let result = match put_result {
         Ok(()) => tx.commit().await.map_err(IngestError::from),
         Err(e) => Err(e),
     };
@@ -443,7 +446,7 @@ pub async fn ingest(
             if kept.is_some() {
                 continue;
             }
-            if let Err(rm) = store.remove(name) {
+            if let Err(rm) = store.remove(name).await {
                 tracing::error!(error = %rm, file = %name.file_name(), "cannot undo ingest");
             }
         }
@@ -674,15 +677,18 @@ impl PreparedIngest {
             .chain(self.preview.iter())
             .collect();
         let mut added: Vec<BlobName> = Vec::new();
-        let mut put_all = || -> Result<(), IngestError> {
-            for o in &outputs {
-                if store.put_file(&o.path, &o.name)? {
-                    added.push(o.name.clone());
+        let mut put_all: Result<(), IngestError> = Ok(());
+        for o in &outputs {
+            match store.put_file(&o.path, &o.name).await {
+                Ok(true) => added.push(o.name.clone()),
+                Ok(false) => {}
+                Err(e) => {
+                    put_all = Err(e.into());
+                    break;
                 }
             }
-            Ok(())
-        };
-        let result = match put_all() {
+        }
+        let result = match put_all {
             Ok(()) => tx.commit().await.map_err(IngestError::from),
             Err(e) => Err(e),
         };
@@ -697,7 +703,7 @@ impl PreparedIngest {
                 if kept.is_some() {
                     continue;
                 }
-                if let Err(rm) = store.remove(name) {
+                if let Err(rm) = store.remove(name).await {
                     tracing::error!(error = %rm, file = %name.file_name(), "cannot undo ingest");
                 }
             }

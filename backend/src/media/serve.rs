@@ -2,14 +2,10 @@
 //! support (RFC 9110 §14): `bytes=a-b`, `bytes=a-`, suffix `bytes=-n` → 206;
 //! unsatisfiable → 416 with `Content-Range: bytes */N`.
 
-use std::io::SeekFrom;
-
 use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
-use tokio_util::io::ReaderStream;
 
 use super::store::BlobName;
 use crate::startup::AppState;
@@ -95,26 +91,27 @@ fn not_found() -> Response {
     (StatusCode::NOT_FOUND, "tidak ditemukan\n").into_response()
 }
 
-/// Serves one stored file. Names that are not `{sha256}.{ext}` are 404 without
-/// touching the file system.
+fn store_failed(e: &std::io::Error, name: &BlobName) -> Response {
+    tracing::error!(error = %e, file = %name.file_name(), "media store failed");
+    (StatusCode::INTERNAL_SERVER_ERROR, "media store error\n").into_response()
+}
+
+/// Serves one stored blob (GET and HEAD). Names that are not
+/// `{sha256}.{ext}` are 404 without asking the store.
 #[tracing::instrument(skip(state, headers))]
 pub async fn get_media(
     State(state): State<AppState>,
+    method: Method,
     Path(file): Path<String>,
     headers: HeaderMap,
 ) -> Response {
     let Ok(name) = BlobName::parse(&file) else {
         return not_found();
     };
-    let Some(path) = state.store.local_path(&name) else {
-        return not_found();
-    };
-    let Ok(mut f) = tokio::fs::File::open(&path).await else {
-        return not_found();
-    };
-    let len = match f.metadata().await {
-        Ok(m) => m.len(),
-        Err(_) => return not_found(),
+    let len = match state.store.size(&name).await {
+        Ok(Some(len)) => len,
+        Ok(None) => return not_found(),
+        Err(e) => return store_failed(&e, &name),
     };
     let range = parse_range(
         headers.get(header::RANGE).and_then(|v| v.to_str().ok()),
@@ -149,10 +146,15 @@ pub async fn get_media(
         }
     };
     resp_headers.insert(header::CONTENT_LENGTH, hv(count.to_string()));
-    if start > 0 && f.seek(SeekFrom::Start(start)).await.is_err() {
-        return (StatusCode::INTERNAL_SERVER_ERROR, "seek failed\n").into_response();
+    // HEAD (and an empty blob) needs no bytes from the store.
+    if method == Method::HEAD || count == 0 {
+        return (status, resp_headers).into_response();
     }
-    let body = Body::from_stream(ReaderStream::new(f.take(count)));
+    let body = match state.store.read_range(&name, start..start + count).await {
+        Ok(stream) => Body::from_stream(stream),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return not_found(),
+        Err(e) => return store_failed(&e, &name),
+    };
     (status, resp_headers, body).into_response()
 }
 

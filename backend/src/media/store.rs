@@ -2,16 +2,26 @@
 //! bytes and an extension, so a name never changes meaning and can be cached
 //! forever.
 //!
-//! DESIGN §4 names `object_store` (local directory by default, S3 later). Here
-//! the store is a plain directory behind the small [`BlobStore`] trait because
-//! the two users of a stored file need a local path: Range requests seek into
-//! it, and ffmpeg reads and writes files. An `object_store`-backed
-//! implementation of the same trait can be added for the S3 scale-out without
-//! touching callers.
+//! The bytes live in an [`object_store`]: a local directory by default
+//! (`{data_dir}/media/{aa}/{sha256}.{ext}`, `aa` being the first two hex digits
+//! so directories stay small), or with `--media-store URL` any store that URL
+//! names: `file:///path`, `memory:///` (tests), and `s3://bucket/prefix` when
+//! built with the `s3` feature (credentials and endpoint from the usual
+//! `AWS_*` variables, so other S3-compatible stores work too).
+//!
+//! Ingest still needs local files (ffmpeg reads and writes them), so every
+//! store also has a local scratch directory, `{data_dir}/media/.incoming/`.
 
 use std::fs;
 use std::io;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use futures_util::{StreamExt, TryStreamExt};
+use object_store::local::LocalFileSystem;
+use object_store::path::Path as ObjectPath;
+use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt, PutMode, PutOptions};
 
 /// Extensions the store accepts, with their MIME types.
 pub const ALLOWED: &[(&str, &str)] = &[
@@ -91,81 +101,215 @@ impl BlobName {
     }
 }
 
-/// Where blobs live. Implementations must make `put` atomic: a reader sees the
-/// whole file or nothing.
+/// A stream of a blob's bytes.
+pub type ByteStream = futures_util::stream::BoxStream<'static, io::Result<bytes::Bytes>>;
+
+/// Where blobs live. `put_file` must be atomic (a reader sees the whole blob
+/// or nothing) and create-only (an existing blob is never rewritten).
+#[async_trait::async_trait]
 pub trait BlobStore: Send + Sync {
     /// Moves the finished file at `src` into the store under `name`. Returns
-    /// false when a blob of that name already existed (then `src` is removed).
+    /// false when a blob of that name already existed. `src` is removed in
+    /// both cases.
     ///
     /// # Errors
-    /// I/O errors; on error nothing is left under `name`.
-    fn put_file(&self, src: &Path, name: &BlobName) -> io::Result<bool>;
+    /// I/O or store errors; on error nothing is left under `name` and `src`
+    /// stays for the caller's scratch cleanup.
+    async fn put_file(&self, src: &Path, name: &BlobName) -> io::Result<bool>;
 
-    /// The local path of a stored blob, or `None` when absent.
-    fn local_path(&self, name: &BlobName) -> Option<PathBuf>;
+    /// The size in bytes of a stored blob, or `None` when absent.
+    ///
+    /// # Errors
+    /// Store errors other than "not found".
+    async fn size(&self, name: &BlobName) -> io::Result<Option<u64>>;
+
+    /// Bytes `range` (start inclusive, end exclusive, inside the blob) of a blob.
+    ///
+    /// # Errors
+    /// Store errors, including "not found" as [`io::ErrorKind::NotFound`].
+    async fn read_range(&self, name: &BlobName, range: Range<u64>) -> io::Result<ByteStream>;
 
     /// Removes a blob (used to undo a failed ingest); absent is fine.
     ///
     /// # Errors
-    /// I/O errors other than "not found".
-    fn remove(&self, name: &BlobName) -> io::Result<()>;
+    /// Store errors other than "not found".
+    async fn remove(&self, name: &BlobName) -> io::Result<()>;
 
-    /// A scratch directory on the same file system, for files about to be `put`.
+    /// A local scratch directory for files about to be put (on the same file
+    /// system as a local store, so moving them in is cheap).
     fn scratch_dir(&self) -> &Path;
 }
 
-/// A [`BlobStore`] in a local directory: `{root}/{aa}/{sha256}.{ext}`, where
-/// `aa` is the first two hex digits (keeps directories small).
+/// The media store on an [`ObjectStore`].
 #[derive(Debug, Clone)]
-pub struct DirStore {
-    root: PathBuf,
+pub struct MediaStore {
+    inner: Arc<dyn ObjectStore>,
+    /// Where the blobs are, for logs.
+    description: String,
     scratch: PathBuf,
 }
 
-impl DirStore {
-    /// Opens (creating) the store at `root`.
+/// Folder of in-progress ingests inside the local media folder.
+pub const SCRATCH_DIR: &str = ".incoming";
+
+fn io_error(e: object_store::Error) -> io::Error {
+    let kind = match &e {
+        object_store::Error::NotFound { .. } => io::ErrorKind::NotFound,
+        object_store::Error::AlreadyExists { .. } => io::ErrorKind::AlreadyExists,
+        object_store::Error::NotImplemented { .. } | object_store::Error::NotSupported { .. } => {
+            io::ErrorKind::Unsupported
+        }
+        _ => io::ErrorKind::Other,
+    };
+    io::Error::new(kind, e)
+}
+
+impl MediaStore {
+    /// The default store: the local directory `root`, with fsync on every
+    /// write (as durable as the database row that points at the blob).
     ///
     /// # Errors
     /// When the folders cannot be created.
-    pub fn open(root: &Path) -> io::Result<Self> {
-        let scratch = root.join(".incoming");
+    pub fn local(root: &Path) -> io::Result<Self> {
+        let scratch = root.join(SCRATCH_DIR);
         fs::create_dir_all(&scratch)?;
+        let fs = LocalFileSystem::new_with_prefix(root)
+            .map_err(io_error)?
+            .with_fsync(true);
         Ok(Self {
-            root: root.to_path_buf(),
+            inner: Arc::new(fs),
+            description: format!("directory {}", root.display()),
             scratch,
         })
     }
 
-    fn path_of(&self, name: &BlobName) -> PathBuf {
-        self.root.join(&name.sha256[..2]).join(name.file_name())
+    /// A store named by a URL (`file:///path`, `memory:///`, `s3://bucket/prefix`
+    /// with the `s3` feature); `scratch` is the local scratch directory (created).
+    ///
+    /// # Errors
+    /// A message naming what is wrong with the URL, or a scheme this build
+    /// does not support.
+    pub fn from_url(url: &str, scratch: &Path) -> Result<Self, String> {
+        let (scheme, rest) = url
+            .split_once("://")
+            .ok_or_else(|| format!("{url:?} is not a URL (file:///path or s3://bucket/prefix)"))?;
+        let inner: Arc<dyn ObjectStore> = match scheme {
+            "file" => {
+                let dir = Path::new(rest);
+                if !dir.is_absolute() {
+                    return Err(format!("{url:?}: a file URL needs an absolute path"));
+                }
+                let mut store = Self::local(dir).map_err(|e| format!("{url:?}: {e}"))?;
+                store.scratch = scratch.to_path_buf();
+                fs::create_dir_all(scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
+                return Ok(store);
+            }
+            "memory" => Arc::new(object_store::memory::InMemory::new()),
+            "s3" => s3_store(url)?,
+            other => {
+                return Err(format!(
+                    "{url:?}: unsupported media store scheme {other:?} (file, memory, s3)"
+                ));
+            }
+        };
+        fs::create_dir_all(scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
+        Ok(Self {
+            inner,
+            description: url.to_owned(),
+            scratch: scratch.to_path_buf(),
+        })
+    }
+
+    /// Where the blobs are, for logs (no credentials: those come from the environment).
+    pub fn describe(&self) -> &str {
+        &self.description
+    }
+
+    fn location(name: &BlobName) -> ObjectPath {
+        ObjectPath::from(format!("{}/{}", &name.sha256[..2], name.file_name()))
     }
 }
 
-impl BlobStore for DirStore {
-    fn put_file(&self, src: &Path, name: &BlobName) -> io::Result<bool> {
-        let dest = self.path_of(name);
-        if dest.exists() {
-            fs::remove_file(src)?;
-            return Ok(false);
-        }
-        if let Some(dir) = dest.parent() {
-            fs::create_dir_all(dir)?;
-        }
-        fs::File::open(src)?.sync_all()?;
-        // Same file system (scratch is inside root), so rename is atomic.
-        fs::rename(src, &dest)?;
-        Ok(true)
+#[cfg(feature = "s3")]
+fn s3_store(url: &str) -> Result<Arc<dyn ObjectStore>, String> {
+    // `s3://bucket/some/prefix`: the builder takes the bucket from the URL; the
+    // path becomes a key prefix.
+    let rest = url.trim_start_matches("s3://");
+    let prefix = rest.split_once('/').map(|(_, p)| p.trim_matches('/'));
+    let s3 = object_store::aws::AmazonS3Builder::from_env()
+        .with_url(url)
+        .build()
+        .map_err(|e| format!("{url:?}: {e}"))?;
+    Ok(match prefix.filter(|p| !p.is_empty()) {
+        Some(p) => Arc::new(object_store::prefix::PrefixStore::new(s3, p)),
+        None => Arc::new(s3),
+    })
+}
+
+#[cfg(not(feature = "s3"))]
+fn s3_store(url: &str) -> Result<Arc<dyn ObjectStore>, String> {
+    Err(format!(
+        "{url:?}: this server was built without S3 support (cargo feature `s3`)"
+    ))
+}
+
+#[async_trait::async_trait]
+impl BlobStore for MediaStore {
+    async fn put_file(&self, src: &Path, name: &BlobName) -> io::Result<bool> {
+        let location = Self::location(name);
+        let bytes = tokio::fs::read(src).await?;
+        let opts = PutOptions {
+            mode: PutMode::Create,
+            ..Default::default()
+        };
+        let created = match self.inner.put_opts(&location, bytes.into(), opts).await {
+            Ok(_) => true,
+            Err(object_store::Error::AlreadyExists { .. }) => false,
+            // A store without create-only writes: the name is the content's
+            // hash, so writing the same bytes again is harmless.
+            Err(object_store::Error::NotImplemented { .. }) => {
+                if self.size(name).await?.is_some() {
+                    false
+                } else {
+                    let bytes = tokio::fs::read(src).await?;
+                    self.inner
+                        .put(&location, bytes.into())
+                        .await
+                        .map_err(io_error)?;
+                    true
+                }
+            }
+            Err(e) => return Err(io_error(e)),
+        };
+        tokio::fs::remove_file(src).await?;
+        Ok(created)
     }
 
-    fn local_path(&self, name: &BlobName) -> Option<PathBuf> {
-        let p = self.path_of(name);
-        p.is_file().then_some(p)
+    async fn size(&self, name: &BlobName) -> io::Result<Option<u64>> {
+        match self.inner.head(&Self::location(name)).await {
+            Ok(meta) => Ok(Some(meta.size)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(io_error(e)),
+        }
     }
 
-    fn remove(&self, name: &BlobName) -> io::Result<()> {
-        match fs::remove_file(self.path_of(name)) {
-            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
-            _ => Ok(()),
+    async fn read_range(&self, name: &BlobName, range: Range<u64>) -> io::Result<ByteStream> {
+        let opts = GetOptions {
+            range: Some(GetRange::Bounded(range)),
+            ..Default::default()
+        };
+        let got = self
+            .inner
+            .get_opts(&Self::location(name), opts)
+            .await
+            .map_err(io_error)?;
+        Ok(got.into_stream().map_err(io_error).boxed())
+    }
+
+    async fn remove(&self, name: &BlobName) -> io::Result<()> {
+        match self.inner.delete(&Self::location(name)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(io_error(e)),
         }
     }
 
@@ -198,20 +342,78 @@ mod tests {
         }
     }
 
-    #[test]
-    fn put_is_idempotent_and_remove_undoes() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = DirStore::open(dir.path()).unwrap();
+    async fn read_all(store: &MediaStore, name: &BlobName, range: Range<u64>) -> Vec<u8> {
+        let chunks: Vec<bytes::Bytes> = store
+            .read_range(name, range)
+            .await
+            .unwrap()
+            .try_collect()
+            .await
+            .unwrap();
+        chunks.concat()
+    }
+
+    async fn put_read_remove(store: MediaStore) {
         let name = BlobName::new(H, "png").unwrap();
         let src = store.scratch_dir().join("a");
-        fs::write(&src, b"x").unwrap();
-        assert!(store.put_file(&src, &name).unwrap());
+        fs::write(&src, b"hello world").unwrap();
+        assert!(store.put_file(&src, &name).await.unwrap());
+        assert!(!src.exists(), "src is moved in");
         let src2 = store.scratch_dir().join("b");
-        fs::write(&src2, b"x").unwrap();
-        assert!(!store.put_file(&src2, &name).unwrap());
+        fs::write(&src2, b"hello world").unwrap();
+        assert!(!store.put_file(&src2, &name).await.unwrap(), "second put");
         assert!(!src2.exists());
-        assert!(store.local_path(&name).is_some());
-        store.remove(&name).unwrap();
-        assert!(store.local_path(&name).is_none());
+        assert_eq!(store.size(&name).await.unwrap(), Some(11));
+        assert_eq!(read_all(&store, &name, 0..11).await, b"hello world");
+        assert_eq!(read_all(&store, &name, 6..9).await, b"wor");
+        store.remove(&name).await.unwrap();
+        assert_eq!(store.size(&name).await.unwrap(), None);
+        store.remove(&name).await.unwrap();
+        let err = store.read_range(&name, 0..1).await.err().unwrap();
+        assert_eq!(err.kind(), io::ErrorKind::NotFound);
+    }
+
+    #[tokio::test]
+    async fn local_store_puts_once_reads_ranges_and_removes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = MediaStore::local(dir.path()).unwrap();
+        let name = BlobName::new(H, "png").unwrap();
+        let src = store.scratch_dir().join("x");
+        fs::write(&src, b"x").unwrap();
+        assert!(store.put_file(&src, &name).await.unwrap());
+        // The on-disk layout: {root}/{aa}/{sha256}.{ext}, nothing else but scratch.
+        assert!(dir.path().join(&H[..2]).join(name.file_name()).is_file());
+        store.remove(&name).await.unwrap();
+        put_read_remove(store).await;
+    }
+
+    #[tokio::test]
+    async fn any_object_store_works_the_same() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = MediaStore::from_url("memory:///", &dir.path().join("scratch")).unwrap();
+        put_read_remove(store).await;
+        let file_url = format!("file://{}", dir.path().join("media").display());
+        let store = MediaStore::from_url(&file_url, &dir.path().join("scratch")).unwrap();
+        put_read_remove(store).await;
+    }
+
+    #[test]
+    fn bad_store_urls_are_clear_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        for (url, says) in [
+            ("media", "not a URL"),
+            ("file://relative/path", "absolute"),
+            ("ftp://host/x", "unsupported"),
+        ] {
+            let err = MediaStore::from_url(url, dir.path()).err().unwrap();
+            assert!(err.contains(says), "{url}: {err}");
+        }
+        #[cfg(not(feature = "s3"))]
+        assert!(
+            MediaStore::from_url("s3://bucket/media", dir.path())
+                .err()
+                .unwrap()
+                .contains("without S3 support")
+        );
     }
 }

@@ -167,12 +167,19 @@ async fn sample(app: &TestApp, method: &str, pattern: &str, n: usize) -> Sample 
     if let Some(s) = core_sample(app, method, pattern, n).await {
         return s;
     }
+    if let Some(s) = crate::admin_reports::sample(app, method, pattern, n).await {
+        return s;
+    }
     if let Some(s) = crate::admin_ops::sample(app, method, pattern, n).await {
+        return s;
+    }
+    if let Some(s) = crate::admin_content::sample(app, method, pattern, n).await {
         return s;
     }
     panic!("add a sample request for the admin route {method} {pattern} to this test")
 }
 
+/// Sends a request as a browser would (GET with `Accept: text/html`, POST as a form).
 pub async fn send(
     app: &TestApp,
     method: &str,

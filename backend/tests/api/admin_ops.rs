@@ -1,16 +1,14 @@
 //! The back office's operations sections over real HTTP: the media library
 //! (streamed uploads, caps, type checks, aborted uploads, replace), the
-//! catalogue import, printing (PDF rendered and scanned back), analytics
-//! (after scans posted to the public API, and the CSV), and settings.
+//! catalogue import, and settings.
 
-use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use pustaka_backend::admin::uploads::TEMP_DIR;
 use pustaka_backend::media::ingest::ffmpeg_available;
 use reqwest::StatusCode;
-use reqwest::header::{CONTENT_DISPOSITION, CONTENT_TYPE, COOKIE, LOCATION};
+use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION};
 use tokio::io::AsyncWriteExt;
 
 use crate::admin::{PASSWORD, Sample, StaffSession, fields, login, send, staff_accounts};
@@ -31,15 +29,7 @@ pub async fn sample(app: &TestApp, method: &str, pattern: &str, n: usize) -> Opt
     };
     let path = pattern.to_owned();
     let s = match (method, pattern) {
-        (
-            "GET",
-            "/admin/media"
-            | "/admin/import"
-            | "/admin/print"
-            | "/admin/analytics"
-            | "/admin/analytics.csv"
-            | "/admin/settings",
-        ) => (path, Vec::new()),
+        ("GET", "/admin/media" | "/admin/import" | "/admin/settings") => (path, Vec::new()),
         // Sent without a file (a plain form): back to the form with a notice.
         ("POST", "/admin/media") => (path, fields(&[("kind", "image")])),
         ("POST", "/admin/import") => (path, Vec::new()),
@@ -51,8 +41,6 @@ pub async fn sample(app: &TestApp, method: &str, pattern: &str, n: usize) -> Opt
         ("POST", "/admin/media/{sha256}/replace") => {
             (path.replace("{sha256}", &sha().await), Vec::new())
         }
-        ("POST", "/admin/print") => (path, fields(&[("scope", "all"), ("layout", "2x6")])),
-        ("GET", "/admin/print/{code}/poster") => (path.replace("{code}", "BK0001"), Vec::new()),
         ("POST", "/admin/settings") => (
             path,
             fields(&[
@@ -676,242 +664,4 @@ async fn a_real_catalogue_file_imports_and_the_report_shows_the_counts() {
     let r = post_multipart(&app, &s, "/admin/import", body).await;
     assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert!(temp_files(&app).is_empty());
-}
-
-/// Renders a PDF with pdftoppm at 150 dpi and scans every page for codes;
-/// `None` (skip) when pdftoppm is missing outside CI.
-fn scan_pdf(pdf: &[u8]) -> Option<BTreeSet<String>> {
-    use pustaka_markers::{LumaImage, Scanner, ScannerConfig};
-    let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("in.pdf");
-    std::fs::write(&input, pdf).unwrap();
-    let status = std::process::Command::new("pdftoppm")
-        .args(["-r", "150", "-gray", "-png"])
-        .arg(&input)
-        .arg(dir.path().join("page"))
-        .status();
-    match status {
-        Ok(s) => assert!(s.success(), "pdftoppm failed"),
-        Err(e) => {
-            assert!(
-                !pustaka_test_support::in_ci(),
-                "pdftoppm is required under CI: {e}"
-            );
-            eprintln!("SKIPPED: pdftoppm not available ({e})");
-            return None;
-        }
-    }
-    let scanner = Scanner::new(ScannerConfig {
-        stop_after_first_hit: false,
-        time_budget: Duration::from_secs(60),
-        ..ScannerConfig::default()
-    });
-    let mut pages: Vec<PathBuf> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p: &PathBuf| p.extension().is_some_and(|e| e == "png"))
-        .collect();
-    pages.sort();
-    let mut read = BTreeSet::new();
-    for p in &pages {
-        let img = LumaImage::from_dynamic(&image::open(Path::new(p)).unwrap());
-        read.extend(
-            scanner
-                .scan(&img.view())
-                .unwrap()
-                .into_iter()
-                .filter_map(|d| d.text),
-        );
-    }
-    Some(read)
-}
-
-fn assert_pdf_attachment(r: &reqwest::Response) {
-    assert_eq!(r.status(), StatusCode::OK);
-    assert_eq!(r.headers()[CONTENT_TYPE], "application/pdf");
-    let cd = r.headers()[CONTENT_DISPOSITION].to_str().unwrap();
-    assert!(cd.starts_with("attachment;") && cd.contains(".pdf"), "{cd}");
-}
-
-#[tokio::test]
-async fn printed_label_sheets_and_posters_scan_back() {
-    let app = spawn_app(true).await;
-    staff_accounts(&app).await;
-    let s = login(&app.base, "librarian1", PASSWORD).await;
-    let host = app.base.trim_start_matches("http://").to_owned();
-    let url = |code: &str| format!("https://{host}/m/{code}");
-    let page = send(&app, "GET", "/admin/print", Some(&s), &[], true).await;
-    let html = page.text().await.unwrap();
-    assert!(html.contains("name=\"code\" value=\"BK0001\""));
-    assert!(html.contains("value=\"3x8\""), "every layout is offered");
-
-    // Every active marker, on the default layout.
-    let active: Vec<(String,)> =
-        sqlx::query_as("SELECT code FROM markers WHERE active = 1 ORDER BY code")
-            .fetch_all(&app.state.db)
-            .await
-            .unwrap();
-    let form = fields(&[("scope", "all"), ("layout", "2x6")]);
-    let r = send(&app, "POST", "/admin/print", Some(&s), &form, true).await;
-    assert_pdf_attachment(&r);
-    let pdf = r.bytes().await.unwrap();
-    assert!(pdf.starts_with(b"%PDF"));
-    let Some(read) = scan_pdf(&pdf) else { return };
-    let expected: BTreeSet<String> = active.iter().map(|(c,)| url(c)).collect();
-    assert_eq!(read, expected);
-
-    // Two ticked markers on the spine layout: only those.
-    let form = fields(&[
-        ("scope", "selected"),
-        ("code", "BK0001"),
-        ("code", "EV0001"),
-        ("layout", "3x8"),
-    ]);
-    let r = send(&app, "POST", "/admin/print", Some(&s), &form, true).await;
-    assert_pdf_attachment(&r);
-    let read = scan_pdf(&r.bytes().await.unwrap()).unwrap();
-    assert_eq!(read, BTreeSet::from([url("BK0001"), url("EV0001")]));
-
-    // Nothing ticked: the form again, with the reason.
-    let form = fields(&[("scope", "selected"), ("layout", "2x6")]);
-    let r = send(&app, "POST", "/admin/print", Some(&s), &form, true).await;
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-
-    // One poster.
-    let r = send(
-        &app,
-        "GET",
-        "/admin/print/EV0001/poster",
-        Some(&s),
-        &[],
-        true,
-    )
-    .await;
-    assert_pdf_attachment(&r);
-    let read = scan_pdf(&r.bytes().await.unwrap()).unwrap();
-    assert_eq!(read, BTreeSet::from([url("EV0001")]));
-    let r = send(
-        &app,
-        "GET",
-        "/admin/print/ZZZZ99/poster",
-        Some(&s),
-        &[],
-        true,
-    )
-    .await;
-    assert_eq!(r.status(), StatusCode::NOT_FOUND);
-}
-
-#[tokio::test]
-async fn analytics_count_the_scans_posted_by_the_app_and_export_csv() {
-    let app = spawn_app(true).await;
-    staff_accounts(&app).await;
-    let s = login(&app.base, "librarian1", PASSWORD).await;
-    // The last stop of the demo tour, for a completion.
-    let (last_stop,): (String,) = sqlx::query_as(
-        "SELECT m.code FROM markers m JOIN tour_stops s ON m.target_kind = 'tour_stop' AND m.target_id = s.id
-          ORDER BY s.tour_id, s.position DESC LIMIT 1",
-    )
-    .fetch_one(&app.state.db)
-    .await
-    .unwrap();
-    let now = chrono::Utc::now();
-    let at = |hours_ago: i64| (now - chrono::Duration::hours(hours_ago)).to_rfc3339();
-    let mut scans = Vec::new();
-    for _ in 0..3 {
-        scans.push(serde_json::json!({"code": "BK0001", "scanned_at": at(0), "client": "android"}));
-    }
-    scans.push(serde_json::json!({"code": "BK0001", "scanned_at": at(48), "client": "ios"}));
-    scans.push(serde_json::json!({"code": "EV0001", "scanned_at": at(0), "client": "web"}));
-    scans.push(serde_json::json!({"code": last_stop, "scanned_at": at(0), "client": "android"}));
-    let r = app
-        .client
-        .post(format!("{}/api/v1/scans", app.base))
-        .json(&serde_json::json!({ "scans": scans }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::ACCEPTED);
-
-    let page = send(&app, "GET", "/admin/analytics", Some(&s), &[], true).await;
-    assert_eq!(page.status(), StatusCode::OK);
-    let html = page.text().await.unwrap();
-    assert!(
-        html.contains("<strong id=\"total-scans\">6</strong>"),
-        "{html}"
-    );
-    // Four accessible charts, each with a title and a description.
-    assert_eq!(html.matches("role=\"img\"").count(), 4);
-    assert_eq!(html.matches("<desc id=").count(), 4);
-    let doc = scraper::Html::parse_document(&html);
-    let rows = |section: &str| -> Vec<Vec<String>> {
-        let sel = scraper::Selector::parse(&format!("section[aria-labelledby={section}] tbody tr"))
-            .unwrap();
-        let cell = scraper::Selector::parse("th, td").unwrap();
-        doc.select(&sel)
-            .map(|tr| {
-                tr.select(&cell)
-                    .map(|c| c.text().collect::<String>().trim().to_owned())
-                    .collect()
-            })
-            .collect()
-    };
-    let days = rows("h-days");
-    assert_eq!(days.len(), 30);
-    let today = pustaka_backend::wib::now_wib().date_naive().to_string();
-    assert_eq!(days.last().unwrap(), &vec![today.clone(), "5".to_owned()]);
-    let by_day: i64 = days.iter().map(|r| r[1].parse::<i64>().unwrap()).sum();
-    assert_eq!(by_day, 6);
-    let markers = rows("h-markers");
-    assert_eq!(markers[0][0], "BK0001");
-    assert_eq!(markers[0][3], "4");
-    let titles = rows("h-titles");
-    assert_eq!(titles.len(), 1, "{titles:?}");
-    assert_eq!(titles[0][2], "4");
-    let tours = rows("h-tours");
-    assert_eq!(tours.len(), 1, "{tours:?}");
-    assert_eq!(&tours[0][2..], ["0", "1"], "no start, one completion");
-    assert!(
-        html.contains("perhentian terakhir"),
-        "the definition is on the page"
-    );
-
-    let csv = send(&app, "GET", "/admin/analytics.csv", Some(&s), &[], true).await;
-    assert_eq!(csv.status(), StatusCode::OK);
-    assert!(
-        csv.headers()[CONTENT_TYPE]
-            .to_str()
-            .unwrap()
-            .starts_with("text/csv")
-    );
-    assert!(
-        csv.headers()[CONTENT_DISPOSITION]
-            .to_str()
-            .unwrap()
-            .starts_with("attachment")
-    );
-    let text = csv.text().await.unwrap();
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    assert_eq!(
-        reader.headers().unwrap().iter().collect::<Vec<_>>(),
-        pustaka_backend::admin::analytics::CSV_HEADER
-    );
-    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
-    let total: i64 = records.iter().map(|r| r[6].parse::<i64>().unwrap()).sum();
-    assert_eq!(total, 6);
-    let bk_today = records
-        .iter()
-        .find(|r| &r[0] == today.as_str() && &r[1] == "BK0001")
-        .expect("today's BK0001 row");
-    assert_eq!(&bk_today[3], "title");
-    assert_eq!(&bk_today[6], "3");
-    // A shorter window leaves the older scan out.
-    let page = send(&app, "GET", "/admin/analytics?days=1", Some(&s), &[], true).await;
-    assert!(
-        page.text()
-            .await
-            .unwrap()
-            .contains("<strong id=\"total-scans\">5</strong>")
-    );
 }

@@ -50,7 +50,8 @@ fn markers_lists_codes_with_urls() {
             .unwrap();
         let store: std::sync::Arc<dyn pustaka_backend::media::store::BlobStore> =
             std::sync::Arc::new(
-                pustaka_backend::media::store::DirStore::open(&dir.path().join("media")).unwrap(),
+                pustaka_backend::media::store::MediaStore::local(&dir.path().join("media"))
+                    .unwrap(),
             );
         pustaka_backend::demo::seed_once(&pool, store)
             .await

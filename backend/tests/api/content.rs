@@ -2,7 +2,7 @@
 //! events by range, tours with stops, and the OpenAPI document.
 
 use pustaka_api::{
-    EventResponse, MarkerOverlay, MediaKind, MediaRole, Page, ShelfResponse, TargetKind,
+    ErrorCode, EventResponse, MarkerOverlay, MediaKind, MediaRole, Page, ShelfResponse, TargetKind,
     TitleDetail, TitleSummary, TourResponse, TourSummary,
 };
 
@@ -161,15 +161,15 @@ async fn titles_list_search_and_detail() {
     assert_eq!(en.isbn13.as_deref(), Some("9786020000011"));
     assert_eq!(app.get("/api/v1/titles?limit=0").await.status(), 400);
     assert_eq!(app.get("/api/v1/titles/424242").await.status(), 404);
-    for bad in [
-        "/api/v1/titles/abc",
-        "/api/v1/titles?lang=fr",
-        "/api/v1/markers/BK0001?lang=xx",
+    for (bad, code) in [
+        ("/api/v1/titles/abc", ErrorCode::InvalidPath),
+        ("/api/v1/titles?lang=fr", ErrorCode::InvalidQuery),
+        ("/api/v1/markers/BK0001?lang=xx", ErrorCode::InvalidQuery),
     ] {
         let resp = app.get(bad).await;
         assert_eq!(resp.status(), 400, "{bad}");
         let body: pustaka_api::ApiErrorBody = resp.json().await.unwrap();
-        assert_eq!(body.error.code, "bad_request");
+        assert_eq!(body.error.code, code, "{bad}");
     }
 }
 
@@ -266,7 +266,7 @@ async fn inactive_markers_are_not_found_everywhere() {
     let resp = app.get("/api/v1/markers/BK0002").await;
     assert_eq!(resp.status(), 404);
     let body: pustaka_api::ApiErrorBody = resp.json().await.unwrap();
-    assert_eq!(body.error.code, "not_found");
+    assert_eq!(body.error.code, ErrorCode::MarkerNotFound);
     assert_eq!(app.get("/m/BK0002").await.status(), 404);
     assert_eq!(app.get("/api/v1/markers/BK0001").await.status(), 200);
 }

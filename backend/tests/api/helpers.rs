@@ -24,11 +24,16 @@ impl TestApp {
 }
 
 pub async fn spawn_app(demo: bool) -> TestApp {
+    spawn_app_with(demo, |_| {}).await
+}
+
+/// `spawn_app` with a change to the test configuration first.
+pub async fn spawn_app_with(demo: bool, configure: impl FnOnce(&mut ServeConfig)) -> TestApp {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = tempfile::tempdir().expect("temp dir");
-    let app = Application::build(ServeConfig::for_tests(dir.path().to_path_buf(), demo))
-        .await
-        .expect("server builds");
+    let mut config = ServeConfig::for_tests(dir.path().to_path_buf(), demo);
+    configure(&mut config);
+    let app = Application::build(config).await.expect("server builds");
     let base = format!("http://{}", app.local_addr());
     let state = app.state().clone();
     tokio::spawn(app.run_until_stopped());

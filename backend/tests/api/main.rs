@@ -1,11 +1,17 @@
 //! Server tests over real HTTP on a loopback port (the spawn-app pattern).
 
 mod admin;
+mod admin_content;
 mod admin_ops;
+mod admin_reports;
+mod calendar;
 mod catalog;
 mod cli;
 mod content;
+mod demo;
+mod errors;
 mod helpers;
+mod home;
 mod markers;
 mod media;
 mod scans;

@@ -1,6 +1,6 @@
 //! `GET /api/v1/markers/{code}` and `/healthz`.
 
-use pustaka_api::{ApiErrorBody, Health, MarkerOverlay, TargetKind};
+use pustaka_api::{ApiErrorBody, ErrorCode, Health, MarkerOverlay, TargetKind};
 
 use crate::helpers::spawn_app;
 
@@ -74,7 +74,7 @@ async fn unknown_is_404_and_malformed_is_400_with_json_body() {
         .unwrap();
     assert_eq!(resp.status(), 404);
     let body: ApiErrorBody = resp.json().await.unwrap();
-    assert_eq!(body.error.code, "not_found");
+    assert_eq!(body.error.code, ErrorCode::MarkerNotFound);
 
     let resp = app
         .client
@@ -84,7 +84,7 @@ async fn unknown_is_404_and_malformed_is_400_with_json_body() {
         .unwrap();
     assert_eq!(resp.status(), 400);
     let body: ApiErrorBody = resp.json().await.unwrap();
-    assert_eq!(body.error.code, "bad_request");
+    assert_eq!(body.error.code, ErrorCode::InvalidMarkerCode);
 }
 
 #[tokio::test]
@@ -94,7 +94,7 @@ async fn demo_seed_runs_once() {
         .await
         .unwrap();
     let store: std::sync::Arc<dyn pustaka_backend::media::store::BlobStore> = std::sync::Arc::new(
-        pustaka_backend::media::store::DirStore::open(&dir.path().join("media")).unwrap(),
+        pustaka_backend::media::store::MediaStore::local(&dir.path().join("media")).unwrap(),
     );
     assert!(
         pustaka_backend::demo::seed_once(&pool, store.clone())
@@ -156,5 +156,5 @@ async fn unknown_api_route_answers_in_the_json_envelope() {
     let resp = app.get("/api/v1/no-such-route").await;
     assert_eq!(resp.status(), 404);
     let body: pustaka_api::ApiErrorBody = resp.json().await.unwrap();
-    assert_eq!(body.error.code, "not_found");
+    assert_eq!(body.error.code, ErrorCode::RouteNotFound);
 }

@@ -364,3 +364,116 @@ async fn videos_are_normalised_with_poster_and_duration() {
     let og = scraper::Selector::parse("meta[property=\"og:video\"]").unwrap();
     assert!(html.select(&og).next().is_some());
 }
+
+/// A store whose second `put_file` fails, as a full disk or a network store
+/// that drops half-way through an ingest would.
+struct FailingSecondPut {
+    inner: pustaka_backend::media::store::MediaStore,
+    puts: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl pustaka_backend::media::store::BlobStore for FailingSecondPut {
+    async fn put_file(
+        &self,
+        src: &std::path::Path,
+        name: &pustaka_backend::media::store::BlobName,
+    ) -> std::io::Result<bool> {
+        if self.puts.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 1 {
+            return Err(std::io::Error::other("disk full"));
+        }
+        self.inner.put_file(src, name).await
+    }
+    async fn size(
+        &self,
+        name: &pustaka_backend::media::store::BlobName,
+    ) -> std::io::Result<Option<u64>> {
+        self.inner.size(name).await
+    }
+    async fn read_range(
+        &self,
+        name: &pustaka_backend::media::store::BlobName,
+        range: std::ops::Range<u64>,
+    ) -> std::io::Result<pustaka_backend::media::store::ByteStream> {
+        self.inner.read_range(name, range).await
+    }
+    async fn remove(&self, name: &pustaka_backend::media::store::BlobName) -> std::io::Result<()> {
+        self.inner.remove(name).await
+    }
+    fn scratch_dir(&self) -> &std::path::Path {
+        self.inner.scratch_dir()
+    }
+}
+
+#[tokio::test]
+async fn a_store_failure_mid_ingest_undoes_the_blobs_already_put() {
+    let app = spawn_app(false).await;
+    let store = std::sync::Arc::new(FailingSecondPut {
+        inner: pustaka_backend::media::store::MediaStore::local(&app.dir.path().join("media"))
+            .unwrap(),
+        puts: Default::default(),
+    });
+    let png = {
+        let mut buf = Cursor::new(Vec::new());
+        image::RgbImage::new(64, 64)
+            .write_to(&mut buf, image::ImageFormat::Png)
+            .unwrap();
+        buf.into_inner()
+    };
+    // An image ingest puts two blobs (picture, thumbnail): the second fails.
+    let err = ingest(&app.state.db, store.clone(), png, MediaKind::Image)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, IngestError::Io(_)), "{err}");
+    assert_eq!(store.puts.load(std::sync::atomic::Ordering::SeqCst), 2);
+    assert_eq!(files_in_store(&app), 0, "no orphaned blob, no scratch file");
+    assert_eq!(asset_rows(&app).await, 0);
+}
+
+#[tokio::test]
+async fn media_is_served_the_same_from_another_object_store() {
+    // `memory:///` stands for any non-local object store (S3 in production):
+    // ingest and Range serving go through the same object_store calls.
+    let app =
+        crate::helpers::spawn_app_with(true, |c| c.media_store = Some("memory:///".into())).await;
+    let o: MarkerOverlay = app
+        .get("/api/v1/markers/BK0001")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let cover = &o.media[0];
+    let path = cover.url.strip_prefix(&app.base).unwrap();
+    // Nothing in the local media folder but the (empty) scratch folder.
+    assert_eq!(files_in_store(&app), 0);
+    let full = app.get(path).await.bytes().await.unwrap();
+    assert_eq!(full.len() as u64, cover.size_bytes);
+    let n = full.len();
+    for (range, start, end) in [
+        ("bytes=0-99".to_owned(), 0, 99),
+        ("bytes=-10".to_owned(), n - 10, n - 1),
+        (format!("bytes={}-", n - 5), n - 5, n - 1),
+    ] {
+        let resp = ranged(&app, path, &range).await;
+        assert_eq!(resp.status(), 206, "{range}");
+        assert_eq!(
+            resp.headers()["content-range"],
+            format!("bytes {start}-{end}/{n}").as_str()
+        );
+        assert_eq!(resp.bytes().await.unwrap().as_ref(), &full[start..=end]);
+    }
+    let resp = ranged(&app, path, &format!("bytes={n}-")).await;
+    assert_eq!(resp.status(), 416);
+    assert_eq!(
+        resp.headers()["content-range"],
+        format!("bytes */{n}").as_str()
+    );
+    let head = app
+        .client
+        .head(format!("{}{path}", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), 200);
+    assert_eq!(head.headers()["content-length"], n.to_string().as_str());
+}

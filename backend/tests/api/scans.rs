@@ -41,7 +41,13 @@ async fn batches_are_accepted_validated_and_capped() {
     };
     let resp = post(&app, &ok).await;
     assert_eq!(resp.status(), 202);
-    assert_eq!(resp.json::<ScanAccepted>().await.unwrap().accepted, 2);
+    assert_eq!(
+        resp.json::<ScanAccepted>().await.unwrap(),
+        ScanAccepted {
+            accepted: 2,
+            rejected: 0
+        }
+    );
     let (code,): (String,) = sqlx::query_as("SELECT code FROM scan_events ORDER BY id LIMIT 1")
         .fetch_one(&app.state.db)
         .await
@@ -87,6 +93,54 @@ async fn batches_are_accepted_validated_and_capped() {
         .await
         .unwrap();
     assert_eq!(garbage.status(), 400);
+    assert_eq!(stored(&app).await, 2);
+}
+
+#[tokio::test]
+async fn only_scans_of_existing_markers_are_stored() {
+    let app = spawn_app(true).await;
+    // A deactivated marker still exists: its scans are worth counting (people
+    // still scan an old poster), so they are stored.
+    sqlx::query("UPDATE markers SET active = 0 WHERE code = 'BK0002'")
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    let batch = ScanBatch {
+        scans: vec![
+            scan("BK0001", &now()),
+            scan("ZZZZ99", &now()),
+            scan("bk-0002", &now()),
+            scan("ABCDEF", &now()),
+            scan("ZZZZ99", &now()),
+        ],
+    };
+    let resp = post(&app, &batch).await;
+    assert_eq!(resp.status(), 202);
+    assert_eq!(
+        resp.json::<ScanAccepted>().await.unwrap(),
+        ScanAccepted {
+            accepted: 2,
+            rejected: 3
+        }
+    );
+    let codes: Vec<(String,)> = sqlx::query_as("SELECT code FROM scan_events ORDER BY id")
+        .fetch_all(&app.state.db)
+        .await
+        .unwrap();
+    let codes: Vec<_> = codes.into_iter().map(|(c,)| c).collect();
+    assert_eq!(codes, ["BK0001", "BK0002"]);
+
+    // A batch of unknown codes only: 202, nothing stored.
+    let resp = post(
+        &app,
+        &ScanBatch {
+            scans: vec![scan("QQQQ11", &now())],
+        },
+    )
+    .await;
+    assert_eq!(resp.status(), 202);
+    let body: ScanAccepted = resp.json().await.unwrap();
+    assert_eq!((body.accepted, body.rejected), (0, 1));
     assert_eq!(stored(&app).await, 2);
 }
 

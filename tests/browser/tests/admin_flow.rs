@@ -2,16 +2,18 @@
 //! and every `/admin` page reachable from the dashboard is screenshotted and
 //! audited with axe-core (zero serious or critical violations).
 //!
-//! Gated by the `admin` feature until the back office's Rust API
-//! (`admin::accounts::create_user`) is on main. Without `/admin/login` the
-//! test is skipped, except under `CI=true`, where it fails.
-#![cfg(feature = "admin")]
+//! Without Chromium and chromedriver the test is skipped, except under
+//! `CI=true`, where it fails.
 
 use std::collections::{HashSet, VecDeque};
 
 use pustaka_backend::admin::Role;
 use pustaka_backend::admin::accounts::create_user;
-use pustaka_browser_tests::Session;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use fantoccini::Locator;
+use pustaka_browser_tests::{Browser, Session};
 
 const USER: &str = "pustakawan-uji";
 const PASSWORD: &str = "kata-sandi-uji-yang-panjang";
@@ -96,12 +98,7 @@ async fn staff_logs_in_and_every_admin_page_passes_axe() {
     }
     eprintln!("admin flow: audited {visited} page(s) besides login and dashboard");
 
-    // TODO(issue 6, when the pages land): import a file from
-    // ../shared/data/catalog, edit a synopsis and publish, upload a cover and a
-    // video, create a marker, download its PDF sheet and scan it back with
-    // pustaka_markers, resolve it through /api/v1 and see the scan on the
-    // analytics page. Drive forms with `s.browser.client().form(..)`, then
-    // `s.visit_and_audit(..)` each result page.
+    problems.extend(librarian_work(&s).await);
 
     s.close().await;
     assert!(
@@ -118,4 +115,299 @@ fn the_crawl_skips_logout_and_downloads() {
     assert!(!crawlable("/admin/logout"));
     assert!(!crawlable("/admin/markers/sheet.pdf?ids=1,2"));
     assert!(!crawlable("/admin/analytics/export"));
+}
+
+/// Types `text` into the field matching `css` (after clearing it).
+async fn fill(b: &Browser, css: &str, text: &str) {
+    let el = b
+        .client()
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no field {css:?}: {e}"));
+    el.clear().await.unwrap_or_else(|e| panic!("clear {css:?}: {e}"));
+    el.send_keys(text)
+        .await
+        .unwrap_or_else(|e| panic!("type into {css:?}: {e}"));
+}
+
+/// Chooses a file for the file input matching `css`.
+async fn choose_file(b: &Browser, css: &str, file: &Path) {
+    let el = b
+        .client()
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no file input {css:?}: {e}"));
+    el.send_keys(&file.display().to_string())
+        .await
+        .unwrap_or_else(|e| panic!("choose {}: {e}", file.display()));
+}
+
+/// Clicks the element matching `css` and waits until the page changed (a new
+/// document loaded: the old `<html>` went stale).
+async fn click_and_wait(b: &Browser, css: &str) {
+    let old = b
+        .client()
+        .find(Locator::Css("html"))
+        .await
+        .expect("a document");
+    b.client()
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("nothing to click at {css:?}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {css:?}: {e}"));
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        // A stale element errors: the next document is there.
+        if old.tag_name().await.is_err() {
+            let ready = b
+                .client()
+                .execute("return document.readyState", vec![])
+                .await
+                .ok();
+            if ready.as_ref().and_then(|v| v.as_str()) == Some("complete") {
+                return;
+            }
+        }
+        assert!(Instant::now() < deadline, "no new page after clicking {css:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The session cookie header of the browser, for downloads done over plain HTTP.
+async fn cookie_header(b: &Browser) -> String {
+    b.client()
+        .get_all_cookies()
+        .await
+        .expect("cookies")
+        .iter()
+        .map(|c| format!("{}={}", c.name(), c.value()))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The issue's librarian flow, each page screenshotted and audited: import a
+/// catalogue file, edit a synopsis and publish it, upload a cover and a video
+/// and attach them, create a marker, download its label sheet and scan it back,
+/// resolve it through the public API, and see the scan counted on the
+/// analytics page. Returns the accessibility problems found on the way.
+async fn librarian_work(s: &Session) -> Vec<String> {
+    let mut problems = Vec::new();
+    let b = &s.browser;
+    let db = &s.server.state.db;
+    let Some(catalog) = pustaka_test_support::data_path("catalog/evergreen_bibs_fic.xml") else {
+        return problems;
+    };
+    let (Some(cover), Some(video)) = (
+        pustaka_test_support::data_path(
+            "catalog/standardebooks/lewis-carroll_alices-adventures-in-wonderland.cover.jpg",
+        ),
+        pustaka_test_support::data_path("video/clip_02_caminandes.mp4"),
+    ) else {
+        return problems;
+    };
+    let mut step = |name: &str, found: Vec<String>| {
+        eprintln!("admin flow: {name}");
+        problems.extend(found);
+    };
+
+    // 1. Catalogue import through the upload form.
+    let (before,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM titles")
+        .fetch_one(db)
+        .await
+        .unwrap();
+    b.goto(&s.server.url("/admin/import")).await;
+    choose_file(b, "form input[type=file]", &catalog).await;
+    click_and_wait(b, "form:has(input[type=file]) button[type=submit]").await;
+    b.screenshot("flow-1-import-report").await;
+    step("import", b.accessibility_problems("flow-1-import-report").await);
+    let (after,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM titles")
+        .fetch_one(db)
+        .await
+        .unwrap();
+    assert!(after > before, "the import added no title ({before} → {after})");
+    let report = b.text("main").await;
+    assert!(
+        report.contains(&(after - before).to_string()),
+        "the report does not show the {} imported titles: {report}",
+        after - before
+    );
+
+    // 2. Edit the synopsis of an imported title and publish it.
+    let (id, title): (i64, String) =
+        sqlx::query_as("SELECT id, title FROM titles ORDER BY id DESC LIMIT 1")
+            .fetch_one(db)
+            .await
+            .unwrap();
+    let synopsis = "Sinopsis uji dari peramban: seorang anak menemukan perpustakaan ajaib.";
+    b.goto(&s.server.url(&format!("/admin/titles/{id}"))).await;
+    fill(b, "#synopsis_id", synopsis).await;
+    click_and_wait(b, &format!("form[action='/admin/titles/{id}'] button[type=submit]")).await;
+    b.screenshot("flow-2-title-draft").await;
+    step("title draft", b.accessibility_problems("flow-2-title-draft").await);
+    let api = |path: String| {
+        let url = s.server.url(&path);
+        async move {
+            let r = reqwest::get(&url).await.expect("api answers");
+            let status = r.status().as_u16();
+            (status, r.json::<serde_json::Value>().await.unwrap_or_default())
+        }
+    };
+    let (_, live) = api(format!("/api/v1/titles/{id}")).await;
+    assert_ne!(live["synopsis"].as_str(), Some(synopsis), "a draft leaked");
+    click_and_wait(b, &format!("form[action='/admin/titles/{id}/publish'] button")).await;
+    let (_, live) = api(format!("/api/v1/titles/{id}")).await;
+    assert_eq!(live["synopsis"].as_str(), Some(synopsis), "published synopsis");
+
+    // 3. Upload a cover and a video into the media library, attach both.
+    for (file, name) in [(&cover, "flow-3-upload-cover"), (&video, "flow-3-upload-video")] {
+        b.goto(&s.server.url("/admin/media")).await;
+        choose_file(b, "form input[type=file]", file).await;
+        click_and_wait(b, "form:has(input[type=file]) button[type=submit]").await;
+        b.screenshot(name).await;
+        step(name, b.accessibility_problems(name).await);
+    }
+    let newest = |kind: &'static str| async move {
+        let (sha,): (String,) = sqlx::query_as(
+            "SELECT sha256 FROM media_assets WHERE kind = ?
+               AND sha256 NOT IN (SELECT sha256 FROM media_renditions)
+             ORDER BY created_at DESC, rowid DESC LIMIT 1",
+        )
+        .bind(kind)
+        .fetch_one(db)
+        .await
+        .unwrap_or_else(|e| panic!("no {kind} was stored: {e}"));
+        sha
+    };
+    let (image_sha, video_sha) = (newest("image").await, newest("video").await);
+    b.goto(&s.server.url(&format!("/admin/titles/{id}"))).await;
+    b.client()
+        .find(Locator::Css(&format!("#cover option[value='{image_sha}']")))
+        .await
+        .expect("the uploaded image is offered as a cover")
+        .click()
+        .await
+        .unwrap();
+    b.client()
+        .find(Locator::Css(&format!("#trailer option[value='{video_sha}']")))
+        .await
+        .expect("the uploaded video is offered as a trailer")
+        .click()
+        .await
+        .unwrap();
+    click_and_wait(b, &format!("form[action='/admin/titles/{id}'] button[type=submit]")).await;
+    click_and_wait(b, &format!("form[action='/admin/titles/{id}/publish'] button")).await;
+    let (_, live) = api(format!("/api/v1/titles/{id}")).await;
+    let media = live["media"].to_string();
+    assert!(
+        media.contains(&image_sha) && media.contains(&video_sha),
+        "cover and trailer published: {media}"
+    );
+
+    // 4. A marker for the title.
+    b.goto(&s.server.url("/admin/markers")).await;
+    fill(b, "#title", &id.to_string()).await;
+    fill(b, "#label", "Rak uji, sampul belakang").await;
+    fill(b, "#size_mm", "60").await;
+    click_and_wait(b, "form[action='/admin/markers'] button[type=submit]").await;
+    let path = b.current_path().await;
+    let code = path
+        .strip_prefix("/admin/markers/")
+        .unwrap_or_else(|| panic!("creating a marker led to {path}"))
+        .to_owned();
+    b.screenshot("flow-4-marker").await;
+    step("marker", b.accessibility_problems("flow-4-marker").await);
+
+    // 5. Its label sheet as PDF, scanned back with the markers crate.
+    let pdf = print_sheet(s, &code).await;
+    let codes = scan_pdf(&pdf);
+    assert!(
+        codes.iter().any(|t| t.ends_with(&format!("/m/{code}"))),
+        "the sheet's label for {code} did not scan back: {codes:?}"
+    );
+
+    // 6. Resolve it as the app does, report the scan, see it counted.
+    let (status, overlay) = api(format!("/api/v1/markers/{code}")).await;
+    assert_eq!(status, 200, "{overlay}");
+    assert_eq!(overlay["title"].as_str(), Some(title.as_str()), "{overlay}");
+    let scans = serde_json::json!({"scans": [{
+        "code": code, "scanned_at": "2026-11-30T10:00:00+07:00", "client": "web"
+    }]});
+    let r = reqwest::Client::new()
+        .post(s.server.url("/api/v1/scans"))
+        .json(&scans)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 202);
+    b.goto(&s.server.url("/admin/analytics")).await;
+    b.screenshot("flow-6-analytics").await;
+    step("analytics", b.accessibility_problems("flow-6-analytics").await);
+    let page = b.text("main").await;
+    assert!(page.contains(&code), "the analytics page does not list {code}");
+    problems
+}
+
+/// Downloads the label sheet PDF for one marker through the print form, with
+/// the browser's session.
+async fn print_sheet(s: &Session, code: &str) -> Vec<u8> {
+    let b = &s.browser;
+    b.goto(&s.server.url("/admin/print")).await;
+    b.screenshot("flow-5-print").await;
+    let csrf = b
+        .client()
+        .find(Locator::Css("input[name=_csrf]"))
+        .await
+        .expect("print form")
+        .attr("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    let body = format!("_csrf={csrf}&codes={code}");
+    let r = reqwest::Client::new()
+        .post(s.server.url("/admin/print"))
+        .header("cookie", cookie_header(b).await)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200, "printing {code}");
+    let ct = r.headers()["content-type"].to_str().unwrap().to_owned();
+    assert_eq!(ct, "application/pdf");
+    r.bytes().await.unwrap().to_vec()
+}
+
+/// Renders a PDF with pdftoppm (300 dpi, grey) and returns every code text
+/// the scanner reads on its pages.
+fn scan_pdf(pdf: &[u8]) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sheet.pdf");
+    std::fs::write(&file, pdf).unwrap();
+    let out = std::process::Command::new("pdftoppm")
+        .args(["-r", "300", "-gray", "-png"])
+        .arg(&file)
+        .arg(dir.path().join("page"))
+        .output()
+        .expect("pdftoppm (poppler-utils) runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // Content, not speed, is checked here: a generous budget, every code on the page.
+    let scanner = pustaka_markers::Scanner::new(pustaka_markers::ScannerConfig {
+        stop_after_first_hit: false,
+        time_budget: Duration::from_secs(60),
+        ..pustaka_markers::ScannerConfig::default()
+    });
+    let mut texts = Vec::new();
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "png") {
+            let img = image::open(&path).unwrap().to_luma8();
+            let (w, h) = (img.width() as usize, img.height() as usize);
+            let luma = pustaka_markers::LumaImage::new(w, h, img.into_raw()).unwrap();
+            let found = scanner.scan(&luma.view()).unwrap_or_default();
+            texts.extend(found.into_iter().filter_map(|d| d.text));
+        }
+    }
+    texts
 }

@@ -1,0 +1,593 @@
+//! Markers in the back office: list (with scan counts and the public page of
+//! each code), create for any target with a new code made here, edit the
+//! label, placement note and printed size, activate or deactivate.
+//!
+//! Markers are physical labels, not visitor text, so changes apply at once
+//! (no draft); each one is audited in the same transaction and empties the
+//! overlay cache, so a deactivated code stops resolving immediately.
+
+use argon2::password_hash::rand_core::{OsRng, RngCore};
+use askama::Template;
+use axum::extract::{Form, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Router};
+use pustaka_api::Lang;
+use pustaka_markers::payload::MarkerCode;
+use serde::Deserialize;
+use sqlx::SqlitePool;
+use tower_sessions::Session;
+
+use super::page::{self, Page, PageError, render};
+use super::{Access, Role, RouteRule, Staff, audit, i18n};
+use crate::startup::AppState;
+
+/// The marker routes; only librarians (and admins) may use them.
+pub const ROUTES: &[RouteRule] = &[
+    ("GET", "/admin/markers", Access::Staff(Role::Librarian)),
+    ("POST", "/admin/markers", Access::Staff(Role::Librarian)),
+    (
+        "GET",
+        "/admin/markers/{code}",
+        Access::Staff(Role::Librarian),
+    ),
+    (
+        "POST",
+        "/admin/markers/{code}",
+        Access::Staff(Role::Librarian),
+    ),
+    (
+        "POST",
+        "/admin/markers/{code}/active",
+        Access::Staff(Role::Librarian),
+    ),
+];
+
+/// The marker routes (merged into [`super::router`] inside the guard).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/markers", get(list).post(create))
+        .route("/admin/markers/{code}", get(edit).post(save))
+        .route("/admin/markers/{code}/active", post(set_active))
+}
+
+/// Symbols of a generated code: 6 Crockford base-32 symbols = 30 random bits,
+/// as long as the demo codes, short enough to type from a label.
+pub const GENERATED_CODE_LEN: usize = 6;
+/// Attempts at a free random code before giving up (a collision is a one in
+/// a million event per attempt while the library has fewer than a thousand codes).
+pub const CODE_ATTEMPTS: usize = 20;
+/// Smallest printed side of a code, in millimetres (phones cannot read smaller).
+pub const MIN_SIZE_MM: i64 = 10;
+/// Largest printed side, in millimetres (an A3 poster).
+pub const MAX_SIZE_MM: i64 = 500;
+/// Printed side of a new code unless changed, in millimetres.
+pub const DEFAULT_SIZE_MM: i64 = 50;
+/// Longest label or placement note, in characters.
+pub const MAX_LABEL_CHARS: usize = 200;
+/// Target kinds a marker may point at (the `markers.target_kind` values).
+pub const TARGET_KINDS: [&str; 4] = ["title", "shelf", "event", "tour_stop"];
+
+/// One marker as the list shows it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MarkerListRow {
+    /// Canonical code.
+    pub code: String,
+    /// `title` | `shelf` | `event` | `tour_stop`.
+    pub target_kind: String,
+    /// Target row id.
+    pub target_id: i64,
+    /// The target's name (`None` when the target is gone).
+    pub target_name: Option<String>,
+    /// The target's back-office page.
+    pub target_href: Option<String>,
+    /// Librarian's label.
+    pub label: String,
+    /// Placement note.
+    pub placement: Option<String>,
+    /// Printed side in metres.
+    pub size_m: f64,
+    /// Whether it resolves.
+    pub active: bool,
+    /// Scans recorded.
+    pub scans: i64,
+}
+
+impl MarkerListRow {
+    /// Printed side in whole millimetres.
+    pub fn size_mm(&self) -> i64 {
+        mm_from_m(self.size_m)
+    }
+}
+
+/// Metres → whole millimetres.
+pub fn mm_from_m(m: f64) -> i64 {
+    // Sizes are 0.01–0.5 m: far inside i64, and rounding avoids 49.999… → 49.
+    (m * 1000.0).round() as i64
+}
+
+const LIST_SQL: &str = "SELECT m.code, m.target_kind, m.target_id, m.label, m.placement, m.size_m, m.active,
+        (SELECT COUNT(*) FROM scan_events s WHERE s.code = m.code) AS scans,
+        CASE m.target_kind
+          WHEN 'title' THEN (SELECT title FROM titles WHERE id = m.target_id)
+          WHEN 'shelf' THEN (SELECT name_id FROM shelves WHERE id = m.target_id)
+          WHEN 'event' THEN (SELECT title_id FROM events WHERE id = m.target_id)
+          WHEN 'tour_stop' THEN (SELECT t.name_id || ' · ' || s.position || ': ' || s.clue_id
+                                   FROM tour_stops s JOIN tours t ON t.id = s.tour_id WHERE s.id = m.target_id)
+        END AS target_name,
+        CASE m.target_kind
+          WHEN 'title' THEN '/admin/titles/' || m.target_id
+          WHEN 'shelf' THEN '/admin/shelves/' || m.target_id
+          WHEN 'event' THEN '/admin/events/' || m.target_id
+          WHEN 'tour_stop' THEN (SELECT '/admin/tours/' || s.tour_id || '/stops/s' || s.id
+                                   FROM tour_stops s WHERE s.id = m.target_id)
+        END AS target_href
+   FROM markers m";
+
+/// A target choice for the new-marker select box.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TargetChoice {
+    /// `kind:id`, e.g. `shelf:3`.
+    pub value: String,
+    /// What the librarian reads.
+    pub label: String,
+}
+
+/// Shelves, events and tour stops (titles are too many for a select box and
+/// are given by id or ISBN-13).
+async fn target_choices(pool: &SqlitePool) -> sqlx::Result<Vec<(String, Vec<TargetChoice>)>> {
+    let shelves = sqlx::query_as(
+        "SELECT 'shelf:' || id AS value, name_id || COALESCE(' (' || class_range || ')', '') AS label
+           FROM shelves ORDER BY name_id, id",
+    )
+    .fetch_all(pool)
+    .await?;
+    let events = sqlx::query_as(
+        "SELECT 'event:' || id AS value, substr(starts_at, 1, 10) || ' · ' || title_id AS label
+           FROM events ORDER BY starts_at DESC, id",
+    )
+    .fetch_all(pool)
+    .await?;
+    let stops = sqlx::query_as(
+        "SELECT 'tour_stop:' || s.id AS value, t.name_id || ' · ' || s.position || ': ' || s.clue_id AS label
+           FROM tour_stops s JOIN tours t ON t.id = s.tour_id ORDER BY t.name_id, t.id, s.position",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(vec![
+        ("shelf".into(), shelves),
+        ("event".into(), events),
+        ("tour_stop".into(), stops),
+    ])
+}
+
+/// Form of `POST /admin/markers`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CreateForm {
+    /// `kind:id` from the select box, or empty to use `title`.
+    #[serde(default)]
+    pub target: String,
+    /// A title's id or ISBN-13 (when `target` is empty).
+    #[serde(default)]
+    pub title: String,
+    /// Librarian's label (required).
+    #[serde(default)]
+    pub label: String,
+    /// Where the code is stuck.
+    #[serde(default)]
+    pub placement: String,
+    /// Printed side in millimetres.
+    #[serde(default)]
+    pub size_mm: String,
+}
+
+impl Default for CreateForm {
+    fn default() -> Self {
+        Self {
+            target: String::new(),
+            title: String::new(),
+            label: String::new(),
+            placement: String::new(),
+            size_mm: DEFAULT_SIZE_MM.to_string(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/markers.html")]
+struct ListPage {
+    p: Page,
+    rows: Vec<MarkerListRow>,
+    groups: Vec<(String, Vec<TargetChoice>)>,
+    f: CreateForm,
+    errors: Vec<String>,
+    public_url: String,
+    min_mm: i64,
+    max_mm: i64,
+}
+
+async fn list_page(
+    state: &AppState,
+    session: &Session,
+    staff: &Staff,
+    f: CreateForm,
+    errors: Vec<String>,
+) -> Result<Response, PageError> {
+    let p = Page::new(session, Some(staff), "/admin/markers").await?;
+    let rows = sqlx::query_as(&format!("{LIST_SQL} ORDER BY m.code"))
+        .fetch_all(&state.db)
+        .await?;
+    let failed = !errors.is_empty();
+    let mut resp = render(&ListPage {
+        p,
+        rows,
+        groups: target_choices(&state.db).await?,
+        f,
+        errors,
+        public_url: state.public_url.to_string(),
+        min_mm: MIN_SIZE_MM,
+        max_mm: MAX_SIZE_MM,
+    });
+    if failed {
+        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(resp)
+}
+
+/// `GET /admin/markers`: every marker and the form for a new one.
+///
+/// # Errors
+/// Database or session failures, as an HTML error page.
+pub async fn list(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(staff): Extension<Staff>,
+) -> Result<Response, PageError> {
+    list_page(&state, &session, &staff, CreateForm::default(), Vec::new()).await
+}
+
+/// Checks label, placement and size; returns them cleaned (size in metres).
+fn check_details(
+    lang: Lang,
+    label: &str,
+    placement: &str,
+    size_mm: &str,
+    errors: &mut Vec<String>,
+) -> (String, Option<String>, f64) {
+    let label = label.trim().to_owned();
+    let placement = placement.trim().to_owned();
+    let max = [("max", MAX_LABEL_CHARS.to_string())];
+    if label.is_empty() || label.chars().count() > MAX_LABEL_CHARS {
+        errors.push(i18n::text_with(lang, "marker-bad-label", &max));
+    }
+    if placement.chars().count() > MAX_LABEL_CHARS {
+        errors.push(i18n::text_with(lang, "field-too-long", &max));
+    }
+    let mm = size_mm
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|mm| (MIN_SIZE_MM..=MAX_SIZE_MM).contains(mm));
+    if mm.is_none() {
+        errors.push(i18n::text_with(
+            lang,
+            "marker-bad-size",
+            &[
+                ("min", MIN_SIZE_MM.to_string()),
+                ("max", MAX_SIZE_MM.to_string()),
+            ],
+        ));
+    }
+    // Whole millimetres → metres; exact enough for pose estimation.
+    let size_m = mm.unwrap_or(DEFAULT_SIZE_MM) as f64 / 1000.0;
+    (label, (!placement.is_empty()).then_some(placement), size_m)
+}
+
+/// Finds the posted target: `(kind, id)` of an existing row.
+async fn find_target(pool: &SqlitePool, f: &CreateForm) -> sqlx::Result<Option<(String, i64)>> {
+    if f.target.is_empty() {
+        let t = f.title.trim();
+        let digits: String = t.chars().filter(|c| *c != '-' && *c != ' ').collect();
+        let found: Option<(i64,)> = if digits.len() == 13 {
+            sqlx::query_as("SELECT id FROM titles WHERE isbn13 = ?")
+                .bind(&digits)
+                .fetch_optional(pool)
+                .await?
+        } else if let Ok(id) = digits.parse::<i64>() {
+            sqlx::query_as("SELECT id FROM titles WHERE id = ?")
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+        } else {
+            None
+        };
+        return Ok(found.map(|(id,)| ("title".to_owned(), id)));
+    }
+    let Some((kind, id)) = f.target.split_once(':') else {
+        return Ok(None);
+    };
+    let (Some(kind), Ok(id)) = (TARGET_KINDS.iter().find(|k| **k == kind), id.parse::<i64>())
+    else {
+        return Ok(None);
+    };
+    let table = match *kind {
+        "title" => "titles",
+        "shelf" => "shelves",
+        "event" => "events",
+        _ => "tour_stops",
+    };
+    let found: Option<(i64,)> = sqlx::query_as(&format!("SELECT id FROM {table} WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+    Ok(found.map(|(id,)| ((*kind).to_owned(), id)))
+}
+
+/// A random code that no marker uses yet.
+async fn new_code(conn: &mut sqlx::SqliteConnection) -> anyhow::Result<MarkerCode> {
+    for _ in 0..CODE_ATTEMPTS {
+        let bits = OsRng.next_u64() & ((1 << (5 * GENERATED_CODE_LEN)) - 1);
+        let code = MarkerCode::from_u64(bits, GENERATED_CODE_LEN)?;
+        let taken: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM markers WHERE code = ?")
+            .bind(code.as_str())
+            .fetch_optional(&mut *conn)
+            .await?;
+        if taken.is_none() {
+            return Ok(code);
+        }
+    }
+    anyhow::bail!("no free marker code after {CODE_ATTEMPTS} attempts")
+}
+
+/// `POST /admin/markers`: creates an active marker with a new code for the
+/// chosen target and opens its page; problems re-show the list (`422`).
+///
+/// # Errors
+/// Database or session failures.
+pub async fn create(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(staff): Extension<Staff>,
+    Form(f): Form<CreateForm>,
+) -> Result<Response, PageError> {
+    let lang = page::lang_of(&session).await;
+    let mut errors = Vec::new();
+    let target = find_target(&state.db, &f).await?;
+    if target.is_none() {
+        errors.push(i18n::text(lang, "marker-bad-target"));
+    }
+    let (label, placement, size_m) =
+        check_details(lang, &f.label, &f.placement, &f.size_mm, &mut errors);
+    let Some((kind, id)) = target.filter(|_| errors.is_empty()) else {
+        return list_page(&state, &session, &staff, f, errors).await;
+    };
+    let mut tx = state.db.begin().await?;
+    let code = new_code(&mut tx).await?;
+    sqlx::query(
+        "INSERT INTO markers (code, target_kind, target_id, label, size_m, placement, active)
+         VALUES (?, ?, ?, ?, ?, ?, 1)",
+    )
+    .bind(code.as_str())
+    .bind(&kind)
+    .bind(id)
+    .bind(&label)
+    .bind(size_m)
+    .bind(&placement)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        Some(&staff),
+        "marker.create",
+        &format!("marker:{code}"),
+        &format!("{kind}:{id} · {label}"),
+    )
+    .await?;
+    tx.commit().await?;
+    state.overlays.clear();
+    page::notice(
+        &session,
+        i18n::text_with(lang, "marker-created", &[("code", code.to_string())]),
+    )
+    .await;
+    Ok(Redirect::to(&format!("/admin/markers/{code}")).into_response())
+}
+
+/// Form of `POST /admin/markers/{code}`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct EditForm {
+    /// Librarian's label.
+    #[serde(default)]
+    pub label: String,
+    /// Placement note.
+    #[serde(default)]
+    pub placement: String,
+    /// Printed side in millimetres.
+    #[serde(default)]
+    pub size_mm: String,
+    /// `"1"` when the code resolves (a checkbox: absent means no).
+    #[serde(default)]
+    pub active: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/marker_edit.html")]
+struct EditPage {
+    p: Page,
+    m: MarkerListRow,
+    f: EditForm,
+    errors: Vec<String>,
+    public_url: String,
+    min_mm: i64,
+    max_mm: i64,
+}
+
+async fn marker_or_404(pool: &SqlitePool, code: &str) -> Result<MarkerListRow, PageError> {
+    let missing = || PageError::not_found(format!("Kode {code} tidak ada / No code {code}"));
+    let code = MarkerCode::parse(code).map_err(|_| missing())?;
+    sqlx::query_as(&format!("{LIST_SQL} WHERE m.code = ?"))
+        .bind(code.as_str())
+        .fetch_optional(pool)
+        .await?
+        .ok_or_else(missing)
+}
+
+async fn edit_page(
+    state: &AppState,
+    session: &Session,
+    staff: &Staff,
+    m: MarkerListRow,
+    posted: Option<EditForm>,
+    errors: Vec<String>,
+) -> Result<Response, PageError> {
+    let p = Page::new(session, Some(staff), "/admin/markers").await?;
+    let f = posted.unwrap_or_else(|| EditForm {
+        label: m.label.clone(),
+        placement: m.placement.clone().unwrap_or_default(),
+        size_mm: m.size_mm().to_string(),
+        active: m.active.then(|| "1".to_owned()),
+    });
+    let failed = !errors.is_empty();
+    let mut resp = render(&EditPage {
+        p,
+        m,
+        f,
+        errors,
+        public_url: state.public_url.to_string(),
+        min_mm: MIN_SIZE_MM,
+        max_mm: MAX_SIZE_MM,
+    });
+    if failed {
+        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(resp)
+}
+
+/// `GET /admin/markers/{code}`: one marker's details form.
+///
+/// # Errors
+/// Unknown code → 404 page; database or session failures.
+pub async fn edit(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(staff): Extension<Staff>,
+    Path(code): Path<String>,
+) -> Result<Response, PageError> {
+    let m = marker_or_404(&state.db, &code).await?;
+    edit_page(&state, &session, &staff, m, None, Vec::new()).await
+}
+
+/// `POST /admin/markers/{code}`: changes label, placement, size and whether it
+/// is active, at once and audited; problems re-show the form (`422`).
+///
+/// # Errors
+/// Unknown code → 404 page; database or session failures.
+pub async fn save(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(staff): Extension<Staff>,
+    Path(code): Path<String>,
+    Form(f): Form<EditForm>,
+) -> Result<Response, PageError> {
+    let m = marker_or_404(&state.db, &code).await?;
+    let lang = page::lang_of(&session).await;
+    let mut errors = Vec::new();
+    let (label, placement, size_m) =
+        check_details(lang, &f.label, &f.placement, &f.size_mm, &mut errors);
+    if !errors.is_empty() {
+        return edit_page(&state, &session, &staff, m, Some(f), errors).await;
+    }
+    let active = f.active.is_some();
+    let mut tx = state.db.begin().await?;
+    sqlx::query(
+        "UPDATE markers SET label = ?, placement = ?, size_m = ?, active = ? WHERE code = ?",
+    )
+    .bind(&label)
+    .bind(&placement)
+    .bind(size_m)
+    .bind(active)
+    .bind(&m.code)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        Some(&staff),
+        "marker.update",
+        &format!("marker:{}", m.code),
+        &format!(
+            "{label} · {} mm · {}",
+            mm_from_m(size_m),
+            if active { "active" } else { "inactive" }
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    state.overlays.clear();
+    page::notice(&session, i18n::text(lang, "marker-saved")).await;
+    Ok(Redirect::to(&format!("/admin/markers/{}", m.code)).into_response())
+}
+
+/// Form of `POST /admin/markers/{code}/active`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ActiveForm {
+    /// `"1"` to activate, anything else to deactivate.
+    #[serde(default)]
+    pub active: String,
+    /// Where to go back to (a path under `/admin`).
+    #[serde(default)]
+    pub back: String,
+}
+
+/// `POST /admin/markers/{code}/active`: activates or deactivates a code at
+/// once (a deactivated code resolves as not found), audited.
+///
+/// # Errors
+/// Unknown code → 404 page; database or session failures.
+pub async fn set_active(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(staff): Extension<Staff>,
+    Path(code): Path<String>,
+    Form(f): Form<ActiveForm>,
+) -> Result<Response, PageError> {
+    let m = marker_or_404(&state.db, &code).await?;
+    let lang = page::lang_of(&session).await;
+    let active = f.active == "1";
+    let mut tx = state.db.begin().await?;
+    sqlx::query("UPDATE markers SET active = ? WHERE code = ?")
+        .bind(active)
+        .bind(&m.code)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        Some(&staff),
+        if active {
+            "marker.activate"
+        } else {
+            "marker.deactivate"
+        },
+        &format!("marker:{}", m.code),
+        &m.label,
+    )
+    .await?;
+    tx.commit().await?;
+    state.overlays.clear();
+    let key = if active {
+        "marker-activated"
+    } else {
+        "marker-deactivated"
+    };
+    page::notice(
+        &session,
+        i18n::text_with(lang, key, &[("code", m.code.clone())]),
+    )
+    .await;
+    let back = if f.back.is_empty() {
+        "/admin/markers"
+    } else {
+        page::safe_back(&f.back)
+    };
+    Ok(Redirect::to(back).into_response())
+}

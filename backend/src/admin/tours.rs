@@ -1,0 +1,1155 @@
+//! Reading tours in the back office (volunteers may use it): list, create
+//! (hidden until first published), edit the tour and its ordered stops — clue,
+//! narration, a question with choices and feedback, a badge with its image —
+//! then publish or discard.
+//!
+//! The draft of a tour holds the whole tour, stops and choices included
+//! ([`TourDraft`]); every stop edit (add, change, move, delete) changes only
+//! the draft. Publishing replaces the live stops in one transaction, keeping
+//! stop ids where it can (markers point at `tour_stops.id`): a stop that is
+//! still in the draft is updated in place, a new one is inserted, and a removed
+//! one is deleted only when no marker points at it — otherwise publishing is
+//! refused with the marker codes named.
+
+use askama::Template;
+use axum::extract::{Form, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Router};
+use pustaka_api::Lang;
+use serde::{Deserialize, Serialize};
+use sqlx::SqlitePool;
+use tower_sessions::Session;
+
+use super::page::{self, Page, PageError, render};
+use super::titles::{MediaChoice, media_choices};
+use super::{Access, Role, RouteRule, Staff, audit, drafts, i18n};
+use crate::startup::AppState;
+
+const V: Access = Access::Staff(Role::Volunteer);
+
+/// The tour routes; volunteers may use them.
+pub const ROUTES: &[RouteRule] = &[
+    ("GET", "/admin/tours", V),
+    ("POST", "/admin/tours", V),
+    ("GET", "/admin/tours/{id}", V),
+    ("POST", "/admin/tours/{id}", V),
+    ("POST", "/admin/tours/{id}/publish", V),
+    ("POST", "/admin/tours/{id}/discard", V),
+    ("GET", "/admin/tours/{id}/stops/new", V),
+    ("POST", "/admin/tours/{id}/stops", V),
+    ("GET", "/admin/tours/{id}/stops/{stop}", V),
+    ("POST", "/admin/tours/{id}/stops/{stop}", V),
+    ("POST", "/admin/tours/{id}/stops/{stop}/up", V),
+    ("POST", "/admin/tours/{id}/stops/{stop}/down", V),
+    ("POST", "/admin/tours/{id}/stops/{stop}/delete", V),
+];
+
+/// The tour routes (merged into [`super::router`] inside the guard).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/tours", get(list).post(create))
+        .route("/admin/tours/{id}", get(edit).post(save))
+        .route("/admin/tours/{id}/publish", post(publish))
+        .route("/admin/tours/{id}/discard", post(discard))
+        .route("/admin/tours/{id}/stops/new", get(new_stop))
+        .route("/admin/tours/{id}/stops", post(add_stop))
+        .route(
+            "/admin/tours/{id}/stops/{stop}",
+            get(edit_stop).post(save_stop),
+        )
+        .route("/admin/tours/{id}/stops/{stop}/up", post(move_up))
+        .route("/admin/tours/{id}/stops/{stop}/down", post(move_down))
+        .route("/admin/tours/{id}/stops/{stop}/delete", post(delete_stop))
+}
+
+/// Longest name, clue, question, choice or badge name, in characters.
+pub const MAX_SHORT_CHARS: usize = 300;
+/// Longest description, narration or feedback, in characters.
+pub const MAX_LONG_CHARS: usize = 5000;
+/// Answer choices a question may have (the stop form shows this many rows).
+pub const MAX_CHOICES: usize = 4;
+/// Stops a tour may have.
+pub const MAX_STOPS: usize = 50;
+
+/// One answer choice of a stop's question.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChoiceDraft {
+    /// Text in Bahasa Indonesia.
+    pub text_id: String,
+    /// Text in English.
+    pub text_en: String,
+    /// Whether it is a right answer.
+    pub correct: bool,
+    /// Said when picked, in Bahasa Indonesia.
+    pub feedback_id: String,
+    /// Said when picked, in English.
+    pub feedback_en: String,
+}
+
+/// One stop of a tour in a draft.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StopDraft {
+    /// Key in the back office's URLs: `s{id}` for a live stop, `n{k}` for a new one.
+    pub key: String,
+    /// The live `tour_stops.id`, when the stop exists already.
+    pub id: Option<i64>,
+    /// Clue leading to this stop, in Bahasa Indonesia (required).
+    pub clue_id: String,
+    /// Clue in English.
+    pub clue_en: String,
+    /// What the app tells here, in Bahasa Indonesia.
+    pub narration_id: String,
+    /// Narration in English.
+    pub narration_en: String,
+    /// Question in Bahasa Indonesia; empty = no question.
+    pub question_id: String,
+    /// Question in English.
+    pub question_en: String,
+    /// Answer choices (none when there is no question).
+    pub choices: Vec<ChoiceDraft>,
+    /// Badge name in Bahasa Indonesia; empty = no badge.
+    pub badge_name_id: String,
+    /// Badge name in English.
+    pub badge_name_en: String,
+    /// SHA-256 of the badge image in the media library, or empty.
+    pub badge_image: String,
+}
+
+/// A whole tour as its draft stores it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TourDraft {
+    /// Name in Bahasa Indonesia (required).
+    pub name_id: String,
+    /// Name in English.
+    pub name_en: String,
+    /// Description in Bahasa Indonesia.
+    pub description_id: String,
+    /// Description in English.
+    pub description_en: String,
+    /// Whether the app offers the tour.
+    pub active: bool,
+    /// Stops in visiting order.
+    pub stops: Vec<StopDraft>,
+    /// The next number for a new stop's key.
+    pub next_key: u32,
+}
+
+impl TourDraft {
+    fn index_of(&self, key: &str) -> Option<usize> {
+        self.stops.iter().position(|s| s.key == key)
+    }
+}
+
+/// One row of the tours list.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TourListRow {
+    /// Row id.
+    pub id: i64,
+    /// Name in Bahasa Indonesia.
+    pub name_id: String,
+    /// Live stop count.
+    pub stops: i64,
+    /// Whether the app offers it.
+    pub active: bool,
+    /// Whether visitors see it.
+    pub published: bool,
+    /// Whether an unpublished draft exists.
+    pub has_draft: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/tours.html")]
+struct ListPage {
+    p: Page,
+    rows: Vec<TourListRow>,
+    new_name: String,
+    errors: Vec<String>,
+}
+
+async fn list_page(
+    state: &AppState,
+    session: &Session,
+    staff: &Staff,
+    new_name: String,
+    errors: Vec<String>,
+) -> Result<Response, PageError> {
+    let p = Page::new(session, Some(staff), "/admin/tours").await?;
+    let rows = sqlx::query_as(
+        "SELECT t.id, t.name_id, t.active, t.published,
+                (SELECT COUNT(*) FROM tour_stops s WHERE s.tour_id = t.id) AS stops,
+                EXISTS (SELECT 1 FROM drafts d WHERE d.target_kind = 'tour' AND d.target_id = t.id) AS has_draft
+           FROM tours t ORDER BY t.name_id, t.id",
+    )
+    .fetch_all(&state.db)
+    .await?;
+    let failed = !errors.is_empty();
+    let mut resp = render(&ListPage {
+        p,
+        rows,
+        new_name,
+        errors,
+    });
+    if failed {
+        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(resp)
+}
+
+/// `GET /admin/tours`: every tour, and the form for a new one.
+///
+/// # Errors
+/// Database or session failures, as an HTML error page.
+pub async fn list(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(staff): Extension<Staff>,
+) -> Result<Response, PageError> {
+    list_page(&state, &session, &staff, String::new(), Vec::new()).await
+}
+
+/// Form of `POST /admin/tours`.
+#[derive(Debug, Deserialize)]
+pub struct CreateForm {
+    /// Name in Bahasa Indonesia.
+    #[serde(default)]
+    pub name_id: String,
+}
+
+/// `POST /admin/tours`: creates a hidden tour without stops and opens its
+/// edit page; a bad name re-shows the list (`422`).
+///
+/// # Errors
+/// Database or session failures.
+pub async fn create(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(staff): Extension<Staff>,
+    Form(f): Form<CreateForm>,
+) -> Result<Response, PageError> {
+    let lang = page::lang_of(&session).await;
+    let name = f.name_id.trim().to_owned();
+    if name.is_empty() || name.chars().count() > MAX_SHORT_CHARS {
+        let e = i18n::text_with(
+            lang,
+            "tour-bad-name",
+            &[("max", MAX_SHORT_CHARS.to_string())],
+        );
+        return list_page(&state, &session, &staff, f.name_id, vec![e]).await;
+    }
+    let mut tx = state.db.begin().await?;
+    let (id,): (i64,) =
+        sqlx::query_as("INSERT INTO tours (name_id, published) VALUES (?, 0) RETURNING id")
+            .bind(&name)
+            .fetch_one(&mut *tx)
+            .await?;
+    audit::record(
+        &mut tx,
+        Some(&staff),
+        "tour.create",
+        &format!("tour:{id}"),
+        &name,
+    )
+    .await?;
+    tx.commit().await?;
+    page::notice(&session, i18n::text(lang, "created-hidden")).await;
+    Ok(Redirect::to(&format!("/admin/tours/{id}")).into_response())
+}
+
+/// A live tour's row.
+#[derive(Debug, Clone)]
+pub struct TourLive {
+    /// Row id.
+    pub id: i64,
+    /// Whether visitors see it.
+    pub published: bool,
+    /// The live tour as a draft would hold it.
+    pub tour: TourDraft,
+}
+
+type HeadRow = (
+    i64,
+    bool,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    bool,
+);
+
+#[derive(sqlx::FromRow)]
+struct StopRow {
+    id: i64,
+    clue_id: String,
+    clue_en: Option<String>,
+    narration_id: Option<String>,
+    narration_en: Option<String>,
+    question_id: Option<String>,
+    question_en: Option<String>,
+    badge_name_id: Option<String>,
+    badge_name_en: Option<String>,
+    badge_image: Option<String>,
+}
+
+type ChoiceRow = (String, Option<String>, bool, Option<String>, Option<String>);
+
+/// Loads a tour's live state with its stops, `None` when there is no such id.
+///
+/// # Errors
+/// Database errors.
+pub async fn live(pool: &SqlitePool, id: i64) -> sqlx::Result<Option<TourLive>> {
+    let row: Option<HeadRow> = sqlx::query_as(
+        "SELECT id, published, name_id, name_en, description_id, description_en, active
+           FROM tours WHERE id = ?",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    let Some((id, published, name_id, name_en, d_id, d_en, active)) = row else {
+        return Ok(None);
+    };
+    let rows: Vec<StopRow> = sqlx::query_as(
+        "SELECT s.id, s.clue_id, s.clue_en, s.narration_id, s.narration_en, s.question_id,
+                s.question_en, s.badge_name_id, s.badge_name_en,
+                (SELECT cm.sha256 FROM content_media cm WHERE cm.target_kind = 'tour_stop'
+                    AND cm.target_id = s.id AND cm.role = 'badge') AS badge_image
+           FROM tour_stops s WHERE s.tour_id = ? ORDER BY s.position",
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await?;
+    let mut stops = Vec::with_capacity(rows.len());
+    for s in rows {
+        let choices: Vec<ChoiceRow> = sqlx::query_as(
+            "SELECT text_id, text_en, correct, feedback_id, feedback_en
+               FROM tour_stop_choices WHERE stop_id = ? ORDER BY position",
+        )
+        .bind(s.id)
+        .fetch_all(pool)
+        .await?;
+        stops.push(StopDraft {
+            key: format!("s{}", s.id),
+            id: Some(s.id),
+            clue_id: s.clue_id,
+            clue_en: s.clue_en.unwrap_or_default(),
+            narration_id: s.narration_id.unwrap_or_default(),
+            narration_en: s.narration_en.unwrap_or_default(),
+            question_id: s.question_id.unwrap_or_default(),
+            question_en: s.question_en.unwrap_or_default(),
+            choices: choices
+                .into_iter()
+                .map(|(t_id, t_en, correct, f_id, f_en)| ChoiceDraft {
+                    text_id: t_id,
+                    text_en: t_en.unwrap_or_default(),
+                    correct,
+                    feedback_id: f_id.unwrap_or_default(),
+                    feedback_en: f_en.unwrap_or_default(),
+                })
+                .collect(),
+            badge_name_id: s.badge_name_id.unwrap_or_default(),
+            badge_name_en: s.badge_name_en.unwrap_or_default(),
+            badge_image: s.badge_image.unwrap_or_default(),
+        });
+    }
+    Ok(Some(TourLive {
+        id,
+        published,
+        tour: TourDraft {
+            name_id,
+            name_en: name_en.unwrap_or_default(),
+            description_id: d_id.unwrap_or_default(),
+            description_en: d_en.unwrap_or_default(),
+            active,
+            stops,
+            next_key: 1,
+        },
+    }))
+}
+
+/// The tour as the back office edits it: the draft when there is one (with who
+/// saved it and when), else the live tour.
+///
+/// # Errors
+/// Database errors.
+pub async fn working(
+    pool: &SqlitePool,
+    live: &TourLive,
+) -> sqlx::Result<(TourDraft, Option<(String, String)>)> {
+    Ok(
+        match drafts::load::<TourDraft>(pool, "tour", live.id).await? {
+            Some((d, by, at)) => (d, Some((by, at))),
+            None => (live.tour.clone(), None),
+        },
+    )
+}
+
+async fn live_or_404(pool: &SqlitePool, id: i64) -> Result<TourLive, PageError> {
+    live(pool, id)
+        .await?
+        .ok_or_else(|| PageError::not_found(format!("Tur #{id} tidak ada / No tour #{id}")))
+}
+
+/// Live stops of the tour that markers point at: stop id → marker codes.
+async fn stop_markers(pool: &SqlitePool, tour_id: i64) -> sqlx::Result<Vec<(i64, String)>> {
+    sqlx::query_as(
+        "SELECT m.target_id, m.code FROM markers m JOIN tour_stops s ON s.id = m.target_id
+          WHERE m.target_kind = 'tour_stop' AND s.tour_id = ? ORDER BY m.code",
+    )
+    .bind(tour_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// One stop as the tour page lists it.
+#[derive(Debug, Clone)]
+pub struct StopLine {
+    /// URL key.
+    pub key: String,
+    /// 1-based position.
+    pub position: usize,
+    /// Clue in Bahasa Indonesia.
+    pub clue: String,
+    /// Whether it has a question.
+    pub has_question: bool,
+    /// Badge name, or empty.
+    pub badge: String,
+    /// Marker codes pointing at it.
+    pub markers: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/tour_edit.html")]
+struct EditPage {
+    p: Page,
+    t: TourLive,
+    f: TourDraft,
+    stops: Vec<StopLine>,
+    draft: Option<(String, String)>,
+    errors: Vec<String>,
+    public_url: String,
+}
+
+async fn edit_page(
+    state: &AppState,
+    session: &Session,
+    staff: &Staff,
+    t: TourLive,
+    posted: Option<TourFields>,
+    errors: Vec<String>,
+) -> Result<Response, PageError> {
+    let p = Page::new(session, Some(staff), "/admin/tours").await?;
+    let (mut f, draft) = working(&state.db, &t).await?;
+    if let Some(posted) = posted {
+        f.name_id = posted.name_id;
+        f.name_en = posted.name_en;
+        f.description_id = posted.description_id;
+        f.description_en = posted.description_en;
+        f.active = posted.active.is_some();
+    }
+    let markers = stop_markers(&state.db, t.id).await?;
+    let stops = f
+        .stops
+        .iter()
+        .enumerate()
+        .map(|(i, s)| StopLine {
+            key: s.key.clone(),
+            position: i + 1,
+            clue: s.clue_id.clone(),
+            has_question: !s.question_id.is_empty(),
+            badge: s.badge_name_id.clone(),
+            markers: markers
+                .iter()
+                .filter(|(id, _)| Some(*id) == s.id)
+                .map(|(_, c)| c.clone())
+                .collect(),
+        })
+        .collect();
+    let failed = !errors.is_empty();
+    let mut resp = render(&EditPage {
+        p,
+        f,
+        stops,
+        draft,
+        errors,
+        public_url: state.public_url.to_string(),
+        t,
+    });
+    if failed {
+        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(resp)
+}
+
+/// `GET /admin/tours/{id}`: the tour form and its stops (the draft when there is one).
+///
+/// # Errors
+/// Unknown id → 404 page; database or session failures.
+pub async fn edit(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(staff): Extension<Staff>,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    let t = live_or_404(&state.db, id).await?;
+    edit_page(&state, &session, &staff, t, None, Vec::new()).await
+}
+
+/// Form of `POST /admin/tours/{id}`: the tour's own fields.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct TourFields {
+    /// Name in Bahasa Indonesia.
+    #[serde(default)]
+    pub name_id: String,
+    /// Name in English.
+    #[serde(default)]
+    pub name_en: String,
+    /// Description in Bahasa Indonesia.
+    #[serde(default)]
+    pub description_id: String,
+    /// Description in English.
+    #[serde(default)]
+    pub description_en: String,
+    /// `"1"` when the app offers the tour (a checkbox: absent means no).
+    #[serde(default)]
+    pub active: Option<String>,
+}
+
+fn clean(s: &str) -> String {
+    s.trim().replace("\r\n", "\n")
+}
+
+fn too_long(texts: &[&String], max: usize) -> bool {
+    texts.iter().any(|s| s.chars().count() > max)
+}
+
+/// Checks the tour's own fields of a draft.
+fn check_tour(lang: Lang, t: &TourDraft, errors: &mut Vec<String>) {
+    let max = [("max", MAX_SHORT_CHARS.to_string())];
+    if t.name_id.is_empty() {
+        errors.push(i18n::text_with(lang, "tour-bad-name", &max));
+    }
+    if too_long(&[&t.name_id, &t.name_en], MAX_SHORT_CHARS) {
+        errors.push(i18n::text_with(lang, "field-too-long", &max));
+    }
+    if too_long(&[&t.description_id, &t.description_en], MAX_LONG_CHARS) {
+        errors.push(i18n::text_with(
+            lang,
+            "description-too-long",
+            &[("max", MAX_LONG_CHARS.to_string())],
+        ));
+    }
+}
+
+/// `POST /admin/tours/{id}`: saves the tour's own fields into its draft (the
+/// stops stay as they are in the draft), or re-shows the form (`422`).
+///
+/// # Errors
+/// Unknown id → 404 page; database or session failures.
+pub async fn save(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(staff): Extension<Staff>,
+    Path(id): Path<i64>,
+    Form(f): Form<TourFields>,
+) -> Result<Response, PageError> {
+    let t = live_or_404(&state.db, id).await?;
+    let lang = page::lang_of(&session).await;
+    let (mut d, _) = working(&state.db, &t).await?;
+    d.name_id = clean(&f.name_id);
+    d.name_en = clean(&f.name_en);
+    d.description_id = clean(&f.description_id);
+    d.description_en = clean(&f.description_en);
+    d.active = f.active.is_some();
+    let mut errors = Vec::new();
+    check_tour(lang, &d, &mut errors);
+    if !errors.is_empty() {
+        return edit_page(&state, &session, &staff, t, Some(f), errors).await;
+    }
+    drafts::save(&state.db, &staff, "tour", id, &d).await?;
+    page::notice(&session, i18n::text(lang, "draft-saved")).await;
+    Ok(Redirect::to(&format!("/admin/tours/{id}")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "admin/tour_stop.html")]
+struct StopPage {
+    p: Page,
+    t: TourLive,
+    tour_name: String,
+    /// `None` for a new stop.
+    key: Option<String>,
+    position: usize,
+    s: StopDraft,
+    /// Exactly [`MAX_CHOICES`] rows (blank ones to fill in).
+    choices: Vec<ChoiceDraft>,
+    images: Vec<MediaChoice>,
+    errors: Vec<String>,
+    /// Whether the staff member may open the media library (volunteers may not).
+    can_media: bool,
+}
+
+async fn stop_page(
+    state: &AppState,
+    session: &Session,
+    staff: &Staff,
+    t: TourLive,
+    key: Option<String>,
+    s: StopDraft,
+    errors: Vec<String>,
+) -> Result<Response, PageError> {
+    let p = Page::new(session, Some(staff), "/admin/tours").await?;
+    let (d, _) = working(&state.db, &t).await?;
+    let position = key
+        .as_deref()
+        .and_then(|k| d.index_of(k))
+        .map_or(d.stops.len() + 1, |i| i + 1);
+    let mut choices = s.choices.clone();
+    choices.resize(MAX_CHOICES.max(choices.len()), ChoiceDraft::default());
+    let failed = !errors.is_empty();
+    let mut resp = render(&StopPage {
+        p,
+        tour_name: d.name_id,
+        key,
+        position,
+        s,
+        choices,
+        images: media_choices(&state.db, "image").await?,
+        errors,
+        can_media: staff.role >= Role::Librarian,
+        t,
+    });
+    if failed {
+        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(resp)
+}
+
+/// `GET /admin/tours/{id}/stops/new`: the form for a new stop at the end.
+///
+/// # Errors
+/// Unknown id → 404 page; database or session failures.
+pub async fn new_stop(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(staff): Extension<Staff>,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    let t = live_or_404(&state.db, id).await?;
+    stop_page(
+        &state,
+        &session,
+        &staff,
+        t,
+        None,
+        StopDraft::default(),
+        Vec::new(),
+    )
+    .await
+}
+
+/// Reads the posted stop form (choice rows are `choice{N}_text_id`,
+/// `choice{N}_text_en`, `choice{N}_correct`, `choice{N}_feedback_id`,
+/// `choice{N}_feedback_en` for N = 1..=[`MAX_CHOICES`]) and checks it.
+/// Returns the stop as typed (for re-showing) and the problems.
+pub async fn read_stop(
+    pool: &SqlitePool,
+    lang: Lang,
+    form: &[(String, String)],
+) -> (StopDraft, Vec<String>) {
+    let get = |k: &str| {
+        form.iter()
+            .find(|(name, _)| name == k)
+            .map(|(_, v)| clean(v))
+            .unwrap_or_default()
+    };
+    let mut choices = Vec::new();
+    let mut errors = Vec::new();
+    for n in 1..=MAX_CHOICES {
+        let c = ChoiceDraft {
+            text_id: get(&format!("choice{n}_text_id")),
+            text_en: get(&format!("choice{n}_text_en")),
+            correct: !get(&format!("choice{n}_correct")).is_empty(),
+            feedback_id: get(&format!("choice{n}_feedback_id")),
+            feedback_en: get(&format!("choice{n}_feedback_en")),
+        };
+        if c.text_id.is_empty() {
+            if !c.text_en.is_empty() || !c.feedback_id.is_empty() || !c.feedback_en.is_empty() {
+                errors.push(i18n::text_with(
+                    lang,
+                    "stop-choice-no-text",
+                    &[("n", n.to_string())],
+                ));
+            }
+            continue;
+        }
+        choices.push(c);
+    }
+    let s = StopDraft {
+        key: String::new(),
+        id: None,
+        clue_id: get("clue_id"),
+        clue_en: get("clue_en"),
+        narration_id: get("narration_id"),
+        narration_en: get("narration_en"),
+        question_id: get("question_id"),
+        question_en: get("question_en"),
+        choices,
+        badge_name_id: get("badge_name_id"),
+        badge_name_en: get("badge_name_en"),
+        badge_image: get("badge_image"),
+    };
+    let max = [("max", MAX_SHORT_CHARS.to_string())];
+    if s.clue_id.is_empty() {
+        errors.push(i18n::text(lang, "stop-no-clue"));
+    }
+    let short: Vec<&String> = [
+        &s.clue_id,
+        &s.clue_en,
+        &s.question_id,
+        &s.question_en,
+        &s.badge_name_id,
+        &s.badge_name_en,
+    ]
+    .into_iter()
+    .chain(s.choices.iter().flat_map(|c| [&c.text_id, &c.text_en]))
+    .collect();
+    if too_long(&short, MAX_SHORT_CHARS) {
+        errors.push(i18n::text_with(lang, "field-too-long", &max));
+    }
+    let long: Vec<&String> = [&s.narration_id, &s.narration_en]
+        .into_iter()
+        .chain(
+            s.choices
+                .iter()
+                .flat_map(|c| [&c.feedback_id, &c.feedback_en]),
+        )
+        .collect();
+    if too_long(&long, MAX_LONG_CHARS) {
+        errors.push(i18n::text_with(
+            lang,
+            "description-too-long",
+            &[("max", MAX_LONG_CHARS.to_string())],
+        ));
+    }
+    if s.question_id.is_empty() {
+        if !s.choices.is_empty() {
+            errors.push(i18n::text(lang, "stop-choices-without-question"));
+        }
+        if !s.question_en.is_empty() {
+            errors.push(i18n::text(lang, "stop-question-needs-id"));
+        }
+    } else if s.choices.len() < 2 {
+        errors.push(i18n::text(lang, "stop-too-few-choices"));
+    } else if !s.choices.iter().any(|c| c.correct) {
+        errors.push(i18n::text(lang, "stop-no-correct"));
+    }
+    if s.badge_name_id.is_empty() && (!s.badge_image.is_empty() || !s.badge_name_en.is_empty()) {
+        errors.push(i18n::text(lang, "stop-badge-no-name"));
+    }
+    if !s.badge_image.is_empty() {
+        let found: Option<(i64,)> =
+            sqlx::query_as("SELECT 1 FROM media_assets WHERE sha256 = ? AND kind = 'image'")
+                .bind(&s.badge_image)
+                .fetch_optional(pool)
+                .await
+                .unwrap_or(None);
+        if found.is_none() {
+            errors.push(i18n::text(lang, "stop-bad-badge-image"));
+        }
+    }
+    (s, errors)
+}
+
+/// `POST /admin/tours/{id}/stops`: adds a stop at the end of the draft, or
+/// re-shows the form (`422`).
+///
+/// # Errors
+/// Unknown id → 404 page; database or session failures.
+pub async fn add_stop(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(staff): Extension<Staff>,
+    Path(id): Path<i64>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let t = live_or_404(&state.db, id).await?;
+    let lang = page::lang_of(&session).await;
+    let (mut d, _) = working(&state.db, &t).await?;
+    let (mut s, mut errors) = read_stop(&state.db, lang, &form).await;
+    if d.stops.len() >= MAX_STOPS {
+        errors.push(i18n::text_with(
+            lang,
+            "tour-too-many-stops",
+            &[("max", MAX_STOPS.to_string())],
+        ));
+    }
+    if !errors.is_empty() {
+        return stop_page(&state, &session, &staff, t, None, s, errors).await;
+    }
+    d.next_key = d.next_key.max(1);
+    s.key = format!("n{}", d.next_key);
+    d.next_key += 1;
+    d.stops.push(s);
+    drafts::save(&state.db, &staff, "tour", id, &d).await?;
+    page::notice(&session, i18n::text(lang, "draft-saved")).await;
+    Ok(Redirect::to(&format!("/admin/tours/{id}")).into_response())
+}
+
+async fn stop_or_404(
+    pool: &SqlitePool,
+    t: &TourLive,
+    key: &str,
+) -> Result<(TourDraft, usize), PageError> {
+    let (d, _) = working(pool, t).await?;
+    let i = d.index_of(key).ok_or_else(|| {
+        PageError::not_found(format!("Pemberhentian {key} tidak ada / No stop {key}"))
+    })?;
+    Ok((d, i))
+}
+
+/// `GET /admin/tours/{id}/stops/{stop}`: the form of one stop.
+///
+/// # Errors
+/// Unknown tour or stop → 404 page; database or session failures.
+pub async fn edit_stop(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(staff): Extension<Staff>,
+    Path((id, key)): Path<(i64, String)>,
+) -> Result<Response, PageError> {
+    let t = live_or_404(&state.db, id).await?;
+    let (d, i) = stop_or_404(&state.db, &t, &key).await?;
+    let s = d.stops[i].clone();
+    stop_page(&state, &session, &staff, t, Some(key), s, Vec::new()).await
+}
+
+/// `POST /admin/tours/{id}/stops/{stop}`: changes one stop in the draft, or
+/// re-shows the form (`422`).
+///
+/// # Errors
+/// Unknown tour or stop → 404 page; database or session failures.
+pub async fn save_stop(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(staff): Extension<Staff>,
+    Path((id, key)): Path<(i64, String)>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let t = live_or_404(&state.db, id).await?;
+    let lang = page::lang_of(&session).await;
+    let (mut d, i) = stop_or_404(&state.db, &t, &key).await?;
+    let (mut s, errors) = read_stop(&state.db, lang, &form).await;
+    if !errors.is_empty() {
+        return stop_page(&state, &session, &staff, t, Some(key), s, errors).await;
+    }
+    s.key = d.stops[i].key.clone();
+    s.id = d.stops[i].id;
+    d.stops[i] = s;
+    drafts::save(&state.db, &staff, "tour", id, &d).await?;
+    page::notice(&session, i18n::text(lang, "draft-saved")).await;
+    Ok(Redirect::to(&format!("/admin/tours/{id}")).into_response())
+}
+
+/// What a stop-list button does to the draft.
+#[derive(Debug, Clone, Copy)]
+enum StopChange {
+    Up,
+    Down,
+    Delete,
+}
+
+async fn change_stop(
+    state: &AppState,
+    session: &Session,
+    staff: &Staff,
+    id: i64,
+    key: &str,
+    change: StopChange,
+) -> Result<Response, PageError> {
+    let t = live_or_404(&state.db, id).await?;
+    let lang = page::lang_of(session).await;
+    let (mut d, i) = stop_or_404(&state.db, &t, key).await?;
+    match change {
+        StopChange::Up if i > 0 => d.stops.swap(i, i - 1),
+        StopChange::Down if i + 1 < d.stops.len() => d.stops.swap(i, i + 1),
+        StopChange::Delete => {
+            d.stops.remove(i);
+        }
+        // Already first or last: nothing to do.
+        StopChange::Up | StopChange::Down => {
+            return Ok(Redirect::to(&format!("/admin/tours/{id}")).into_response());
+        }
+    }
+    drafts::save(&state.db, staff, "tour", id, &d).await?;
+    page::notice(session, i18n::text(lang, "draft-saved")).await;
+    Ok(Redirect::to(&format!("/admin/tours/{id}")).into_response())
+}
+
+/// `POST /admin/tours/{id}/stops/{stop}/up`: moves a stop one place earlier in the draft.
+///
+/// # Errors
+/// Unknown tour or stop → 404 page; database or session failures.
+pub async fn move_up(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(staff): Extension<Staff>,
+    Path((id, key)): Path<(i64, String)>,
+) -> Result<Response, PageError> {
+    change_stop(&state, &session, &staff, id, &key, StopChange::Up).await
+}
+
+/// `POST /admin/tours/{id}/stops/{stop}/down`: moves a stop one place later in the draft.
+///
+/// # Errors
+/// Unknown tour or stop → 404 page; database or session failures.
+pub async fn move_down(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(staff): Extension<Staff>,
+    Path((id, key)): Path<(i64, String)>,
+) -> Result<Response, PageError> {
+    change_stop(&state, &session, &staff, id, &key, StopChange::Down).await
+}
+
+/// `POST /admin/tours/{id}/stops/{stop}/delete`: removes a stop from the draft
+/// (a live stop goes at publication, if no marker points at it).
+///
+/// # Errors
+/// Unknown tour or stop → 404 page; database or session failures.
+pub async fn delete_stop(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(staff): Extension<Staff>,
+    Path((id, key)): Path<(i64, String)>,
+) -> Result<Response, PageError> {
+    change_stop(&state, &session, &staff, id, &key, StopChange::Delete).await
+}
+
+fn opt(s: &str) -> Option<String> {
+    (!s.is_empty()).then(|| s.to_owned())
+}
+
+/// Writes one stop's row, choices and badge inside `tx`; returns its id.
+async fn apply_stop(
+    tx: &mut sqlx::SqliteConnection,
+    tour_id: i64,
+    position: i64,
+    s: &StopDraft,
+    live_ids: &[i64],
+) -> sqlx::Result<i64> {
+    let q = !s.question_id.is_empty();
+    let existing = s.id.filter(|id| live_ids.contains(id));
+    let stop_id = if let Some(id) = existing {
+        sqlx::query(
+            "UPDATE tour_stops SET position = ?, clue_id = ?, clue_en = ?, narration_id = ?,
+                    narration_en = ?, question_id = ?, question_en = ?, badge_name_id = ?,
+                    badge_name_en = ?
+              WHERE id = ?",
+        )
+        .bind(position)
+        .bind(&s.clue_id)
+        .bind(opt(&s.clue_en))
+        .bind(opt(&s.narration_id))
+        .bind(opt(&s.narration_en))
+        .bind(opt(&s.question_id))
+        .bind(if q { opt(&s.question_en) } else { None })
+        .bind(opt(&s.badge_name_id))
+        .bind(opt(&s.badge_name_en))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        id
+    } else {
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO tour_stops (tour_id, position, clue_id, clue_en, narration_id,
+                    narration_en, question_id, question_en, badge_name_id, badge_name_en)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(tour_id)
+        .bind(position)
+        .bind(&s.clue_id)
+        .bind(opt(&s.clue_en))
+        .bind(opt(&s.narration_id))
+        .bind(opt(&s.narration_en))
+        .bind(opt(&s.question_id))
+        .bind(if q { opt(&s.question_en) } else { None })
+        .bind(opt(&s.badge_name_id))
+        .bind(opt(&s.badge_name_en))
+        .fetch_one(&mut *tx)
+        .await?;
+        id
+    };
+    sqlx::query("DELETE FROM tour_stop_choices WHERE stop_id = ?")
+        .bind(stop_id)
+        .execute(&mut *tx)
+        .await?;
+    if q {
+        for (n, c) in s.choices.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO tour_stop_choices (stop_id, position, text_id, text_en, correct,
+                        feedback_id, feedback_en) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(stop_id)
+            .bind(i64::try_from(n).unwrap_or(i64::MAX) + 1)
+            .bind(&c.text_id)
+            .bind(opt(&c.text_en))
+            .bind(c.correct)
+            .bind(opt(&c.feedback_id))
+            .bind(opt(&c.feedback_en))
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    sqlx::query(
+        "DELETE FROM content_media WHERE target_kind = 'tour_stop' AND target_id = ? AND role = 'badge'",
+    )
+    .bind(stop_id)
+    .execute(&mut *tx)
+    .await?;
+    if !s.badge_image.is_empty() && !s.badge_name_id.is_empty() {
+        let alt_en = if s.badge_name_en.is_empty() {
+            &s.badge_name_id
+        } else {
+            &s.badge_name_en
+        };
+        sqlx::query(
+            "INSERT INTO content_media (target_kind, target_id, role, sha256, alt_id, alt_en)
+             VALUES ('tour_stop', ?, 'badge', ?, ?, ?)",
+        )
+        .bind(stop_id)
+        .bind(&s.badge_image)
+        .bind(format!("Lencana {}", s.badge_name_id))
+        .bind(format!("Badge: {alt_en}"))
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(stop_id)
+}
+
+/// Applies a whole tour draft to the live rows inside `tx`.
+async fn apply(
+    tx: &mut sqlx::SqliteConnection,
+    id: i64,
+    d: &TourDraft,
+    live_ids: &[i64],
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE tours SET name_id = ?, name_en = ?, description_id = ?, description_en = ?,
+                active = ?, published = 1 WHERE id = ?",
+    )
+    .bind(&d.name_id)
+    .bind(opt(&d.name_en))
+    .bind(opt(&d.description_id))
+    .bind(opt(&d.description_en))
+    .bind(d.active)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    let kept: Vec<i64> = d.stops.iter().filter_map(|s| s.id).collect();
+    for gone in live_ids.iter().filter(|i| !kept.contains(i)) {
+        sqlx::query("DELETE FROM content_media WHERE target_kind = 'tour_stop' AND target_id = ?")
+            .bind(gone)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM tour_stop_choices WHERE stop_id = ?")
+            .bind(gone)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM tour_stops WHERE id = ?")
+            .bind(gone)
+            .execute(&mut *tx)
+            .await?;
+    }
+    // Positions are unique per tour: park the kept stops out of the way first.
+    sqlx::query("UPDATE tour_stops SET position = -id WHERE tour_id = ?")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    for (n, s) in d.stops.iter().enumerate() {
+        let position = i64::try_from(n).unwrap_or(i64::MAX) + 1;
+        apply_stop(tx, id, position, s, live_ids).await?;
+    }
+    Ok(())
+}
+
+/// `POST /admin/tours/{id}/publish`: applies the draft (if any) to the live
+/// tour and its stops and makes it public, with an audit record, in one
+/// transaction. Refused (`422`, nothing changes) when the tour fields do not
+/// pass the checks or when a removed stop still has a marker.
+///
+/// # Errors
+/// Unknown id → 404 page; database or session failures.
+pub async fn publish(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(staff): Extension<Staff>,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    let t = live_or_404(&state.db, id).await?;
+    let lang = page::lang_of(&session).await;
+    let (d, _) = working(&state.db, &t).await?;
+    let mut errors = Vec::new();
+    check_tour(lang, &d, &mut errors);
+    let live_ids: Vec<i64> = t.tour.stops.iter().filter_map(|s| s.id).collect();
+    let kept: Vec<i64> = d.stops.iter().filter_map(|s| s.id).collect();
+    let blocking: Vec<String> = stop_markers(&state.db, id)
+        .await?
+        .into_iter()
+        .filter(|(stop, _)| !kept.contains(stop))
+        .map(|(_, code)| code)
+        .collect();
+    if !blocking.is_empty() {
+        errors.push(i18n::text_with(
+            lang,
+            "tour-stop-has-marker",
+            &[("codes", blocking.join(", "))],
+        ));
+    }
+    if !errors.is_empty() {
+        return edit_page(&state, &session, &staff, t, None, errors).await;
+    }
+    let mut tx = state.db.begin().await?;
+    apply(&mut tx, id, &d, &live_ids).await?;
+    drafts::delete(&mut tx, "tour", id).await?;
+    audit::record(
+        &mut tx,
+        Some(&staff),
+        "tour.publish",
+        &format!("tour:{id}"),
+        &format!("{} ({} stops)", d.name_id, d.stops.len()),
+    )
+    .await?;
+    tx.commit().await?;
+    state.overlays.clear();
+    page::notice(&session, i18n::text(lang, "published")).await;
+    Ok(Redirect::to(&format!("/admin/tours/{id}")).into_response())
+}
+
+/// `POST /admin/tours/{id}/discard`: drops the draft; the live tour and stops stay.
+///
+/// # Errors
+/// Unknown id → 404 page; database or session failures.
+pub async fn discard(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(staff): Extension<Staff>,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    live_or_404(&state.db, id).await?;
+    let lang = page::lang_of(&session).await;
+    let mut tx = state.db.begin().await?;
+    if drafts::delete(&mut tx, "tour", id).await? {
+        audit::record(
+            &mut tx,
+            Some(&staff),
+            "tour.discard",
+            &format!("tour:{id}"),
+            "",
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    page::notice(&session, i18n::text(lang, "draft-discarded")).await;
+    Ok(Redirect::to(&format!("/admin/tours/{id}")).into_response())
+}

@@ -1,5 +1,5 @@
-# Pustaka AR back office — operations (media library, catalogue import, label
-# printing, analytics, settings). English.
+# Pustaka AR back office — operations (media library, catalogue import,
+# settings). English.
 
 ## Uploads (shared)
 ops-upload-sending = Uploading…
@@ -57,6 +57,25 @@ ops-media-new-file = Replacement file
 ops-media-replace-button = Replace everywhere
 ops-media-replaced = File replaced; { $count } use(s) now use the new file.
 ops-media-same-file = That file is exactly the current one; nothing changed.
+
+## Catalogue import
+ops-import-upload = Upload a catalogue file
+ops-import-hint = MARC21 (.mrc, .marc, .dat; UTF-8 or MARC-8), MARCXML (.xml), or CSV as exported by SLiMS, INLISLite, Koha. Titles already here (same ISBN or control number) are updated; new titles are shown to visitors at once.
+ops-import-file = Catalogue file
+ops-import-button = Import
+ops-import-report = Import report
+ops-import-format = Format
+ops-import-records = Records in the file
+ops-import-imported = New titles
+ops-import-updated = Titles updated
+ops-import-skipped = Skipped
+ops-import-skipped-why = Skipped records and why
+ops-import-record-no = Record no.
+ops-import-record-id = Control number / ISBN
+ops-import-reason = Reason
+ops-import-more-skips = Further skipped records (not shown)
+ops-import-see-titles = See the titles
+ops-import-unknown-format = This file is not MARC21, MARCXML or CSV.
 
 ## Settings
 ops-settings-caps = Upload size limits

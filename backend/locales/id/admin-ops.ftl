@@ -1,5 +1,5 @@
 # Kantor belakang Pustaka AR — bagian operasional (pustaka media, impor katalog,
-# cetak label, statistik, pengaturan). Bahasa Indonesia (bahasa utama).
+# pengaturan). Bahasa Indonesia (bahasa utama).
 
 ## Unggahan (bersama)
 ops-upload-sending = Mengunggah…
@@ -57,6 +57,25 @@ ops-media-new-file = Berkas pengganti
 ops-media-replace-button = Ganti di semua tempat
 ops-media-replaced = Berkas diganti; { $count } pemakaian kini memakai berkas baru.
 ops-media-same-file = Berkas itu sama persis dengan yang sekarang; tidak ada yang berubah.
+
+## Impor katalog
+ops-import-upload = Unggah berkas katalog
+ops-import-hint = MARC21 (.mrc, .marc, .dat; UTF-8 atau MARC-8), MARCXML (.xml), atau CSV ekspor SLiMS, INLISLite, Koha. Judul yang sudah ada (ISBN atau nomor kendali sama) diperbarui; judul baru langsung tampil untuk pengunjung.
+ops-import-file = Berkas katalog
+ops-import-button = Impor
+ops-import-report = Hasil impor
+ops-import-format = Format
+ops-import-records = Rekaman dalam berkas
+ops-import-imported = Judul baru
+ops-import-updated = Judul diperbarui
+ops-import-skipped = Dilewati
+ops-import-skipped-why = Rekaman yang dilewati dan sebabnya
+ops-import-record-no = Rekaman ke-
+ops-import-record-id = Nomor kendali / ISBN
+ops-import-reason = Sebab
+ops-import-more-skips = Rekaman lain yang dilewati (tidak ditampilkan)
+ops-import-see-titles = Lihat daftar judul
+ops-import-unknown-format = Berkas ini bukan MARC21, MARCXML, atau CSV.
 
 ## Pengaturan
 ops-settings-caps = Batas ukuran unggahan

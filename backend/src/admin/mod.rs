@@ -29,6 +29,8 @@ pub mod drafts;
 pub mod events;
 /// Texts of the back office in Bahasa Indonesia and English (Fluent).
 pub mod i18n;
+/// Catalogue import from an uploaded MARC21/MARCXML/CSV file, with its report.
+pub mod import;
 /// Markers: create for any target, label, placement, size, activate/deactivate.
 pub mod markers;
 /// The media library: streamed uploads, replace, where each asset is used.
@@ -146,6 +148,7 @@ pub const ROUTES: &[&[RouteRule]] = &[
     print::ROUTES,
     analytics::ROUTES,
     media::ROUTES,
+    import::ROUTES,
     settings::ROUTES,
 ];
 
@@ -231,6 +234,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(analytics::router())
         // Each further section adds its routes here and its rules to ROUTES.
         .merge(media::router())
+        .merge(import::router())
         .merge(settings::router())
         .route_layer(middleware::from_fn_with_state(state, guard))
         .layer(sessions)

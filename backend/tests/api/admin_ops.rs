@@ -1,5 +1,6 @@
 //! The back office's operations sections over real HTTP: the media library
-//! (streamed uploads, caps, type checks, aborted uploads, replace) and settings.
+//! (streamed uploads, caps, type checks, aborted uploads, replace), the
+//! catalogue import, and settings.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -28,15 +29,7 @@ pub async fn sample(app: &TestApp, method: &str, pattern: &str, n: usize) -> Opt
     };
     let path = pattern.to_owned();
     let s = match (method, pattern) {
-        (
-            "GET",
-            "/admin/media"
-            | "/admin/import"
-            | "/admin/print"
-            | "/admin/analytics"
-            | "/admin/analytics.csv"
-            | "/admin/settings",
-        ) => (path, Vec::new()),
+        ("GET", "/admin/media" | "/admin/import" | "/admin/settings") => (path, Vec::new()),
         // Sent without a file (a plain form): back to the form with a notice.
         ("POST", "/admin/media") => (path, fields(&[("kind", "image")])),
         ("POST", "/admin/import") => (path, Vec::new()),
@@ -48,8 +41,6 @@ pub async fn sample(app: &TestApp, method: &str, pattern: &str, n: usize) -> Opt
         ("POST", "/admin/media/{sha256}/replace") => {
             (path.replace("{sha256}", &sha().await), Vec::new())
         }
-        ("POST", "/admin/print") => (path, fields(&[("scope", "all"), ("layout", "2x6")])),
-        ("GET", "/admin/print/{code}/poster") => (path.replace("{code}", "BK0001"), Vec::new()),
         ("POST", "/admin/settings") => (
             path,
             fields(&[
@@ -596,6 +587,81 @@ async fn replacing_an_asset_switches_every_use_at_once() {
     // A replacement of another kind is refused, and nothing changes.
     let body = multipart(&[], Some(("x.jpg", "image/jpeg", b"not an image at all")));
     let r = post_multipart(&app, &s, &format!("/admin/media/{new}/replace"), body).await;
+    assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert!(temp_files(&app).is_empty());
+}
+
+#[tokio::test]
+async fn a_real_catalogue_file_imports_and_the_report_shows_the_counts() {
+    let Some(marc) = pustaka_test_support::data_path("catalog/evergreen_oss.marc") else {
+        return;
+    };
+    let app = spawn_app(false).await;
+    staff_accounts(&app).await;
+    let s = login(&app.base, "librarian1", PASSWORD).await;
+    let body = multipart(
+        &[],
+        Some((
+            "evergreen_oss.marc",
+            "application/marc",
+            &std::fs::read(marc).unwrap(),
+        )),
+    );
+    let r = post_multipart(&app, &s, "/admin/import", body).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    for (id, n) in [
+        ("records", 42),
+        ("imported", 39),
+        ("updated", 3),
+        ("skipped", 0),
+    ] {
+        assert!(
+            html.contains(&format!("id=\"report-{id}\">{n}<")),
+            "{id} = {n}: {html}"
+        );
+    }
+    assert!(html.contains("MARC21"));
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM titles").await, 39);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM titles WHERE published = 1 AND source = 'marc:evergreen_oss.marc'"
+        )
+        .await,
+        39,
+        "imported titles are published"
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'catalog.import' AND username = 'librarian1'"
+        )
+        .await,
+        1
+    );
+    // A CSV with a row that has no title: skipped, with the reason on the page.
+    let csv = "title,isbn\nSatu Judul,9789793062792\n,9780306406157\nTiga Judul,\n";
+    let body = multipart(&[], Some(("katalog.csv", "text/csv", csv.as_bytes())));
+    let r = post_multipart(&app, &s, "/admin/import", body).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("id=\"report-imported\">2<"), "{html}");
+    assert!(html.contains("id=\"report-skipped\">1<"), "{html}");
+    assert!(
+        html.contains("9780306406157"),
+        "the skipped record is named"
+    );
+    // Not a catalogue at all.
+    let body = multipart(
+        &[],
+        Some((
+            "foto.jpg",
+            "image/jpeg",
+            b"\xFF\xD8\xFF\xE0 not a catalogue",
+        )),
+    );
+    let r = post_multipart(&app, &s, "/admin/import", body).await;
     assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert!(temp_files(&app).is_empty());
 }

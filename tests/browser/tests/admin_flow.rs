@@ -139,6 +139,8 @@ async fn choose_file(b: &Browser, css: &str, file: &Path) {
         .find(Locator::Css(css))
         .await
         .unwrap_or_else(|e| panic!("no file input {css:?}: {e}"));
+    // chromedriver wants a canonical path (no `..`).
+    let file = std::fs::canonicalize(file).expect("the file exists");
     el.send_keys(&file.display().to_string())
         .await
         .unwrap_or_else(|e| panic!("choose {}: {e}", file.display()));
@@ -290,11 +292,21 @@ async fn librarian_work(s: &Session) -> Vec<String> {
     );
 
     // 3. Upload a cover and a video into the media library, attach both.
-    for (file, name) in [
-        (&cover, "flow-3-upload-cover"),
-        (&video, "flow-3-upload-video"),
+    for (file, kind, name) in [
+        (&cover, "image", "flow-3-upload-cover"),
+        (&video, "video", "flow-3-upload-video"),
     ] {
         b.goto(&s.server.url("/admin/media")).await;
+        b.client()
+            .find(Locator::Css(&format!(
+                "#upload-kind option[value='{kind}']"
+            )))
+            .await
+            .expect("the upload form offers the kind")
+            .click()
+            .await
+            .unwrap();
+        fill(b, "#upload-label", &format!("Uji {kind}")).await;
         choose_file(b, "form input[type=file]", file).await;
         click_and_wait(b, "form:has(input[type=file]) button[type=submit]").await;
         b.screenshot(name).await;
@@ -374,7 +386,7 @@ async fn librarian_work(s: &Session) -> Vec<String> {
     assert_eq!(status, 200, "{overlay}");
     assert_eq!(overlay["title"].as_str(), Some(title.as_str()), "{overlay}");
     let scans = serde_json::json!({"scans": [{
-        "code": code, "scanned_at": "2026-11-30T10:00:00+07:00", "client": "web"
+        "code": code, "scanned_at": chrono::Utc::now().to_rfc3339(), "client": "web"
     }]});
     let r = reqwest::Client::new()
         .post(s.server.url("/api/v1/scans"))

@@ -134,10 +134,27 @@ fn is_root() -> bool {
         .unwrap_or(false)
 }
 
+/// Packages whose command may come from elsewhere: when the command runs, the
+/// package is not needed (e.g. the `NodeSource` build of `nodejs` ships `npm` and conflicts
+/// with Debian's `npm` package).
+const PROVIDED_BY_COMMAND: &[(&str, &str)] = &[("npm", "npm")];
+
 fn missing_packages(wanted: &[&str]) -> Vec<String> {
     wanted
         .iter()
         .filter(|p| {
+            let command_runs = PROVIDED_BY_COMMAND.iter().any(|(pkg, cmd)| {
+                pkg == *p
+                    && Command::new(cmd)
+                        .arg("--version")
+                        .stdout(Stdio::null())
+                        .stderr(Stdio::null())
+                        .status()
+                        .is_ok_and(|s| s.success())
+            });
+            if command_runs {
+                return false;
+            }
             // `dpkg-query -W -f '${Status}'` prints "install ok installed" for installed ones.
             let out = Command::new("dpkg-query").args(["-W", "-f", "${Status}", p]).output();
             !matches!(out, Ok(o) if String::from_utf8_lossy(&o.stdout).contains("install ok installed"))

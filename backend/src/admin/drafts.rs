@@ -8,7 +8,11 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sqlx::{SqliteConnection, SqlitePool};
 
-use super::{Staff, audit};
+use axum::response::{IntoResponse, Redirect, Response};
+use tower_sessions::Session;
+
+use super::page::{self, PageError};
+use super::{Staff, audit, i18n};
 
 /// What a draft belongs to: `title`, `shelf`, `event` or `tour` (the `drafts.target_kind` values).
 pub type Kind = &'static str;
@@ -98,14 +102,50 @@ pub struct Pending {
 impl Pending {
     /// The edit page of the item.
     pub fn href(&self) -> String {
-        let section = match self.target_kind.as_str() {
-            "title" => "titles",
-            "shelf" => "shelves",
-            "event" => "events",
-            _ => "tours",
-        };
-        format!("/admin/{section}/{}", self.target_id)
+        edit_href(&self.target_kind, self.target_id)
     }
+}
+
+/// The edit page of an item of `kind` (`title` → `/admin/titles/{id}`, …).
+pub fn edit_href(kind: &str, id: i64) -> String {
+    let section = match kind {
+        "title" => "titles",
+        "shelf" => "shelves",
+        "event" => "events",
+        _ => "tours",
+    };
+    format!("/admin/{section}/{id}")
+}
+
+/// What every `POST /admin/{section}/{id}/discard` does once the item is known
+/// to exist: drops its draft (with a `{kind}.discard` audit record when there
+/// was one, in one transaction), leaves a notice and returns to the edit page.
+/// The live item stays as it is.
+///
+/// # Errors
+/// Database errors, as an HTML error page.
+pub async fn discard_and_return(
+    pool: &SqlitePool,
+    session: &Session,
+    staff: &Staff,
+    kind: Kind,
+    id: i64,
+) -> Result<Response, PageError> {
+    let lang = page::lang_of(session).await;
+    let mut tx = pool.begin().await?;
+    if delete(&mut tx, kind, id).await? {
+        audit::record(
+            &mut tx,
+            Some(staff),
+            &format!("{kind}.discard"),
+            &format!("{kind}:{id}"),
+            "",
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    page::notice(session, i18n::text(lang, "draft-discarded")).await;
+    Ok(Redirect::to(&edit_href(kind, id)).into_response())
 }
 
 /// Every pending draft, newest first.

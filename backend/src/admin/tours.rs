@@ -1137,19 +1137,5 @@ pub async fn discard(
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
     live_or_404(&state.db, id).await?;
-    let lang = page::lang_of(&session).await;
-    let mut tx = state.db.begin().await?;
-    if drafts::delete(&mut tx, "tour", id).await? {
-        audit::record(
-            &mut tx,
-            Some(&staff),
-            "tour.discard",
-            &format!("tour:{id}"),
-            "",
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    page::notice(&session, i18n::text(lang, "draft-discarded")).await;
-    Ok(Redirect::to(&format!("/admin/tours/{id}")).into_response())
+    drafts::discard_and_return(&state.db, &session, &staff, "tour", id).await
 }

@@ -21,5 +21,6 @@ add-to-calendar = Add to calendar
 open-ebook = Open e-book
 watch-trailer = Watch trailer
 open-web-page = Open the web page
+read-ebook = Read the e-book
 language = Language
 camera-lost = Camera disconnected, retrying…

@@ -20,5 +20,6 @@ add-to-calendar = Tambahkan ke kalender
 open-ebook = Buka e-book
 watch-trailer = Tonton cuplikan
 open-web-page = Buka halaman web
+read-ebook = Baca e-book
 language = Bahasa
 camera-lost = Kamera terputus, mencoba lagi…

@@ -77,6 +77,10 @@ pub struct MarkerOverlay {
     /// Absolute URL of the web fallback page of this code (`/m/{code}`), for sharing.
     #[serde(default)]
     pub web_url: Option<String>,
+    /// Link to an e-book edition of the title (`kind` = `title` only), when the
+    /// library has one; the app offers it as a "read the e-book" action.
+    #[serde(default)]
+    pub ebook_url: Option<String>,
 }
 
 /// `GET /healthz`: the server is up and its database answers.
@@ -260,6 +264,7 @@ mod tests {
             target_id: Some(3),
             tour_id: None,
             web_url: None,
+            ebook_url: None,
         };
         let json = serde_json::to_string(&o).unwrap();
         assert!(json.contains("\"kind\":\"tour_stop\""), "{json}");

@@ -176,6 +176,15 @@ async fn build_overlay(state: &AppState, code: &MarkerCode, lang: Lang) -> Resul
     Ok((body, etag))
 }
 
+/// Title, author, synopsis (id, en), e-book URL.
+type TitleHeadRow = (
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
 /// Tour id, stop position, tour name (id, en), clue (id, en), narration (id, en), stop count.
 type StopHeadRow = (
     i64,
@@ -205,17 +214,19 @@ pub async fn overlay_for(
         )
     };
     let mut tour_id = None;
+    let mut ebook_url = None;
     let (kind, title, subtitle, body, has_en) = match m.target_kind.as_str() {
         "title" => {
-            let (t, a, s_id, s_en): (String, Option<String>, Option<String>, Option<String>) =
-                sqlx::query_as(
-                    "SELECT title, author, synopsis_id, synopsis_en FROM titles WHERE id = ? AND published = 1",
-                )
-                .bind(m.target_id)
-                .fetch_optional(pool)
-                .await?
-                .ok_or_else(missing)?;
+            let (t, a, s_id, s_en, ebook): TitleHeadRow = sqlx::query_as(
+                "SELECT title, author, synopsis_id, synopsis_en, ebook_url
+                   FROM titles WHERE id = ? AND published = 1",
+            )
+            .bind(m.target_id)
+            .fetch_optional(pool)
+            .await?
+            .ok_or_else(missing)?;
             let has_en = s_en.is_some();
+            ebook_url = ebook.filter(|u| !u.trim().is_empty());
             (TargetKind::Title, t, a, view.pick_opt(s_id, s_en), has_en)
         }
         "shelf" => {
@@ -307,6 +318,7 @@ pub async fn overlay_for(
         media,
         target_id: Some(m.target_id),
         tour_id,
+        ebook_url,
     })
 }
 

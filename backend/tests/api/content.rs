@@ -52,6 +52,42 @@ async fn marker_etag_gives_304_and_cache_control() {
 }
 
 #[tokio::test]
+async fn title_overlay_carries_the_ebook_link_only_when_there_is_one() {
+    let app = spawn_app(true).await;
+    let before: MarkerOverlay = app
+        .get("/api/v1/markers/BK0001")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(before.ebook_url, None);
+    sqlx::query("UPDATE titles SET ebook_url = ? WHERE isbn13 = '9786020000011'")
+        .bind("https://ebook.example.org/kancil.epub")
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    app.state.overlays.clear();
+    let after: MarkerOverlay = app
+        .get("/api/v1/markers/BK0001")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        after.ebook_url.as_deref(),
+        Some("https://ebook.example.org/kancil.epub")
+    );
+    // An event never carries one.
+    let event: MarkerOverlay = app
+        .get("/api/v1/markers/EV0001")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(event.ebook_url, None);
+}
+
+#[tokio::test]
 async fn overlay_carries_media_with_type_size_and_dimensions() {
     let app = spawn_app(true).await;
     let o: MarkerOverlay = app

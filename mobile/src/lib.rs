@@ -14,6 +14,7 @@
 
 use bevy::prelude::*;
 
+pub mod anchor;
 pub mod camera;
 pub mod config;
 pub mod headless;

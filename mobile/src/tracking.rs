@@ -9,6 +9,7 @@ use pustaka_markers::payload::{ScannedContent, classify};
 use pustaka_markers::pose::{Intrinsics, Pose};
 use pustaka_markers::track::{CameraModel, Tracker, TrackerConfig};
 
+use crate::net::{Resolution, Resolutions};
 use crate::scanning::{Detections, FrameScanned};
 use crate::{AppConfig, AppSystems};
 
@@ -30,8 +31,12 @@ pub struct TrackedCode {
     pub content: ScannedContent,
     /// Smoothed corners in frame pixels: top-left, top-right, bottom-right, bottom-left.
     pub corners: [Vec2; 4],
-    /// Smoothed pose in the camera frame (x right, y down, z forward, metres).
+    /// Smoothed pose in the camera frame (x right, y down, z forward, metres),
+    /// for a code of side [`Self::side_m`].
     pub pose: Option<Pose>,
+    /// The code's printed side, metres: the server's `size_m` once the code is
+    /// resolved, [`DEFAULT_CODE_SIDE_M`] before that.
+    pub side_m: f64,
     /// False while held through a dropout.
     pub visible: bool,
 }
@@ -85,6 +90,7 @@ fn track_scans(
     mut scanned: MessageReader<FrameScanned>,
     detections: Res<Detections>,
     config: Res<AppConfig>,
+    resolutions: Res<Resolutions>,
     mut state: ResMut<TrackerState>,
     mut tracked: ResMut<TrackedCodes>,
 ) {
@@ -98,19 +104,49 @@ fn track_scans(
         side_m: DEFAULT_CODE_SIDE_M,
     };
     let hosts: Vec<&str> = config.library_hosts.iter().map(String::as_str).collect();
+    // The tracker fits every pose for DEFAULT_CODE_SIDE_M; the real side only
+    // rescales distance (see `with_side`).
     let out = state.tracker.update(now, &detections.raw, Some(&camera));
     state.last_update = Some(Instant::now());
     tracked.frame_size = detections.frame_size;
     tracked.codes = out
         .into_iter()
-        .map(|t| TrackedCode {
-            id: t.id,
-            content: classify(t.text.as_deref(), &t.bytes, &hosts),
-            corners: t.corners.map(|p| Vec2::new(p.x, p.y)),
-            pose: t.pose,
-            visible: t.visible,
+        .map(|t| {
+            let content = classify(t.text.as_deref(), &t.bytes, &hosts);
+            let side_m = match &content {
+                ScannedContent::Library { code, .. } => resolutions
+                    .0
+                    .get(code.as_str())
+                    .and_then(Resolution::overlay)
+                    .map(|o| o.size_m)
+                    .filter(|s| *s > 0.0 && s.is_finite()),
+                _ => None,
+            }
+            .unwrap_or(DEFAULT_CODE_SIDE_M);
+            TrackedCode {
+                id: t.id,
+                content,
+                corners: t.corners.map(|p| Vec2::new(p.x, p.y)),
+                pose: t.pose.map(|p| with_side(p, DEFAULT_CODE_SIDE_M, side_m)),
+                side_m,
+                visible: t.visible,
+            }
         })
         .collect();
+}
+
+/// The pose of a code of side `side_m` from one fitted for side `fitted_m`.
+///
+/// Exact for a pinhole camera: scaling the model by `k` scales the
+/// translation by `k` and leaves the rotation and every projected pixel (so
+/// the reprojection error) unchanged. So the tracker fits one size and the
+/// server's per-code size only moves the code nearer or farther.
+pub fn with_side(pose: Pose, fitted_m: f64, side_m: f64) -> Pose {
+    let k = side_m / fitted_m;
+    Pose {
+        translation: pose.translation.map(|t| t * k),
+        ..pose
+    }
 }
 
 /// Clears the tracks when scans stop arriving (camera lost, source ended), so
@@ -127,6 +163,30 @@ fn expire_tracks(state: Res<TrackerState>, mut tracked: ResMut<TrackedCodes>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bigger_code_is_farther_away_and_projects_the_same() {
+        use pustaka_markers::Point;
+        use pustaka_markers::pose::{estimate, project_corners};
+        let k = assumed_intrinsics(1280, 720);
+        let corners = [
+            Point::new(600.0, 300.0),
+            Point::new(700.0, 305.0),
+            Point::new(695.0, 410.0),
+            Point::new(598.0, 402.0),
+        ];
+        let fitted = estimate(&corners, DEFAULT_CODE_SIDE_M, &k, None).unwrap();
+        let big = with_side(fitted, DEFAULT_CODE_SIDE_M, 0.20);
+        assert!((big.translation[2] / fitted.translation[2] - 4.0).abs() < 1e-9);
+        let a = project_corners(&fitted, DEFAULT_CODE_SIDE_M, &k);
+        let b = project_corners(&big, 0.20, &k);
+        for (p, q) in a.iter().zip(&b) {
+            assert!(p.distance(*q) < 1e-3, "{p:?} vs {q:?}");
+        }
+        // And the direct fit with the real size agrees.
+        let direct = estimate(&corners, 0.20, &k, None).unwrap();
+        assert!((direct.translation[2] - big.translation[2]).abs() < 1e-6);
+    }
 
     #[test]
     fn assumed_intrinsics_match_the_field_of_view() {

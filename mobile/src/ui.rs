@@ -1,34 +1,25 @@
 //! The egui layer: the status bar, one card per detected code anchored to it,
 //! and the detail panel a tap opens.
 //!
-//! Cards are drawn in their own egui layer whose transform puts the card's
-//! bottom centre just above the code and scales it with the code's apparent
-//! size, so a card follows the code and grows as the visitor steps closer.
-//! The code's outline is drawn in perspective under the card.
+//! Cards lie in the plane of their code ([`crate::anchor`]): laid out flat by
+//! egui, then warped through the code's homography, so a card follows, scales
+//! and tilts with the code. The code's outline is drawn under its card.
 
 use bevy::prelude::*;
 use bevy_egui::egui::emath::TSTransform;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use pustaka_api::{Lang, MarkerOverlay, MediaRole, TargetKind};
 use pustaka_markers::payload::ScannedContent;
+use pustaka_markers::pose::project_corners;
 
 use crate::AppConfig;
+use crate::anchor::{self, CARD_WIDTH, CardPlacement};
 use crate::i18n::Locale;
 use crate::net::{NetStatus, Resolution, Resolutions};
 use crate::preview::{MainCamera, world_from_frame};
 use crate::scanning::Detections;
 use crate::speech::Speech;
-use crate::tracking::{TrackedCode, TrackedCodes};
-
-/// Card width in points at scale 1.
-const CARD_WIDTH: f32 = 260.0;
-/// The card is scaled so that its width is this many times the code's width on screen…
-const CARD_PER_CODE_WIDTH: f32 = 1.6;
-/// …within these bounds, so it stays readable far away and never fills the screen.
-const CARD_SCALE_RANGE: (f32, f32) = (0.75, 1.4);
-
-/// Gap between a code and its card, in points.
-const CARD_GAP: f32 = 6.0;
+use crate::tracking::{TrackedCode, TrackedCodes, assumed_intrinsics};
 
 /// The code whose detail panel is open, if any.
 #[derive(Resource, Debug, Default, Clone, PartialEq)]
@@ -141,10 +132,23 @@ fn to_screen(
     camera: &Camera,
     cam_tf: &GlobalTransform,
     ppp: f32,
-) -> Option<egui::Pos2> {
+) -> Option<Vec2> {
     let world = world_from_frame(p, frame_size);
     let s = camera.world_to_viewport(cam_tf, world.extend(0.0)).ok()?;
-    Some(egui::pos2(s.x / ppp, s.y / ppp))
+    Some(s / ppp)
+}
+
+/// The code's outline in frame pixels: from the smoothed pose when there is
+/// one (rigid: the card keeps its shape as the code turns), else the smoothed
+/// corners.
+fn code_outline(code: &TrackedCode, frame_size: UVec2) -> [Vec2; 4] {
+    match &code.pose {
+        Some(pose) => {
+            let k = assumed_intrinsics(frame_size.x, frame_size.y);
+            project_corners(pose, code.side_m, &k).map(|p| Vec2::new(p.x, p.y))
+        }
+        None => code.corners,
+    }
 }
 
 fn draw_cards(
@@ -161,103 +165,189 @@ fn draw_cards(
     };
     let frame_size = tracked.frame_size.as_vec2();
     let ppp = ctx.pixels_per_point();
-    // Every code's screen rectangle, so no card is placed over another code.
-    let code_rects: Vec<(u64, egui::Rect)> = tracked
+    // Every code's outline on screen, so no card is placed over another code.
+    let outlines: Vec<(u64, [Vec2; 4])> = tracked
         .codes
         .iter()
         .filter_map(|c| {
-            let pts: Option<Vec<egui::Pos2>> = c
-                .corners
-                .iter()
-                .map(|&p| to_screen(p, frame_size, camera, cam_tf, ppp))
-                .collect();
-            Some((c.id, egui::Rect::from_points(&pts?)))
+            let pts = code_outline(c, tracked.frame_size)
+                .map(|p| to_screen(p, frame_size, camera, cam_tf, ppp));
+            Some((c.id, [pts[0]?, pts[1]?, pts[2]?, pts[3]?]))
         })
         .collect();
     for seen in &tracked.codes {
-        let i = seen.id;
-        let corners: Option<Vec<egui::Pos2>> = seen
-            .corners
+        let Some(&(_, outline)) = outlines.iter().find(|(id, _)| *id == seen.id) else {
+            continue;
+        };
+        let avoid: Vec<Rect> = outlines
             .iter()
-            .map(|&c| to_screen(c, frame_size, camera, cam_tf, ppp))
+            .filter(|(id, _)| *id != seen.id)
+            .map(|(_, q)| anchor::bounds(q))
             .collect();
-        let Some(corners) = corners else { continue };
-        // The code's outline, in perspective.
-        let outline_colour = match seen.content {
-            ScannedContent::Library { .. } => egui::Color32::from_rgb(60, 200, 120),
-            _ => egui::Color32::from_rgb(240, 160, 40),
+        let style = CardStyle {
+            held: !seen.visible,
+            outline: match seen.content {
+                ScannedContent::Library { .. } => egui::Color32::from_rgb(60, 200, 120),
+                _ => egui::Color32::from_rgb(240, 160, 40),
+            },
+            label: card_label(seen, &resolutions, &locale),
         };
-        ctx.layer_painter(egui::LayerId::new(
-            egui::Order::Background,
-            egui::Id::new(("outline", i)),
-        ))
-        .add(egui::Shape::closed_line(
-            corners.clone(),
-            // Thinner while held through a dropout.
-            egui::Stroke::new(if seen.visible { 3.0 } else { 1.5 }, outline_colour),
-        ));
-        let top = corners.iter().map(|p| p.y).fold(f32::INFINITY, f32::min);
-        let bottom = corners
-            .iter()
-            .map(|p| p.y)
-            .fold(f32::NEG_INFINITY, f32::max);
-        let centre_x = corners.iter().map(|p| p.x).sum::<f32>() / 4.0;
-        let code_width =
-            ((corners[1] - corners[0]).length() + (corners[2] - corners[3]).length()) / 2.0;
-        let scale = (code_width * CARD_PER_CODE_WIDTH / CARD_WIDTH)
-            .clamp(CARD_SCALE_RANGE.0, CARD_SCALE_RANGE.1);
-        let id = egui::Id::new(("card", i));
-        // The card's size as laid out last frame (a first guess before that).
-        let size = ctx
-            .memory(|m| m.area_rect(id))
-            .map_or(egui::vec2(CARD_WIDTH, 110.0), |r| {
-                r.size() / scale.max(0.01)
-            });
-        let screen = ctx.content_rect();
-        let (w, h) = (size.x * scale, size.y * scale);
-        // Above the code when there is room, else below it; always fully on
-        // screen; and, where possible, not over another code.
-        let x = (centre_x - w / 2.0).clamp(screen.left(), (screen.right() - w).max(screen.left()));
-        let above = top - CARD_GAP - h;
-        let below = (bottom + CARD_GAP).min(screen.bottom() - h);
-        let covers_other = |y: f32| {
-            let card = egui::Rect::from_min_size(egui::pos2(x, y), egui::vec2(w, h));
-            code_rects
-                .iter()
-                .any(|(id, r)| *id != i && r.intersects(card))
-        };
-        let y = match (
-            above >= screen.top(),
-            covers_other(above),
-            covers_other(below),
-        ) {
-            (true, false, _) => above,
-            (_, _, false) => below,
-            (true, true, true) => above,
-            (false, _, true) => below,
-        };
-        let area = egui::Area::new(id).fixed_pos(egui::Pos2::ZERO);
-        ctx.set_transform_layer(area.layer(), TSTransform::new(egui::vec2(x, y), scale));
-        area.show(ctx, |ui| {
-            if !seen.visible {
+        let shown = show_card(ctx, seen.id, outline, &avoid, &style, |ui| {
+            card_contents(ui, seen, &resolutions, &locale);
+        });
+        if let (Some(shown), ScannedContent::Library { code, .. }) = (shown, &seen.content)
+            && shown.clicked
+        {
+            open.0 = Some(code.to_string());
+        }
+    }
+    Ok(())
+}
+
+/// How one card looks apart from its contents.
+#[derive(Debug, Clone)]
+pub struct CardStyle {
+    /// Held through a dropout: drawn faded, the outline thinner.
+    pub held: bool,
+    /// Colour of the code's outline (green: library code; amber: foreign).
+    pub outline: egui::Color32,
+    /// What a screen reader announces for the card (it is a button).
+    pub label: String,
+}
+
+/// What [`show_card`] drew.
+#[derive(Debug, Clone, Copy)]
+pub struct ShownCard {
+    /// Where the card went.
+    pub placement: CardPlacement,
+    /// The card was tapped, clicked, or activated from the keyboard.
+    pub clicked: bool,
+}
+
+/// Draws one card in the plane of the code whose screen outline (points;
+/// top-left, top-right, bottom-right, bottom-left) is `outline`.
+///
+/// The card is laid out flat by egui in its own [`egui::Area`] (so text,
+/// focus and AccessKit work as for any widget), then its tessellated meshes
+/// are mapped through the card → screen homography from [`anchor::place_card`]:
+/// the card follows, scales and tilts with the code. The area's layer
+/// transform is the closest scale + translation, so hit-testing and the
+/// accessibility bounds sit on the card; a click counts only inside the
+/// tilted card itself. The outline is drawn under the card, in the same layer.
+///
+/// Returns `None` when the outline is unusable (see [`anchor::place_card`]).
+pub fn show_card(
+    ctx: &egui::Context,
+    key: u64,
+    outline: [Vec2; 4],
+    avoid: &[Rect],
+    style: &CardStyle,
+    add_contents: impl FnOnce(&mut egui::Ui),
+) -> Option<ShownCard> {
+    let id = egui::Id::new(("card", key));
+    // The size laid out last frame (a first guess before that); corrected
+    // below once this frame's layout is known.
+    let guess = ctx
+        .memory(|m| m.area_rect(id))
+        .map_or(Vec2::new(CARD_WIDTH, 110.0), |r| {
+            Vec2::new(r.width(), r.height())
+        });
+    let screen = ctx.content_rect();
+    let screen_rect = Rect::new(screen.min.x, screen.min.y, screen.max.x, screen.max.y);
+    let placement = anchor::place_card(outline, guess, screen_rect, avoid)?;
+    let (scale, origin) = placement.approx_scale_translation(guess);
+    let area = egui::Area::new(id)
+        .order(egui::Order::Background)
+        .fixed_pos(egui::Pos2::ZERO)
+        .constrain(false);
+    let layer = area.layer();
+    let transform = TSTransform::new(egui::vec2(origin.x, origin.y), scale);
+    ctx.set_transform_layer(layer, transform);
+    let response = area
+        .show(ctx, |ui| {
+            if style.held {
                 // Held through a dropout: faded, so a card about to go does not look current.
                 ui.set_opacity(0.45);
             }
-            let response = egui::Frame::popup(ui.style())
+            egui::Frame::popup(ui.style())
                 .show(ui, |ui| {
                     ui.set_max_width(CARD_WIDTH);
-                    card_contents(ui, seen, &resolutions, &locale);
+                    add_contents(ui);
                 })
-                .response;
-            if let ScannedContent::Library { code, .. } = &seen.content {
-                let response = response.interact(egui::Sense::click());
-                if response.clicked() {
-                    open.0 = Some(code.to_string());
-                }
+                .response
+        })
+        .inner
+        .interact(egui::Sense::click());
+    let label = style.label.clone();
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::WidgetType::Button, true, &label));
+    let laid_out = Vec2::new(response.rect.width(), response.rect.height());
+    let placement = if (laid_out - guess).abs().max_element() > 0.5 {
+        anchor::place_card(outline, laid_out, screen_rect, avoid).unwrap_or(placement)
+    } else {
+        placement
+    };
+    // Take the flat card's shapes out of the layer and put them back warped.
+    let flat: Vec<egui::epaint::ClippedShape> = ctx.graphics_mut(|g| {
+        let list = g.entry(layer);
+        let shapes = list
+            .all_entries()
+            .map(|c| egui::epaint::ClippedShape {
+                clip_rect: egui::Rect::EVERYTHING,
+                shape: c.shape.clone(),
+            })
+            .collect();
+        *list = egui::layers::PaintList::default();
+        shapes
+    });
+    let to_layer = transform.inverse();
+    // The screen, in the layer's coordinates (not intersected with the
+    // painter's default clip, which is the screen in *global* coordinates).
+    let mut painter = ctx.layer_painter(layer);
+    painter.set_clip_rect(to_layer * screen);
+    let outline_pts: Vec<egui::Pos2> = outline
+        .iter()
+        .map(|p| to_layer * egui::pos2(p.x, p.y))
+        .collect();
+    painter.add(egui::Shape::closed_line(
+        outline_pts,
+        egui::Stroke::new((if style.held { 1.5 } else { 3.0 }) / scale, style.outline),
+    ));
+    for prim in ctx.tessellate(flat, ctx.pixels_per_point()) {
+        if let egui::epaint::Primitive::Mesh(mut mesh) = prim.primitive {
+            for v in &mut mesh.vertices {
+                let s = placement.map(Vec2::new(v.pos.x, v.pos.y));
+                v.pos = to_layer * egui::pos2(s.x, s.y);
             }
-        });
+            painter.add(egui::Shape::mesh(mesh));
+        }
     }
-    Ok(())
+    // The pointer position comes in the layer's coordinates.
+    let pointer_inside = response.interact_pointer_pos().is_none_or(|p| {
+        let p = transform * p;
+        placement.contains(Vec2::new(p.x, p.y))
+    });
+    Some(ShownCard {
+        placement,
+        clicked: response.clicked() && pointer_inside,
+    })
+}
+
+/// What a screen reader says for a card: the title and a hint, or the state.
+fn card_label(seen: &TrackedCode, resolutions: &Resolutions, locale: &Locale) -> String {
+    match &seen.content {
+        ScannedContent::Library { code, .. } => match resolutions
+            .0
+            .get(code.as_str())
+            .and_then(Resolution::overlay)
+        {
+            Some(o) => format!("{}. {}", o.title, locale.t("tap-for-more")),
+            None => locale.t1("loading", "code", code.to_string()),
+        },
+        ScannedContent::ForeignUrl { domain, .. } => {
+            locale.t1("foreign-code-domain", "domain", domain.clone())
+        }
+        ScannedContent::Text(_) | ScannedContent::Binary(_) => locale.t("foreign-code"),
+    }
 }
 
 /// Two lines of synopsis on the card; the rest is in the detail panel.
@@ -394,6 +484,9 @@ fn draw_detail(
                 {
                     ui.hyperlink_to(locale.t("watch-trailer"), &trailer.url);
                 }
+                if let Some(ebook) = &overlay.ebook_url {
+                    ui.hyperlink_to(locale.t("read-ebook"), ebook);
+                }
                 if let Some(web) = &overlay.web_url {
                     ui.hyperlink_to(locale.t("open-web-page"), web);
                 }
@@ -406,4 +499,215 @@ fn draw_detail(
         speech.stop();
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use bevy_egui::egui::accesskit::Role;
+
+    use super::*;
+
+    const SCREEN: egui::Vec2 = egui::vec2(1280.0, 720.0);
+
+    fn style() -> CardStyle {
+        CardStyle {
+            held: false,
+            outline: egui::Color32::GREEN,
+            label: "Si Kancil dan Buaya. Ketuk untuk selengkapnya".into(),
+        }
+    }
+
+    /// Runs one egui pass per entry of `passes` (with those input events)
+    /// after a first pass that lays the card out; returns the last card (with
+    /// `clicked` set if any pass clicked it) and the last pass's output.
+    fn run_passes(
+        ctx: &egui::Context,
+        outline: [Vec2; 4],
+        passes: Vec<Vec<egui::Event>>,
+    ) -> (ShownCard, egui::FullOutput) {
+        let mut shown: Option<ShownCard> = None;
+        let mut clicked = false;
+        let mut out = None;
+        for events in std::iter::once(vec![]).chain(passes) {
+            let input = egui::RawInput {
+                screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, SCREEN)),
+                events,
+                ..Default::default()
+            };
+            let mut o = ctx.run_ui(input, |ui| {
+                shown = show_card(ui.ctx(), 7, outline, &[], &style(), |ui| {
+                    ui.label("Si Kancil dan Buaya");
+                    ui.label("Cerita Rakyat Nusantara");
+                });
+            });
+            clicked |= shown.is_some_and(|s| s.clicked);
+            // No renderer here to upload the font atlas to.
+            o.textures_delta.clear();
+            out = Some(o);
+        }
+        let mut shown = shown.expect("card shown");
+        shown.clicked = clicked;
+        (shown, out.expect("ran"))
+    }
+
+    fn run(
+        ctx: &egui::Context,
+        outline: [Vec2; 4],
+        events: Vec<egui::Event>,
+    ) -> (ShownCard, egui::FullOutput) {
+        run_passes(ctx, outline, vec![events])
+    }
+
+    fn context() -> egui::Context {
+        let ctx = egui::Context::default();
+        // No shadow, so the painted extent is the card itself.
+        ctx.all_styles_mut(|s| s.visuals.popup_shadow = egui::Shadow::NONE);
+        ctx
+    }
+
+    /// A code turned away to the right: its right edge is shorter.
+    const TILTED: [Vec2; 4] = [
+        Vec2::new(560.0, 400.0),
+        Vec2::new(680.0, 420.0),
+        Vec2::new(680.0, 500.0),
+        Vec2::new(560.0, 520.0),
+    ];
+
+    fn vertices(ctx: &egui::Context, out: egui::FullOutput) -> Vec<egui::Pos2> {
+        ctx.tessellate(out.shapes, out.pixels_per_point)
+            .into_iter()
+            .filter_map(|p| match p.primitive {
+                egui::epaint::Primitive::Mesh(m) => Some(m.vertices),
+                egui::epaint::Primitive::Callback(_) => None,
+            })
+            .flatten()
+            .map(|v| v.pos)
+            .collect()
+    }
+
+    #[test]
+    fn a_tilted_code_gets_a_card_painted_in_its_perspective() {
+        let ctx = context();
+        let (shown, out) = run(&ctx, TILTED, vec![]);
+        let quad = shown.placement.quad;
+        assert!(shown.placement.in_code_plane);
+        // Everything painted (card and outline) lies within the card's quad
+        // and the code's outline, give or take the strokes' feathering.
+        let b = anchor::bounds(&quad).union(anchor::bounds(&TILTED));
+        let pts = vertices(&ctx, out);
+        assert!(pts.len() > 50, "{} vertices", pts.len());
+        for p in &pts {
+            assert!(
+                p.x >= b.min.x - 3.0 && p.x <= b.max.x + 3.0,
+                "{p:?} outside {b:?}"
+            );
+            assert!(p.y >= b.min.y - 3.0 && p.y <= b.max.y + 3.0);
+        }
+        // The card's painted left side is taller than its right side, in the
+        // code's proportion: it was warped, not just scaled. (The card is
+        // wider than the code, so its side edges are clear of the outline.)
+        // (The code's outline lies between x = 560 and 680, clear of the
+        // card's side edges.)
+        let card_pts = &pts;
+        let extent = |near: f32| {
+            let ys: Vec<f32> = card_pts
+                .iter()
+                .filter(|p| (p.x - near).abs() < 6.0)
+                .map(|p| p.y)
+                .collect();
+            ys.iter().copied().fold(f32::MIN, f32::max)
+                - ys.iter().copied().fold(f32::MAX, f32::min)
+        };
+        let (left, right) = (extent(quad[0].x), extent(quad[1].x));
+        let expected = (quad[2].y - quad[1].y) / (quad[3].y - quad[0].y);
+        assert!(expected < 0.8, "the test outline is tilted: {expected}");
+        assert!(
+            (right / left - expected).abs() < 0.1,
+            "painted right/left {right}/{left}, quad {expected}"
+        );
+    }
+
+    #[test]
+    fn the_outline_is_drawn_when_the_card_goes_below() {
+        let ctx = context();
+        let near_top = [
+            Vec2::new(888.0, 12.0),
+            Vec2::new(1031.0, 16.0),
+            Vec2::new(1033.0, 151.0),
+            Vec2::new(887.0, 147.0),
+        ];
+        let (shown, out) = run(&ctx, near_top, vec![]);
+        assert!(shown.placement.below);
+        let pts = vertices(&ctx, out);
+        for corner in near_top {
+            assert!(
+                pts.iter()
+                    .any(
+                        |p| (egui::vec2(p.x, p.y) - egui::vec2(corner.x, corner.y)).length() < 4.0
+                    ),
+                "no outline near {corner:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_card_is_a_button_for_screen_readers_with_its_text() {
+        let ctx = context();
+        ctx.enable_accesskit();
+        let (_, out) = run(&ctx, TILTED, vec![]);
+        let update = out
+            .platform_output
+            .accesskit_update
+            .expect("AccessKit tree update");
+        let texts: Vec<(Role, String)> = update
+            .nodes
+            .iter()
+            .map(|(_, n)| {
+                let text = [n.label(), n.value()]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                (n.role(), text)
+            })
+            .collect();
+        assert!(
+            texts
+                .iter()
+                .any(|(r, t)| *r == Role::Button && t.contains("Si Kancil dan Buaya")),
+            "{texts:?}"
+        );
+        assert!(
+            texts
+                .iter()
+                .any(|(_, t)| t.contains("Cerita Rakyat Nusantara")),
+            "{texts:?}"
+        );
+    }
+
+    #[test]
+    fn a_tap_on_the_card_opens_it_and_a_tap_elsewhere_does_not() {
+        let button = |p: egui::Pos2, pressed| egui::Event::PointerButton {
+            pos: p,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        };
+        // Move, press, release: one pass each, as a finger's tap arrives.
+        let tap = |p: egui::Pos2| {
+            vec![
+                vec![egui::Event::PointerMoved(p)],
+                vec![button(p, true)],
+                vec![button(p, false)],
+            ]
+        };
+        let ctx = context();
+        let (first, _) = run(&ctx, TILTED, vec![]);
+        let c = first.placement.quad.iter().copied().sum::<Vec2>() / 4.0;
+        let (on, _) = run_passes(&ctx, TILTED, tap(egui::pos2(c.x, c.y)));
+        assert!(on.clicked);
+        let ctx = context();
+        let (off, _) = run_passes(&ctx, TILTED, tap(egui::pos2(50.0, 680.0)));
+        assert!(!off.clicked);
+    }
 }

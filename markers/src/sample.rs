@@ -147,7 +147,11 @@ fn read_version(bm: &Bitmap, tl: &Finder, tr: &Finder, bl: &Finder, n: usize) ->
     if format_distance(&grid, false).min(format_distance(&grid, true)) > MAX_FORMAT_ERRORS {
         return None;
     }
-    let decode::Decoded { bytes, mirrored } = decode::decode(&grid)?;
+    let decode::Decoded {
+        bytes,
+        segments,
+        mirrored,
+    } = decode::decode(&grid)?;
     let b = [
         hm.map_point(0.0, 0.0),
         hm.map_point(nf, 0.0),
@@ -164,7 +168,7 @@ fn read_version(bm: &Bitmap, tl: &Finder, tr: &Finder, bl: &Finder, n: usize) ->
     };
     let module_px =
         (corners[0].distance(corners[1]) + corners[0].distance(corners[3])) / (2.0 * n as f32);
-    let (text, encoding) = text::decode(&bytes);
+    let (text, encoding) = text::decode_segments(&bytes, &segments);
     Some(Detection {
         bytes,
         text,

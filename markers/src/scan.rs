@@ -51,13 +51,17 @@ impl Point {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Detection {
     /// The raw payload bytes, exactly as stored in the code's data segments
-    /// (Kanji-mode segments come out as Shift-JIS byte pairs).
+    /// (Kanji-mode segments come out as Shift-JIS byte pairs; ECI
+    /// designators are not included).
     pub bytes: Vec<u8>,
     /// The payload as Unicode text, decoded as [`Detection::encoding`] says;
-    /// `None` when the bytes are not text in any encoding we accept
-    /// (then [`crate::payload::classify`] reports them as binary).
+    /// `None` when the bytes are not text in any encoding we accept, or not
+    /// readable in the charset the code's ECI designator names
+    /// ([`TextEncoding::Unreadable`] says why); then
+    /// [`crate::payload::classify`] reports them as binary.
     pub text: Option<String>,
-    /// How [`Detection::text`] was decoded from [`Detection::bytes`].
+    /// How [`Detection::text`] was decoded from [`Detection::bytes`], or why
+    /// it could not be.
     pub encoding: TextEncoding,
     /// The four corners of the code (outer corners of the symbol, without the
     /// quiet zone), in frame pixels, in this order: top-left, top-right,
@@ -576,7 +580,12 @@ fn decode_grids<G: BitGrid>(grids: Vec<rqrr::Grid<G>>) -> Vec<Detection> {
     let mut out = Vec::new();
     for grid in grids {
         let size = grid.grid.size();
-        let Some(decode::Decoded { bytes, mirrored }) = decode::decode(&grid.grid) else {
+        let Some(decode::Decoded {
+            bytes,
+            segments,
+            mirrored,
+        }) = decode::decode(&grid.grid)
+        else {
             continue;
         };
         let b = grid.bounds.map(|p| Point::new(p.x as f32, p.y as f32));
@@ -587,7 +596,7 @@ fn decode_grids<G: BitGrid>(grids: Vec<rqrr::Grid<G>>) -> Vec<Detection> {
         };
         let module_px = (corners[0].distance(corners[1]) + corners[0].distance(corners[3]))
             / (2.0 * size as f32);
-        let (text, encoding) = text::decode(&bytes);
+        let (text, encoding) = text::decode_segments(&bytes, &segments);
         out.push(Detection {
             bytes,
             text,

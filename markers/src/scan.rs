@@ -8,7 +8,8 @@
 //! ends dark or empty frames early, a coarse first look at large frames, a box
 //! downscale for large photos, our own locally adaptive binarisation, an
 //! inverted pass for white-on-black codes, rqrr's own thresholding as a
-//! second opinion, an upscaled pass for small codes, and a per-frame time
+//! second opinion, an upscaled pass for small codes, a global threshold for
+//! codes whose modules outgrow the adaptive window, and a per-frame time
 //! budget checked between passes.
 //!
 //! rqrr's geometry code can panic on some real photos, so each pass runs under
@@ -175,6 +176,9 @@ enum Pass {
     RqrrThreshold,
     /// Adaptive threshold on a 2× upscale of a small frame (tiny modules).
     Upscaled,
+    /// One global (Otsu) threshold on the whole-frame image: for codes whose
+    /// modules are wider than the adaptive window on small frames.
+    Global,
 }
 
 /// Frames whose longer side exceeds this get a first [`Pass::Coarse`] at
@@ -220,7 +224,8 @@ impl Scanner {
     /// (which counts as a hit only when it leaves no unread finders behind);
     /// finder regions; rqrr on the whole frame (adaptive threshold);
     /// the same two inverted (when [`ScannerConfig::try_inverted`]); rqrr's
-    /// own threshold; a 2× upscale of small frames. Results are merged: a
+    /// own threshold; a 2× upscale of small frames; one global (Otsu)
+    /// threshold of the whole frame. Results are merged: a
     /// payload seen again at the same place is reported once.
     ///
     /// # Errors
@@ -261,6 +266,7 @@ impl Scanner {
         if work_w.min(work_h) < UPSCALE_BELOW_SIDE {
             passes.push(Pass::Upscaled);
         }
+        passes.push(Pass::Global);
         // Whether the coarse pass left finders it could not read: then the
         // frame may hold more (smaller) codes, and the work scale looks.
         let mut coarse_left = false;
@@ -328,6 +334,19 @@ impl Scanner {
                     });
                     for d in ds {
                         merge(&mut found, d.transformed([0.0, 0.0], factor as f32));
+                    }
+                }
+                Pass::Global => {
+                    let work = work_image(&mut work_cache, image, factor);
+                    let small = if whole_factor > 1 {
+                        shrink(work, whole_factor)
+                    } else {
+                        work.clone()
+                    };
+                    let bitmap = binarize::global(&small, false);
+                    let scale = (factor * whole_factor) as f32;
+                    for d in scan_bitmap(&bitmap, [0.0, 0.0], scale) {
+                        merge(&mut found, d);
                     }
                 }
                 Pass::Upscaled => {

@@ -90,7 +90,8 @@ pub(crate) fn read(bm: &Bitmap, corner: &Finder, a: &Finder, b: &Finder) -> Opti
 /// Tries each code size `n` in turn (finders top-left, top-right,
 /// bottom-left); when none reads, the size whose format read and whose
 /// timing patterns agree best gets its map refined ([`refine`]) and one
-/// more read.
+/// more read, then one that follows the timing patterns
+/// ([`sample_along_timing`]).
 fn read_sizes(
     bm: &Bitmap,
     [tl, tr, bl]: [&Finder; 3],
@@ -109,8 +110,106 @@ fn read_sizes(
         }
     }
     let fit = nearest.filter(|f| f.timing >= MIN_TIMING_AGREEMENT_TO_REFINE)?;
-    let hm = refine(bm, fit.from, fit.to, fit.n)?;
-    detection_from(&hm, fit.n, sample_and_decode(bm, &hm, fit.n)?)
+    let hm = match refine(bm, fit.from, fit.to, fit.n) {
+        Some(hm) => {
+            if let Some(d) = sample_and_decode(bm, &hm, fit.n) {
+                return detection_from(&hm, fit.n, d);
+            }
+            hm
+        }
+        // Nothing to refine: the map as it was (its grid already failed).
+        None => Homography::from_points(fit.from, fit.to)?,
+    };
+    // A bent page shifts whole columns or rows: follow the timing patterns.
+    detection_from(&hm, fit.n, sample_along_timing(bm, &hm, fit.n)?)
+}
+
+/// Sampling steps per module when the timing patterns are traced.
+const TIMING_TRACE_STEPS: usize = 8;
+
+/// Where the modules of one timing pattern really are: traces the pattern
+/// (row 6 with `along_row`, else column 6) from module 7 to `n - 7` through
+/// `hm` in steps of 1/[`TIMING_TRACE_STEPS`] module, and returns, per
+/// module index `i` of the code, the offset (in modules) of the centre of
+/// its run from `i + 0.5`; between the pattern and the finder centres the
+/// offset fades to 0. `None` when the runs do not alternate one per module.
+fn timing_offsets(bm: &Bitmap, hm: &Homography, n: usize, along_row: bool) -> Option<Vec<f64>> {
+    let (first, last) = (8usize, n - 9);
+    let steps = TIMING_TRACE_STEPS as f64;
+    // From the middle of the finders' inner edge modules (6 and n - 7).
+    let start = first as f64 - 1.5;
+    let end = last as f64 + 2.5;
+    let count = ((end - start) * steps) as usize;
+    let dark = |u: f64| {
+        let [x, y] = if along_row {
+            hm.map(u, 6.5)
+        } else {
+            hm.map(6.5, u)
+        };
+        dark_at(bm, x as f32, y as f32)
+    };
+    // Runs of equal colour from finder edge to finder edge.
+    let mut runs: Vec<(f64, f64, bool)> = Vec::new();
+    for k in 0..=count {
+        let u = start + k as f64 / steps;
+        let d = dark(u);
+        match runs.last_mut() {
+            Some(r) if r.2 == d => r.1 = u,
+            _ => runs.push((u, u, d)),
+        }
+    }
+    // Drop the finder edges (dark, when the trace starts on them) and the
+    // light separators (modules 7 and n - 8) at both ends.
+    if runs.first().is_some_and(|r| r.2) {
+        runs.remove(0);
+    }
+    if runs.last().is_some_and(|r| r.2) {
+        runs.pop();
+    }
+    if runs.first().is_none_or(|r| r.2) || runs.last().is_none_or(|r| r.2) {
+        return None;
+    }
+    runs.remove(0);
+    runs.pop();
+    if runs.len() != last - first + 1 {
+        return None;
+    }
+    let mut offsets = vec![0.0; n];
+    for (i, r) in runs.iter().enumerate() {
+        let module = first + i;
+        if r.2 != (module % 2 == 0) {
+            return None;
+        }
+        offsets[module] = (r.0 + r.1) / 2.0 - (module as f64 + 0.5);
+    }
+    // The map is pinned at the finder centres (modules 3 and n - 4), so
+    // between a finder centre and the pattern the offset fades linearly to 0.
+    let (lo, hi) = (offsets[first], offsets[last]);
+    for (i, o) in offsets.iter_mut().enumerate().take(first) {
+        *o = lo * (i.saturating_sub(3) as f64 / (first - 3) as f64);
+    }
+    for (i, o) in offsets.iter_mut().enumerate().skip(last + 1) {
+        *o = hi * ((n - 4).saturating_sub(i) as f64 / (n - 4 - last) as f64);
+    }
+    Some(offsets)
+}
+
+/// Samples the grid with each column moved by the offset the horizontal
+/// timing pattern shows for it, and each row by the vertical one's: a page
+/// bent about one axis shifts whole columns (or rows), which a homography
+/// cannot follow but the timing patterns show. Small codes only (one
+/// global map); `None` when a timing pattern cannot be traced.
+fn sample_along_timing(bm: &Bitmap, hm: &Homography, n: usize) -> Option<decode::Decoded> {
+    if n >= 17 + 4 * MIN_VERSION_WITH_INFO {
+        return None;
+    }
+    let du = timing_offsets(bm, hm, n, true)?;
+    let dv = timing_offsets(bm, hm, n, false)?;
+    let grid = rqrr::SimpleGrid::from_func(n, |x, y| {
+        let [px, py] = hm.map(x as f64 + 0.5 + du[x], y as f64 + 0.5 + dv[y]);
+        dark_at(bm, px as f32, py as f32)
+    });
+    decode::decode(&grid)
 }
 
 /// A map whose format information read but whose data did not decode.
@@ -756,6 +855,47 @@ mod tests {
         let refined = refine(&bm, from, to, n).unwrap();
         let d = sample_and_decode(&bm, &refined, n).unwrap();
         assert_eq!(d.bytes, b"https://perpustakaan.metrokota.go.id/m/7K3M9Q");
+    }
+
+    #[test]
+    fn timing_patterns_follow_a_page_bent_about_one_axis() {
+        let text = b"https://perpustakaan.metrokota.go.id/m/7K3M9Q";
+        let code =
+            qrcode::QrCode::with_version(text, qrcode::Version::Normal(3), qrcode::EcLevel::L)
+                .unwrap();
+        let n = code.width();
+        let colors = code.to_colors();
+        let px = 8usize;
+        // Columns between the finders pushed right by up to a module in
+        // the middle (a page bent about a vertical axis, seen at an angle),
+        // the same in every row; the finder centres stay where they are.
+        let shift = |x: f64| {
+            let t = ((x - 3.5) / (n as f64 - 7.0)).clamp(0.0, 1.0);
+            (std::f64::consts::PI * t).sin()
+        };
+        let side = n * px;
+        let bits = (0..side * side)
+            .map(|i| {
+                let (x, y) = ((i % side) as f64 / px as f64, i / side / px);
+                // Find the module whose shifted span covers x.
+                let col = (0..n).find(|&c| {
+                    let a = c as f64 + shift(c as f64);
+                    x >= a && x < a + 1.0
+                });
+                u8::from(col.is_some_and(|c| colors[y * n + c] == qrcode::Color::Dark))
+            })
+            .collect();
+        let bm = Bitmap {
+            width: side,
+            height: side,
+            bits,
+        };
+        let far = n as f64 - 3.5;
+        let from = [[3.5, 3.5], [far, 3.5], [3.5, far], [far, far]];
+        let to = from.map(|[u, v]| [(u + shift(u)) * px as f64, v * px as f64]);
+        let hm = Homography::from_points(from, to).unwrap();
+        assert!(sample_and_decode(&bm, &hm, n).is_none());
+        assert_eq!(sample_along_timing(&bm, &hm, n).unwrap().bytes, text);
     }
 
     #[test]

@@ -162,7 +162,8 @@ enum Pass {
         invert: bool,
     },
     /// The regions the fast path could not read, cropped from the full frame
-    /// at [`TARGET_MODULE_PX`], fast path again on the crop, then rqrr on it.
+    /// at [`TARGET_MODULE_PX`], fast path again on the crop, then rqrr on it,
+    /// then the fast path on one global (Otsu) threshold of the crop.
     Crops {
         /// Look for white-on-black codes.
         invert: bool,
@@ -382,7 +383,10 @@ fn shrink(gray: &binarize::Gray, factor: usize) -> binarize::Gray {
 
 /// Crops `region` (in work-image pixels; the work image is the frame shrunk by
 /// `factor`) out of the full-resolution frame at the scale that makes a module
-/// about [`TARGET_MODULE_PX`] wide, and reads it.
+/// about [`TARGET_MODULE_PX`] wide, and reads it: adaptive threshold first;
+/// when that reads nothing, one global threshold of the crop (a crop holds
+/// little besides the code, so one level can fit it where blur has evened
+/// out the local contrast the adaptive threshold needs).
 fn scan_region(
     image: &LumaView<'_>,
     region: &finder::Region,
@@ -415,7 +419,14 @@ fn scan_region(
     let module_crop = module_full / scale;
     let radius = ((module_crop * CROP_WINDOW_MODULES) as usize).max(4);
     let bitmap = binarize::adaptive(&crop, radius, invert);
-    scan_bitmap(&bitmap, [rect[0] as f32, rect[1] as f32], scale)
+    let found = scan_bitmap(&bitmap, [rect[0] as f32, rect[1] as f32], scale);
+    if !found.is_empty() {
+        return found;
+    }
+    let bitmap = binarize::global(&crop, invert);
+    let mut out = Vec::new();
+    read_triples(&bitmap, [rect[0] as f32, rect[1] as f32], scale, &mut out);
+    out
 }
 
 /// Crops are shrunk further until they have at most this many pixels: rqrr's

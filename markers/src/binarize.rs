@@ -347,6 +347,57 @@ pub(crate) fn adaptive(gray: &Gray, radius: usize, invert: bool) -> Bitmap {
     }
 }
 
+/// A global threshold (Otsu's method: the grey level that best separates
+/// the histogram into two classes, by between-class variance): dark is
+/// below it, or above it with `invert`. The adaptive threshold hollows out
+/// large solid dark areas when its window is narrower than them (codes with
+/// big modules on small frames); a global level does not.
+pub(crate) fn global(gray: &Gray, invert: bool) -> Bitmap {
+    let t = otsu_level(&gray.data);
+    let bits = gray
+        .data
+        .iter()
+        .map(|&p| u8::from(if invert { p > t } else { p <= t }))
+        .collect();
+    Bitmap {
+        width: gray.width,
+        height: gray.height,
+        bits,
+    }
+}
+
+/// Otsu's threshold of `data`: the level `t` maximising the between-class
+/// variance of the pixels `<= t` and `> t`.
+fn otsu_level(data: &[u8]) -> u8 {
+    let mut hist = [0u64; 256];
+    for &p in data {
+        hist[usize::from(p)] += 1;
+    }
+    let total = data.len() as f64;
+    let sum_all: f64 = hist
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| i as f64 * c as f64)
+        .sum();
+    let (mut w0, mut sum0) = (0.0f64, 0.0f64);
+    let (mut best, mut best_t) = (-1.0f64, 127u8);
+    for (t, &c) in hist.iter().enumerate() {
+        w0 += c as f64;
+        sum0 += t as f64 * c as f64;
+        let w1 = total - w0;
+        if w0 == 0.0 || w1 == 0.0 {
+            continue;
+        }
+        let (m0, m1) = (sum0 / w0, (sum_all - sum0) / w1);
+        let between = w0 * w1 * (m0 - m1) * (m0 - m1);
+        if between > best {
+            best = between;
+            best_t = t as u8;
+        }
+    }
+    best_t
+}
+
 /// Tiles are about this many times smaller than the window radius: fine
 /// enough that the neighbourhood follows the window, coarse enough to be cheap.
 const TILES_PER_RADIUS: usize = 3;

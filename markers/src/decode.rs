@@ -22,10 +22,39 @@ use crate::sample::alignment_positions;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Decoded {
     /// The data segments' bytes, as rqrr writes them (Kanji as Shift-JIS pairs,
-    /// ECI designators skipped).
+    /// ECI designators not included).
     pub bytes: Vec<u8>,
+    /// The data segments in order, each with its mode, the ECI designator in
+    /// force and its range in [`Decoded::bytes`].
+    pub segments: Vec<Segment>,
     /// True when the grid read transposed (the code was seen mirrored).
     pub mirrored: bool,
+}
+
+/// One data segment of a decoded code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Segment {
+    /// The segment's mode.
+    pub mode: Mode,
+    /// The value of the last ECI designator before this segment (ISO/IEC
+    /// 18004 §7.4.2: a designator holds until the next one), `None` when the
+    /// code has none before it.
+    pub eci: Option<u32>,
+    /// Where the segment's bytes lie in [`Decoded::bytes`].
+    pub range: std::ops::Range<usize>,
+}
+
+/// The data modes whose characters end up in [`Decoded::bytes`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// Digits, written as ASCII.
+    Numeric,
+    /// The 45-character alphanumeric set, written as ASCII.
+    Alphanumeric,
+    /// 8-bit bytes in the charset the ECI in force names.
+    Byte,
+    /// Kanji, written as Shift-JIS byte pairs.
+    Kanji,
 }
 
 /// Decodes `grid`, directly or transposed (a mirrored code); `None` when
@@ -48,8 +77,12 @@ pub(crate) fn decode(grid: &dyn BitGrid) -> Option<Decoded> {
     for (mirrored, format) in tries {
         let Some(format) = format else { continue };
         let g = Transposed { grid, on: mirrored };
-        if let Some(bytes) = decode_with(&g, format) {
-            return Some(Decoded { bytes, mirrored });
+        if let Some((bytes, segments)) = decode_with(&g, format) {
+            return Some(Decoded {
+                bytes,
+                segments,
+                mirrored,
+            });
         }
     }
     None
@@ -131,7 +164,7 @@ fn read_format(g: &Transposed<'_>) -> Option<Format> {
 }
 
 /// Reads, corrects and parses the data of a grid with the given format.
-fn decode_with(g: &Transposed<'_>, format: Format) -> Option<Vec<u8>> {
+fn decode_with(g: &Transposed<'_>, format: Format) -> Option<(Vec<u8>, Vec<Segment>)> {
     let n = g.size();
     let version = (n - 17) / 4;
     let raw = read_codewords(g, version, format.mask);
@@ -527,14 +560,18 @@ fn count_bits(widths: [usize; 3], version: usize) -> usize {
 const ALPHANUMERIC: &[u8; 45] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
 
 /// Parses the data segments into bytes, as rqrr does: numeric, alphanumeric
-/// and byte data as their characters, Kanji as Shift-JIS byte pairs, ECI
-/// designators skipped; stops at the terminator or when fewer than 4 bits
-/// are left. Other modes (structured append, FNC1) are not read.
-fn parse_segments(data: &[u8], version: usize) -> Option<Vec<u8>> {
+/// and byte data as their characters, Kanji as Shift-JIS byte pairs; ECI
+/// designators are not written to the bytes but kept on the segments that
+/// follow them. Stops at the terminator or when fewer than 4 bits are left.
+/// Other modes (structured append, FNC1) are not read.
+fn parse_segments(data: &[u8], version: usize) -> Option<(Vec<u8>, Vec<Segment>)> {
     let mut bits = Bits { data, pos: 0 };
     let mut out = Vec::new();
+    let mut segments = Vec::new();
+    let mut eci = None;
     while bits.remaining() >= 4 {
-        match bits.take(4)? {
+        let start = out.len();
+        let mode = match bits.take(4)? {
             0 => break,
             1 => {
                 let mut count = bits.take(count_bits([10, 12, 14], version))?;
@@ -553,6 +590,7 @@ fn parse_segments(data: &[u8], version: usize) -> Option<Vec<u8>> {
                     }
                     count -= digits as usize;
                 }
+                Mode::Numeric
             }
             2 => {
                 let mut count = bits.take(count_bits([9, 11, 13], version))?;
@@ -568,6 +606,7 @@ fn parse_segments(data: &[u8], version: usize) -> Option<Vec<u8>> {
                     let v = bits.take(6)?;
                     out.push(*ALPHANUMERIC.get(v)?);
                 }
+                Mode::Alphanumeric
             }
             4 => {
                 let count = bits.take(count_bits([8, 16, 16], version))?;
@@ -577,6 +616,7 @@ fn parse_segments(data: &[u8], version: usize) -> Option<Vec<u8>> {
                 for _ in 0..count {
                     out.push(bits.take(8)? as u8);
                 }
+                Mode::Byte
             }
             8 => {
                 let count = bits.take(count_bits([8, 10, 12], version))?;
@@ -593,20 +633,38 @@ fn parse_segments(data: &[u8], version: usize) -> Option<Vec<u8>> {
                     };
                     out.extend_from_slice(&[(sjis >> 8) as u8, (sjis & 0xFF) as u8]);
                 }
+                Mode::Kanji
             }
             7 => {
-                // ECI designator: 1, 2 or 3 bytes, flagged by its leading bits.
-                let first = bits.take(8)?;
-                if first & 0xC0 == 0x80 {
-                    bits.take(8)?;
-                } else if first & 0xE0 == 0xC0 {
-                    bits.take(16)?;
-                }
+                eci = Some(read_eci_designator(&mut bits)?);
+                continue;
             }
             _ => return None,
-        }
+        };
+        segments.push(Segment {
+            mode,
+            eci,
+            range: start..out.len(),
+        });
     }
-    Some(out)
+    Some((out, segments))
+}
+
+/// Reads an ECI designator (ISO/IEC 18004 §7.4.2.2): one, two or three
+/// bytes, the count told by the first byte's leading bits (`0`, `10`, `110`),
+/// holding 7, 14 or 21 bits of value. `None` for a first byte starting `111`
+/// (no such designator) or when the data ends inside one.
+fn read_eci_designator(bits: &mut Bits<'_>) -> Option<u32> {
+    let first = bits.take(8)? as u32;
+    if first & 0x80 == 0 {
+        Some(first)
+    } else if first & 0xC0 == 0x80 {
+        Some(((first & 0x3F) << 8) | bits.take(8)? as u32)
+    } else if first & 0xE0 == 0xC0 {
+        Some(((first & 0x1F) << 16) | bits.take(16)? as u32)
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]
@@ -718,6 +776,37 @@ mod tests {
         if rs_correct(&mut block, 18).is_some() {
             assert!(syndromes(&block, 18).iter().all(|&s| s == 0));
         }
+    }
+
+    #[test]
+    fn eci_designators_are_kept_on_the_segments_after_them() {
+        use qrcode::bits::Bits;
+        let mut bits = Bits::new(Version::Normal(5));
+        bits.push_byte_data(b"a").unwrap();
+        bits.push_eci_designator(7).unwrap();
+        bits.push_numeric_data(b"12").unwrap();
+        bits.push_eci_designator(899).unwrap();
+        bits.push_byte_data(b"bc").unwrap();
+        bits.push_eci_designator(20_000).unwrap();
+        bits.push_byte_data(b"d").unwrap();
+        bits.push_terminator(EcLevel::M).unwrap();
+        let code = QrCode::with_bits(bits, EcLevel::M).unwrap();
+        let d = decode(&grid_of(&code)).unwrap();
+        assert_eq!(d.bytes, b"a12bcd");
+        let got: Vec<_> = d
+            .segments
+            .iter()
+            .map(|s| (s.mode, s.eci, s.range.clone()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (Mode::Byte, None, 0..1),
+                (Mode::Numeric, Some(7), 1..3),
+                (Mode::Byte, Some(899), 3..5),
+                (Mode::Byte, Some(20_000), 5..6),
+            ]
+        );
     }
 
     #[test]

@@ -8,7 +8,8 @@
 //! ([`Detection`]).
 //!
 //! - [`payload`]: the code format and the classification of scanned content;
-//!   [`text`]: payload bytes → Unicode (UTF-8, Shift-JIS, Latin-1).
+//!   [`text`]: payload bytes → Unicode (the charset an ECI designator
+//!   names; without one, UTF-8, Shift-JIS or Latin-1 as the bytes suggest).
 //! - [`generate`]: SVG and luma images of one code; `sheet` (feature `pdf`,
 //!   on by default): A4 label sheets and posters as PDF.
 //! - [`scan`]: the [`Scanner`] pipeline around rqrr.

@@ -8,7 +8,8 @@
 //! ends dark or empty frames early, a coarse first look at large frames, a box
 //! downscale for large photos, our own locally adaptive binarisation, an
 //! inverted pass for white-on-black codes, rqrr's own thresholding as a
-//! second opinion, an upscaled pass for small codes, and a per-frame time
+//! second opinion, an upscaled pass for small codes, a global threshold for
+//! codes whose modules outgrow the adaptive window, and a per-frame time
 //! budget checked between passes.
 //!
 //! rqrr's geometry code can panic on some real photos, so each pass runs under
@@ -51,13 +52,17 @@ impl Point {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Detection {
     /// The raw payload bytes, exactly as stored in the code's data segments
-    /// (Kanji-mode segments come out as Shift-JIS byte pairs).
+    /// (Kanji-mode segments come out as Shift-JIS byte pairs; ECI
+    /// designators are not included).
     pub bytes: Vec<u8>,
     /// The payload as Unicode text, decoded as [`Detection::encoding`] says;
-    /// `None` when the bytes are not text in any encoding we accept
-    /// (then [`crate::payload::classify`] reports them as binary).
+    /// `None` when the bytes are not text in any encoding we accept, or not
+    /// readable in the charset the code's ECI designator names
+    /// ([`TextEncoding::Unreadable`] says why); then
+    /// [`crate::payload::classify`] reports them as binary.
     pub text: Option<String>,
-    /// How [`Detection::text`] was decoded from [`Detection::bytes`].
+    /// How [`Detection::text`] was decoded from [`Detection::bytes`], or why
+    /// it could not be.
     pub encoding: TextEncoding,
     /// The four corners of the code (outer corners of the symbol, without the
     /// quiet zone), in frame pixels, in this order: top-left, top-right,
@@ -157,7 +162,8 @@ enum Pass {
         invert: bool,
     },
     /// The regions the fast path could not read, cropped from the full frame
-    /// at [`TARGET_MODULE_PX`], fast path again on the crop, then rqrr on it.
+    /// at [`TARGET_MODULE_PX`], fast path again on the crop, then rqrr on it,
+    /// then the fast path on one global (Otsu) threshold of the crop.
     Crops {
         /// Look for white-on-black codes.
         invert: bool,
@@ -171,6 +177,9 @@ enum Pass {
     RqrrThreshold,
     /// Adaptive threshold on a 2× upscale of a small frame (tiny modules).
     Upscaled,
+    /// One global (Otsu) threshold on the whole-frame image: for codes whose
+    /// modules are wider than the adaptive window on small frames.
+    Global,
 }
 
 /// Frames whose longer side exceeds this get a first [`Pass::Coarse`] at
@@ -216,7 +225,8 @@ impl Scanner {
     /// (which counts as a hit only when it leaves no unread finders behind);
     /// finder regions; rqrr on the whole frame (adaptive threshold);
     /// the same two inverted (when [`ScannerConfig::try_inverted`]); rqrr's
-    /// own threshold; a 2× upscale of small frames. Results are merged: a
+    /// own threshold; a 2× upscale of small frames; one global (Otsu)
+    /// threshold of the whole frame. Results are merged: a
     /// payload seen again at the same place is reported once.
     ///
     /// # Errors
@@ -257,6 +267,7 @@ impl Scanner {
         if work_w.min(work_h) < UPSCALE_BELOW_SIDE {
             passes.push(Pass::Upscaled);
         }
+        passes.push(Pass::Global);
         // Whether the coarse pass left finders it could not read: then the
         // frame may hold more (smaller) codes, and the work scale looks.
         let mut coarse_left = false;
@@ -326,6 +337,19 @@ impl Scanner {
                         merge(&mut found, d.transformed([0.0, 0.0], factor as f32));
                     }
                 }
+                Pass::Global => {
+                    let work = work_image(&mut work_cache, image, factor);
+                    let small = if whole_factor > 1 {
+                        shrink(work, whole_factor)
+                    } else {
+                        work.clone()
+                    };
+                    let bitmap = binarize::global(&small, false);
+                    let scale = (factor * whole_factor) as f32;
+                    for d in scan_bitmap(&bitmap, [0.0, 0.0], scale) {
+                        merge(&mut found, d);
+                    }
+                }
                 Pass::Upscaled => {
                     let work = work_image(&mut work_cache, image, factor);
                     let up = work.upscale2();
@@ -359,7 +383,10 @@ fn shrink(gray: &binarize::Gray, factor: usize) -> binarize::Gray {
 
 /// Crops `region` (in work-image pixels; the work image is the frame shrunk by
 /// `factor`) out of the full-resolution frame at the scale that makes a module
-/// about [`TARGET_MODULE_PX`] wide, and reads it.
+/// about [`TARGET_MODULE_PX`] wide, and reads it: adaptive threshold first;
+/// when that reads nothing, one global threshold of the crop (a crop holds
+/// little besides the code, so one level can fit it where blur has evened
+/// out the local contrast the adaptive threshold needs).
 fn scan_region(
     image: &LumaView<'_>,
     region: &finder::Region,
@@ -392,7 +419,14 @@ fn scan_region(
     let module_crop = module_full / scale;
     let radius = ((module_crop * CROP_WINDOW_MODULES) as usize).max(4);
     let bitmap = binarize::adaptive(&crop, radius, invert);
-    scan_bitmap(&bitmap, [rect[0] as f32, rect[1] as f32], scale)
+    let found = scan_bitmap(&bitmap, [rect[0] as f32, rect[1] as f32], scale);
+    if !found.is_empty() {
+        return found;
+    }
+    let bitmap = binarize::global(&crop, invert);
+    let mut out = Vec::new();
+    read_triples(&bitmap, [rect[0] as f32, rect[1] as f32], scale, &mut out);
+    out
 }
 
 /// Crops are shrunk further until they have at most this many pixels: rqrr's
@@ -576,7 +610,12 @@ fn decode_grids<G: BitGrid>(grids: Vec<rqrr::Grid<G>>) -> Vec<Detection> {
     let mut out = Vec::new();
     for grid in grids {
         let size = grid.grid.size();
-        let Some(decode::Decoded { bytes, mirrored }) = decode::decode(&grid.grid) else {
+        let Some(decode::Decoded {
+            bytes,
+            segments,
+            mirrored,
+        }) = decode::decode(&grid.grid)
+        else {
             continue;
         };
         let b = grid.bounds.map(|p| Point::new(p.x as f32, p.y as f32));
@@ -587,7 +626,7 @@ fn decode_grids<G: BitGrid>(grids: Vec<rqrr::Grid<G>>) -> Vec<Detection> {
         };
         let module_px = (corners[0].distance(corners[1]) + corners[0].distance(corners[3]))
             / (2.0 * size as f32);
-        let (text, encoding) = text::decode(&bytes);
+        let (text, encoding) = text::decode_segments(&bytes, &segments);
         out.push(Detection {
             bytes,
             text,

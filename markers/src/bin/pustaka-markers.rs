@@ -116,6 +116,17 @@ struct CodeJson {
     bytes_hex: String,
     corners: [[f32; 2]; 4],
     mirrored: bool,
+    /// Why `text` is null for a code whose ECI designator could not be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    text_error: Option<String>,
+}
+
+/// The reason a detection has no text, when it is an ECI problem.
+fn text_error(d: &pustaka_markers::Detection) -> Option<String> {
+    match d.encoding {
+        pustaka_markers::TextEncoding::Unreadable(e) => Some(e.to_string()),
+        _ => None,
+    }
 }
 
 fn main() -> Result<()> {
@@ -257,6 +268,7 @@ fn scan(json: bool, budget_ms: Option<u64>, files: &[PathBuf]) -> Result<()> {
                         bytes_hex: d.bytes.iter().map(|b| format!("{b:02x}")).collect(),
                         corners: d.corners.map(|p| [p.x, p.y]),
                         mirrored: d.mirrored,
+                        text_error: text_error(d),
                     })
                     .collect(),
                 error: None,
@@ -265,7 +277,11 @@ fn scan(json: bool, budget_ms: Option<u64>, files: &[PathBuf]) -> Result<()> {
         } else {
             writeln!(out, "{name}: {} code(s) in {decode_ms:.2} ms", found.len())?;
             for d in &found {
-                let text = d.text.as_deref().unwrap_or("<binary>");
+                let text = match (&d.text, text_error(d)) {
+                    (Some(t), _) => t.clone(),
+                    (None, Some(e)) => format!("<unreadable: {e}>"),
+                    (None, None) => "<binary>".to_owned(),
+                };
                 writeln!(
                     out,
                     "  {text}{}",

@@ -106,7 +106,9 @@ impl Net {
     /// # Errors
     /// When the runtime or the TLS client cannot be built.
     pub fn new(cache_dir: Option<PathBuf>, cache_max_bytes: u64) -> anyhow::Result<Self> {
-        // reqwest is built without a bundled crypto provider; use ring's.
+        // reqwest is built without a bundled crypto provider; use ring's on
+        // desktop (phone shells install their own before starting the app).
+        #[cfg(any(target_os = "linux", target_os = "windows", target_os = "macos"))]
         let _ = rustls::crypto::ring::default_provider().install_default();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)

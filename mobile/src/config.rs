@@ -19,10 +19,16 @@ pub struct AppConfig {
     pub cache_dir: Option<std::path::PathBuf>,
     /// Cap on the overlay cache, in bytes.
     pub cache_max_bytes: u64,
+    /// Cap on the media cache (covers, posters, trailers), in bytes; on disk
+    /// under `cache_dir`, else in memory.
+    pub media_cache_max_bytes: u64,
 }
 
 /// Default cap of the offline cache: 20 MB, small next to a phone's storage.
 pub const DEFAULT_CACHE_MAX_BYTES: u64 = 20 * 1024 * 1024;
+
+/// Default cap of the media cache: 200 MB, room for a few dozen trailers.
+pub const DEFAULT_MEDIA_CACHE_MAX_BYTES: u64 = 200 * 1024 * 1024;
 
 impl Default for AppConfig {
     fn default() -> Self {
@@ -36,6 +42,7 @@ impl Default for AppConfig {
             scan_interval_ms: 0,
             cache_dir: None,
             cache_max_bytes: DEFAULT_CACHE_MAX_BYTES,
+            media_cache_max_bytes: DEFAULT_MEDIA_CACHE_MAX_BYTES,
         }
     }
 }

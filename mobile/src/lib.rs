@@ -20,10 +20,12 @@ pub mod config;
 pub mod headless;
 pub mod i18n;
 pub mod net;
+pub mod pictures;
 pub mod preview;
 pub mod scanning;
 pub mod speech;
 pub mod tracking;
+pub mod trailer;
 pub mod ui;
 
 pub use config::AppConfig;
@@ -71,6 +73,8 @@ impl Plugin for AppPlugin {
             scanning::plugin,
             tracking::plugin,
             net::plugin,
+            pictures::plugin,
+            trailer::plugin,
         ));
         if self.with_rendering {
             app.add_plugins((preview::plugin, ui::plugin));

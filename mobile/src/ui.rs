@@ -386,7 +386,24 @@ fn card_contents(
     }
 }
 
-fn overlay_summary(ui: &mut egui::Ui, o: &MarkerOverlay, locale: &Locale) {
+/// Size of the cover or poster on a card, in points (books are about 2:3).
+const CARD_PICTURE_SIZE: egui::Vec2 = egui::vec2(64.0, 96.0);
+
+/// A card's contents for a resolved overlay: its cover or poster, when it has
+/// one, beside the title, the second line and two lines of synopsis.
+pub fn overlay_summary(ui: &mut egui::Ui, o: &MarkerOverlay, locale: &Locale) {
+    match crate::pictures::card_picture(o) {
+        Some(pick) => {
+            ui.horizontal_top(|ui| {
+                crate::pictures::show_picture(ui, &pick, CARD_PICTURE_SIZE);
+                ui.vertical(|ui| overlay_text(ui, o, locale));
+            });
+        }
+        None => overlay_text(ui, o, locale),
+    }
+}
+
+fn overlay_text(ui: &mut egui::Ui, o: &MarkerOverlay, locale: &Locale) {
     ui.label(egui::RichText::new(&o.title).strong().size(19.0));
     if let Some(s) = &o.subtitle {
         ui.label(s);
@@ -398,7 +415,14 @@ fn overlay_summary(ui: &mut egui::Ui, o: &MarkerOverlay, locale: &Locale) {
         } else {
             ""
         };
-        ui.label(egui::RichText::new(format!("{short}{ellipsis}")).small());
+        // At most two lines, whatever the card's width.
+        let mut job = std::sync::Arc::unwrap_or_clone(
+            egui::WidgetText::from(egui::RichText::new(format!("{short}{ellipsis}")).small())
+                .into_layout_job(ui.style(), egui::FontSelection::Default, egui::Align::LEFT),
+        );
+        job.wrap.max_rows = 2;
+        job.wrap.overflow_character = Some('…');
+        ui.add(egui::Label::new(job).wrap());
     }
     if o.kind != TargetKind::TourStop {
         ui.label(
@@ -409,6 +433,11 @@ fn overlay_summary(ui: &mut egui::Ui, o: &MarkerOverlay, locale: &Locale) {
     }
 }
 
+/// Size of the cover or poster in the detail panel, in points.
+const DETAIL_PICTURE_SIZE: egui::Vec2 = egui::vec2(140.0, 210.0);
+/// Height of the scrolling synopsis in the detail panel, in points.
+const DETAIL_TEXT_MAX_HEIGHT: f32 = 220.0;
+
 fn draw_detail(
     mut contexts: EguiContexts,
     mut open: ResMut<OpenDetail>,
@@ -416,6 +445,7 @@ fn draw_detail(
     locale: Res<Locale>,
     config: Res<AppConfig>,
     mut speech: ResMut<Speech>,
+    mut trailer: ResMut<crate::trailer::Trailer>,
 ) -> Result {
     let Some(code) = open.0.clone() else {
         return Ok(());
@@ -438,16 +468,28 @@ fn draw_detail(
         .default_width(480.0)
         .open(&mut keep_open)
         .show(ctx, |ui| {
-            if let Some(s) = &overlay.subtitle {
-                ui.label(egui::RichText::new(s).strong());
-            }
-            if let Some(b) = &overlay.body {
-                egui::ScrollArea::vertical()
-                    .max_height(320.0)
-                    .show(ui, |ui| {
-                        ui.label(b);
+            let text = |ui: &mut egui::Ui| {
+                if let Some(s) = &overlay.subtitle {
+                    ui.label(egui::RichText::new(s).strong());
+                }
+                if let Some(b) = &overlay.body {
+                    egui::ScrollArea::vertical()
+                        .max_height(DETAIL_TEXT_MAX_HEIGHT)
+                        .show(ui, |ui| {
+                            ui.label(b);
+                        });
+                }
+            };
+            match crate::pictures::detail_picture(&overlay) {
+                Some(pick) => {
+                    ui.horizontal_top(|ui| {
+                        crate::pictures::show_picture(ui, &pick, DETAIL_PICTURE_SIZE);
+                        ui.vertical(text);
                     });
+                }
+                None => text(ui),
             }
+            crate::trailer::show_trailer(ui, &mut trailer, &locale);
             ui.separator();
             ui.horizontal(|ui| {
                 let text = [

@@ -55,6 +55,10 @@ const BENCH_PACKAGES: &[&str] = &["wrk", "nginx-light"];
 /// Packages the desktop demo uses: espeak-ng speaks the read-aloud button.
 const DEMO_PACKAGES: &[&str] = &["espeak-ng"];
 
+/// Packages every demo run uses: ffmpeg makes the demo trailer on the server
+/// and plays it in the app's detail panel.
+const DEMO_MEDIA_PACKAGES: &[&str] = &["ffmpeg"];
+
 /// Where the demo server listens.
 const DEMO_ADDR: &str = "127.0.0.1:8080";
 
@@ -321,7 +325,12 @@ fn demo(args: &[String]) -> Result {
         }
     };
     // Vulkan drivers and X11 client libraries are needed with a real display too.
-    let mut packages: Vec<&str> = BUILD_PACKAGES.iter().chain(RUN_PACKAGES).copied().collect();
+    let mut packages: Vec<&str> = BUILD_PACKAGES
+        .iter()
+        .chain(RUN_PACKAGES)
+        .chain(DEMO_MEDIA_PACKAGES)
+        .copied()
+        .collect();
     if !headless {
         packages.extend(DEMO_PACKAGES);
     }

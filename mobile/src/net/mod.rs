@@ -24,6 +24,7 @@ use crate::scanning::Detections;
 use crate::{AppConfig, AppSystems};
 
 pub mod cache;
+pub mod media;
 pub mod scans;
 
 use cache::{CachedOverlay, OverlayCache};
@@ -282,7 +283,7 @@ pub fn plugin(app: &mut App) {
         }
         Err(e) => error!(error = %e, "network disabled"),
     }
-    app.add_plugins(scans::plugin);
+    app.add_plugins((scans::plugin, media::plugin));
     app.init_resource::<Resolutions>()
         .init_resource::<NetStatus>()
         .init_resource::<AskedAt>()

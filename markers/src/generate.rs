@@ -31,6 +31,10 @@ pub fn modules(text: &str) -> Result<(usize, Vec<bool>), MarkerError> {
     Ok((side, dark))
 }
 
+/// Largest module size [`luma_image`] draws, pixels: a version-40 code at 64
+/// px per module is already about 12,000 px square (150 MB of luma).
+pub const MAX_MODULE_PX: usize = 64;
+
 /// Renders `text` as a luma image: black modules on white, `module_px` pixels
 /// per module, with the quiet zone. The side is
 /// `(modules + 2 * QUIET_ZONE_MODULES) * module_px` pixels.
@@ -39,6 +43,11 @@ pub fn modules(text: &str) -> Result<(usize, Vec<bool>), MarkerError> {
 /// [`MarkerError::Encode`] when the text does not fit; [`MarkerError::InvalidImage`]
 /// when `module_px` is zero.
 pub fn luma_image(text: &str, module_px: usize) -> Result<LumaImage, MarkerError> {
+    if !(1..=MAX_MODULE_PX).contains(&module_px) {
+        return Err(MarkerError::Encode(format!(
+            "{module_px} pixels per module: choose 1 to {MAX_MODULE_PX}"
+        )));
+    }
     let (side, dark) = modules(text)?;
     let full = (side + 2 * QUIET_ZONE_MODULES) * module_px;
     let mut data = vec![255u8; full * full];
@@ -62,6 +71,11 @@ pub fn luma_image(text: &str, module_px: usize) -> Result<LumaImage, MarkerError
 /// # Errors
 /// [`MarkerError::Encode`] when the text does not fit.
 pub fn svg(text: &str, size_mm: f64) -> Result<String, MarkerError> {
+    if !(size_mm.is_finite() && size_mm > 0.0) {
+        return Err(MarkerError::Encode(format!(
+            "printed size {size_mm} mm: give a positive number of millimetres"
+        )));
+    }
     let (side, dark) = modules(text)?;
     let full = side + 2 * QUIET_ZONE_MODULES;
     let mut path = String::new();

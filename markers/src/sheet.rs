@@ -315,11 +315,18 @@ pub fn label_sheet_pdf(
     if labels.is_empty() {
         return Err(MarkerError::Layout("no labels to print".into()));
     }
+    if layout.columns == 0 || layout.rows == 0 {
+        return Err(MarkerError::Layout(format!(
+            "a sheet needs at least one column and one row of labels, got {} × {}",
+            layout.columns, layout.rows
+        )));
+    }
     let (lw, lh) = layout.label_mm();
     let code_side = layout.code_box_mm();
     if code_side < MIN_CODE_BOX_MM || lw <= code_side {
         return Err(MarkerError::Layout(format!(
-            "labels of {lw:.0} × {lh:.0} mm leave no room for a {MIN_CODE_BOX_MM} mm code and its text"
+            "{} × {} labels on A4 are {lw:.0} × {lh:.0} mm each, too small for a {MIN_CODE_BOX_MM} mm code and its text: use fewer columns or rows",
+            layout.columns, layout.rows
         )));
     }
     let mut doc = PdfDocument::new("Label kode perpustakaan");

@@ -277,10 +277,24 @@ pub fn decode(bytes: &[u8]) -> (Option<String>, TextEncoding) {
 const MIN_KATAKANA_RUN: usize = 3;
 
 /// Whether valid Shift-JIS `bytes` (decoded to `sjis`) look Japanese rather
-/// than Latin-1: a double-byte character (fewer chars than bytes), or a run of
-/// half-width katakana.
+/// than Latin-1, the standard's default for byte mode (ISO/IEC 18004 §7.4.5),
+/// which therefore wins when in doubt:
+/// - two or more double-byte characters in a row (Japanese words are runs of
+///   kanji and kana; an accented letter inside a Latin-1 word pairs with its
+///   neighbour into one isolated double-byte character, e.g. `é` + `a` of
+///   "Séance" read as `饌`);
+/// - or only double-byte characters and no ASCII letter at all (a lone `本`);
+/// - or a run of half-width katakana.
 fn looks_japanese(bytes: &[u8], sjis: &str) -> bool {
-    if sjis.chars().count() < bytes.len() {
+    let is_double = |c: char| !c.is_ascii() && !('\u{FF61}'..='\u{FF9F}').contains(&c);
+    let mut run = 0;
+    for c in sjis.chars() {
+        run = if is_double(c) { run + 1 } else { 0 };
+        if run >= 2 {
+            return true;
+        }
+    }
+    if sjis.chars().any(is_double) && !sjis.chars().any(|c| c.is_ascii_alphabetic()) {
         return true;
     }
     let mut run = 0;
@@ -325,6 +339,34 @@ mod tests {
             (t.as_deref(), e),
             (Some("モバイル"), TextEncoding::ShiftJis)
         );
+    }
+
+    #[test]
+    fn latin1_words_are_not_read_as_isolated_kanji() {
+        // Each is valid Shift-JIS too ("S饌nce"), but one isolated double-byte
+        // character between ASCII letters is an accented Latin-1 letter.
+        for word in ["Séance", "Bibliothèque", "Universitas Indonésia", "Ãé"] {
+            let bytes: Vec<u8> = word.chars().map(|c| c as u8).collect();
+            assert_eq!(
+                decode(&bytes),
+                (Some(word.to_string()), TextEncoding::Latin1),
+                "{word}"
+            );
+        }
+        // Japanese runs and a lone kanji stay Shift-JIS.
+        for (bytes, text) in [
+            (&[0x93, 0xFA, 0x96, 0x7B, 0x8C, 0xEA][..], "日本語"),
+            (&[0x96, 0x7B][..], "本"),
+            (
+                &[0x93, 0x8C, 0x8B, 0x9E, 0x20, 0x54, 0x6F, 0x77, 0x65, 0x72][..],
+                "東京 Tower",
+            ),
+        ] {
+            assert_eq!(
+                decode(bytes),
+                (Some(text.to_string()), TextEncoding::ShiftJis)
+            );
+        }
     }
 
     #[test]

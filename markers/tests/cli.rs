@@ -104,3 +104,89 @@ fn sheet_and_poster_write_pdfs() {
         .unwrap();
     assert!(!bad.status.success());
 }
+
+/// Runs the tool and returns (success, stderr).
+fn run(args: &[&str], dir: &std::path::Path) -> (bool, String) {
+    let out = Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn out_of_range_options_are_refused_with_a_message_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for (args, says) in [
+        (
+            &[
+                "generate",
+                "--host",
+                "h.id",
+                "--format",
+                "png",
+                "--module-px",
+                "100000",
+                "7K3M9Q",
+            ][..],
+            "pixels per module",
+        ),
+        (
+            &["generate", "--host", "h.id", "--size-mm", "NaN", "7K3M9Q"][..],
+            "millimetres",
+        ),
+        (
+            &["generate", "--host", "h.id", "--size-mm=-5", "7K3M9Q"][..],
+            "millimetres",
+        ),
+        (&["generate", "--host", "", "7K3M9Q"][..], "not a host name"),
+        (
+            &["generate", "--host", "a b<c", "7K3M9Q"][..],
+            "not a host name",
+        ),
+        (
+            &[
+                "sheet",
+                "--host",
+                "h.id",
+                "--out",
+                "s.pdf",
+                "--columns",
+                "0",
+                "--rows",
+                "0",
+                "7K3M9Q",
+            ][..],
+            "at least one column",
+        ),
+        (
+            &[
+                "sheet",
+                "--host",
+                "h.id",
+                "--out",
+                "s.pdf",
+                "--columns",
+                "50",
+                "--rows",
+                "80",
+                "7K3M9Q",
+            ][..],
+            "fewer columns or rows",
+        ),
+    ] {
+        let (ok, stderr) = run(args, d);
+        assert!(!ok, "{args:?} succeeded");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+    assert!(!d.join("s.pdf").exists() && !d.join("7K3M9Q.svg").exists());
+    // A host with a port is fine.
+    let (ok, stderr) = run(&["generate", "--host", "127.0.0.1:8080", "7K3M9Q"], d);
+    assert!(ok, "{stderr}");
+}

@@ -42,7 +42,7 @@ enum Command {
     /// Write one SVG or PNG per code: `{out_dir}/{CODE}.svg|png`.
     Generate {
         /// The library's host, as printed in the URL `https://{host}/m/{code}`.
-        #[arg(long)]
+        #[arg(long, value_parser = parse_host)]
         host: String,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Svg)]
@@ -63,7 +63,7 @@ enum Command {
     /// Lay out an A4 PDF sheet of labels (12 per page by default).
     Sheet {
         /// The library's host, as printed in the URL.
-        #[arg(long)]
+        #[arg(long, value_parser = parse_host)]
         host: String,
         /// Output PDF file.
         #[arg(long)]
@@ -81,7 +81,7 @@ enum Command {
     /// Lay out an A4 PDF poster with one large code.
     Poster {
         /// The library's host, as printed in the URL.
-        #[arg(long)]
+        #[arg(long, value_parser = parse_host)]
         host: String,
         /// Output PDF file.
         #[arg(long)]
@@ -92,6 +92,28 @@ enum Command {
         /// The marker code.
         code: String,
     },
+}
+
+/// A host name (with an optional port) as it may stand in a URL: letters,
+/// digits, dots, hyphens and one `:port`; refused otherwise, so a code never
+/// encodes a broken URL.
+fn parse_host(s: &str) -> Result<String, String> {
+    let (name, port) = s.split_once(':').unwrap_or((s, ""));
+    let name_ok = !name.is_empty()
+        && name
+            .split('.')
+            .all(|l| !l.is_empty() && !l.starts_with('-') && !l.ends_with('-'))
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+    let port_ok = port.is_empty() && !s.contains(':') || port.parse::<u16>().is_ok_and(|p| p > 0);
+    if name_ok && port_ok {
+        Ok(s.to_ascii_lowercase())
+    } else {
+        Err(format!(
+            "{s:?} is not a host name (e.g. perpustakaan.metrokota.go.id or 127.0.0.1:8080)"
+        ))
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

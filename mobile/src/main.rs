@@ -59,6 +59,7 @@ struct Cli {
 }
 
 fn main() -> AppExit {
+    tune_malloc();
     let cli = Cli::parse();
     if cli.list_cameras {
         match WebcamSource::list() {
@@ -157,6 +158,28 @@ fn main() -> AppExit {
         }));
     }
     app.run()
+}
+
+/// Fixes glibc's mmap threshold at 1 MiB, so every buffer of a megabyte or more
+/// (camera frames: 1.2 MB of luma and 3.7-4.9 MB of RGBA at 720p-960p, made
+/// ~30 times a second; the copies that go to the GPU; lavapipe's textures) is
+/// its own mapping, handed back to the kernel when freed.
+///
+/// Without it glibc raises the threshold each time such a block is freed (up to
+/// 32 MiB, see `M_MMAP_THRESHOLD` in mallopt(3)), after which frames come from
+/// the per-thread arenas, which keep the freed memory. Measured on the demo
+/// scene under xvfb (release build, 60 s): RSS 294 MB with glibc's default,
+/// 268 MB with the threshold fixed.
+/// Other C libraries (musl) and platforms are left alone.
+fn tune_malloc() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    #[allow(unsafe_code)]
+    // SAFETY: mallopt only changes allocator parameters; it is called first
+    // thing in main, before any other thread exists. A zero return (the value
+    // was refused) leaves glibc's defaults, which is harmless.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+    }
 }
 
 /// `$XDG_CACHE_HOME/pustaka-ar`, else `$HOME/.cache/pustaka-ar` (XDG Base Directory spec).

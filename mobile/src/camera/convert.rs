@@ -97,6 +97,108 @@ pub fn frame_from_nv12(
     })
 }
 
+/// One plane of a 4:2:0 image as a camera API hands it over: its bytes, the
+/// bytes from one row to the next, and the bytes from one pixel to the next.
+///
+/// Android's `Image.Plane` (`getRowStride`, `getPixelStride`) and the planes of
+/// an iOS `CVPixelBuffer` have this shape. Pixel stride 1 is a planar plane
+/// (I420); 2 is one half of an interleaved chroma plane (NV12 / NV21), where
+/// the U and V planes are the same buffer one byte apart.
+#[derive(Clone, Copy, Debug)]
+pub struct Plane<'a> {
+    /// The plane's bytes, starting at its first sample.
+    pub data: &'a [u8],
+    /// Bytes from the start of one row to the start of the next (`>= 1`).
+    pub row_stride: usize,
+    /// Bytes from one sample to the next in a row (`>= 1`).
+    pub pixel_stride: usize,
+}
+
+/// The numeric range of `Y'CbCr` samples (both with the BT.601 matrix).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum YuvRange {
+    /// Y in 16..=235, Cb/Cr in 16..=240: webcams (UVC) and video.
+    Limited,
+    /// Y, Cb, Cr in 0..=255, as in JPEG (ITU-T T.871): Android Camera2's
+    /// `YUV_420_888` and iOS's `420YpCbCr8BiPlanarFullRange`.
+    Full,
+}
+
+/// A `width x height` 4:2:0 image given as three planes with their own row and
+/// pixel strides (Android's `YUV_420_888`; NV12, NV21 and I420 are special
+/// cases). The chroma planes are `ceil(width / 2) x ceil(height / 2)`, so odd
+/// sizes are allowed.
+///
+/// # Errors
+/// [`FrameError::BadSize`] when the size is zero, a stride is zero or a row
+/// stride is shorter than a row, or a plane's bytes end before its last sample.
+pub fn frame_from_yuv420(
+    seq: u64,
+    width: u32,
+    height: u32,
+    planes: [Plane<'_>; 3],
+    range: YuvRange,
+) -> Result<Frame, FrameError> {
+    let (w, h) = (width as usize, height as usize);
+    let (cw, ch) = (w.div_ceil(2), h.div_ceil(2));
+    let shapes = [(w, h), (cw, ch), (cw, ch)];
+    for (plane, (pw, ph)) in planes.iter().zip(shapes) {
+        let needed = plane_len(plane, pw, ph);
+        if needed.is_none_or(|n| plane.data.len() < n) {
+            return Err(FrameError::BadSize {
+                width,
+                height,
+                len: plane.data.len(),
+                expected: needed.unwrap_or(usize::MAX),
+            });
+        }
+    }
+    let [yp, up, vp] = planes;
+    let mut luma = Vec::with_capacity(w * h);
+    let mut rgba = Vec::with_capacity(w * h * 4);
+    for row in 0..h {
+        let y_row = row * yp.row_stride;
+        let u_row = (row / 2) * up.row_stride;
+        let v_row = (row / 2) * vp.row_stride;
+        for col in 0..w {
+            let y = yp.data[y_row + col * yp.pixel_stride];
+            let u = up.data[u_row + (col / 2) * up.pixel_stride];
+            let v = vp.data[v_row + (col / 2) * vp.pixel_stride];
+            match range {
+                YuvRange::Limited => push_pixel(&mut luma, &mut rgba, y, u, v),
+                YuvRange::Full => {
+                    luma.push(y);
+                    let [r, g, b] = rgb_from_full_range_ycbcr(y, u, v);
+                    rgba.extend_from_slice(&[r, g, b, 255]);
+                }
+            }
+        }
+    }
+    Ok(Frame {
+        seq,
+        width,
+        height,
+        luma,
+        rgba,
+    })
+}
+
+/// Bytes a `width x height` plane needs up to and including its last sample;
+/// `None` for a zero size or stride, a row stride shorter than a row, or an
+/// overflow.
+fn plane_len(plane: &Plane<'_>, width: usize, height: usize) -> Option<usize> {
+    if width == 0 || height == 0 || plane.pixel_stride == 0 {
+        return None;
+    }
+    let row = (width - 1)
+        .checked_mul(plane.pixel_stride)?
+        .checked_add(1)?;
+    if plane.row_stride < row {
+        return None;
+    }
+    (height - 1).checked_mul(plane.row_stride)?.checked_add(row)
+}
+
 /// A Motion-JPEG frame (one JPEG image). The size comes from the JPEG itself.
 ///
 /// # Errors
@@ -139,6 +241,23 @@ fn rgb_from_ycbcr(y: u8, cb: u8, cr: u8) -> [u8; 3] {
     let r = (c + 409 * e + 128) >> 8;
     let g = (c - 100 * d - 208 * e + 128) >> 8;
     let b = (c + 516 * d + 128) >> 8;
+    [
+        r.clamp(0, 255) as u8,
+        g.clamp(0, 255) as u8,
+        b.clamp(0, 255) as u8,
+    ]
+}
+
+/// BT.601 full-range `Y'CbCr` to sRGB bytes (JFIF, ITU-T T.871 §7:
+/// R = Y + 1.402 Cr', G = Y - 0.344136 Cb' - 0.714136 Cr', B = Y + 1.772 Cb',
+/// in 8.8 fixed point).
+fn rgb_from_full_range_ycbcr(y: u8, cb: u8, cr: u8) -> [u8; 3] {
+    let c = (y as i32) << 8;
+    let d = cb as i32 - 128;
+    let e = cr as i32 - 128;
+    let r = (c + 359 * e + 128) >> 8;
+    let g = (c - 88 * d - 183 * e + 128) >> 8;
+    let b = (c + 454 * d + 128) >> 8;
     [
         r.clamp(0, 255) as u8,
         g.clamp(0, 255) as u8,
@@ -234,6 +353,183 @@ mod tests {
         assert!(frame_from_yuyv(1, 2, 2, usize::MAX, &[0; 12]).is_err());
         // YUYV bytes labelled as MJPEG.
         assert!(frame_from_mjpeg(1, &[81, 90, 81, 240]).is_err());
+    }
+
+    /// Full-range (JFIF) `Y'CbCr` of pure colours, from the forward matrix
+    /// Y = 0.299 R + 0.587 G + 0.114 B, Cb = 128 - 0.168736 R - 0.331264 G + 0.5 B,
+    /// Cr = 128 + 0.5 R - 0.418688 G - 0.081312 B (rounded).
+    const FULL_RED: [u8; 3] = [76, 85, 255];
+    const FULL_BLUE: [u8; 3] = [29, 255, 107];
+
+    #[test]
+    fn yuv420_planar_full_range_with_odd_size_and_padding() {
+        // 3x3 image: left two columns red, right column blue; rows padded.
+        // Chroma is 2x2: column 0 red, column 1 blue.
+        let [ry, ru, rv] = FULL_RED;
+        let [by, bu, bv] = FULL_BLUE;
+        let y = [
+            ry, ry, by, 7, // row 0 + 1 byte of padding
+            ry, ry, by, 7, //
+            ry, ry, by, // last row unpadded
+        ];
+        let u = [ru, bu, 7, ru, bu];
+        let v = [rv, bv, 7, rv, bv];
+        let planes = [
+            Plane {
+                data: &y,
+                row_stride: 4,
+                pixel_stride: 1,
+            },
+            Plane {
+                data: &u,
+                row_stride: 3,
+                pixel_stride: 1,
+            },
+            Plane {
+                data: &v,
+                row_stride: 3,
+                pixel_stride: 1,
+            },
+        ];
+        let f = frame_from_yuv420(5, 3, 3, planes, YuvRange::Full).unwrap();
+        assert_eq!((f.seq, f.width, f.height), (5, 3, 3));
+        assert_eq!(f.luma, vec![ry, ry, by, ry, ry, by, ry, ry, by]);
+        for (i, px) in f.rgba.chunks_exact(4).enumerate() {
+            let want = if i % 3 == 2 { [0, 0, 255] } else { [255, 0, 0] };
+            assert!(close(&px[0..3], want), "pixel {i}: {px:?}, want {want:?}");
+            assert_eq!(px[3], 255);
+        }
+    }
+
+    #[test]
+    fn yuv420_interleaved_chroma_nv21_as_android_gives_it() {
+        // 4x2, NV21 layout: one VU-interleaved row; U is the same buffer from
+        // byte 1, both with pixel stride 2 (what Camera2 hands over).
+        let [ry, ru, rv] = FULL_RED;
+        let [by, bu, bv] = FULL_BLUE;
+        let y = [ry, ry, by, by, ry, ry, by, by];
+        let vu = [rv, ru, bv, bu];
+        let planes = [
+            Plane {
+                data: &y,
+                row_stride: 4,
+                pixel_stride: 1,
+            },
+            Plane {
+                data: &vu[1..],
+                row_stride: 4,
+                pixel_stride: 2,
+            },
+            Plane {
+                data: &vu,
+                row_stride: 4,
+                pixel_stride: 2,
+            },
+        ];
+        let f = frame_from_yuv420(1, 4, 2, planes, YuvRange::Full).unwrap();
+        for (i, px) in f.rgba.chunks_exact(4).enumerate() {
+            let want = if i % 4 < 2 { [255, 0, 0] } else { [0, 0, 255] };
+            assert!(close(&px[0..3], want), "pixel {i}: {px:?}, want {want:?}");
+        }
+        // The same bytes read as limited range come out different: the range matters.
+        let limited = frame_from_yuv420(1, 4, 2, planes, YuvRange::Limited).unwrap();
+        assert_ne!(limited.rgba, f.rgba);
+        assert_eq!(limited.luma[0], full_range_luma(ry));
+    }
+
+    /// JFIF forward matrix (ITU-T T.871 §7), in floating point: the test's own
+    /// reference, independent of the fixed-point inverse under test.
+    fn jfif_ycbcr(rgb: [u8; 3]) -> [u8; 3] {
+        let [r, g, b] = rgb.map(f64::from);
+        let y = 0.299 * r + 0.587 * g + 0.114 * b;
+        let cb = 128.0 - 0.168_736 * r - 0.331_264 * g + 0.5 * b;
+        let cr = 128.0 + 0.5 * r - 0.418_688 * g - 0.081_312 * b;
+        [y, cb, cr].map(|c| c.round().clamp(0.0, 255.0) as u8)
+    }
+
+    #[test]
+    fn yuv420_full_range_round_trips_unsaturated_colours() {
+        // Dark, mid and pastel colours, where reading full-range samples with
+        // the limited-range matrix would be off by far more than 2.
+        for rgb in [[16, 16, 16], [128, 64, 32], [40, 120, 200], [230, 220, 180]] {
+            let [y, u, v] = jfif_ycbcr(rgb);
+            let (yb, ub, vb) = ([y; 4], [u], [v]);
+            let planes = [
+                Plane {
+                    data: &yb,
+                    row_stride: 2,
+                    pixel_stride: 1,
+                },
+                Plane {
+                    data: &ub,
+                    row_stride: 1,
+                    pixel_stride: 1,
+                },
+                Plane {
+                    data: &vb,
+                    row_stride: 1,
+                    pixel_stride: 1,
+                },
+            ];
+            let f = frame_from_yuv420(1, 2, 2, planes, YuvRange::Full).unwrap();
+            assert!(close(&f.rgba[0..3], rgb), "{rgb:?} -> {:?}", &f.rgba[0..3]);
+            let limited = frame_from_yuv420(1, 2, 2, planes, YuvRange::Limited).unwrap();
+            assert!(
+                !close(&limited.rgba[0..3], rgb),
+                "{rgb:?}: the range must matter"
+            );
+        }
+    }
+
+    #[test]
+    fn yuv420_short_or_mislabelled_planes_are_errors() {
+        let y = [0u8; 16];
+        let c = [128u8; 4];
+        let plane = |data, row_stride, pixel_stride| Plane {
+            data,
+            row_stride,
+            pixel_stride,
+        };
+        let ok = [
+            plane(&y[..], 4, 1),
+            plane(&c[..], 2, 1),
+            plane(&c[..], 2, 1),
+        ];
+        assert!(frame_from_yuv420(1, 4, 4, ok, YuvRange::Full).is_ok());
+        let mut bad = ok;
+        bad[0] = plane(&y[..15], 4, 1);
+        assert!(
+            frame_from_yuv420(1, 4, 4, bad, YuvRange::Full).is_err(),
+            "short Y"
+        );
+        bad = ok;
+        bad[2] = plane(&c[..], 2, 2);
+        assert!(
+            frame_from_yuv420(1, 4, 4, bad, YuvRange::Full).is_err(),
+            "V needs 5 bytes"
+        );
+        bad = ok;
+        bad[1] = plane(&c[..], 1, 1);
+        assert!(
+            frame_from_yuv420(1, 4, 4, bad, YuvRange::Full).is_err(),
+            "row stride < row"
+        );
+        bad = ok;
+        bad[1] = plane(&c[..], 2, 0);
+        assert!(
+            frame_from_yuv420(1, 4, 4, bad, YuvRange::Full).is_err(),
+            "zero pixel stride"
+        );
+        bad = ok;
+        bad[0] = plane(&y[..], usize::MAX, 1);
+        assert!(
+            frame_from_yuv420(1, 4, 4, bad, YuvRange::Full).is_err(),
+            "overflow"
+        );
+        assert!(
+            frame_from_yuv420(1, 0, 4, ok, YuvRange::Full).is_err(),
+            "zero width"
+        );
     }
 
     #[test]

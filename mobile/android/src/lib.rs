@@ -7,8 +7,9 @@
 //! - the camera source ([`AndroidCamera`]).
 //!
 //! What is not here yet (docs/platforms.md): frames from the phone's camera
-//! (Camera2 `ImageReader` in `YUV_420_888` through JNI, into
-//! `pustaka_mobile::camera::convert`), the camera permission prompt, and
+//! (Camera2 `ImageReader` in `YUV_420_888` through JNI, its three planes with
+//! their strides into `pustaka_mobile::camera::convert::frame_from_yuv420`
+//! with `YuvRange::Full`), the camera permission prompt, and
 //! Android's text-to-speech for read-aloud.
 
 use bevy::prelude::*;
@@ -23,7 +24,8 @@ use pustaka_mobile::{AppConfig, AppPlugin};
 /// in its status line and keeps retrying (the capture loop never ends on an
 /// error). Connecting it means an `ImageReader` in `YUV_420_888` whose planes
 /// (with their row and pixel strides) go through
-/// `pustaka_mobile::camera::convert`, as docs/platforms.md describes.
+/// `pustaka_mobile::camera::convert::frame_from_yuv420`, as docs/platforms.md
+/// describes.
 pub struct AndroidCamera;
 
 impl FrameSource for AndroidCamera {

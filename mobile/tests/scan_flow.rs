@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use bevy::prelude::*;
 use pustaka_markers::{generate, payload::MarkerCode};
-use pustaka_mobile::camera::{Frame, FrameError, FrameSource, PendingSource};
+use pustaka_mobile::camera::{CaptureStatus, Frame, FrameError, FrameSource, PendingSource};
 use pustaka_mobile::net::{Resolution, Resolutions};
 use pustaka_mobile::scanning::Detections;
 use pustaka_mobile::{AppConfig, AppPlugin};
@@ -152,6 +152,50 @@ fn cached_overlay_is_shown_offline() {
         &format!("{base}/api/v1/markers/BK0002"),
     ));
     assert!(matches!(third, Resolution::Failed(_)), "{third:?}");
+
+    // Something else answering in the server's place: a Wi-Fi login page
+    // (200, HTML) or a proxy's 403. The cached copy is shown, marked offline.
+    for answer in [
+        "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 32\r\nConnection: close\r\n\r\n<html>Login ke Wi-Fi dulu</html>",
+        "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+    ] {
+        let stand_in = stand_in_server(answer);
+        let url = format!("http://{stand_in}/api/v1/markers/BK0001");
+        let (got, reached) = rt.block_on(pustaka_mobile::net::resolve_with_cache(
+            &client,
+            Some(&cache),
+            "BK0001",
+            pustaka_api::Lang::Id,
+            &url,
+        ));
+        let status = answer.lines().next().unwrap_or_default();
+        assert!(!reached, "{status}: {got:?}");
+        assert!(matches!(got, Resolution::Offline(_)), "{status}: {got:?}");
+        // Without a cached copy it is an error, not an endless retry.
+        let (got, _) = rt.block_on(pustaka_mobile::net::resolve_with_cache(
+            &client,
+            Some(&cache),
+            "BK0002",
+            pustaka_api::Lang::Id,
+            &format!("http://{stand_in}/api/v1/markers/BK0002"),
+        ));
+        assert!(matches!(got, Resolution::Failed(_)), "{status}: {got:?}");
+    }
+}
+
+/// A loopback server that gives every request the same raw HTTP `answer`.
+fn stand_in_server(answer: &'static str) -> std::net::SocketAddr {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for mut conn in listener.incoming().flatten() {
+            let mut buf = [0u8; 4096];
+            let _ = conn.read(&mut buf);
+            let _ = conn.write_all(answer.as_bytes());
+        }
+    });
+    addr
 }
 
 /// The app's scan-event batch is what the server accepts (202), and a bad one is refused.
@@ -186,4 +230,58 @@ fn scan_events_reach_the_server() {
     bad[0].code = "not a code!".into();
     let refused = rt.block_on(pustaka_mobile::net::scans::send_batch(&client, &base, bad));
     assert!(refused.is_err(), "{refused:?}");
+}
+
+/// A camera that is missing at first and then appears (plugged in): the
+/// problem is shown while it lasts and cleared by the first frame, and the
+/// capture loop survives it.
+#[test]
+fn a_failing_camera_is_reported_then_cleared() {
+    struct LateCamera {
+        failures_left: u32,
+    }
+    impl FrameSource for LateCamera {
+        fn describe(&self) -> String {
+            "late camera".into()
+        }
+        fn next_frame(&mut self) -> Result<Frame, FrameError> {
+            std::thread::sleep(Duration::from_millis(20));
+            if self.failures_left > 0 {
+                self.failures_left -= 1;
+                return Err(FrameError::Source("kamera 5: could not open device".into()));
+            }
+            Frame::from_rgb(1, 4, 4, &[90; 48])
+        }
+    }
+    let mut app = App::new();
+    app.add_plugins(MinimalPlugins)
+        .insert_resource(AppConfig {
+            server_url: "http://127.0.0.1:9".into(),
+            ..default()
+        })
+        .insert_resource(PendingSource::new(|| Ok(LateCamera { failures_left: 3 })))
+        .add_plugins(AppPlugin {
+            with_rendering: false,
+        });
+    let status = |app: &App| app.world().resource::<CaptureStatus>().problem();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut seen_problem = None;
+    loop {
+        app.update();
+        match status(&app) {
+            Some(p) => seen_problem = Some(p),
+            None if seen_problem.is_some() => break,
+            None => {}
+        }
+        assert!(
+            Instant::now() < deadline,
+            "problem seen: {seen_problem:?}, now: {:?}",
+            status(&app)
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(
+        seen_problem.is_some_and(|p| p.contains("kamera 5")),
+        "the source's own words are kept"
+    );
 }

@@ -171,9 +171,10 @@ enum Attempt {
     Fresh(Option<String>, Box<MarkerOverlay>),
     NotModified,
     NotFound,
-    /// Worth retrying: network error or 5xx.
+    /// Worth retrying: network error, 5xx, 408 or 429.
     Transient(String),
-    /// Not worth retrying: a 4xx other than 404, or a malformed body.
+    /// Not worth retrying: another 4xx, or a body that is not an overlay (a
+    /// Wi-Fi login page or a proxy's error page answering in the server's place).
     Permanent(String),
 }
 
@@ -200,14 +201,21 @@ async fn attempt(client: &reqwest::Client, url: &str, etag: Option<&str>) -> Att
                 Err(e) => Attempt::Permanent(format!("bad answer: {e}")),
             }
         }
-        s if s.is_server_error() => Attempt::Transient(format!("server answered {s}")),
+        s if s.is_server_error()
+            || s == StatusCode::REQUEST_TIMEOUT
+            || s == StatusCode::TOO_MANY_REQUESTS =>
+        {
+            Attempt::Transient(format!("server answered {s}"))
+        }
         s => Attempt::Permanent(format!("server answered {s}")),
     }
 }
 
 /// Resolves one code: revalidates the cached copy, retries transient failures
-/// with backoff, and falls back to the cache when the server stays unreachable.
-/// Returns the resolution and whether the server answered at all.
+/// with backoff, and falls back to the cache when the server stays unreachable
+/// or something else answers in its place (a captive portal's login page, a
+/// proxy's 403). Returns the resolution and whether the server answered at all
+/// (`false` for those stand-ins too, so the offline banner shows).
 pub async fn resolve_with_cache(
     client: &reqwest::Client,
     cache: Option<&OverlayCache>,
@@ -250,7 +258,15 @@ pub async fn resolve_with_cache(
                 }
                 return (Resolution::NotFound, true);
             }
-            Attempt::Permanent(e) => return (Resolution::Failed(e), true),
+            Attempt::Permanent(e) => {
+                return match cached {
+                    Some(c) => {
+                        warn!(marker.code = %code, error = %e, "showing the cached copy");
+                        (Resolution::Offline(c.overlay), false)
+                    }
+                    None => (Resolution::Failed(e), true),
+                };
+            }
             Attempt::Transient(e) => last_error = e,
         }
     }

@@ -14,6 +14,7 @@ use pustaka_markers::pose::project_corners;
 
 use crate::AppConfig;
 use crate::anchor::{self, CARD_WIDTH, CardPlacement};
+use crate::camera::CaptureStatus;
 use crate::i18n::Locale;
 use crate::net::{NetStatus, Resolution, Resolutions};
 use crate::preview::{MainCamera, world_from_frame};
@@ -86,9 +87,11 @@ fn draw_status(
     detections: Res<Detections>,
     net_status: Res<NetStatus>,
     resolutions: Res<Resolutions>,
+    capture: Option<Res<CaptureStatus>>,
     mut locale: ResMut<Locale>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
+    let camera_problem = capture.and_then(|c| c.problem());
     egui::Area::new(egui::Id::new("status"))
         .anchor(egui::Align2::CENTER_TOP, [0.0, 8.0])
         .show(ctx, |ui| {
@@ -119,6 +122,14 @@ fn draw_status(
                         "no-connection"
                     };
                     ui.colored_label(egui::Color32::from_rgb(255, 200, 80), locale.t(key));
+                }
+                if let Some(problem) = &camera_problem {
+                    ui.colored_label(
+                        egui::Color32::from_rgb(255, 200, 80),
+                        locale.t("camera-lost"),
+                    );
+                    // The source's own words (which device, what failed), for staff.
+                    ui.small(problem);
                 }
             });
         });

@@ -157,9 +157,18 @@ impl PendingSource {
     }
 }
 
-/// What the capture thread last said (shown in the status line).
+/// The frame source's current problem, shown in the status line: `Some(error
+/// text)` while the source fails (no camera, camera unplugged, unreadable
+/// file), `None` again as soon as a frame arrives.
 #[derive(Resource, Default, Clone)]
-pub struct CaptureStatus(pub Arc<Mutex<String>>);
+pub struct CaptureStatus(pub Arc<Mutex<Option<String>>>);
+
+impl CaptureStatus {
+    /// The current problem, if any.
+    pub fn problem(&self) -> Option<String> {
+        self.0.lock().ok().and_then(|g| g.clone())
+    }
+}
 
 /// Pause after a failed frame before trying again.
 const RETRY_PAUSE: std::time::Duration = std::time::Duration::from_millis(500);
@@ -190,23 +199,32 @@ fn start_capture_thread(
                 Ok(s) => s,
                 Err(e) => {
                     error!(error = %e, "cannot open the frame source");
-                    set_status(&status, e.to_string());
+                    set_status(&status, Some(e.to_string()));
                     return;
                 }
             };
             let name = source.describe();
             info!(source = %name, "starting capture");
+            let mut failing = false;
             loop {
                 match source.next_frame() {
-                    Ok(frame) => latest.put(frame),
+                    Ok(frame) => {
+                        latest.put(frame);
+                        if failing {
+                            failing = false;
+                            info!(source = %name, "frames again");
+                            set_status(&status, None);
+                        }
+                    }
                     Err(FrameError::End) => {
-                        set_status(&status, format!("{name}: selesai"));
+                        info!(source = %name, "the source ended");
                         break;
                     }
                     Err(e) => {
                         // A bad frame or a lost camera never ends the loop.
                         warn!(error = %e, "frame source error; retrying");
-                        set_status(&status, e.to_string());
+                        failing = true;
+                        set_status(&status, Some(e.to_string()));
                         std::thread::sleep(RETRY_PAUSE);
                     }
                 }
@@ -217,7 +235,7 @@ fn start_capture_thread(
     }
 }
 
-fn set_status(status: &Mutex<String>, s: String) {
+fn set_status(status: &Mutex<Option<String>>, s: Option<String>) {
     if let Ok(mut g) = status.lock() {
         *g = s;
     }

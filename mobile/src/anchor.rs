@@ -42,9 +42,38 @@ pub struct CardPlacement {
     /// the upright fallback used when the code's outline is degenerate or its
     /// plane would put the card behind the camera.
     pub in_code_plane: bool,
-    /// True when the card sits below the code (no room above).
-    pub below: bool,
+    /// Which side of the code the card sits on.
+    pub side: Side,
 }
+
+/// The side of its code a card sits on, in the code's own plane (for the
+/// upright fallback, on screen). Preferred in this order: above, below,
+/// right, left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// Above the code's top edge: the usual place.
+    Above,
+    /// Below the code's bottom edge.
+    Below,
+    /// Right of the code's right edge, centred on the code.
+    Right,
+    /// Left of the code's left edge, centred on the code.
+    Left,
+}
+
+/// What a card should not cover, as axis-aligned screen rectangles (points).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Obstacles<'a> {
+    /// The other codes in view: a card over one hides it from the visitor.
+    pub codes: &'a [Rect],
+    /// Cards already placed this frame.
+    pub cards: &'a [Rect],
+}
+
+/// How much worse a point² of card off screen or over another code is than a
+/// point² over another card: a card may overlap a card a little to keep every
+/// code and every card on screen.
+const HARD_OVERLAP_WEIGHT: f32 = 4.0;
 
 impl CardPlacement {
     /// Maps a card point to the screen.
@@ -82,9 +111,11 @@ impl CardPlacement {
 ///
 /// The card is centred over the code in the code's plane, `CARD_GAP` above it,
 /// sized so that its on-screen width is [`CARD_PER_CODE_WIDTH`] × the code's
-/// (within [`CARD_SCALE_RANGE`]); shifted sideways to stay on `screen`; put
-/// below the code when it would leave the top of the screen or cover one of
-/// the `avoid` rectangles (other codes) while below does not.
+/// (within [`CARD_SCALE_RANGE`]), and shifted sideways to stay on `screen`.
+/// When that spot leaves the screen or covers one of the `avoid` obstacles,
+/// the card goes below, right or left of the code instead, whichever covers
+/// least (area off screen or over codes counts [`HARD_OVERLAP_WEIGHT`] times
+/// area over other cards; ties go to the earlier side in [`Side`]'s order).
 ///
 /// Returns `None` only for an unusable outline (a non-finite point, or a code
 /// narrower than one point).
@@ -92,7 +123,7 @@ pub fn place_card(
     code: [Vec2; 4],
     card_size: Vec2,
     screen: Rect,
-    avoid: &[Rect],
+    avoid: &Obstacles<'_>,
 ) -> Option<CardPlacement> {
     if code.iter().any(|p| !p.is_finite()) || card_size.min_element() <= 0.0 {
         return None;
@@ -112,16 +143,19 @@ pub fn place_card(
         let ch = cw * f64::from(card_size.y / card_size.x);
         let gap = f64::from(CARD_GAP / code_w);
         let orientation = polygon_area(&code).signum();
-        let candidate = |v0: f64, below: bool| -> Option<CardPlacement> {
-            let mut u0 = 0.5 - cw / 2.0;
+        let candidate = |u0: f64, v0: f64, side: Side| -> Option<CardPlacement> {
+            let mut u0 = u0;
             let mut placed = None;
             // Two passes: place, then shift sideways by the overflow (the
-            // shift is exact for an upright code and close otherwise).
+            // shift is exact for an upright code and close otherwise). Cards
+            // beside the code are not shifted: that would push them onto it.
             for _ in 0..2 {
                 let corners = [[u0, v0], [u0 + cw, v0], [u0 + cw, v0 + ch], [u0, v0 + ch]];
                 let quad = map_in_front(&h, corners, orientation)?;
                 let (min_x, max_x) = min_max(quad.iter().map(|p| p.x));
-                let shift = if min_x < screen.min.x {
+                let shift = if matches!(side, Side::Left | Side::Right) {
+                    0.0
+                } else if min_x < screen.min.x {
                     screen.min.x - min_x
                 } else if max_x > screen.max.x {
                     (screen.max.x - max_x).max(screen.min.x - min_x)
@@ -140,39 +174,54 @@ pub fn place_card(
                 quad,
                 card_to_screen,
                 in_code_plane: true,
-                below,
+                side,
             })
         };
-        let above = candidate(-gap - ch, false);
-        let below = candidate(1.0 + gap, true);
-        choose(above, below, screen, avoid)
+        let centred = 0.5 - cw / 2.0;
+        choose(
+            [
+                candidate(centred, -gap - ch, Side::Above),
+                candidate(centred, 1.0 + gap, Side::Below),
+                candidate(1.0 + gap, 0.5 - ch / 2.0, Side::Right),
+                candidate(-gap - cw, 0.5 - ch / 2.0, Side::Left),
+            ],
+            screen,
+            avoid,
+        )
     });
     in_plane.or_else(|| upright(code, card_size, card_w, screen, avoid))
 }
 
-/// Above unless it leaves the top of the screen or covers another code while
-/// below does not; below when above is impossible.
-fn choose(
-    above: Option<CardPlacement>,
-    below: Option<CardPlacement>,
+/// The candidate that covers least, in [`Side`] order on ties (see
+/// [`place_card`]); `None` when there is none.
+fn choose<const N: usize>(
+    candidates: [Option<CardPlacement>; N],
     screen: Rect,
-    avoid: &[Rect],
+    avoid: &Obstacles<'_>,
 ) -> Option<CardPlacement> {
-    let fits = |c: &CardPlacement| c.quad.iter().all(|p| p.y >= screen.min.y);
-    let clear = |c: &CardPlacement| {
-        let r = bounds(&c.quad);
-        !avoid.iter().any(|o| !o.intersect(r).is_empty())
-    };
-    match (above, below) {
-        (Some(a), Some(b)) => {
-            if fits(&a) && (clear(&a) || !clear(&b)) {
-                Some(a)
-            } else {
-                Some(b)
-            }
+    let mut best: Option<(f32, CardPlacement)> = None;
+    for c in candidates.into_iter().flatten() {
+        let cost = covering_cost(&c.quad, screen, avoid);
+        // Half a point² of slack, so rounding never flips a tie.
+        if best.is_none_or(|(b, _)| cost < b - 0.5) {
+            best = Some((cost, c));
         }
-        (a, b) => a.or(b),
     }
+    best.map(|(_, c)| c)
+}
+
+/// The weighted area (points²) a card's bounds would cover: off `screen` or
+/// over a code counts [`HARD_OVERLAP_WEIGHT`] times, over a card once.
+pub fn covering_cost(quad: &[Vec2; 4], screen: Rect, avoid: &Obstacles<'_>) -> f32 {
+    let r = bounds(quad);
+    let off_screen = area(r) - area(r.intersect(screen));
+    let over = |rects: &[Rect]| rects.iter().map(|o| area(r.intersect(*o))).sum::<f32>();
+    HARD_OVERLAP_WEIGHT * (off_screen + over(avoid.codes)) + over(avoid.cards)
+}
+
+/// Area of a rectangle, 0 when empty.
+fn area(r: Rect) -> f32 {
+    r.width().max(0.0) * r.height().max(0.0)
 }
 
 /// The upright fallback: the card as an axis-aligned rectangle above (or
@@ -182,13 +231,13 @@ fn upright(
     card_size: Vec2,
     card_w: f32,
     screen: Rect,
-    avoid: &[Rect],
+    avoid: &Obstacles<'_>,
 ) -> Option<CardPlacement> {
     let b = bounds(&code);
     let size = card_size * (card_w / card_size.x);
     let x = (b.center().x - size.x / 2.0)
         .clamp(screen.min.x, (screen.max.x - size.x).max(screen.min.x));
-    let make = |y: f32, below: bool| {
+    let make = |y: f32, side: Side| {
         let quad = [
             Vec2::new(x, y),
             Vec2::new(x + size.x, y),
@@ -199,12 +248,17 @@ fn upright(
             quad,
             card_to_screen,
             in_code_plane: false,
-            below,
+            side,
         })
     };
-    let above = make(b.min.y - CARD_GAP - size.y, false);
-    let below = make((b.max.y + CARD_GAP).min(screen.max.y - size.y), true);
-    choose(above, below, screen, avoid)
+    choose(
+        [
+            make(b.min.y - CARD_GAP - size.y, Side::Above),
+            make((b.max.y + CARD_GAP).min(screen.max.y - size.y), Side::Below),
+        ],
+        screen,
+        avoid,
+    )
 }
 
 /// The homography from the card's layout rectangle to `quad`.
@@ -316,8 +370,8 @@ mod tests {
     #[test]
     fn head_on_card_is_an_upright_rectangle_centred_above_the_code() {
         let code = square(540.0, 400.0, 150.0);
-        let p = place_card(code, CARD, SCREEN, &[]).unwrap();
-        assert!(p.in_code_plane && !p.below);
+        let p = place_card(code, CARD, SCREEN, &Obstacles::default()).unwrap();
+        assert!(p.in_code_plane && p.side == Side::Above);
         let [tl, tr, br, bl] = p.quad;
         // 1.6 × 150 = 240 points wide, the layout's aspect kept.
         assert!((tr.x - tl.x - 240.0).abs() < 0.01, "{:?}", p.quad);
@@ -337,13 +391,14 @@ mod tests {
         let code = seen(-50f64.to_radians(), 0.0, 0.15);
         let code_ratio = edge(&code, 1, 2) / edge(&code, 0, 3);
         assert!(code_ratio < 0.85, "the test pose is tilted: {code_ratio}");
-        let p = place_card(code, CARD, SCREEN, &[]).unwrap();
+        let p = place_card(code, CARD, SCREEN, &Obstacles::default()).unwrap();
         assert!(p.in_code_plane);
         let card_ratio = edge(&p.quad, 1, 2) / edge(&p.quad, 0, 3);
         assert!(card_ratio < 0.9, "card right/left edge {card_ratio}");
         // Foreshortened horizontally like the code: narrower than it is tall
         // relative to the upright layout.
-        let upright = place_card(seen(0.0, 0.0, 0.15), CARD, SCREEN, &[]).unwrap();
+        let upright =
+            place_card(seen(0.0, 0.0, 0.15), CARD, SCREEN, &Obstacles::default()).unwrap();
         assert!(p.quad[1].x - p.quad[0].x < upright.quad[1].x - upright.quad[0].x);
         // The card's left and right edges point at the same vanishing point as
         // the code's: they converge on the same side.
@@ -355,7 +410,7 @@ mod tests {
     #[test]
     fn a_code_rolled_in_its_plane_rolls_its_card() {
         let code = seen(0.0, 30f64.to_radians(), 0.4);
-        let p = place_card(code, CARD, SCREEN, &[]).unwrap();
+        let p = place_card(code, CARD, SCREEN, &Obstacles::default()).unwrap();
         let top = p.quad[1] - p.quad[0];
         let angle = top.y.atan2(top.x).to_degrees();
         assert!((angle - 30.0).abs() < 1.0, "card top edge at {angle}°");
@@ -368,21 +423,119 @@ mod tests {
 
     #[test]
     fn no_room_above_puts_the_card_below() {
-        let p = place_card(square(540.0, 20.0, 150.0), CARD, SCREEN, &[]).unwrap();
-        assert!(p.below);
+        let p = place_card(
+            square(540.0, 20.0, 150.0),
+            CARD,
+            SCREEN,
+            &Obstacles::default(),
+        )
+        .unwrap();
+        assert_eq!(p.side, Side::Below);
         assert!(p.quad.iter().all(|q| q.y >= 170.0));
     }
 
     #[test]
     fn the_card_avoids_covering_another_code() {
         let other = Rect::new(560.0, 250.0, 660.0, 350.0);
-        let p = place_card(square(540.0, 400.0, 150.0), CARD, SCREEN, &[other]).unwrap();
-        assert!(p.below);
+        let p = place_card(
+            square(540.0, 400.0, 150.0),
+            CARD,
+            SCREEN,
+            &Obstacles {
+                codes: &[other],
+                cards: &[],
+            },
+        )
+        .unwrap();
+        assert_eq!(p.side, Side::Below);
+    }
+
+    #[test]
+    fn neighbouring_codes_get_cards_that_do_not_overlap() {
+        // Two codes side by side, 40 points apart: their cards above would
+        // overlap (each is 240 wide), so the second goes elsewhere.
+        let a = square(300.0, 400.0, 150.0);
+        let b = square(490.0, 400.0, 150.0);
+        let codes_a = [bounds(&b)];
+        let first = place_card(
+            a,
+            CARD,
+            SCREEN,
+            &Obstacles {
+                codes: &codes_a,
+                cards: &[],
+            },
+        )
+        .unwrap();
+        assert_eq!(first.side, Side::Above);
+        let above_b = place_card(b, CARD, SCREEN, &Obstacles::default()).unwrap();
+        assert!(
+            !bounds(&above_b.quad)
+                .intersect(bounds(&first.quad))
+                .is_empty(),
+            "the test needs cards that would overlap above"
+        );
+        let codes_b = [bounds(&a)];
+        let cards = [bounds(&first.quad)];
+        let second = place_card(
+            b,
+            CARD,
+            SCREEN,
+            &Obstacles {
+                codes: &codes_b,
+                cards: &cards,
+            },
+        )
+        .unwrap();
+        assert_ne!(second.side, Side::Above);
+        let r = bounds(&second.quad);
+        assert!(
+            r.intersect(cards[0]).is_empty(),
+            "{r:?} over {:?}",
+            cards[0]
+        );
+        assert!(
+            r.intersect(codes_b[0]).is_empty(),
+            "{r:?} over code {:?}",
+            codes_b[0]
+        );
+        assert!(covering_cost(&second.quad, SCREEN, &Obstacles::default()) == 0.0);
+    }
+
+    #[test]
+    fn with_no_room_above_or_below_the_card_goes_beside_the_code() {
+        // A code filling most of the screen's height, other codes above and
+        // below it: the card goes to its right, centred on it.
+        let code = square(200.0, 150.0, 300.0);
+        let others = [
+            Rect::new(150.0, 0.0, 650.0, 140.0),
+            Rect::new(150.0, 460.0, 650.0, 720.0),
+        ];
+        let p = place_card(
+            code,
+            CARD,
+            SCREEN,
+            &Obstacles {
+                codes: &others,
+                cards: &[],
+            },
+        )
+        .unwrap();
+        assert_eq!(p.side, Side::Right);
+        let r = bounds(&p.quad);
+        assert!(r.min.x >= 500.0 + CARD_GAP - 0.01, "{r:?}");
+        assert!((r.center().y - 300.0).abs() < 0.5, "{r:?}");
     }
 
     #[test]
     fn a_card_near_the_edge_is_shifted_onto_the_screen() {
-        let p = place_card(square(1200.0, 400.0, 70.0), CARD, SCREEN, &[]).unwrap();
+        let p = place_card(
+            square(1200.0, 400.0, 70.0),
+            CARD,
+            SCREEN,
+            &Obstacles::default(),
+        )
+        .unwrap();
         let b = bounds(&p.quad);
         assert!(b.max.x <= SCREEN.max.x + 0.5, "{b:?}");
         assert!(b.min.x >= SCREEN.min.x);
@@ -390,9 +543,21 @@ mod tests {
 
     #[test]
     fn small_and_huge_codes_keep_readable_cards() {
-        let far = place_card(square(600.0, 400.0, 20.0), CARD, SCREEN, &[]).unwrap();
+        let far = place_card(
+            square(600.0, 400.0, 20.0),
+            CARD,
+            SCREEN,
+            &Obstacles::default(),
+        )
+        .unwrap();
         assert!((edge(&far.quad, 0, 1) - CARD_WIDTH * CARD_SCALE_RANGE.0).abs() < 0.01);
-        let near = place_card(square(400.0, 400.0, 300.0), CARD, SCREEN, &[]).unwrap();
+        let near = place_card(
+            square(400.0, 400.0, 300.0),
+            CARD,
+            SCREEN,
+            &Obstacles::default(),
+        )
+        .unwrap();
         assert!((edge(&near.quad, 0, 1) - CARD_WIDTH * CARD_SCALE_RANGE.1).abs() < 0.01);
     }
 
@@ -405,15 +570,21 @@ mod tests {
             Vec2::new(300.0, 400.0),
             Vec2::new(100.0, 500.0),
         ];
-        let p = place_card(line, CARD, SCREEN, &[]).unwrap();
+        let p = place_card(line, CARD, SCREEN, &Obstacles::default()).unwrap();
         assert!(!p.in_code_plane);
-        assert!(place_card([Vec2::NAN; 4], CARD, SCREEN, &[]).is_none());
-        assert!(place_card([Vec2::ZERO; 4], CARD, SCREEN, &[]).is_none());
+        assert!(place_card([Vec2::NAN; 4], CARD, SCREEN, &Obstacles::default()).is_none());
+        assert!(place_card([Vec2::ZERO; 4], CARD, SCREEN, &Obstacles::default()).is_none());
     }
 
     #[test]
     fn the_hit_test_follows_the_tilted_quad() {
-        let p = place_card(seen(-50f64.to_radians(), 0.0, 0.4), CARD, SCREEN, &[]).unwrap();
+        let p = place_card(
+            seen(-50f64.to_radians(), 0.0, 0.4),
+            CARD,
+            SCREEN,
+            &Obstacles::default(),
+        )
+        .unwrap();
         let centre = p.quad.iter().copied().sum::<Vec2>() / 4.0;
         assert!(p.contains(centre));
         assert!(!p.contains(centre + Vec2::new(2000.0, 0.0)));

@@ -13,7 +13,7 @@ use pustaka_markers::payload::ScannedContent;
 use pustaka_markers::pose::project_corners;
 
 use crate::AppConfig;
-use crate::anchor::{self, CARD_WIDTH, CardPlacement};
+use crate::anchor::{self, CARD_WIDTH, CardPlacement, Obstacles};
 use crate::camera::CaptureStatus;
 use crate::i18n::Locale;
 use crate::net::{NetStatus, Resolution, Resolutions};
@@ -186,15 +186,24 @@ fn draw_cards(
             Some((c.id, [pts[0]?, pts[1]?, pts[2]?, pts[3]?]))
         })
         .collect();
-    for seen in &tracked.codes {
+    // Library codes first, so a foreign code's chip gives way to a book's card;
+    // each card avoids the codes and the cards placed before it.
+    let mut order: Vec<&TrackedCode> = tracked.codes.iter().collect();
+    order.sort_by_key(|c| (!matches!(c.content, ScannedContent::Library { .. }), c.id));
+    let mut placed: Vec<Rect> = Vec::with_capacity(order.len());
+    for seen in order {
         let Some(&(_, outline)) = outlines.iter().find(|(id, _)| *id == seen.id) else {
             continue;
         };
-        let avoid: Vec<Rect> = outlines
+        let codes: Vec<Rect> = outlines
             .iter()
             .filter(|(id, _)| *id != seen.id)
             .map(|(_, q)| anchor::bounds(q))
             .collect();
+        let avoid = Obstacles {
+            codes: &codes,
+            cards: &placed,
+        };
         let style = CardStyle {
             held: !seen.visible,
             outline: match seen.content {
@@ -206,6 +215,9 @@ fn draw_cards(
         let shown = show_card(ctx, seen.id, outline, &avoid, &style, |ui| {
             card_contents(ui, seen, &resolutions, &locale);
         });
+        if let Some(shown) = shown {
+            placed.push(anchor::bounds(&shown.placement.quad));
+        }
         if let (Some(shown), ScannedContent::Library { code, .. }) = (shown, &seen.content)
             && shown.clicked
         {
@@ -251,7 +263,7 @@ pub fn show_card(
     ctx: &egui::Context,
     key: u64,
     outline: [Vec2; 4],
-    avoid: &[Rect],
+    avoid: &Obstacles<'_>,
     style: &CardStyle,
     add_contents: impl FnOnce(&mut egui::Ui),
 ) -> Option<ShownCard> {
@@ -588,10 +600,17 @@ mod tests {
                 ..Default::default()
             };
             let mut o = ctx.run_ui(input, |ui| {
-                shown = show_card(ui.ctx(), 7, outline, &[], &style(), |ui| {
-                    ui.label("Si Kancil dan Buaya");
-                    ui.label("Cerita Rakyat Nusantara");
-                });
+                shown = show_card(
+                    ui.ctx(),
+                    7,
+                    outline,
+                    &Obstacles::default(),
+                    &style(),
+                    |ui| {
+                        ui.label("Si Kancil dan Buaya");
+                        ui.label("Cerita Rakyat Nusantara");
+                    },
+                );
             });
             clicked |= shown.is_some_and(|s| s.clicked);
             // No renderer here to upload the font atlas to.
@@ -690,7 +709,7 @@ mod tests {
             Vec2::new(887.0, 147.0),
         ];
         let (shown, out) = run(&ctx, near_top, vec![]);
-        assert!(shown.placement.below);
+        assert_eq!(shown.placement.side, anchor::Side::Below);
         let pts = vertices(&ctx, out);
         for corner in near_top {
             assert!(

@@ -30,6 +30,18 @@ pub const DEFAULT_CACHE_MAX_BYTES: u64 = 20 * 1024 * 1024;
 /// Default cap of the media cache: 200 MB, room for a few dozen trailers.
 pub const DEFAULT_MEDIA_CACHE_MAX_BYTES: u64 = 200 * 1024 * 1024;
 
+impl AppConfig {
+    /// Adds a host to [`Self::library_hosts`], trimmed and lower-cased (host
+    /// names are case-insensitive, RFC 4343); an empty or already listed host
+    /// is left out.
+    pub fn add_library_host(&mut self, host: &str) {
+        let host = host.trim().to_ascii_lowercase();
+        if !host.is_empty() && !self.library_hosts.contains(&host) {
+            self.library_hosts.push(host);
+        }
+    }
+}
+
 impl Default for AppConfig {
     fn default() -> Self {
         Self {
@@ -44,5 +56,34 @@ impl Default for AppConfig {
             cache_max_bytes: DEFAULT_CACHE_MAX_BYTES,
             media_cache_max_bytes: DEFAULT_MEDIA_CACHE_MAX_BYTES,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pustaka_markers::payload::{ScannedContent, classify};
+
+    #[test]
+    fn an_added_host_makes_its_codes_library_codes() {
+        let code = "https://Perpus.Example.ID/m/BK0001";
+        let hosts = |c: &AppConfig| c.library_hosts.clone();
+        let mut config = AppConfig::default();
+        let before = hosts(&config);
+        let refs: Vec<&str> = before.iter().map(String::as_str).collect();
+        assert!(matches!(
+            classify(Some(code), code.as_bytes(), &refs),
+            ScannedContent::ForeignUrl { .. }
+        ));
+        config.add_library_host(" Perpus.example.id ");
+        config.add_library_host("perpus.example.id");
+        config.add_library_host("");
+        let after = hosts(&config);
+        assert_eq!(after.len(), before.len() + 1, "{after:?}");
+        let refs: Vec<&str> = after.iter().map(String::as_str).collect();
+        assert!(matches!(
+            classify(Some(code), code.as_bytes(), &refs),
+            ScannedContent::Library { .. }
+        ));
     }
 }

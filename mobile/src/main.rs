@@ -28,6 +28,11 @@ struct Cli {
     /// video file (mp4, webm, mov, mkv; played with ffmpeg, looping).
     #[arg(long, default_value = "camera")]
     source: String,
+    /// Another host whose `https://HOST/m/CODE` codes are this library's
+    /// (repeatable). The host of --server always counts, as do the defaults in
+    /// `AppConfig`.
+    #[arg(long = "library-host", value_name = "HOST")]
+    library_hosts: Vec<String>,
     /// Which webcam, when several (see --list-cameras).
     #[arg(long, default_value_t = 0)]
     camera: u32,
@@ -113,11 +118,22 @@ fn main() -> AppExit {
             PendingSource::new(move || ImageFolderSource::open(&path, FILE_SOURCE_FPS))
         }
     };
-    let config = AppConfig {
+    let mut config = AppConfig {
         server_url: cli.server.trim_end_matches('/').to_string(),
         cache_dir: cli.cache_dir.clone().or_else(default_cache_dir),
         ..default()
     };
+    // Codes printed by this server carry its host (its --public-url usually
+    // shares it), so they are library codes too.
+    if let Some(host) = reqwest::Url::parse(&cli.server)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+    {
+        config.add_library_host(&host);
+    }
+    for host in &cli.library_hosts {
+        config.add_library_host(host);
+    }
     let mut app = App::new();
     app.add_plugins(
         DefaultPlugins

@@ -17,6 +17,8 @@ use crate::camera::LatestFrame;
 #[derive(Component)]
 pub struct PreviewSprite {
     shown_seq: u64,
+    /// The frame size the sprite and the camera's scaling were last set for.
+    sized_for: Option<(u32, u32)>,
 }
 
 /// The app's 2D camera.
@@ -47,7 +49,10 @@ fn spawn_preview(mut commands: Commands, mut images: ResMut<Assets<Image>>) {
     );
     commands.spawn((
         Sprite::from_image(images.add(image)),
-        PreviewSprite { shown_seq: 0 },
+        PreviewSprite {
+            shown_seq: 0,
+            sized_for: None,
+        },
     ));
 }
 
@@ -76,14 +81,18 @@ fn update_preview(
             height: frame.height,
             depth_or_array_layers: 1,
         };
-        if image.texture_descriptor.size == size {
+        if image.texture_descriptor.size == size
+            && let Some(data) = image.data.as_mut()
+        {
             // Same size: copy into the existing buffer, no allocation per frame.
-            if let Some(data) = image.data.as_mut() {
-                data.copy_from_slice(&frame.rgba);
-            }
+            data.copy_from_slice(&frame.rgba);
         } else {
             image.resize(size);
             image.data = Some(frame.rgba.clone());
+        }
+        // Sized by the first frame, even one as small as the 1x1 placeholder.
+        if preview.sized_for != Some((frame.width, frame.height)) {
+            preview.sized_for = Some((frame.width, frame.height));
             let frame_size = Vec2::new(frame.width as f32, frame.height as f32);
             sprite.custom_size = Some(frame_size);
             for mut projection in &mut cameras {

@@ -50,9 +50,21 @@ fn video_frames_come_upright_and_loop() {
 #[test]
 fn bad_sources_are_errors_not_panics() {
     let dir = tempfile::tempdir().unwrap();
+    let empty = ImageFolderSource::open(dir.path(), 15.0)
+        .err()
+        .map(|e| e.to_string());
     assert!(
-        ImageFolderSource::open(dir.path(), 15.0).is_err(),
+        empty.is_some_and(|e| e.contains("no images at")),
         "empty folder"
+    );
+    let missing = ImageFolderSource::open(&dir.path().join("nope"), 15.0)
+        .err()
+        .map(|e| e.to_string());
+    assert!(
+        missing
+            .as_deref()
+            .is_some_and(|e| e.contains("no such file or folder")),
+        "{missing:?}"
     );
     std::fs::write(dir.path().join("broken.jpg"), b"\xff\xd8 not really a jpeg").unwrap();
     let mut src = ImageFolderSource::open(dir.path(), 1000.0).unwrap();

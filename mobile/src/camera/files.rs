@@ -51,10 +51,11 @@ impl ImageFolderSource {
             files.push(path.to_path_buf());
         }
         if files.is_empty() {
-            return Err(FrameError::Source(format!(
-                "no images at {}",
-                path.display()
-            )));
+            return Err(FrameError::Source(if path.exists() {
+                format!("no images at {}", path.display())
+            } else {
+                format!("{}: no such file or folder", path.display())
+            }));
         }
         let cache = files.iter().map(|_| None).collect();
         let files_len = files.len();

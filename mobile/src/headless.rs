@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use bevy::prelude::*;
-use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured, save_to_disk};
+use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
 use pustaka_markers::payload::ScannedContent;
 use serde::Serialize;
 
@@ -65,6 +65,8 @@ struct Progress {
     frames: u32,
     shot_requested: bool,
     shot_done: bool,
+    /// Why the screenshot could not be saved, if it could not.
+    shot_error: Option<String>,
 }
 
 /// Adds the headless run logic for the given settings.
@@ -135,10 +137,13 @@ fn drive_run(
     match (&run.screenshot, progress.shot_requested) {
         (Some(path), false) => {
             progress.shot_requested = true;
-            commands
-                .spawn(Screenshot::primary_window())
-                .observe(save_to_disk(path.clone()))
-                .observe(|_: On<ScreenshotCaptured>, mut p: ResMut<Progress>| p.shot_done = true);
+            let path = path.clone();
+            commands.spawn(Screenshot::primary_window()).observe(
+                move |shot: On<ScreenshotCaptured>, mut p: ResMut<Progress>| {
+                    p.shot_done = true;
+                    p.shot_error = save_png(&shot.image, &path).err();
+                },
+            );
             return;
         }
         (Some(_), true) if !progress.shot_done => {
@@ -150,6 +155,11 @@ fn drive_run(
             return;
         }
         _ => {}
+    }
+    if let (Some(path), Some(e)) = (&run.screenshot, &progress.shot_error) {
+        error!(error = %e, path = %path.display(), "cannot save the screenshot");
+        exit.write(AppExit::error());
+        return;
     }
     report.frames_rendered = progress.frames;
     if let Some(path) = &run.report {
@@ -163,4 +173,19 @@ fn drive_run(
         }
     }
     exit.write(AppExit::Success);
+}
+
+/// Saves a captured window image as an RGB PNG (alpha dropped, as the window
+/// is opaque).
+///
+/// # Errors
+/// The image's format cannot be converted, or the file cannot be written.
+fn save_png(image: &Image, path: &std::path::Path) -> Result<(), String> {
+    let rgb = image
+        .clone()
+        .try_into_dynamic()
+        .map_err(|e| e.to_string())?
+        .to_rgb8();
+    rgb.save_with_format(path, image::ImageFormat::Png)
+        .map_err(|e| e.to_string())
 }

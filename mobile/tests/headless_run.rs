@@ -83,4 +83,17 @@ fn headless_run_writes_screenshot_and_report() {
             .any(|d| d["code"] == "BK0002")),
         "no scan saw BK0002: {report}"
     );
+
+    // A screenshot that cannot be saved (its folder does not exist) fails the
+    // run, even without --report, instead of exiting 0 with nothing written.
+    let status = Command::new(env!("CARGO_BIN_EXE_pustaka-ar"))
+        .args(["--headless", "--frames", "5", "--server", &base, "--source"])
+        .arg(&scene)
+        .arg("--screenshot")
+        .arg(dir.path().join("no-such-folder/shot.png"))
+        .arg("--cache-dir")
+        .arg(dir.path().join("cache"))
+        .status()
+        .unwrap();
+    assert!(!status.success(), "unsaved screenshot but exit {status}");
 }

@@ -384,7 +384,7 @@ fn card_contents(
 ) {
     match &seen.content {
         ScannedContent::Library { code, .. } => match resolutions.0.get(code.as_str()) {
-            Some(r @ (Resolution::Ready(_) | Resolution::Offline(_))) => {
+            Some(r @ (Resolution::Ready(_) | Resolution::Offline(_) | Resolution::Cached(_))) => {
                 if let Some(o) = r.overlay() {
                     overlay_summary(ui, o, locale);
                 }

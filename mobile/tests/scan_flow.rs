@@ -285,3 +285,99 @@ fn a_failing_camera_is_reported_then_cleared() {
         "the source's own words are kept"
     );
 }
+
+/// A server that accepts connections and never answers (a stalled Wi-Fi
+/// link): the copy saved on the device is shown at once, while the request
+/// is still out, and without claiming the network is down.
+#[test]
+fn a_saved_copy_is_shown_while_a_stalled_server_is_asked() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    // Save BK0001 the way the app does, from a real server.
+    let server_rt = tokio::runtime::Runtime::new().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let cache_dir = tempfile::tempdir().unwrap();
+    let server = server_rt
+        .block_on(pustaka_backend::Application::build(
+            pustaka_backend::ServeConfig::for_tests(data.path().to_path_buf(), true),
+        ))
+        .unwrap();
+    let base = format!("http://{}", server.local_addr());
+    server_rt.spawn(server.run_until_stopped());
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let cache = pustaka_mobile::net::cache::OverlayCache::new(cache_dir.path(), 1 << 20);
+    let (first, _) = server_rt.block_on(pustaka_mobile::net::resolve_with_cache(
+        &reqwest::Client::new(),
+        Some(&cache),
+        "BK0001",
+        pustaka_api::Lang::Id,
+        &format!("{base}/api/v1/markers/BK0001"),
+    ));
+    let Resolution::Ready(saved) = first else {
+        panic!("{first:?}")
+    };
+    server_rt.shutdown_timeout(Duration::from_secs(1));
+
+    // The stalled server: holds every connection open, says nothing.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let stalled = format!("http://{}", listener.local_addr().unwrap());
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let count = accepted.clone();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in listener.incoming().flatten() {
+            count.fetch_add(1, Ordering::SeqCst);
+            held.push(conn);
+        }
+    });
+
+    let url = MarkerCode::parse("BK0001")
+        .unwrap()
+        .url("perpustakaan.metrokota.go.id");
+    let mut app = App::new();
+    app.add_plugins(MinimalPlugins)
+        .insert_resource(AppConfig {
+            server_url: stalled,
+            cache_dir: Some(cache_dir.path().to_path_buf()),
+            cache_max_bytes: 1 << 20,
+            ..default()
+        })
+        .insert_resource(PendingSource::new(move || {
+            Ok(StillSource {
+                frame: frame_with_code(&url),
+            })
+        }))
+        .add_plugins(AppPlugin {
+            with_rendering: false,
+        });
+
+    // Without the saved copy shown first, nothing would show until all
+    // retries had timed out (3 attempts of 8 s each, on 3 connections).
+    loop {
+        app.update();
+        let shown = app
+            .world()
+            .resource::<Resolutions>()
+            .0
+            .get("BK0001")
+            .cloned();
+        if let Some(r) = shown.clone()
+            && r != Resolution::Pending
+        {
+            assert_eq!(r, Resolution::Cached(saved));
+            assert!(
+                accepted.load(Ordering::SeqCst) <= 1,
+                "shown only after a retry"
+            );
+            let status = app.world().resource::<pustaka_mobile::net::NetStatus>();
+            assert!(!status.offline, "nothing has failed yet");
+            break;
+        }
+        assert!(
+            accepted.load(Ordering::SeqCst) < 2,
+            "the first attempt gave up and nothing was shown: {shown:?}"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}

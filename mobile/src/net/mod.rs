@@ -8,7 +8,7 @@
 //! network failures and 5xx answers with exponential backoff, and falls back to
 //! the cached overlay when the server cannot be reached (offline mode).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -47,6 +47,9 @@ pub const RETRY_FAILED_AFTER: Duration = Duration::from_secs(5);
 pub enum Resolution {
     /// Asked, no answer yet.
     Pending,
+    /// Asked, no answer yet; meanwhile this is the copy saved on this device,
+    /// shown at once so that a slow network does not hold the card back.
+    Cached(MarkerOverlay),
     /// The server's current overlay for it.
     Ready(MarkerOverlay),
     /// The server could not be reached; this is the overlay cached earlier.
@@ -61,7 +64,7 @@ impl Resolution {
     /// The overlay to show, fresh or cached.
     pub fn overlay(&self) -> Option<&MarkerOverlay> {
         match self {
-            Resolution::Ready(o) | Resolution::Offline(o) => Some(o),
+            Resolution::Ready(o) | Resolution::Offline(o) | Resolution::Cached(o) => Some(o),
             _ => None,
         }
     }
@@ -82,6 +85,11 @@ pub struct NetStatus {
 #[derive(Resource, Debug, Default)]
 struct AskedAt(HashMap<String, Instant>);
 
+/// Codes (in a language) whose resolve has not finished: never asked twice at
+/// once, however long a stalled server takes.
+#[derive(Resource, Debug, Default)]
+struct InFlight(HashSet<(String, Lang)>);
+
 /// The net plugin's runtime, client, cache and channels.
 #[derive(Resource)]
 pub struct Net {
@@ -92,10 +100,15 @@ pub struct Net {
     rx: Receiver<Answer>,
 }
 
-/// One finished resolve: the code, the result, and whether the server was reached.
+/// One resolve's answer: the code, the result, and whether the server was
+/// reached. A [`Resolution::Cached`] answer comes first when a saved copy
+/// exists, before the server's; it says nothing about the network.
 #[derive(Debug)]
 struct Answer {
     code: String,
+    /// The language asked for; answers in another language than the
+    /// visitor's current one are dropped.
+    lang: Lang,
     resolution: Resolution,
     reached_server: bool,
 }
@@ -145,10 +158,19 @@ impl Net {
         let tx = self.tx.clone();
         let code = code.to_string();
         self.runtime.spawn(async move {
+            if let Some(saved) = cache.as_ref().and_then(|c| c.get(&code, lang)) {
+                let _ = tx.send(Answer {
+                    code: code.clone(),
+                    lang,
+                    resolution: Resolution::Cached(saved.overlay),
+                    reached_server: true,
+                });
+            }
             let (resolution, reached_server) =
                 resolve_with_cache(&client, cache.as_ref(), &code, lang, &url).await;
             let _ = tx.send(Answer {
                 code,
+                lang,
                 resolution,
                 reached_server,
             });
@@ -303,6 +325,7 @@ pub fn plugin(app: &mut App) {
     app.init_resource::<Resolutions>()
         .init_resource::<NetStatus>()
         .init_resource::<AskedAt>()
+        .init_resource::<InFlight>()
         .add_systems(
             Update,
             (request_resolutions, collect_resolutions)
@@ -317,6 +340,7 @@ fn request_resolutions(
     config: Res<AppConfig>,
     mut resolutions: ResMut<Resolutions>,
     mut asked: ResMut<AskedAt>,
+    mut in_flight: ResMut<InFlight>,
     locale: Res<Locale>,
     mut last_lang: Local<Option<Lang>>,
 ) {
@@ -335,9 +359,12 @@ fn request_resolutions(
             continue;
         };
         let code = code.as_str();
+        if in_flight.0.contains(&(code.to_string(), locale.lang)) {
+            continue;
+        }
         let due = match (resolutions.0.get(code), asked.0.get(code)) {
             (None, _) | (Some(_), None) => true,
-            (Some(Resolution::Pending), _) => false,
+            (Some(Resolution::Pending | Resolution::Cached(_)), _) => false,
             (Some(Resolution::Failed(_) | Resolution::Offline(_)), Some(t)) => {
                 now - *t >= RETRY_FAILED_AFTER
             }
@@ -345,6 +372,7 @@ fn request_resolutions(
         };
         if due {
             asked.0.insert(code.to_string(), now);
+            in_flight.0.insert((code.to_string(), locale.lang));
             // Keep showing what we have while revalidating.
             resolutions
                 .0
@@ -356,15 +384,33 @@ fn request_resolutions(
 }
 
 /// Moves finished answers from the runtime into [`Resolutions`] and [`NetStatus`].
-pub fn collect_resolutions(
+fn collect_resolutions(
     net: Option<Res<Net>>,
     mut resolutions: ResMut<Resolutions>,
     mut status: ResMut<NetStatus>,
+    mut in_flight: ResMut<InFlight>,
+    locale: Res<Locale>,
 ) {
     let Some(net) = net else { return };
     while let Ok(answer) = net.rx.try_recv() {
+        let cached = matches!(answer.resolution, Resolution::Cached(_));
+        if !cached {
+            in_flight.0.remove(&(answer.code.clone(), answer.lang));
+        }
+        if answer.lang != locale.lang {
+            // Asked before the visitor switched language.
+            continue;
+        }
         if let Resolution::Failed(e) = &answer.resolution {
             warn!(marker.code = %answer.code, error = %e, "resolve failed");
+        }
+        if cached {
+            // Only fills the wait for a first answer; a card already showing
+            // the server's copy keeps it while that is revalidated.
+            if let Some(r @ Resolution::Pending) = resolutions.0.get_mut(&answer.code) {
+                *r = answer.resolution;
+            }
+            continue;
         }
         status.set_if_neq(NetStatus {
             offline: !answer.reached_server,

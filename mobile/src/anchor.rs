@@ -117,8 +117,10 @@ impl CardPlacement {
 /// least (area off screen or over codes counts [`HARD_OVERLAP_WEIGHT`] times
 /// area over other cards; ties go to the earlier side in [`Side`]'s order).
 ///
-/// Returns `None` only for an unusable outline (a non-finite point, or a code
-/// narrower than one point).
+/// Returns `None` for an unusable outline (a non-finite point, or a code
+/// narrower than one point) and for a code whose centre is off `screen` (on a
+/// part of the camera frame that the window crops away): no card points at
+/// something the visitor cannot see.
 pub fn place_card(
     code: [Vec2; 4],
     card_size: Vec2,
@@ -129,7 +131,7 @@ pub fn place_card(
         return None;
     }
     let code_w = ((code[1] - code[0]).length() + (code[2] - code[3]).length()) / 2.0;
-    if code_w < 1.0 {
+    if code_w < 1.0 || !screen.contains(code.iter().sum::<Vec2>() / 4.0) {
         return None;
     }
     let card_w = (code_w * CARD_PER_CODE_WIDTH).clamp(
@@ -591,5 +593,16 @@ mod tests {
         let (scale, origin) = p.approx_scale_translation(CARD);
         assert!(scale > 0.3 && scale < 2.0, "{scale}");
         assert!(bounds(&p.quad).contains(origin + CARD * scale / 2.0));
+    }
+
+    #[test]
+    fn a_code_cropped_off_the_screen_gets_no_card() {
+        let none = Obstacles::default();
+        // A 4:3 frame shown in a 16:9 window loses its top and bottom: a code
+        // up there is scanned but not seen, so it gets no card.
+        assert!(place_card(square(500.0, -200.0, 120.0), CARD, SCREEN, &none).is_none());
+        assert!(place_card(square(1300.0, 300.0, 120.0), CARD, SCREEN, &none).is_none());
+        // Half a code at the edge is still a code the visitor sees.
+        assert!(place_card(square(-50.0, 300.0, 120.0), CARD, SCREEN, &none).is_some());
     }
 }

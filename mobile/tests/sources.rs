@@ -89,3 +89,34 @@ fn bad_sources_are_errors_not_panics() {
         assert!(VideoFileSource::open(&not_video, false).is_err());
     }
 }
+
+/// A phone's full-size still (here 5200×3000 with a code in it) becomes a
+/// camera-sized frame, aspect kept, and the code is still found in it.
+#[test]
+fn huge_photos_are_scaled_to_camera_size() {
+    use pustaka_markers::{generate, payload::MarkerCode};
+    use pustaka_mobile::camera::MAX_IMAGE_SIDE;
+
+    let url = MarkerCode::parse("BK0001")
+        .unwrap()
+        .url("perpustakaan.metrokota.go.id");
+    let code = generate::luma_image(&url, 16).unwrap();
+    let (w, h) = (5200u32, 3000u32);
+    let mut photo = image::GrayImage::from_pixel(w, h, image::Luma([210]));
+    for y in 0..code.height() {
+        for x in 0..code.width() {
+            let v = code.data()[y * code.width() + x];
+            photo.put_pixel(x as u32 + 2000, y as u32 + 1000, image::Luma([v]));
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("still.png");
+    photo.save(&path).unwrap();
+
+    let mut src = ImageFolderSource::open(&path, 1000.0).unwrap();
+    let f = src.next_frame().unwrap();
+    assert_eq!((f.width, f.height), (MAX_IMAGE_SIDE, 1477));
+    assert_eq!(f.rgba.len(), (f.width * f.height * 4) as usize);
+    let seen = pustaka_mobile::scanning::scan_frame(&std::sync::Arc::new(f), &[]);
+    assert_eq!(seen.codes.len(), 1, "{:?}", seen.codes);
+}

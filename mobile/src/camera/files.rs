@@ -23,6 +23,14 @@ pub struct ImageFolderSource {
 /// How long each image of a folder stays "in front of the camera".
 pub const SECONDS_PER_IMAGE: f32 = 4.0;
 
+/// Longest side, in pixels, of a frame made from an image file; larger
+/// photos (a phone's 12–50 MP stills) are scaled down to it, keeping their
+/// aspect. 2560 px is above what the desktop and phone camera paths deliver
+/// (1080p or 1440p video modes), so the scanner sees camera-like frames and
+/// memory stays bounded: an 8000×6000 photo would otherwise keep 192 MB of
+/// RGB and luma per cached frame.
+pub const MAX_IMAGE_SIDE: u32 = 2560;
+
 /// File extensions read as images.
 const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg"];
 
@@ -106,6 +114,15 @@ impl FrameSource for ImageFolderSource {
             let decoded = image::open(&self.files[i])
                 .map_err(|e| FrameError::Source(format!("{}: {e}", self.files[i].display())))
                 .and_then(|img| {
+                    let img = if img.width().max(img.height()) > MAX_IMAGE_SIDE {
+                        img.resize(
+                            MAX_IMAGE_SIDE,
+                            MAX_IMAGE_SIDE,
+                            image::imageops::FilterType::Triangle,
+                        )
+                    } else {
+                        img
+                    };
                     let img = img.to_rgb8();
                     let (w, h) = img.dimensions();
                     Frame::from_rgb(0, w, h, img.as_raw())

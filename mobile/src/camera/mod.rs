@@ -14,7 +14,7 @@ mod video;
 #[cfg(any(target_os = "linux", target_os = "windows", target_os = "macos"))]
 mod webcam;
 
-pub use files::ImageFolderSource;
+pub use files::{ImageFolderSource, MAX_IMAGE_SIDE};
 pub use video::{VideoFileSource, is_video};
 #[cfg(any(target_os = "linux", target_os = "windows", target_os = "macos"))]
 pub use webcam::WebcamSource;

@@ -127,6 +127,16 @@ fn media_cache_stores_caps_evicts_survives_restart_and_serves_offline() {
     let cache = MediaCache::new(Some(cache_dir.path()), cap);
     assert!(cache.get(&name_a).is_some());
 
+    // A cached file damaged behind the cache's back is fetched again.
+    std::fs::write(path_a, b"not the cover any more").unwrap();
+    let again = rt.block_on(cache.fetch(&client, &urls[0])).unwrap();
+    assert_eq!(&again, &got_a);
+    assert!(
+        name_a.matches(&std::fs::read(path_a).unwrap()),
+        "still damaged"
+    );
+    assert!(again.is_intact(&name_a));
+
     // The server goes away: cached media still comes, uncached media fails cleanly.
     drop(server_rt);
     let offline = rt.block_on(cache.fetch(&client, &urls[2])).unwrap();

@@ -132,6 +132,20 @@ impl MediaBytes {
             MediaBytes::Memory(b) => Ok(b.clone()),
         }
     }
+
+    /// True when the content still hashes to `name` (a file is streamed
+    /// through SHA-256, not read whole). Blocking file I/O.
+    pub fn is_intact(&self, name: &MediaName) -> bool {
+        match self {
+            MediaBytes::File(p) => {
+                let mut hasher = Sha256::new();
+                std::fs::File::open(p)
+                    .and_then(|mut f| std::io::copy(&mut f, &mut hasher))
+                    .is_ok_and(|_| hex(&hasher.finalize()) == name.sha256)
+            }
+            MediaBytes::Memory(b) => name.matches(b),
+        }
+    }
 }
 
 /// In-memory entries by name, with a use counter for LRU eviction.
@@ -328,7 +342,20 @@ impl MediaCache {
     ) -> Result<MediaBytes, MediaError> {
         let name = MediaName::from_url(url)?;
         if let Some(hit) = self.get(&name) {
-            return Ok(hit);
+            // A file can be damaged after it was written (a full disk, a
+            // phone cleaner, a hand): it is checked once per fetch, off the
+            // main thread, and fetched again when its hash no longer matches.
+            let (check, checked) = (hit.clone(), name.clone());
+            let intact = tokio::task::spawn_blocking(move || check.is_intact(&checked))
+                .await
+                .unwrap_or(false);
+            if intact {
+                return Ok(hit);
+            }
+            if let MediaBytes::File(p) = &hit {
+                warn!(media.file = %p.display(), "damaged cached media, fetching again");
+                let _ = std::fs::remove_file(p);
+            }
         }
         let mut resp = client
             .get(url)

@@ -218,13 +218,24 @@ fn draw_cards(
         if let Some(shown) = shown {
             placed.push(anchor::bounds(&shown.placement.quad));
         }
-        if let (Some(shown), ScannedContent::Library { code, .. }) = (shown, &seen.content)
+        if let Some(shown) = shown
             && shown.clicked
+            && let Some(code) = detail_for_tap(&seen.content)
         {
-            open.0 = Some(code.to_string());
+            open.0 = Some(code);
         }
     }
     Ok(())
+}
+
+/// The detail panel that a tap on a card for `content` opens: the marker
+/// code, for library codes only. A foreign code's chip opens nothing, by tap
+/// or otherwise: a QR code stuck over a poster is a known phishing trick.
+pub fn detail_for_tap(content: &ScannedContent) -> Option<String> {
+    match content {
+        ScannedContent::Library { code, .. } => Some(code.to_string()),
+        _ => None,
+    }
 }
 
 /// How one card looks apart from its contents.
@@ -781,5 +792,77 @@ mod tests {
         let ctx = context();
         let (off, _) = run_passes(&ctx, TILTED, tap(egui::pos2(50.0, 680.0)));
         assert!(!off.clicked);
+    }
+
+    /// A foreign code's chip is tapped: nothing opens, neither the detail
+    /// panel nor a link; the same tap on a library card opens its panel.
+    #[test]
+    fn a_tap_on_a_foreign_code_opens_nothing() {
+        use pustaka_markers::payload::{MarkerCode, classify};
+        let hosts = ["perpustakaan.metrokota.go.id"];
+        let phishing = classify(Some("https://hadiah-gratis.example/login"), b"", &hosts);
+        assert!(matches!(phishing, ScannedContent::ForeignUrl { .. }));
+        let book_url = MarkerCode::parse("BK0001").unwrap().url(hosts[0]);
+        let book = classify(Some(&book_url), b"", &hosts);
+        let locale = Locale::default();
+        let resolutions = Resolutions::default();
+        for (content, opens) in [(phishing, None), (book, Some("BK0001".to_string()))] {
+            let seen = TrackedCode {
+                id: 3,
+                content,
+                corners: TILTED,
+                pose: None,
+                side_m: 0.05,
+                visible: true,
+            };
+            let ctx = context();
+            let mut centre = egui::Pos2::ZERO;
+            let mut clicked = false;
+            let mut commands = Vec::new();
+            let button = |pos, pressed| egui::Event::PointerButton {
+                pos,
+                button: egui::PointerButton::Primary,
+                pressed,
+                modifiers: egui::Modifiers::NONE,
+            };
+            for pass in 0..4 {
+                let events = match pass {
+                    1 => vec![egui::Event::PointerMoved(centre)],
+                    2 => vec![button(centre, true)],
+                    3 => vec![button(centre, false)],
+                    _ => vec![],
+                };
+                let input = egui::RawInput {
+                    screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, SCREEN)),
+                    events,
+                    ..Default::default()
+                };
+                let mut out = ctx.run_ui(input, |ui| {
+                    let shown = show_card(
+                        ui.ctx(),
+                        seen.id,
+                        TILTED,
+                        &Obstacles::default(),
+                        &style(),
+                        |ui| card_contents(ui, &seen, &resolutions, &locale),
+                    )
+                    .expect("card shown");
+                    let c = shown.placement.quad.iter().copied().sum::<Vec2>() / 4.0;
+                    centre = egui::pos2(c.x, c.y);
+                    clicked |= shown.clicked;
+                });
+                // No renderer here to upload the font atlas to.
+                out.textures_delta.clear();
+                commands.extend(out.platform_output.commands);
+            }
+            assert!(clicked, "the tap did not land on the card");
+            assert_eq!(detail_for_tap(&seen.content), opens);
+            assert!(
+                !commands
+                    .iter()
+                    .any(|c| matches!(c, egui::OutputCommand::OpenUrl(_))),
+                "{commands:?}"
+            );
+        }
     }
 }

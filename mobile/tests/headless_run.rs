@@ -1,8 +1,12 @@
 //! The real binary in headless mode under a (virtual) display: it must draw
-//! the camera picture and a card, and report the resolved code.
+//! the camera picture and, next to the library code, its card; report the
+//! resolved code; and leave a foreign code unresolved and unvisited. The
+//! screenshot is kept as `target/tmp/headless_run.png`.
 //! Needs `DISPLAY` (the test command runs everything under `xvfb-run`).
 
 use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use pustaka_markers::{generate, payload::MarkerCode};
 
@@ -26,17 +30,35 @@ fn headless_run_writes_screenshot_and_report() {
     let base = format!("http://{}", server.local_addr());
     rt.spawn(server.run_until_stopped());
 
-    // A scene: one demo code pasted on a grey page.
+    // A stand-in for a phishing site: counts every connection made to it.
+    let phishing = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let phishing_url = format!(
+        "http://localhost:{}/hadiah-gratis",
+        phishing.local_addr().unwrap().port()
+    );
+    let visits = Arc::new(AtomicUsize::new(0));
+    let counter = visits.clone();
+    std::thread::spawn(move || {
+        for _ in phishing.incoming() {
+            counter.fetch_add(1, Ordering::SeqCst);
+        }
+    });
+
+    // A 16:9 scene (shown uncropped in the 1280×720 window): a library code
+    // on the left and, far to the right, a foreign code stuck on the wall.
     let url = MarkerCode::parse("BK0002")
         .unwrap()
         .url("perpustakaan.metrokota.go.id");
-    let code = generate::luma_image(&url, 6).unwrap();
-    let (w, h) = (800u32, 600u32);
+    let (w, h) = (1280u32, 720u32);
     let mut page = image::GrayImage::from_pixel(w, h, image::Luma([190]));
-    for y in 0..code.height() as u32 {
-        for x in 0..code.width() as u32 {
-            let v = code.data()[(y as usize) * code.width() + x as usize];
-            page.put_pixel(x + 250, y + 200, image::Luma([v]));
+    for (text, module_px, left, top) in [(url.as_str(), 6, 130, 250), (&phishing_url, 4, 900, 380)]
+    {
+        let code = generate::luma_image(text, module_px).unwrap();
+        for y in 0..code.height() as u32 {
+            for x in 0..code.width() as u32 {
+                let v = code.data()[(y as usize) * code.width() + x as usize];
+                page.put_pixel(x + left, y + top, image::Luma([v]));
+            }
         }
     }
     let scene = dir.path().join("scene.png");
@@ -74,14 +96,71 @@ fn headless_run_writes_screenshot_and_report() {
 
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
-    let scans = report["scans"].as_array().unwrap();
+    let detections: Vec<&serde_json::Value> = report["scans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["detections"].as_array().unwrap())
+        .collect();
+    let book = detections
+        .iter()
+        .rev()
+        .find(|d| d["code"] == "BK0002" && d["resolved_title"].is_string())
+        .unwrap_or_else(|| panic!("BK0002 was not seen and resolved: {report}"));
+
+    // The card is drawn next to the code: the band around the code's
+    // outline (from 5 % to 30 % of its side out) is largely the card's dark
+    // panel, where the scene itself has only grey wall and the white quiet
+    // zone. The frame fills the window unscaled, so frame pixels are
+    // screenshot pixels.
+    assert_eq!(img.dimensions(), (w, h), "window and scene differ in size");
+    let corners: Vec<(f64, f64)> = book["corners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p[0].as_f64().unwrap(), p[1].as_f64().unwrap()))
+        .collect();
+    let (x0, x1) = corners
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.0), b.max(p.0)));
+    let (y0, y1) = corners
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.1), b.max(p.1)));
+    let side = x1 - x0;
+    let within = |x: f64, y: f64, m: f64| {
+        x >= x0 - m * side && x <= x1 + m * side && y >= y0 - m * side && y <= y1 + m * side
+    };
+    let dark_near_code = img
+        .enumerate_pixels()
+        .filter(|(x, y, p)| {
+            let (x, y) = (f64::from(*x), f64::from(*y));
+            within(x, y, 0.30) && !within(x, y, 0.05) && p.0.iter().all(|&c| c < 60)
+        })
+        .count();
+    let band_side = 0.25 * side * (side * 1.35);
     assert!(
-        scans.iter().any(|s| s["detections"]
-            .as_array()
-            .unwrap()
+        dark_near_code as f64 > 0.5 * band_side,
+        "no card beside the code: {dark_near_code} dark pixels around {corners:?}"
+    );
+
+    // The foreign code is seen, shown as a chip, never resolved or visited.
+    let foreign: Vec<_> = detections
+        .iter()
+        .filter(|d| d["kind"] == "foreign_url")
+        .collect();
+    assert!(
+        !foreign.is_empty(),
+        "the foreign code was not seen: {report}"
+    );
+    assert!(
+        foreign
             .iter()
-            .any(|d| d["code"] == "BK0002")),
-        "no scan saw BK0002: {report}"
+            .all(|d| d["code"] == phishing_url.as_str() && d["resolved_title"].is_null())
+    );
+    assert_eq!(
+        visits.load(Ordering::SeqCst),
+        0,
+        "the app contacted the foreign URL"
     );
 
     // A screenshot that cannot be saved (its folder does not exist) fails the

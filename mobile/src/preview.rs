@@ -61,6 +61,17 @@ pub fn world_from_frame(p: Vec2, frame_size: Vec2) -> Vec2 {
     Vec2::new(p.x - frame_size.x / 2.0, frame_size.y / 2.0 - p.y)
 }
 
+/// The 2D camera's scaling for a frame of `frame_size` pixels: the window
+/// shows as much of the frame as fits at the window's own aspect ratio, so the
+/// picture fills it, is never stretched, and the frame's longer side (relative
+/// to the window) is cropped, in landscape and in portrait alike.
+pub fn fill_window(frame_size: Vec2) -> ScalingMode {
+    ScalingMode::AutoMax {
+        max_width: frame_size.x,
+        max_height: frame_size.y,
+    }
+}
+
 fn update_preview(
     latest: Res<LatestFrame>,
     mut images: ResMut<Assets<Image>>,
@@ -97,12 +108,53 @@ fn update_preview(
             sprite.custom_size = Some(frame_size);
             for mut projection in &mut cameras {
                 if let Projection::Orthographic(ortho) = projection.as_mut() {
-                    ortho.scaling_mode = ScalingMode::AutoMax {
-                        max_width: frame_size.x,
-                        max_height: frame_size.y,
-                    };
+                    ortho.scaling_mode = fill_window(frame_size);
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bevy::camera::CameraProjection;
+
+    use super::*;
+
+    /// The frame area (world units = frame pixels) a window of `window`
+    /// logical pixels shows.
+    fn shown(frame: Vec2, window: Vec2) -> Rect {
+        let mut ortho = OrthographicProjection::default_2d();
+        ortho.scaling_mode = fill_window(frame);
+        ortho.update(window.x, window.y);
+        ortho.area
+    }
+
+    #[test]
+    fn the_preview_fills_the_window_without_stretching() {
+        let landscape = Vec2::new(1280.0, 720.0);
+        let portrait = Vec2::new(720.0, 1280.0);
+        for (frame, window) in [
+            (landscape, portrait), // kiosk camera on a phone held upright
+            (portrait, landscape), // phone camera on a wide screen
+            (Vec2::new(640.0, 480.0), landscape),
+            (landscape, landscape),
+        ] {
+            let area = shown(frame, window);
+            // Same aspect as the window: one world unit is square on screen.
+            let aspect = area.width() / area.height();
+            assert!(
+                (aspect - window.x / window.y).abs() < 1e-3,
+                "{frame} in {window}: stretched to {area:?}"
+            );
+            // Inside the frame (no empty bars) and touching it on one axis.
+            assert!(area.width() <= frame.x + 0.5 && area.height() <= frame.y + 0.5);
+            assert!(
+                (area.width() - frame.x).abs() < 0.5 || (area.height() - frame.y).abs() < 0.5,
+                "{frame} in {window}: {area:?} does not fill"
+            );
+            // Centred on the frame, as the sprite is.
+            assert!(area.center().length() < 0.5, "{area:?}");
         }
     }
 }

@@ -6,8 +6,10 @@ use std::time::{Duration, Instant};
 use bevy::prelude::*;
 use pustaka_markers::{generate, payload::MarkerCode};
 use pustaka_mobile::camera::{CaptureStatus, Frame, FrameError, FrameSource, PendingSource};
+use pustaka_mobile::i18n::Locale;
 use pustaka_mobile::net::{Resolution, Resolutions};
 use pustaka_mobile::scanning::Detections;
+use pustaka_mobile::tracking::TrackedCodes;
 use pustaka_mobile::{AppConfig, AppPlugin};
 
 /// Replays one frame over and over, like a camera pointed at a still code.
@@ -79,7 +81,14 @@ fn scanned_code_resolves_against_a_real_server() {
             .0
             .get("BK0001")
             .cloned();
-        if let Some(Resolution::Ready(o)) = resolved {
+        let tracked = app
+            .world()
+            .resource::<TrackedCodes>()
+            .codes
+            .iter()
+            .find(|c| c.visible)
+            .cloned();
+        if let (Some(Resolution::Ready(o)), Some(card)) = (&resolved, &tracked) {
             assert_eq!(o.title, "Si Kancil dan Buaya");
             let d = app.world().resource::<Detections>();
             assert_eq!(d.codes.len(), 1);
@@ -89,6 +98,19 @@ fn scanned_code_resolves_against_a_real_server() {
                 "{:?}",
                 d.codes[0].corners
             );
+            // The overlay the card layer draws for it: anchored at the code,
+            // saying the book's title.
+            assert!(
+                (card.corners[0] - Vec2::new(120.0, 80.0)).length() < 4.0,
+                "{:?}",
+                card.corners
+            );
+            let label = pustaka_mobile::ui::card_label(
+                card,
+                app.world().resource::<Resolutions>(),
+                app.world().resource::<Locale>(),
+            );
+            assert!(label.starts_with("Si Kancil dan Buaya."), "{label}");
             break;
         }
         assert!(

@@ -36,6 +36,7 @@ pub struct Labels {
     share: &'static str,
     synopsis: &'static str,
     about_shelf: &'static str,
+    featured: &'static str,
     about_event: &'static str,
     narration: &'static str,
     kind_title: &'static str,
@@ -70,6 +71,7 @@ const ID: Labels = Labels {
     share: "Bagikan",
     synopsis: "Sinopsis",
     about_shelf: "Tentang rak ini",
+    featured: "Pilihan di rak ini",
     about_event: "Tentang acara",
     narration: "Cerita",
     kind_title: "Buku",
@@ -104,6 +106,7 @@ const EN: Labels = Labels {
     share: "Share",
     synopsis: "Synopsis",
     about_shelf: "About this shelf",
+    featured: "Featured on this shelf",
     about_event: "About the event",
     narration: "Story",
     kind_title: "Book",
@@ -174,6 +177,8 @@ struct MarkerPage<'a> {
     video: Option<PageVideo>,
     event: Option<PageEvent>,
     details: Vec<(&'static str, String)>,
+    /// A shelf's featured titles: title, author, call number.
+    featured: Vec<(String, Option<String>, Option<String>)>,
     ebook_url: Option<String>,
     share_whatsapp: String,
     share_facebook: String,
@@ -455,6 +460,7 @@ async fn build_page<'a>(
             height: r.height,
         });
     let mut details = Vec::new();
+    let mut featured = Vec::new();
     let subtitle;
     let mut event = None;
     let mut ebook_url = None;
@@ -495,6 +501,11 @@ async fn build_page<'a>(
                 details.push((l.call_number, c));
             }
             subtitle = s.location;
+            featured = s
+                .featured
+                .into_iter()
+                .map(|t| (t.title, t.author, t.call_number))
+                .collect();
             let alt = s.name.clone();
             (
                 l.kind_shelf,
@@ -587,6 +598,7 @@ async fn build_page<'a>(
         video,
         event,
         details,
+        featured,
         ebook_url,
     }))
 }

@@ -8,7 +8,7 @@
 use bevy::prelude::*;
 use bevy_egui::egui::emath::TSTransform;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
-use pustaka_api::{Lang, MarkerOverlay, MediaRole, TargetKind};
+use pustaka_api::{Lang, MarkerOverlay, MediaRole, TargetKind, TitleSummary};
 use pustaka_markers::payload::ScannedContent;
 use pustaka_markers::pose::project_corners;
 
@@ -366,8 +366,10 @@ pub fn show_card(
     })
 }
 
-/// What a screen reader says for a card: the title and a hint, or the state.
-fn card_label(seen: &TrackedCode, resolutions: &Resolutions, locale: &Locale) -> String {
+/// What a card says to a screen reader (its AccessKit name): the title and
+/// a tap hint once resolved, else the code's state ("loading", a foreign
+/// code's domain).
+pub fn card_label(seen: &TrackedCode, resolutions: &Resolutions, locale: &Locale) -> String {
     match &seen.content {
         ScannedContent::Library { code, .. } => match resolutions
             .0
@@ -437,12 +439,39 @@ pub fn overlay_summary(ui: &mut egui::Ui, o: &MarkerOverlay, locale: &Locale) {
     }
 }
 
+/// Featured titles a shelf's card lists; the detail panel lists them all.
+const CARD_FEATURED: usize = 3;
+
+/// One featured title as a line: "title · call number" on a card, with the
+/// author too in the detail panel.
+pub fn featured_line(t: &TitleSummary, with_author: bool) -> String {
+    let mut line = t.title.clone();
+    if with_author && let Some(a) = &t.author {
+        line.push_str(" — ");
+        line.push_str(a);
+    }
+    if let Some(c) = &t.call_number {
+        line.push_str(" · ");
+        line.push_str(c);
+    }
+    line
+}
+
 fn overlay_text(ui: &mut egui::Ui, o: &MarkerOverlay, locale: &Locale) {
     ui.label(egui::RichText::new(&o.title).strong().size(19.0));
     if let Some(s) = &o.subtitle {
         ui.label(s);
     }
-    if let Some(b) = &o.body {
+    if !o.featured.is_empty() {
+        // A shelf: what is on it matters more than its introduction.
+        for t in o.featured.iter().take(CARD_FEATURED) {
+            ui.label(egui::RichText::new(format!("• {}", featured_line(t, false))).small());
+        }
+        let more = o.featured.len().saturating_sub(CARD_FEATURED);
+        if more > 0 {
+            ui.label(egui::RichText::new(locale.t1("featured-more", "count", more)).small());
+        }
+    } else if let Some(b) = &o.body {
         let short: String = b.chars().take(CARD_BODY_CHARS).collect();
         let ellipsis = if b.chars().count() > CARD_BODY_CHARS {
             "…"
@@ -506,11 +535,21 @@ fn draw_detail(
                 if let Some(s) = &overlay.subtitle {
                     ui.label(egui::RichText::new(s).strong());
                 }
-                if let Some(b) = &overlay.body {
+                if overlay.body.is_some() || !overlay.featured.is_empty() {
                     egui::ScrollArea::vertical()
                         .max_height(DETAIL_TEXT_MAX_HEIGHT)
                         .show(ui, |ui| {
-                            ui.label(b);
+                            if let Some(b) = &overlay.body {
+                                ui.label(b);
+                            }
+                            if !overlay.featured.is_empty() {
+                                ui.label(
+                                    egui::RichText::new(locale.t("featured-heading")).strong(),
+                                );
+                                for t in &overlay.featured {
+                                    ui.label(format!("• {}", featured_line(t, true)));
+                                }
+                            }
                         });
                 }
             };
@@ -526,12 +565,20 @@ fn draw_detail(
             crate::trailer::show_trailer(ui, &mut trailer, &locale);
             ui.separator();
             ui.horizontal(|ui| {
-                let text = [
+                let mut text = [
                     overlay.title.as_str(),
                     overlay.subtitle.as_deref().unwrap_or(""),
                     overlay.body.as_deref().unwrap_or(""),
                 ]
                 .join(". ");
+                if !overlay.featured.is_empty() {
+                    text.push_str(". ");
+                    text.push_str(&locale.t("featured-heading"));
+                    for t in &overlay.featured {
+                        text.push_str(". ");
+                        text.push_str(&featured_line(t, true));
+                    }
+                }
                 if speech.is_speaking() {
                     if ui.button(locale.t("stop-reading")).clicked() {
                         speech.stop();
@@ -864,5 +911,129 @@ mod tests {
                 "{commands:?}"
             );
         }
+    }
+
+    /// A tap on the detail panel lands on the panel, not on a card that the
+    /// panel covers (egui hit-tests the topmost layer; cards are background).
+    #[test]
+    fn a_tap_on_the_panel_does_not_reach_the_card_behind_it() {
+        let ctx = context();
+        let mut centre = egui::Pos2::ZERO;
+        let mut clicked = false;
+        let mut panel = egui::Rect::NOTHING;
+        let button = |pos, pressed| egui::Event::PointerButton {
+            pos,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        };
+        for pass in 0..4 {
+            let events = match pass {
+                1 => vec![egui::Event::PointerMoved(centre)],
+                2 => vec![button(centre, true)],
+                3 => vec![button(centre, false)],
+                _ => vec![],
+            };
+            let input = egui::RawInput {
+                screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, SCREEN)),
+                events,
+                ..Default::default()
+            };
+            let mut out = ctx.run_ui(input, |ui| {
+                let shown = show_card(ui.ctx(), 7, TILTED, &Obstacles::default(), &style(), |ui| {
+                    ui.label("Si Kancil dan Buaya");
+                })
+                .expect("card shown");
+                let c = shown.placement.quad.iter().copied().sum::<Vec2>() / 4.0;
+                centre = egui::pos2(c.x, c.y);
+                clicked |= shown.clicked;
+                // The detail panel as draw_detail opens it, tall enough to
+                // cover the card.
+                if let Some(r) = egui::Window::new("Si Kancil dan Buaya")
+                    .id(egui::Id::new("detail"))
+                    .collapsible(false)
+                    .resizable(false)
+                    .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
+                    .default_width(480.0)
+                    .show(ui.ctx(), |ui| ui.add_space(500.0))
+                {
+                    panel = r.response.rect;
+                }
+            });
+            out.textures_delta.clear();
+        }
+        assert!(
+            panel.contains(centre),
+            "the panel {panel:?} misses {centre:?}"
+        );
+        assert!(!clicked, "the tap went through the panel to the card");
+    }
+
+    /// Every piece of text painted, in order.
+    fn painted_text(out: &egui::FullOutput) -> Vec<String> {
+        fn walk(shape: &egui::Shape, texts: &mut Vec<String>) {
+            match shape {
+                egui::Shape::Vec(v) => v.iter().for_each(|s| walk(s, texts)),
+                egui::Shape::Text(t) => texts.push(t.galley.text().to_string()),
+                _ => {}
+            }
+        }
+        let mut texts = Vec::new();
+        out.shapes.iter().for_each(|c| walk(&c.shape, &mut texts));
+        texts
+    }
+
+    /// A shelf's card names the shelf and lists its first featured titles
+    /// with their call numbers, then how many more there are.
+    #[test]
+    fn a_shelf_card_lists_its_featured_titles() {
+        let title = |n: usize| TitleSummary {
+            id: n as i64,
+            title: format!("Buku {n}"),
+            author: Some(format!("Penulis {n}")),
+            call_number: Some(format!("398.2 B{n}")),
+            isbn13: None,
+            age_group: None,
+            cover: None,
+        };
+        let shelf = MarkerOverlay {
+            code: "RK0001".into(),
+            kind: TargetKind::Shelf,
+            size_m: 0.05,
+            title: "Cerita Rakyat".into(),
+            subtitle: Some("Lantai 1, Ruang Anak".into()),
+            body: Some("Dongeng dan legenda dari seluruh Nusantara.".into()),
+            languages: vec![Lang::Id],
+            media: vec![],
+            target_id: Some(1),
+            tour_id: None,
+            web_url: None,
+            ebook_url: None,
+            featured: (1..=5).map(title).collect(),
+        };
+        let locale = Locale::default();
+        let ctx = egui::Context::default();
+        let mut out = ctx.run_ui(egui::RawInput::default(), |ui| {
+            overlay_summary(ui, &shelf, &locale);
+        });
+        out.textures_delta.clear();
+        let texts = painted_text(&out);
+        for expected in [
+            "Cerita Rakyat",
+            "Lantai 1, Ruang Anak",
+            "• Buku 1 · 398.2 B1",
+            "• Buku 3 · 398.2 B3",
+            "dan 2 lainnya",
+        ] {
+            assert!(
+                texts.iter().any(|t| t == expected),
+                "no {expected:?} in {texts:?}"
+            );
+        }
+        assert!(!texts.iter().any(|t| t.contains("Buku 4")), "{texts:?}");
+        assert_eq!(
+            featured_line(&title(2), true),
+            "Buku 2 — Penulis 2 · 398.2 B2"
+        );
     }
 }

@@ -14,6 +14,11 @@ server-unreachable = Cannot reach the server, retrying…
 foreign-code = Not a library code
 foreign-code-domain = Not a library code · { $domain }
 tap-for-more = Tap for more
+featured-heading = Featured on this shelf
+featured-more = { $count ->
+    [one] and 1 more
+   *[other] and { $count } more
+}
 close = Close
 read-aloud = Read aloud
 stop-reading = Stop reading

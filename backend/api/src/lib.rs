@@ -81,7 +81,16 @@ pub struct MarkerOverlay {
     /// library has one; the app offers it as a "read the e-book" action.
     #[serde(default)]
     pub ebook_url: Option<String>,
+    /// For a shelf (`kind` = `shelf`): the titles the librarians feature on
+    /// it, in their order, at most [`FEATURED_ON_OVERLAY`]; empty otherwise.
+    /// The card lists them with their call numbers, so a visitor can find them.
+    #[serde(default)]
+    pub featured: Vec<TitleSummary>,
 }
+
+/// Most featured titles a shelf's overlay carries (the card shows the first
+/// three, the detail panel all of them; `GET /api/v1/shelves/{id}` has the rest).
+pub const FEATURED_ON_OVERLAY: usize = 8;
 
 /// `GET /healthz`: the server is up and its database answers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -265,6 +274,7 @@ mod tests {
             tour_id: None,
             web_url: None,
             ebook_url: None,
+            featured: vec![],
         };
         let json = serde_json::to_string(&o).unwrap();
         assert!(json.contains("\"kind\":\"tour_stop\""), "{json}");

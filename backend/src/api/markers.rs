@@ -306,6 +306,18 @@ pub async fn overlay_for(
         }
     };
     let media = media_for(pool, view, &m.target_kind, m.target_id).await?;
+    let featured = match kind {
+        TargetKind::Shelf => crate::db::content::shelf(pool, view, m.target_id)
+            .await?
+            .map(|s| {
+                s.featured
+                    .into_iter()
+                    .take(pustaka_api::FEATURED_ON_OVERLAY)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
     Ok(MarkerOverlay {
         web_url: Some(format!("{}/m/{}", view.base_url, m.code)),
         code: m.code,
@@ -319,6 +331,7 @@ pub async fn overlay_for(
         target_id: Some(m.target_id),
         tour_id,
         ebook_url,
+        featured,
     })
 }
 

@@ -84,7 +84,9 @@ fn schemas() -> Value {
             "title": s("string"), "subtitle": os(), "body": os(), "languages": langs,
             "media": {"type": "array", "items": r("MediaRef")},
             "target_id": {"type": ["integer", "null"]}, "tour_id": {"type": ["integer", "null"]},
-            "web_url": os(), "ebook_url": os()}},
+            "web_url": os(), "ebook_url": os(),
+            "featured": {"type": "array", "items": r("TitleSummary"),
+                         "description": "A shelf's featured titles, in order, at most 8; empty for other kinds."}}},
         "TitleSummary": {"type": "object", "required": ["id", "title"], "properties": {
             "id": s("integer"), "title": s("string"), "author": os(), "call_number": os(),
             "isbn13": os(), "age_group": os(), "cover": {"oneOf": [r("MediaRef"), {"type": "null"}]}}},

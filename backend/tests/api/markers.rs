@@ -61,6 +61,24 @@ async fn demo_codes_resolve_in_both_languages() {
         "{:?}",
         ev.subtitle
     );
+    assert!(ev.featured.is_empty());
+
+    // A shelf carries its featured titles, in the librarians' order.
+    let shelf: MarkerOverlay = app
+        .client
+        .get(format!("{}/api/v1/markers/RK0001", app.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(shelf.kind, TargetKind::Shelf);
+    let featured: Vec<&str> = shelf.featured.iter().map(|t| t.title.as_str()).collect();
+    assert_eq!(featured[0], "Si Kancil dan Buaya", "{featured:?}");
+    assert!(featured.contains(&"Malin Kundang"), "{featured:?}");
+    assert!(shelf.featured.iter().all(|t| t.call_number.is_some()));
+    assert!(o.featured.is_empty(), "a title has no featured titles");
 }
 
 #[tokio::test]

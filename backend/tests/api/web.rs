@@ -152,6 +152,23 @@ async fn event_page_has_details_and_calendar_link() {
 }
 
 #[tokio::test]
+async fn shelf_page_lists_its_featured_titles() {
+    let app = spawn_app(true).await;
+    let (status, doc) = page(&app, "/m/RK0001", None).await;
+    assert_eq!(status, 200);
+    assert!(texts(&doc, "h2").contains(&"Pilihan di rak ini".to_string()));
+    let items = texts(&doc, "section[aria-labelledby=\"pilihan\"] li");
+    assert!(
+        items
+            .iter()
+            .any(|i| i.starts_with("Si Kancil dan Buaya") && i.contains("398.2 KAN s")),
+        "{items:?}"
+    );
+    let (_, en) = page(&app, "/m/RK0001?lang=en", None).await;
+    assert!(texts(&en, "h2").contains(&"Featured on this shelf".to_string()));
+}
+
+#[tokio::test]
 async fn unknown_code_is_an_indonesian_404_page() {
     let app = spawn_app(true).await;
     for path in ["/m/ZZZZ99", "/m/not-a-code!", "/m/BK0001/extra"] {

@@ -35,9 +35,10 @@ fn demo_server(data: &Path, trailer: bool) -> (tokio::runtime::Runtime, String) 
     (rt, base)
 }
 
+/// The app's own client, with its timeouts.
 fn client() -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::new()
+    pustaka_mobile::net::http_client().unwrap()
 }
 
 fn overlay(rt: &tokio::runtime::Runtime, base: &str, code: &str) -> MarkerOverlay {
@@ -178,6 +179,29 @@ fn lying_server(announced: usize, body: Vec<u8>) -> String {
     format!("http://{addr}")
 }
 
+/// A server that announces `announced` bytes, sends `body`, then holds the
+/// connection open without sending more.
+fn stalling_server(announced: usize, body: Vec<u8>) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for sock in listener.incoming() {
+            let Ok(mut sock) = sock else { return };
+            let mut buf = [0u8; 4096];
+            let _ = sock.read(&mut buf);
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: {announced}\r\n\r\n"
+            );
+            let _ = sock.write_all(head.as_bytes());
+            let _ = sock.write_all(&body);
+            held.push(sock);
+        }
+    });
+    format!("http://{addr}")
+}
+
 #[test]
 fn a_cut_or_corrupt_download_leaves_no_file() {
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -202,6 +226,20 @@ fn a_cut_or_corrupt_download_leaves_no_file() {
         .block_on(cache.fetch(&client, &format!("{wrong}/media/../../etc/passwd")))
         .unwrap_err();
     assert!(matches!(err, MediaError::BadUrl(_)), "{err}");
+
+    // A download that stalls half-way (the link hangs, the server keeps the
+    // connection open) is given up by the read timeout, long before the
+    // 120 s allowed for a whole trailer; the guard here is 60 s.
+    let stalled = stalling_server(100_000, vec![7u8; 1_000]);
+    let got = rt.block_on(async {
+        tokio::time::timeout(
+            Duration::from_secs(60),
+            cache.fetch(&client, &format!("{stalled}/media/{hash}.png")),
+        )
+        .await
+    });
+    let err = got.expect("a stalled download hung the fetch").unwrap_err();
+    assert!(matches!(err, MediaError::Network(_)), "{err}");
 
     assert_eq!(
         files_in(&cache_dir.path().join("media")),

@@ -31,6 +31,10 @@ use cache::{CachedOverlay, OverlayCache};
 
 /// Give up connecting after this long (the library's Wi-Fi can be slow, not dead).
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// Give up when no byte has arrived for this long, at any point of an answer
+/// (a stalled link): a stalled media download is dropped after this, long
+/// before its [`media::MEDIA_DOWNLOAD_TIMEOUT`].
+pub const READ_TIMEOUT: Duration = Duration::from_secs(5);
 /// Give up on a whole request after this long.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(8);
 /// Attempts per resolve before falling back to the cache.
@@ -129,11 +133,7 @@ impl Net {
             .thread_name("net")
             .enable_all()
             .build()?;
-        let client = reqwest::Client::builder()
-            .connect_timeout(CONNECT_TIMEOUT)
-            .timeout(REQUEST_TIMEOUT)
-            .user_agent(concat!("pustaka-ar/", env!("CARGO_PKG_VERSION")))
-            .build()?;
+        let client = http_client()?;
         let cache = cache_dir.map(|d| OverlayCache::new(&d, cache_max_bytes));
         let (tx, rx) = unbounded();
         Ok(Self {
@@ -186,6 +186,21 @@ impl Net {
     pub fn client(&self) -> &reqwest::Client {
         &self.client
     }
+}
+
+/// The app's HTTP client: [`CONNECT_TIMEOUT`], [`READ_TIMEOUT`],
+/// [`REQUEST_TIMEOUT`] and a `pustaka-ar/{version}` user agent. Needs a
+/// rustls crypto provider installed first (see [`Net::new`]).
+///
+/// # Errors
+/// When the TLS backend cannot be set up.
+pub fn http_client() -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .read_timeout(READ_TIMEOUT)
+        .timeout(REQUEST_TIMEOUT)
+        .user_agent(concat!("pustaka-ar/", env!("CARGO_PKG_VERSION")))
+        .build()
 }
 
 /// The outcome of one HTTP attempt.

@@ -89,9 +89,28 @@ fn draw_status(
     resolutions: Res<Resolutions>,
     capture: Option<Res<CaptureStatus>>,
     mut locale: ResMut<Locale>,
+    cameras: Query<(&Camera, &GlobalTransform), With<MainCamera>>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     let camera_problem = capture.and_then(|c| c.problem());
+    // Only codes the visitor can see count: a code on a part of the frame
+    // the window crops away gets no card (see anchor::place_card), so it is
+    // not announced either.
+    let frame_size = detections.frame_size.as_vec2();
+    let screen = ctx.content_rect();
+    let ppp = ctx.pixels_per_point();
+    let in_view = match cameras.single() {
+        Ok((camera, cam_tf)) => detections
+            .codes
+            .iter()
+            .filter(|c| {
+                let centre = c.corners.iter().copied().sum::<Vec2>() / 4.0;
+                to_screen(centre, frame_size, camera, cam_tf, ppp)
+                    .is_some_and(|p| screen.contains(egui::pos2(p.x, p.y)))
+            })
+            .count(),
+        Err(_) => detections.codes.len(),
+    };
     egui::Area::new(egui::Id::new("status"))
         .anchor(egui::Align2::CENTER_TOP, [0.0, 8.0])
         .show(ctx, |ui| {
@@ -99,7 +118,7 @@ fn draw_status(
                 ui.horizontal(|ui| {
                     ui.heading(locale.t("app-name"));
                     ui.label(locale.t("scan-hint"));
-                    ui.label(locale.t1("codes-in-view", "count", detections.codes.len()));
+                    ui.label(locale.t1("codes-in-view", "count", in_view));
                     ui.separator();
                     let mut lang = locale.lang;
                     ui.selectable_value(&mut lang, Lang::Id, "ID")
@@ -452,7 +471,8 @@ pub fn featured_line(t: &TitleSummary, with_author: bool) -> String {
     }
     if let Some(c) = &t.call_number {
         line.push_str(" · ");
-        line.push_str(c);
+        // A call number is read as one unit: never wrapped inside.
+        line.push_str(&c.replace(' ', "\u{a0}"));
     }
     line
 }
@@ -536,8 +556,15 @@ fn draw_detail(
                     ui.label(egui::RichText::new(s).strong());
                 }
                 if overlay.body.is_some() || !overlay.featured.is_empty() {
+                    // A solid bar, not egui's default floating one, which is
+                    // invisible until hovered (and a finger never hovers).
+                    ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
                     egui::ScrollArea::vertical()
                         .max_height(DETAIL_TEXT_MAX_HEIGHT)
+                        // Shown, so that text cut at the bottom reads as "more below".
+                        .scroll_bar_visibility(
+                            egui::scroll_area::ScrollBarVisibility::AlwaysVisible,
+                        )
                         .show(ui, |ui| {
                             if let Some(b) = &overlay.body {
                                 ui.label(b);
@@ -1021,8 +1048,8 @@ mod tests {
         for expected in [
             "Cerita Rakyat",
             "Lantai 1, Ruang Anak",
-            "• Buku 1 · 398.2 B1",
-            "• Buku 3 · 398.2 B3",
+            "• Buku 1 · 398.2\u{a0}B1",
+            "• Buku 3 · 398.2\u{a0}B3",
             "dan 2 lainnya",
         ] {
             assert!(
@@ -1033,7 +1060,7 @@ mod tests {
         assert!(!texts.iter().any(|t| t.contains("Buku 4")), "{texts:?}");
         assert_eq!(
             featured_line(&title(2), true),
-            "Buku 2 — Penulis 2 · 398.2 B2"
+            "Buku 2 — Penulis 2 · 398.2\u{a0}B2"
         );
     }
 }

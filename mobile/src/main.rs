@@ -87,6 +87,12 @@ fn main() -> AppExit {
         );
         return AppExit::error();
     }
+    if let Some(code) = &cli.open
+        && let Err(e) = pustaka_markers::payload::MarkerCode::parse(code)
+    {
+        eprintln!("pustaka-ar: --open {code:?} is not a marker code (e.g. BK0001): {e}");
+        return AppExit::error();
+    }
     let has_display = ["DISPLAY", "WAYLAND_DISPLAY"]
         .iter()
         .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()));

@@ -175,4 +175,23 @@ fn headless_run_writes_screenshot_and_report() {
         .status()
         .unwrap();
     assert!(!status.success(), "unsaved screenshot but exit {status}");
+
+    // `--open` with something that is not a marker code says so and stops.
+    let out = Command::new(env!("CARGO_BIN_EXE_pustaka-ar"))
+        .args([
+            "--headless",
+            "--frames",
+            "5",
+            "--server",
+            &base,
+            "--open",
+            "ZZ!",
+        ])
+        .arg("--source")
+        .arg(&scene)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("is not a marker code"), "{err}");
 }

@@ -308,7 +308,10 @@ pub async fn resolve_with_cache(
         }
     }
     match cached {
-        Some(c) => (Resolution::Offline(c.overlay), false),
+        Some(c) => {
+            warn!(marker.code = %code, error = %last_error, "server unreachable, showing the saved copy");
+            (Resolution::Offline(c.overlay), false)
+        }
         None => (Resolution::Failed(last_error), false),
     }
 }

@@ -26,12 +26,20 @@ use crate::tracking::{TrackedCode, TrackedCodes, assumed_intrinsics};
 #[derive(Resource, Debug, Default, Clone, PartialEq)]
 pub struct OpenDetail(pub Option<String>);
 
+/// Where the status bar (app name, language switch, offline banner, camera
+/// problem) was drawn this frame, in egui points; cards are placed around it
+/// as around a card already placed, so the banner never covers a card's top.
+#[derive(Resource, Debug, Default, Clone, Copy, PartialEq)]
+pub struct StatusBarRect(pub Option<Rect>);
+
 /// The UI plugin.
 pub fn plugin(app: &mut App) {
-    app.init_resource::<OpenDetail>().add_systems(
-        EguiPrimaryContextPass,
-        (setup_fonts, draw_status, draw_cards, draw_detail).chain(),
-    );
+    app.init_resource::<OpenDetail>()
+        .init_resource::<StatusBarRect>()
+        .add_systems(
+            EguiPrimaryContextPass,
+            (setup_fonts, draw_status, draw_cards, draw_detail).chain(),
+        );
 }
 
 /// Atkinson Hyperlegible (OFL, designed by the Braille Institute for low-vision readers).
@@ -89,6 +97,7 @@ fn draw_status(
     resolutions: Res<Resolutions>,
     capture: Option<Res<CaptureStatus>>,
     mut locale: ResMut<Locale>,
+    mut bar: ResMut<StatusBarRect>,
     cameras: Query<(&Camera, &GlobalTransform), With<MainCamera>>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
@@ -111,7 +120,7 @@ fn draw_status(
             .count(),
         Err(_) => detections.codes.len(),
     };
-    egui::Area::new(egui::Id::new("status"))
+    let shown = egui::Area::new(egui::Id::new("status"))
         .anchor(egui::Align2::CENTER_TOP, [0.0, 8.0])
         .show(ctx, |ui| {
             egui::Frame::popup(ui.style()).show(ui, |ui| {
@@ -152,6 +161,8 @@ fn draw_status(
                 }
             });
         });
+    let r = shown.response.rect;
+    bar.0 = Some(Rect::new(r.min.x, r.min.y, r.max.x, r.max.y));
     Ok(())
 }
 
@@ -187,6 +198,7 @@ fn draw_cards(
     resolutions: Res<Resolutions>,
     locale: Res<Locale>,
     mut open: ResMut<OpenDetail>,
+    bar: Res<StatusBarRect>,
     cameras: Query<(&Camera, &GlobalTransform), With<MainCamera>>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
@@ -209,7 +221,10 @@ fn draw_cards(
     // each card avoids the codes and the cards placed before it.
     let mut order: Vec<&TrackedCode> = tracked.codes.iter().collect();
     order.sort_by_key(|c| (!matches!(c.content, ScannedContent::Library { .. }), c.id));
-    let mut placed: Vec<Rect> = Vec::with_capacity(order.len());
+    // The status bar counts as a card already placed: the offline banner
+    // under it must not cover the top of a card.
+    let mut placed: Vec<Rect> = Vec::with_capacity(order.len() + 1);
+    placed.extend(bar.0);
     for seen in order {
         let Some(&(_, outline)) = outlines.iter().find(|(id, _)| *id == seen.id) else {
             continue;
@@ -1062,5 +1077,51 @@ mod tests {
             featured_line(&title(2), true),
             "Buku 2 — Penulis 2 · 398.2\u{a0}B2"
         );
+    }
+
+    /// A code just under the status bar: the card that would go above it
+    /// (and under the offline banner) goes below it instead once the bar is
+    /// an obstacle, as `draw_cards` makes it.
+    #[test]
+    fn a_card_keeps_clear_of_the_status_bar() {
+        // The bar with its offline banner, as draw_status draws it centred at the top.
+        let bar = Rect::new(400.0, 8.0, 880.0, 100.0);
+        let code = [
+            Vec2::new(565.0, 150.0),
+            Vec2::new(715.0, 150.0),
+            Vec2::new(715.0, 300.0),
+            Vec2::new(565.0, 300.0),
+        ];
+        let place = |cards: &[Rect]| {
+            let ctx = context();
+            let mut quad = None;
+            for _ in 0..2 {
+                let input = egui::RawInput {
+                    screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, SCREEN)),
+                    ..Default::default()
+                };
+                let mut out = ctx.run_ui(input, |ui| {
+                    let avoid = Obstacles { codes: &[], cards };
+                    quad = show_card(ui.ctx(), 7, code, &avoid, &style(), |ui| {
+                        ui.label("Si Kancil dan Buaya");
+                        ui.label("Cerita Rakyat Nusantara");
+                    })
+                    .map(|s| anchor::bounds(&s.placement.quad));
+                });
+                out.textures_delta.clear();
+            }
+            quad.expect("card shown")
+        };
+        let without = place(&[]);
+        assert!(
+            !without.intersect(bar).is_empty(),
+            "the test's card {without:?} should reach the bar {bar:?} when it is not avoided"
+        );
+        let with = place(&[bar]);
+        assert!(
+            with.intersect(bar).is_empty(),
+            "card {with:?} under the status bar {bar:?}"
+        );
+        assert!(with.min.y >= 300.0, "card {with:?} not below its code");
     }
 }

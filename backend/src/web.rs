@@ -129,6 +129,19 @@ fn labels(lang: Lang) -> &'static Labels {
     }
 }
 
+/// One of a shelf's featured titles as its page lists it.
+pub struct FeaturedItem {
+    /// Title as displayed (MARC 245 $a $b).
+    title: String,
+    /// Main author (MARC 100).
+    author: Option<String>,
+    /// Call number, e.g. `398.2 KAN s`.
+    call_number: Option<String>,
+    /// The title's own page (`/m/{code}?lang=`, in the page's language) when
+    /// an active marker points at it; `None` lists it without a link.
+    url: Option<String>,
+}
+
 /// An image on the page.
 pub struct PageImage {
     url: String,
@@ -177,8 +190,8 @@ struct MarkerPage<'a> {
     video: Option<PageVideo>,
     event: Option<PageEvent>,
     details: Vec<(&'static str, String)>,
-    /// A shelf's featured titles: title, author, call number.
-    featured: Vec<(String, Option<String>, Option<String>)>,
+    /// A shelf's featured titles.
+    featured: Vec<FeaturedItem>,
     ebook_url: Option<String>,
     share_whatsapp: String,
     share_facebook: String,
@@ -501,11 +514,15 @@ async fn build_page<'a>(
                 details.push((l.call_number, c));
             }
             subtitle = s.location;
-            featured = s
-                .featured
-                .into_iter()
-                .map(|t| (t.title, t.author, t.call_number))
-                .collect();
+            for t in s.featured {
+                let code = crate::db::active_code_for(&state.db, "title", t.id).await?;
+                featured.push(FeaturedItem {
+                    title: t.title,
+                    author: t.author,
+                    call_number: t.call_number,
+                    url: code.map(|c| format!("{base}/m/{c}?lang={}", lang.tag())),
+                });
+            }
             let alt = s.name.clone();
             (
                 l.kind_shelf,

@@ -66,6 +66,29 @@ pub struct MarkerRow {
     pub active: bool,
 }
 
+/// The code of an active marker pointing at `target_kind` / `target_id`
+/// (`title`, `shelf`, `event` or `tour_stop` and that table's id); the
+/// alphabetically first when several do, `None` when none is active.
+///
+/// # Errors
+/// Database errors.
+pub async fn active_code_for(
+    pool: &SqlitePool,
+    target_kind: &str,
+    target_id: i64,
+) -> sqlx::Result<Option<String>> {
+    let row: Option<(String,)> = sqlx::query_as(
+        "SELECT code FROM markers
+         WHERE target_kind = ? AND target_id = ? AND active = 1
+         ORDER BY code LIMIT 1",
+    )
+    .bind(target_kind)
+    .bind(target_id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|(c,)| c))
+}
+
 /// Looks up a marker by canonical code.
 ///
 /// # Errors

@@ -164,8 +164,52 @@ async fn shelf_page_lists_its_featured_titles() {
             .any(|i| i.starts_with("Si Kancil dan Buaya") && i.contains("398.2 KAN s")),
         "{items:?}"
     );
+    // Each title with a code links to its own page, in the page's language.
+    let links = Selector::parse("section[aria-labelledby=\"pilihan\"] li a").unwrap();
+    let kancil = doc
+        .select(&links)
+        .find(|a| a.text().collect::<String>() == "Si Kancil dan Buaya")
+        .and_then(|a| a.value().attr("href"))
+        .unwrap_or_else(|| {
+            let section = Selector::parse("section[aria-labelledby=\"pilihan\"]").unwrap();
+            let html: Vec<String> = doc.select(&section).map(|s| s.html()).collect();
+            panic!("no link to Si Kancil's page in {html:?}")
+        })
+        .to_owned();
+    assert_eq!(kancil, format!("{}/m/BK0001?lang=id", app.base));
+    let followed = app.client.get(&kancil).send().await.unwrap();
+    assert_eq!(followed.status(), 200);
+    let followed = Html::parse_document(&followed.text().await.unwrap());
+    assert_eq!(texts(&followed, "h1"), ["Si Kancil dan Buaya"]);
     let (_, en) = page(&app, "/m/RK0001?lang=en", None).await;
     assert!(texts(&en, "h2").contains(&"Featured on this shelf".to_string()));
+    assert!(
+        en.select(&links)
+            .filter_map(|a| a.value().attr("href"))
+            .all(|h| h.ends_with("?lang=en")),
+        "English page links to Indonesian pages"
+    );
+    // A title whose code was switched off is still listed, without a link
+    // to a page that would say "not found".
+    sqlx::query("UPDATE markers SET active = 0 WHERE code = 'BK0001'")
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    let (_, doc) = page(&app, "/m/RK0001", None).await;
+    let items = texts(&doc, "section[aria-labelledby=\"pilihan\"] li");
+    assert!(
+        items.iter().any(|i| i.starts_with("Si Kancil dan Buaya")),
+        "{items:?}"
+    );
+    let linked: Vec<String> = doc
+        .select(&links)
+        .map(|a| a.text().collect::<String>())
+        .collect();
+    assert!(
+        !linked.contains(&"Si Kancil dan Buaya".to_string()),
+        "{linked:?}"
+    );
+    assert!(!linked.is_empty(), "the other titles lost their links");
 }
 
 #[tokio::test]

@@ -59,8 +59,9 @@ const DEMO_PACKAGES: &[&str] = &["espeak-ng"];
 /// and plays it in the app's detail panel.
 const DEMO_MEDIA_PACKAGES: &[&str] = &["ffmpeg"];
 
-/// Where the demo server listens.
-const DEMO_ADDR: &str = "127.0.0.1:8080";
+/// Where the demo server listens unless `--port` says otherwise.
+const DEMO_HOST: &str = "127.0.0.1";
+const DEMO_PORT: u16 = 8080;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -90,7 +91,10 @@ type Result<T = ()> = std::result::Result<T, String>;
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
-  demo [--headless]  run the server with the demo library and the app
+  demo [--headless] [--port N]
+                     run the server with the demo library (on 127.0.0.1:8080,
+                     or port N) and the app; --headless renders offscreen and
+                     saves a screenshot and a report in target/demo-out/
   test               format check, clippy, every test (what CI runs)
   ci                 `test` with CI=true (test data mandatory)
   bench              the benchmarks, with ratios against baselines";
@@ -314,16 +318,50 @@ fn has_display() -> bool {
     std::env::var_os("DISPLAY").is_some_and(|s| !s.is_empty())
 }
 
-fn demo(args: &[String]) -> Result {
-    let headless = match args {
-        [] => false,
-        [a] if a == "--headless" => true,
-        [a, ..] => {
-            return Err(format!(
-                "unknown demo option '{a}' (did you mean --headless?)"
-            ));
-        }
+/// What `cargo xtask demo` was asked for.
+#[derive(Debug, PartialEq)]
+struct DemoOptions {
+    headless: bool,
+    port: u16,
+}
+
+/// Reads the demo's options; `Ok(None)` for `--help`.
+fn demo_options(args: &[String]) -> Result<Option<DemoOptions>> {
+    let mut options = DemoOptions {
+        headless: false,
+        port: DEMO_PORT,
     };
+    let mut rest = args.iter();
+    while let Some(a) = rest.next() {
+        match a.as_str() {
+            "--headless" => options.headless = true,
+            "--port" => {
+                let value = rest
+                    .next()
+                    .ok_or("--port needs a port number, e.g. --port 8081")?;
+                options.port = value
+                    .parse()
+                    .ok()
+                    .filter(|p| *p != 0)
+                    .ok_or_else(|| format!("--port {value}: not a port number (1-65535)"))?;
+            }
+            "--help" | "-h" => return Ok(None),
+            other => {
+                return Err(format!(
+                    "unknown demo option '{other}' (the options are --headless and --port N)"
+                ));
+            }
+        }
+    }
+    Ok(Some(options))
+}
+
+fn demo(args: &[String]) -> Result {
+    let Some(DemoOptions { headless, port }) = demo_options(args)? else {
+        println!("{USAGE}");
+        return Ok(());
+    };
+    let addr = format!("{DEMO_HOST}:{port}");
     // Vulkan drivers and X11 client libraries are needed with a real display too.
     let mut packages: Vec<&str> = BUILD_PACKAGES
         .iter()
@@ -347,14 +385,14 @@ fn demo(args: &[String]) -> Result {
     let bin_dir = target_dir().join("debug");
     let data_dir = target_dir().join("demo-data");
     let mut server = Command::new(bin_dir.join("pustaka-server"))
-        .args(["serve", "--demo", "--bind", DEMO_ADDR, "--data-dir"])
+        .args(["serve", "--demo", "--bind", &addr, "--data-dir"])
         .arg(&data_dir)
         .stdin(Stdio::null())
         .spawn()
         .map_err(|e| format!("cannot start pustaka-server: {e}"))?;
-    let result = wait_healthy(&mut server)
-        .and_then(|()| demo_account(&bin_dir, &data_dir))
-        .and_then(|()| run_app(&bin_dir, headless));
+    let result = wait_healthy(&mut server, &addr)
+        .and_then(|()| demo_account(&bin_dir, &data_dir, &addr))
+        .and_then(|()| run_app(&bin_dir, headless, &addr));
     let _ = server.kill();
     let _ = server.wait();
     result
@@ -363,7 +401,7 @@ fn demo(args: &[String]) -> Result {
 /// The demo's back-office account: created once per demo data dir with a random
 /// password kept in `demo-data/admin-password.txt`, then printed so the person
 /// running the demo can log in at `/admin`.
-fn demo_account(bin_dir: &Path, data_dir: &Path) -> Result {
+fn demo_account(bin_dir: &Path, data_dir: &Path, addr: &str) -> Result {
     const USER: &str = "pustakawan";
     let file = data_dir.join("admin-password.txt");
     let password = match std::fs::read_to_string(&file) {
@@ -389,14 +427,14 @@ fn demo_account(bin_dir: &Path, data_dir: &Path) -> Result {
         }
     };
     println!(
-        "\nBack office: http://{DEMO_ADDR}/admin  (user {USER}, password {password}; kept in {})\n",
+        "\nBack office: http://{addr}/admin  (user {USER}, password {password}; kept in {})\n",
         file.display()
     );
     Ok(())
 }
 
-fn run_app(bin_dir: &Path, headless: bool) -> Result {
-    let server_url = format!("http://{DEMO_ADDR}");
+fn run_app(bin_dir: &Path, headless: bool, addr: &str) -> Result {
+    let server_url = format!("http://{addr}");
     let app = bin_dir.join("pustaka-ar");
     let demo_scene = root().join("assets").join("demo");
     // A webcam when there is one, the bundled demo scene otherwise.
@@ -447,25 +485,26 @@ fn target_dir() -> PathBuf {
 }
 
 /// Polls `GET /healthz` until 200, for up to 30 s.
-fn wait_healthy(server: &mut Child) -> Result {
-    let addr: SocketAddr = DEMO_ADDR.parse().map_err(|e| format!("{e}"))?;
+fn wait_healthy(server: &mut Child, addr_text: &str) -> Result {
+    let addr: SocketAddr = addr_text.parse().map_err(|e| format!("{e}"))?;
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
         if let Ok(Some(status)) = server.try_wait() {
             return Err(format!(
-                "pustaka-server exited early with {status} (is {DEMO_ADDR} already in use?)"
+                "pustaka-server exited early with {status} (is {addr_text} already in use? \
+                 `cargo xtask demo --port 8081` uses another port)"
             ));
         }
         if let Ok(mut s) = TcpStream::connect_timeout(&addr, Duration::from_millis(300)) {
             let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
             let req =
-                format!("GET /healthz HTTP/1.1\r\nHost: {DEMO_ADDR}\r\nConnection: close\r\n\r\n");
+                format!("GET /healthz HTTP/1.1\r\nHost: {addr_text}\r\nConnection: close\r\n\r\n");
             let mut resp = String::new();
             if s.write_all(req.as_bytes()).is_ok()
                 && s.read_to_string(&mut resp).is_ok()
                 && resp.starts_with("HTTP/1.1 200")
             {
-                eprintln!("xtask: server is up on http://{DEMO_ADDR}");
+                eprintln!("xtask: server is up on http://{addr_text}");
                 return Ok(());
             }
         }
@@ -488,6 +527,35 @@ mod tests {
         );
         assert_eq!(tally_line("test foo ... ok"), (0, 0, 0));
         assert_eq!(tally_line("running 3 tests"), (0, 0, 0));
+    }
+
+    #[test]
+    fn demo_options_read_headless_port_and_help() {
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            demo_options(&args(&[])),
+            Ok(Some(DemoOptions {
+                headless: false,
+                port: 8080
+            }))
+        );
+        assert_eq!(
+            demo_options(&args(&["--port", "9090", "--headless"])),
+            Ok(Some(DemoOptions {
+                headless: true,
+                port: 9090
+            }))
+        );
+        assert_eq!(demo_options(&args(&["--help"])), Ok(None));
+        for bad in [
+            &["--port"][..],
+            &["--port", "0"],
+            &["--port", "http"],
+            &["--gui"],
+        ] {
+            let e = demo_options(&args(bad)).expect_err("refused");
+            assert!(e.contains("--port") || e.contains("--gui"), "{e}");
+        }
     }
 
     #[test]

@@ -153,6 +153,16 @@ fn cached_overlay_is_shown_offline() {
     let Resolution::Ready(fresh) = first else {
         panic!("{first:?}")
     };
+    // The server's own "unknown code" is "not found".
+    let (unknown, reached) = rt.block_on(pustaka_mobile::net::resolve_with_cache(
+        &client,
+        Some(&cache),
+        "BK0099",
+        pustaka_api::Lang::Id,
+        &format!("{base}/api/v1/markers/BK0099"),
+    ));
+    assert!(reached);
+    assert_eq!(unknown, Resolution::NotFound);
 
     server_rt.shutdown_timeout(Duration::from_secs(1));
     let (second, reached) = rt.block_on(pustaka_mobile::net::resolve_with_cache(
@@ -163,7 +173,17 @@ fn cached_overlay_is_shown_offline() {
         &url,
     ));
     assert!(!reached, "server should be gone: {second:?}");
-    assert_eq!(second, Resolution::Offline(fresh));
+    assert_eq!(second, Resolution::Offline(fresh.clone()));
+    // A visitor who switched to English while offline gets the Indonesian
+    // copy rather than nothing.
+    let (english, _) = rt.block_on(pustaka_mobile::net::resolve_with_cache(
+        &client,
+        Some(&cache),
+        "BK0001",
+        pustaka_api::Lang::En,
+        &format!("{url}?lang=en"),
+    ));
+    assert_eq!(english, Resolution::Offline(fresh));
 
     // A code never seen before has nothing to fall back on.
     let (third, _) = rt.block_on(pustaka_mobile::net::resolve_with_cache(
@@ -176,10 +196,14 @@ fn cached_overlay_is_shown_offline() {
     assert!(matches!(third, Resolution::Failed(_)), "{third:?}");
 
     // Something else answering in the server's place: a Wi-Fi login page
-    // (200, HTML) or a proxy's 403. The cached copy is shown, marked offline.
+    // (200, HTML), a proxy's 403, another web server's 404 page, a JSON 404
+    // that is not "marker not found". The cached copy is shown, marked
+    // offline, and stays saved.
     for answer in [
         "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 32\r\nConnection: close\r\n\r\n<html>Login ke Wi-Fi dulu</html>",
         "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        "HTTP/1.1 404 File not found\r\nContent-Type: text/html\r\nContent-Length: 23\r\nConnection: close\r\n\r\n<h1>File not found</h1>",
+        "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 57\r\nConnection: close\r\n\r\n{\"error\":{\"code\":\"route_not_found\",\"message\":\"no route\"}}",
     ] {
         let stand_in = stand_in_server(answer);
         let url = format!("http://{stand_in}/api/v1/markers/BK0001");
@@ -193,6 +217,10 @@ fn cached_overlay_is_shown_offline() {
         let status = answer.lines().next().unwrap_or_default();
         assert!(!reached, "{status}: {got:?}");
         assert!(matches!(got, Resolution::Offline(_)), "{status}: {got:?}");
+        assert!(
+            cache.get("BK0001", pustaka_api::Lang::Id).is_some(),
+            "{status}: the saved copy was deleted"
+        );
         // Without a cached copy it is an error, not an endless retry.
         let (got, _) = rt.block_on(pustaka_mobile::net::resolve_with_cache(
             &client,
@@ -308,6 +336,40 @@ fn a_failing_camera_is_reported_then_cleared() {
     );
 }
 
+/// A stalled server and no saved copy: one request, then "cannot connect"
+/// (the card's "retrying" comes from the code being asked again later),
+/// not three requests that each wait out the read timeout.
+#[test]
+fn a_stalled_server_is_not_retried_at_once() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let stalled = format!("http://{}", listener.local_addr().unwrap());
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let count = accepted.clone();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in listener.incoming().flatten() {
+            count.fetch_add(1, Ordering::SeqCst);
+            held.push(conn);
+        }
+    });
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let client = pustaka_mobile::net::http_client().unwrap();
+    let (got, reached) = rt.block_on(pustaka_mobile::net::resolve_with_cache(
+        &client,
+        None,
+        "BK0001",
+        pustaka_api::Lang::Id,
+        &format!("{stalled}/api/v1/markers/BK0001"),
+    ));
+    assert!(matches!(got, Resolution::Failed(_)), "{got:?}");
+    assert!(!reached, "a stalled server is not an answer");
+    assert_eq!(accepted.load(Ordering::SeqCst), 1, "retried at once");
+}
+
 /// A server that accepts connections and never answers (a stalled Wi-Fi
 /// link): the copy saved on the device is shown at once, while the request
 /// is still out, and without claiming the network is down.
@@ -374,8 +436,8 @@ fn a_saved_copy_is_shown_while_a_stalled_server_is_asked() {
             with_rendering: false,
         });
 
-    // Without the saved copy shown first, nothing would show until all
-    // retries had timed out (3 attempts of 8 s each, on 3 connections).
+    // Without the saved copy shown first, nothing would show until the
+    // request had timed out.
     loop {
         app.update();
         let shown = app

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use bevy::prelude::*;
 use crossbeam_channel::{Receiver, Sender, unbounded};
-use pustaka_api::{Lang, MarkerOverlay};
+use pustaka_api::{ApiErrorBody, ErrorCode, Lang, MarkerOverlay};
 use pustaka_markers::payload::ScannedContent;
 use reqwest::StatusCode;
 use reqwest::header::{ETAG, IF_NONE_MATCH};
@@ -58,7 +58,8 @@ pub enum Resolution {
     Ready(MarkerOverlay),
     /// The server could not be reached; this is the overlay cached earlier.
     Offline(MarkerOverlay),
-    /// The server does not know the code, or it is inactive (404).
+    /// The server does not know the code, or it is inactive (its 404
+    /// `marker_not_found`; any other 404 is not about the code).
     NotFound,
     /// The server could not be reached or failed, and nothing is cached; retried later.
     Failed(String),
@@ -158,7 +159,7 @@ impl Net {
         let tx = self.tx.clone();
         let code = code.to_string();
         self.runtime.spawn(async move {
-            if let Some(saved) = cache.as_ref().and_then(|c| c.get(&code, lang)) {
+            if let Some(saved) = cache.as_ref().and_then(|c| saved_copy(c, &code, lang)) {
                 let _ = tx.send(Answer {
                     code: code.clone(),
                     lang,
@@ -210,6 +211,10 @@ enum Attempt {
     NotFound,
     /// Worth retrying: network error, 5xx, 408 or 429.
     Transient(String),
+    /// No answer within the timeouts (a stalled link): retried with the
+    /// next ask of the code ([`RETRY_FAILED_AFTER`]), not at once, so the
+    /// visitor hears "cannot connect" after one timeout instead of three.
+    TimedOut(String),
     /// Not worth retrying: another 4xx, or a body that is not an overlay (a
     /// Wi-Fi login page or a proxy's error page answering in the server's place).
     Permanent(String),
@@ -222,11 +227,24 @@ async fn attempt(client: &reqwest::Client, url: &str, etag: Option<&str>) -> Att
     }
     let resp = match req.send().await {
         Ok(r) => r,
+        Err(e) if e.is_timeout() => return Attempt::TimedOut(e.to_string()),
         Err(e) => return Attempt::Transient(e.to_string()),
     };
     match resp.status() {
         StatusCode::NOT_MODIFIED => Attempt::NotModified,
-        StatusCode::NOT_FOUND => Attempt::NotFound,
+        // Only the server's own "marker not found" forgets a code: a 404 from
+        // anything else (a proxy, another web server at the --server address,
+        // an older or newer server without this route) says nothing about it.
+        StatusCode::NOT_FOUND => match resp.json::<ApiErrorBody>().await {
+            Ok(body) if body.error.code == ErrorCode::MarkerNotFound => Attempt::NotFound,
+            Ok(body) => Attempt::Permanent(format!(
+                "server answered 404 {:?}: {}",
+                body.error.code, body.error.message
+            )),
+            Err(_) => Attempt::Permanent(
+                "404 that is not a Pustaka server's answer (wrong --server, or a proxy)".into(),
+            ),
+        },
         s if s.is_success() => {
             let etag = resp
                 .headers()
@@ -235,6 +253,7 @@ async fn attempt(client: &reqwest::Client, url: &str, etag: Option<&str>) -> Att
                 .map(str::to_string);
             match resp.json::<MarkerOverlay>().await {
                 Ok(o) => Attempt::Fresh(etag, Box::new(o)),
+                Err(e) if e.is_timeout() => Attempt::TimedOut(e.to_string()),
                 Err(e) => Attempt::Permanent(format!("bad answer: {e}")),
             }
         }
@@ -249,7 +268,8 @@ async fn attempt(client: &reqwest::Client, url: &str, etag: Option<&str>) -> Att
 }
 
 /// Resolves one code: revalidates the cached copy, retries transient failures
-/// with backoff, and falls back to the cache when the server stays unreachable
+/// with backoff (up to [`MAX_ATTEMPTS`]; a timeout ends the attempts, since a
+/// stalled link rarely recovers within seconds), and falls back to the cache when the server stays unreachable
 /// or something else answers in its place (a captive portal's login page, a
 /// proxy's 403). Returns the resolution and whether the server answered at all
 /// (`false` for those stand-ins too, so the offline banner shows).
@@ -296,7 +316,8 @@ pub async fn resolve_with_cache(
                 return (Resolution::NotFound, true);
             }
             Attempt::Permanent(e) => {
-                return match cached {
+                // The saved copy in this language, else in the other one.
+                return match cached.or_else(|| cache.and_then(|c| saved_copy(c, code, lang))) {
                     Some(c) => {
                         warn!(marker.code = %code, error = %e, "showing the cached copy");
                         (Resolution::Offline(c.overlay), false)
@@ -305,9 +326,13 @@ pub async fn resolve_with_cache(
                 };
             }
             Attempt::Transient(e) => last_error = e,
+            Attempt::TimedOut(e) => {
+                last_error = e;
+                break;
+            }
         }
     }
-    match cached {
+    match cached.or_else(|| cache.and_then(|c| saved_copy(c, code, lang))) {
         Some(c) => {
             warn!(marker.code = %code, error = %last_error, "server unreachable, showing the saved copy");
             (Resolution::Offline(c.overlay), false)
@@ -316,13 +341,27 @@ pub async fn resolve_with_cache(
     }
 }
 
+/// The saved copy of `code` to show while the server is asked or cannot
+/// answer: the one in `lang`, else the one in the other language (content
+/// in Bahasa Indonesia beats an empty card for a visitor who chose English
+/// while offline; the server falls back the same way).
+fn saved_copy(cache: &OverlayCache, code: &str, lang: Lang) -> Option<CachedOverlay> {
+    let other = match lang {
+        Lang::Id => Lang::En,
+        Lang::En => Lang::Id,
+    };
+    cache.get(code, lang).or_else(|| cache.get(code, other))
+}
+
 /// Fetches one overlay without cache or retries (tests and tools).
 pub async fn fetch_overlay(client: &reqwest::Client, url: &str) -> Resolution {
     match attempt(client, url, None).await {
         Attempt::Fresh(_, o) => Resolution::Ready(*o),
         Attempt::NotFound => Resolution::NotFound,
         Attempt::NotModified => Resolution::Failed("unexpected 304".into()),
-        Attempt::Transient(e) | Attempt::Permanent(e) => Resolution::Failed(e),
+        Attempt::Transient(e) | Attempt::TimedOut(e) | Attempt::Permanent(e) => {
+            Resolution::Failed(e)
+        }
     }
 }
 

@@ -116,10 +116,33 @@ fn root() -> PathBuf {
     manifest.parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
+/// The cargo that runs xtask, in the repository root, without the variables
+/// `cargo run` set for xtask itself (`CARGO_PKG_*`, `CARGO_MANIFEST_*`, ...):
+/// build scripts that watch those (ring's does) would otherwise rebuild on
+/// every switch between `cargo build` and `cargo xtask`.
 fn cargo() -> Command {
     let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     c.current_dir(root());
+    for (name, _) in std::env::vars_os() {
+        if name.to_str().is_some_and(set_for_xtask_by_cargo_run) {
+            c.env_remove(name);
+        }
+    }
     c
+}
+
+/// Whether `name` is one of the variables `cargo run` sets for the program it
+/// runs (see "Environment variables Cargo sets for crates" in the Cargo book).
+fn set_for_xtask_by_cargo_run(name: &str) -> bool {
+    name.starts_with("CARGO_PKG_")
+        || matches!(
+            name,
+            "CARGO_MANIFEST_DIR"
+                | "CARGO_MANIFEST_PATH"
+                | "CARGO_CRATE_NAME"
+                | "CARGO_BIN_NAME"
+                | "CARGO_PRIMARY_PACKAGE"
+        )
 }
 
 fn run(cmd: &mut Command) -> Result {
@@ -362,6 +385,15 @@ fn demo(args: &[String]) -> Result {
         return Ok(());
     };
     let addr = format!("{DEMO_HOST}:{port}");
+    // Another server on the port would answer the health check in the demo
+    // server's place; say so before building anything.
+    if let Err(e) = std::net::TcpListener::bind(&addr) {
+        return Err(format!(
+            "{addr} is in use ({e}); stop what runs there or pick another port: \
+             cargo xtask demo --port {}",
+            port.wrapping_add(1).max(1024)
+        ));
+    }
     // Vulkan drivers and X11 client libraries are needed with a real display too.
     let mut packages: Vec<&str> = BUILD_PACKAGES
         .iter()
@@ -392,7 +424,7 @@ fn demo(args: &[String]) -> Result {
         .map_err(|e| format!("cannot start pustaka-server: {e}"))?;
     let result = wait_healthy(&mut server, &addr)
         .and_then(|()| demo_account(&bin_dir, &data_dir, &addr))
-        .and_then(|()| run_app(&bin_dir, headless, &addr));
+        .and_then(|()| run_app(&bin_dir, headless, &addr, &data_dir.join("app-cache")));
     let _ = server.kill();
     let _ = server.wait();
     result
@@ -433,7 +465,10 @@ fn demo_account(bin_dir: &Path, data_dir: &Path, addr: &str) -> Result {
     Ok(())
 }
 
-fn run_app(bin_dir: &Path, headless: bool, addr: &str) -> Result {
+/// Runs the app against the demo server, with its own cache folder under the
+/// demo data (saved cards and queued scans of the demo never mix with a real
+/// visitor's `~/.cache/pustaka-ar`).
+fn run_app(bin_dir: &Path, headless: bool, addr: &str, cache_dir: &Path) -> Result {
     let server_url = format!("http://{addr}");
     let app = bin_dir.join("pustaka-ar");
     let demo_scene = root().join("assets").join("demo");
@@ -461,6 +496,8 @@ fn run_app(bin_dir: &Path, headless: bool, addr: &str) -> Result {
                 "--frames",
                 "60",
             ])
+            .arg("--cache-dir")
+            .arg(cache_dir)
             .arg("--screenshot")
             .arg(&shot)
             .arg("--report")
@@ -474,7 +511,10 @@ fn run_app(bin_dir: &Path, headless: bool, addr: &str) -> Result {
         Ok(())
     } else {
         eprintln!("xtask: starting the app with source {source}");
-        run(Command::new(app).args(["--server", &server_url, "--source", &source]))
+        run(Command::new(app)
+            .args(["--server", &server_url, "--source", &source])
+            .arg("--cache-dir")
+            .arg(cache_dir))
     }
 }
 
@@ -555,6 +595,20 @@ mod tests {
         ] {
             let e = demo_options(&args(bad)).expect_err("refused");
             assert!(e.contains("--port") || e.contains("--gui"), "{e}");
+        }
+    }
+
+    #[test]
+    fn variables_of_cargo_run_are_not_passed_on() {
+        for set in [
+            "CARGO_PKG_NAME",
+            "CARGO_PKG_VERSION_MAJOR",
+            "CARGO_MANIFEST_DIR",
+        ] {
+            assert!(set_for_xtask_by_cargo_run(set), "{set}");
+        }
+        for kept in ["CARGO_TARGET_DIR", "CARGO_HOME", "CARGO", "CI", "PATH"] {
+            assert!(!set_for_xtask_by_cargo_run(kept), "{kept}");
         }
     }
 

@@ -394,6 +394,13 @@ fn demo(args: &[String]) -> Result {
             port.wrapping_add(1).max(1024)
         ));
     }
+    // Before installing or building anything: a windowed demo needs a display.
+    if !headless && !has_display() {
+        return Err("this machine has no X11 display (DISPLAY is unset), so the app \
+                    cannot open a window.\nRun the demo headless instead; it renders offscreen and saves a \
+                    screenshot and a report:\n\n    cargo xtask demo --headless\n"
+            .into());
+    }
     // Vulkan drivers and X11 client libraries are needed with a real display too.
     let mut packages: Vec<&str> = BUILD_PACKAGES
         .iter()
@@ -405,12 +412,6 @@ fn demo(args: &[String]) -> Result {
         packages.extend(DEMO_PACKAGES);
     }
     ensure_packages(&packages)?;
-    if !headless && !has_display() {
-        return Err("this machine has no X11 display (DISPLAY is unset), so the app \
-                    cannot open a window.\nRun the demo headless instead; it renders offscreen and saves a \
-                    screenshot and a report:\n\n    cargo xtask demo --headless\n"
-            .into());
-    }
     // The same package and feature selection as `cargo xtask test`, so the two
     // commands share one set of compiled dependencies instead of building bevy twice.
     run(cargo().args(["build", "--workspace", "--all-targets"]))?;

@@ -348,13 +348,6 @@ fn html(status: StatusCode, body: String, lang: Lang) -> Response {
         .into_response()
 }
 
-fn other(lang: Lang) -> Lang {
-    match lang {
-        Lang::Id => Lang::En,
-        Lang::En => Lang::Id,
-    }
-}
-
 /// The Indonesian 404 page (also used for malformed codes: a visitor typing a
 /// URL gets the same friendly page).
 fn not_found_page(base: &str, path: &str) -> Response {
@@ -449,7 +442,7 @@ async fn build_page<'a>(
     };
     let l = labels(lang);
     let page_url = format!("{base}/m/{}", m.code);
-    let other_lang = other(lang);
+    let other_lang = lang.other();
     let media = q::media_for(&state.db, &view, &m.target_kind, m.target_id).await?;
     let image_of = |roles: &[MediaRole], alt: String| {
         media

@@ -694,12 +694,7 @@ mod tests {
         let mut clicked = false;
         let mut out = None;
         for events in std::iter::once(vec![]).chain(passes) {
-            let input = egui::RawInput {
-                screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, SCREEN)),
-                events,
-                ..Default::default()
-            };
-            let mut o = ctx.run_ui(input, |ui| {
+            let mut o = ctx.run_ui(screen_input(events), |ui| {
                 shown = show_card(
                     ui.ctx(),
                     7,
@@ -735,6 +730,32 @@ mod tests {
         // No shadow, so the painted extent is the card itself.
         ctx.all_styles_mut(|s| s.visuals.popup_shadow = egui::Shadow::NONE);
         ctx
+    }
+
+    /// One frame's input on the test screen.
+    fn screen_input(events: Vec<egui::Event>) -> egui::RawInput {
+        egui::RawInput {
+            screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, SCREEN)),
+            events,
+            ..Default::default()
+        }
+    }
+
+    /// Pass `pass` of a finger's tap at `at`, one event per pass as a tap
+    /// arrives: 0 nothing (lays the card out), 1 move, 2 press, 3 release.
+    fn tap_pass(pass: usize, at: egui::Pos2) -> Vec<egui::Event> {
+        let button = |pressed| egui::Event::PointerButton {
+            pos: at,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        };
+        match pass {
+            1 => vec![egui::Event::PointerMoved(at)],
+            2 => vec![button(true)],
+            3 => vec![button(false)],
+            _ => vec![],
+        }
     }
 
     /// A code turned away to the right: its right edge is shorter.
@@ -859,20 +880,8 @@ mod tests {
 
     #[test]
     fn a_tap_on_the_card_opens_it_and_a_tap_elsewhere_does_not() {
-        let button = |p: egui::Pos2, pressed| egui::Event::PointerButton {
-            pos: p,
-            button: egui::PointerButton::Primary,
-            pressed,
-            modifiers: egui::Modifiers::NONE,
-        };
         // Move, press, release: one pass each, as a finger's tap arrives.
-        let tap = |p: egui::Pos2| {
-            vec![
-                vec![egui::Event::PointerMoved(p)],
-                vec![button(p, true)],
-                vec![button(p, false)],
-            ]
-        };
+        let tap = |p: egui::Pos2| (1..4).map(|n| tap_pass(n, p)).collect::<Vec<_>>();
         let ctx = context();
         let (first, _) = run(&ctx, TILTED, vec![]);
         let c = first.placement.quad.iter().copied().sum::<Vec2>() / 4.0;
@@ -908,24 +917,8 @@ mod tests {
             let mut centre = egui::Pos2::ZERO;
             let mut clicked = false;
             let mut commands = Vec::new();
-            let button = |pos, pressed| egui::Event::PointerButton {
-                pos,
-                button: egui::PointerButton::Primary,
-                pressed,
-                modifiers: egui::Modifiers::NONE,
-            };
             for pass in 0..4 {
-                let events = match pass {
-                    1 => vec![egui::Event::PointerMoved(centre)],
-                    2 => vec![button(centre, true)],
-                    3 => vec![button(centre, false)],
-                    _ => vec![],
-                };
-                let input = egui::RawInput {
-                    screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, SCREEN)),
-                    events,
-                    ..Default::default()
-                };
+                let input = screen_input(tap_pass(pass, centre));
                 let mut out = ctx.run_ui(input, |ui| {
                     let shown = show_card(
                         ui.ctx(),
@@ -963,24 +956,8 @@ mod tests {
         let mut centre = egui::Pos2::ZERO;
         let mut clicked = false;
         let mut panel = egui::Rect::NOTHING;
-        let button = |pos, pressed| egui::Event::PointerButton {
-            pos,
-            button: egui::PointerButton::Primary,
-            pressed,
-            modifiers: egui::Modifiers::NONE,
-        };
         for pass in 0..4 {
-            let events = match pass {
-                1 => vec![egui::Event::PointerMoved(centre)],
-                2 => vec![button(centre, true)],
-                3 => vec![button(centre, false)],
-                _ => vec![],
-            };
-            let input = egui::RawInput {
-                screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, SCREEN)),
-                events,
-                ..Default::default()
-            };
+            let input = screen_input(tap_pass(pass, centre));
             let mut out = ctx.run_ui(input, |ui| {
                 let shown = show_card(ui.ctx(), 7, TILTED, &Obstacles::default(), &style(), |ui| {
                     ui.label("Si Kancil dan Buaya");
@@ -1096,11 +1073,7 @@ mod tests {
             let ctx = context();
             let mut quad = None;
             for _ in 0..2 {
-                let input = egui::RawInput {
-                    screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, SCREEN)),
-                    ..Default::default()
-                };
-                let mut out = ctx.run_ui(input, |ui| {
+                let mut out = ctx.run_ui(screen_input(vec![]), |ui| {
                     let avoid = Obstacles { codes: &[], cards };
                     quad = show_card(ui.ctx(), 7, code, &avoid, &style(), |ui| {
                         ui.label("Si Kancil dan Buaya");

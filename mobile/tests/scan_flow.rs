@@ -1,6 +1,8 @@
 //! Headless app test: a fake frame source with a generated library code →
 //! scan task → resolve against a real server on a loopback port.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use bevy::prelude::*;
@@ -42,17 +44,44 @@ fn frame_with_code(url: &str) -> Frame {
     Frame::from_rgb(0, w, h, &rgb).unwrap()
 }
 
-#[test]
-fn scanned_code_resolves_against_a_real_server() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let dir = tempfile::tempdir().unwrap();
+/// Starts the server with the demo library on a loopback port, on `rt`
+/// (dropping or shutting down `rt` stops it and closes its connections).
+/// Returns its data dir (keep it alive) and base URL; installs the TLS
+/// crypto provider the app's client needs.
+fn demo_server(rt: &tokio::runtime::Runtime) -> (tempfile::TempDir, String) {
+    let data = tempfile::tempdir().unwrap();
     let server = rt
         .block_on(pustaka_backend::Application::build(
-            pustaka_backend::ServeConfig::for_tests(dir.path().to_path_buf(), true),
+            pustaka_backend::ServeConfig::for_tests(data.path().to_path_buf(), true),
         ))
         .unwrap();
     let base = format!("http://{}", server.local_addr());
     rt.spawn(server.run_until_stopped());
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    (data, base)
+}
+
+/// A server that accepts every connection and never answers (a stalled
+/// Wi-Fi link). Returns its base URL and the count of connections accepted.
+fn stalled_server() -> (String, Arc<AtomicUsize>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let stalled = format!("http://{}", listener.local_addr().unwrap());
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let count = accepted.clone();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in listener.incoming().flatten() {
+            count.fetch_add(1, Ordering::SeqCst);
+            held.push(conn);
+        }
+    });
+    (stalled, accepted)
+}
+
+#[test]
+fn scanned_code_resolves_against_a_real_server() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (_data, base) = demo_server(&rt);
 
     let url = MarkerCode::parse("BK0001")
         .unwrap()
@@ -128,17 +157,9 @@ fn cached_overlay_is_shown_offline() {
     // The server gets its own runtime so that dropping it closes every connection.
     let server_rt = tokio::runtime::Runtime::new().unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let data = tempfile::tempdir().unwrap();
+    let (_data, base) = demo_server(&server_rt);
     let cache_dir = tempfile::tempdir().unwrap();
-    let server = server_rt
-        .block_on(pustaka_backend::Application::build(
-            pustaka_backend::ServeConfig::for_tests(data.path().to_path_buf(), true),
-        ))
-        .unwrap();
-    let base = format!("http://{}", server.local_addr());
-    server_rt.spawn(server.run_until_stopped());
 
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::new();
     let cache = pustaka_mobile::net::cache::OverlayCache::new(cache_dir.path(), 1 << 20);
     let url = format!("{base}/api/v1/markers/BK0001");
@@ -252,15 +273,7 @@ fn stand_in_server(answer: &'static str) -> std::net::SocketAddr {
 #[test]
 fn scan_events_reach_the_server() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let server = rt
-        .block_on(pustaka_backend::Application::build(
-            pustaka_backend::ServeConfig::for_tests(data.path().to_path_buf(), true),
-        ))
-        .unwrap();
-    let base = format!("http://{}", server.local_addr());
-    rt.spawn(server.run_until_stopped());
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    let (_data, base) = demo_server(&rt);
     let client = reqwest::Client::new();
 
     let mut queue = pustaka_mobile::net::scans::ScanQueue::open(None);
@@ -341,20 +354,7 @@ fn a_failing_camera_is_reported_then_cleared() {
 /// not three requests that each wait out the read timeout.
 #[test]
 fn a_stalled_server_is_not_retried_at_once() {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let stalled = format!("http://{}", listener.local_addr().unwrap());
-    let accepted = Arc::new(AtomicUsize::new(0));
-    let count = accepted.clone();
-    std::thread::spawn(move || {
-        let mut held = Vec::new();
-        for conn in listener.incoming().flatten() {
-            count.fetch_add(1, Ordering::SeqCst);
-            held.push(conn);
-        }
-    });
+    let (stalled, accepted) = stalled_server();
     let _ = rustls::crypto::ring::default_provider().install_default();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let client = pustaka_mobile::net::http_client().unwrap();
@@ -375,21 +375,10 @@ fn a_stalled_server_is_not_retried_at_once() {
 /// is still out, and without claiming the network is down.
 #[test]
 fn a_saved_copy_is_shown_while_a_stalled_server_is_asked() {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
     // Save BK0001 the way the app does, from a real server.
     let server_rt = tokio::runtime::Runtime::new().unwrap();
-    let data = tempfile::tempdir().unwrap();
+    let (_data, base) = demo_server(&server_rt);
     let cache_dir = tempfile::tempdir().unwrap();
-    let server = server_rt
-        .block_on(pustaka_backend::Application::build(
-            pustaka_backend::ServeConfig::for_tests(data.path().to_path_buf(), true),
-        ))
-        .unwrap();
-    let base = format!("http://{}", server.local_addr());
-    server_rt.spawn(server.run_until_stopped());
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let cache = pustaka_mobile::net::cache::OverlayCache::new(cache_dir.path(), 1 << 20);
     let (first, _) = server_rt.block_on(pustaka_mobile::net::resolve_with_cache(
         &reqwest::Client::new(),
@@ -404,17 +393,7 @@ fn a_saved_copy_is_shown_while_a_stalled_server_is_asked() {
     server_rt.shutdown_timeout(Duration::from_secs(1));
 
     // The stalled server: holds every connection open, says nothing.
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let stalled = format!("http://{}", listener.local_addr().unwrap());
-    let accepted = Arc::new(AtomicUsize::new(0));
-    let count = accepted.clone();
-    std::thread::spawn(move || {
-        let mut held = Vec::new();
-        for conn in listener.incoming().flatten() {
-            count.fetch_add(1, Ordering::SeqCst);
-            held.push(conn);
-        }
-    });
+    let (stalled, accepted) = stalled_server();
 
     let url = MarkerCode::parse("BK0001")
         .unwrap()

@@ -30,6 +30,15 @@ impl Lang {
             Lang::En => "en",
         }
     }
+
+    /// The other of the two languages (Indonesian ↔ English): the fallback
+    /// when content or a saved copy is missing in this one.
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Id => Lang::En,
+            Lang::En => Lang::Id,
+        }
+    }
 }
 
 /// What a marker points at.

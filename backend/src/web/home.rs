@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use pustaka_api::Lang;
 
-use super::{Labels, PageQueryParams, choose_lang, html, human_when, labels, other};
+use super::{Labels, PageQueryParams, choose_lang, html, human_when, labels};
 use crate::db::content::{self as q, View};
 use crate::startup::AppState;
 use crate::wib;
@@ -206,7 +206,7 @@ async fn build_home(state: &AppState, lang: Lang) -> sqlx::Result<HomePage> {
             first_clue,
         });
     }
-    let other_lang = other(lang);
+    let other_lang = lang.other();
     Ok(HomePage {
         lang: lang.tag(),
         l: labels(lang),

@@ -2,7 +2,12 @@
 
 use pustaka_api::{ApiErrorBody, ErrorCode, Health, MarkerOverlay, TargetKind};
 
-use crate::helpers::spawn_app;
+use crate::helpers::{TestApp, spawn_app};
+
+/// `GET {path}` read as an overlay.
+async fn overlay(app: &TestApp, path: &str) -> MarkerOverlay {
+    app.get(path).await.json().await.unwrap()
+}
 
 #[tokio::test]
 async fn health_reports_ok() {
@@ -21,40 +26,15 @@ async fn health_reports_ok() {
 #[tokio::test]
 async fn demo_codes_resolve_in_both_languages() {
     let app = spawn_app(true).await;
-    let url = format!("{}/api/v1/markers/bk0001", app.base);
-    let o: MarkerOverlay = app
-        .client
-        .get(&url)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let o = overlay(&app, "/api/v1/markers/bk0001").await;
     assert_eq!(o.code, "BK0001");
     assert_eq!(o.kind, TargetKind::Title);
     assert_eq!(o.title, "Si Kancil dan Buaya");
     assert!(o.body.as_deref().unwrap().contains("buaya"));
-    let en: MarkerOverlay = app
-        .client
-        .get(format!("{url}?lang=en"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let en = overlay(&app, "/api/v1/markers/bk0001?lang=en").await;
     assert!(en.body.as_deref().unwrap().contains("crocodiles"));
 
-    let ev: MarkerOverlay = app
-        .client
-        .get(format!("{}/api/v1/markers/EV0001", app.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let ev = overlay(&app, "/api/v1/markers/EV0001").await;
     assert_eq!(ev.kind, TargetKind::Event);
     assert!(
         ev.subtitle.as_deref().unwrap().contains("WIB"),
@@ -64,15 +44,7 @@ async fn demo_codes_resolve_in_both_languages() {
     assert!(ev.featured.is_empty());
 
     // A shelf carries its featured titles, in the librarians' order.
-    let shelf: MarkerOverlay = app
-        .client
-        .get(format!("{}/api/v1/markers/RK0001", app.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let shelf = overlay(&app, "/api/v1/markers/RK0001").await;
     assert_eq!(shelf.kind, TargetKind::Shelf);
     let featured: Vec<&str> = shelf.featured.iter().map(|t| t.title.as_str()).collect();
     assert_eq!(featured[0], "Si Kancil dan Buaya", "{featured:?}");

@@ -269,9 +269,9 @@ async fn attempt(client: &reqwest::Client, url: &str, etag: Option<&str>) -> Att
 
 /// Resolves one code: revalidates the cached copy, retries transient failures
 /// with backoff (up to [`MAX_ATTEMPTS`]; a timeout ends the attempts, since a
-/// stalled link rarely recovers within seconds), and falls back to the cache when the server stays unreachable
-/// or something else answers in its place (a captive portal's login page, a
-/// proxy's 403). Returns the resolution and whether the server answered at all
+/// stalled link rarely recovers within seconds), and falls back to the cache
+/// when the server stays unreachable or something else answers in its place
+/// (a captive portal's login page, a proxy's 403, another server's 404). Returns the resolution and whether the server answered at all
 /// (`false` for those stand-ins too, so the offline banner shows).
 pub async fn resolve_with_cache(
     client: &reqwest::Client,
@@ -316,8 +316,7 @@ pub async fn resolve_with_cache(
                 return (Resolution::NotFound, true);
             }
             Attempt::Permanent(e) => {
-                // The saved copy in this language, else in the other one.
-                return match cached.or_else(|| cache.and_then(|c| saved_copy(c, code, lang))) {
+                return match or_other_lang(cached, cache, code, lang) {
                     Some(c) => {
                         warn!(marker.code = %code, error = %e, "showing the cached copy");
                         (Resolution::Offline(c.overlay), false)
@@ -332,7 +331,7 @@ pub async fn resolve_with_cache(
             }
         }
     }
-    match cached.or_else(|| cache.and_then(|c| saved_copy(c, code, lang))) {
+    match or_other_lang(cached, cache, code, lang) {
         Some(c) => {
             warn!(marker.code = %code, error = %last_error, "server unreachable, showing the saved copy");
             (Resolution::Offline(c.overlay), false)
@@ -346,11 +345,18 @@ pub async fn resolve_with_cache(
 /// in Bahasa Indonesia beats an empty card for a visitor who chose English
 /// while offline; the server falls back the same way).
 fn saved_copy(cache: &OverlayCache, code: &str, lang: Lang) -> Option<CachedOverlay> {
-    let other = match lang {
-        Lang::Id => Lang::En,
-        Lang::En => Lang::Id,
-    };
-    cache.get(code, lang).or_else(|| cache.get(code, other))
+    or_other_lang(cache.get(code, lang), Some(cache), code, lang)
+}
+
+/// `in_lang` (the saved copy in `lang`, already read), else the saved copy
+/// in the other language.
+fn or_other_lang(
+    in_lang: Option<CachedOverlay>,
+    cache: Option<&OverlayCache>,
+    code: &str,
+    lang: Lang,
+) -> Option<CachedOverlay> {
+    in_lang.or_else(|| cache?.get(code, lang.other()))
 }
 
 /// Fetches one overlay without cache or retries (tests and tools).

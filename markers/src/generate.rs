@@ -6,6 +6,7 @@
 
 use qrcode::{EcLevel, QrCode};
 
+use crate::error::ParameterError;
 use crate::{LumaImage, MarkerError};
 
 /// Quiet zone around the symbol, in modules (ISO/IEC 18004 §6.3.8 asks for 4).
@@ -20,8 +21,7 @@ pub const EC_LEVEL: EcLevel = EcLevel::Q;
 /// # Errors
 /// [`MarkerError::Encode`] when the text does not fit a version-40 code at level Q.
 pub fn modules(text: &str) -> Result<(usize, Vec<bool>), MarkerError> {
-    let code = QrCode::with_error_correction_level(text.as_bytes(), EC_LEVEL)
-        .map_err(|e| MarkerError::Encode(e.to_string()))?;
+    let code = QrCode::with_error_correction_level(text.as_bytes(), EC_LEVEL)?;
     let side = code.width();
     let dark = code
         .to_colors()
@@ -40,13 +40,11 @@ pub const MAX_MODULE_PX: usize = 64;
 /// `(modules + 2 * QUIET_ZONE_MODULES) * module_px` pixels.
 ///
 /// # Errors
-/// [`MarkerError::Encode`] when the text does not fit; [`MarkerError::InvalidImage`]
-/// when `module_px` is zero.
+/// [`MarkerError::Encode`] when the text does not fit;
+/// [`MarkerError::Parameter`] when `module_px` is outside `1..=MAX_MODULE_PX`.
 pub fn luma_image(text: &str, module_px: usize) -> Result<LumaImage, MarkerError> {
     if !(1..=MAX_MODULE_PX).contains(&module_px) {
-        return Err(MarkerError::Encode(format!(
-            "{module_px} pixels per module: choose 1 to {MAX_MODULE_PX}"
-        )));
+        return Err(ParameterError::ModulePx { module_px }.into());
     }
     let (side, dark) = modules(text)?;
     let full = (side + 2 * QUIET_ZONE_MODULES) * module_px;
@@ -69,12 +67,11 @@ pub fn luma_image(text: &str, module_px: usize) -> Result<LumaImage, MarkerError
 /// scaled to `size_mm` millimetres on paper.
 ///
 /// # Errors
-/// [`MarkerError::Encode`] when the text does not fit.
+/// [`MarkerError::Encode`] when the text does not fit;
+/// [`MarkerError::Parameter`] when `size_mm` is not a positive number.
 pub fn svg(text: &str, size_mm: f64) -> Result<String, MarkerError> {
     if !(size_mm.is_finite() && size_mm > 0.0) {
-        return Err(MarkerError::Encode(format!(
-            "printed size {size_mm} mm: give a positive number of millimetres"
-        )));
+        return Err(ParameterError::SizeMm { size_mm }.into());
     }
     let (side, dark) = modules(text)?;
     let full = side + 2 * QUIET_ZONE_MODULES;

@@ -1,11 +1,57 @@
-//! Plane geometry shared by the scanner and the pose code: homographies
-//! between a code's own plane and the frame.
+//! Plane geometry shared by the scanner, the pose code and the tracker:
+//! frame points, quadrilaterals given by their four corners, and
+//! homographies between a code's own plane and the frame.
 //!
-//! Coordinates: frame pixels as in [`crate::Point`] (origin top-left, x right,
+//! Coordinates: frame pixels as in [`Point`] (origin top-left, x right,
 //! y down). A code's plane is measured in any unit with origin at the code's
 //! top-left corner, u along its top edge, v down its left edge.
 
-use crate::Point;
+/// A point in pixel coordinates of the scanned frame: origin at the top-left
+/// pixel's corner, x to the right, y downwards, in pixels (sub-pixel allowed).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Point {
+    /// Horizontal position in pixels.
+    pub x: f32,
+    /// Vertical position in pixels.
+    pub y: f32,
+}
+
+impl Point {
+    /// A point at `(x, y)` pixels.
+    pub const fn new(x: f32, y: f32) -> Self {
+        Self { x, y }
+    }
+
+    /// Euclidean distance to `other`, in pixels.
+    pub fn distance(self, other: Point) -> f32 {
+        (self.x - other.x).hypot(self.y - other.y)
+    }
+}
+
+/// The mean of a quadrilateral's four corners, in their units.
+pub(crate) fn quad_center(corners: &[Point; 4]) -> Point {
+    let (sx, sy) = corners
+        .iter()
+        .fold((0.0, 0.0), |(sx, sy), p| (sx + p.x, sy + p.y));
+    Point::new(sx / 4.0, sy / 4.0)
+}
+
+/// Whether `(x, y)` lies inside the convex quadrilateral `q` (either winding;
+/// the edges count as inside).
+pub(crate) fn quad_contains(q: &[Point; 4], x: f32, y: f32) -> bool {
+    let mut sign = 0.0f32;
+    for i in 0..4 {
+        let (a, b) = (q[i], q[(i + 1) % 4]);
+        let c = (b.x - a.x) * (y - a.y) - (b.y - a.y) * (x - a.x);
+        if c != 0.0 {
+            if sign != 0.0 && c.signum() != sign {
+                return false;
+            }
+            sign = c.signum();
+        }
+    }
+    true
+}
 
 /// A projective map of the plane (3 × 3 matrix, row-major, `h[8]` normalised
 /// to 1): `(u, v) ↦ ((h0 u + h1 v + h2) / w, (h3 u + h4 v + h5) / w)` with

@@ -10,15 +10,22 @@
 //! - [`payload`]: the code format and the classification of scanned content;
 //!   [`text`]: payload bytes → Unicode (the charset an ECI designator
 //!   names; without one, UTF-8, Shift-JIS or Latin-1 as the bytes suggest).
-//! - [`generate`]: SVG and luma images of one code; `sheet` (feature `pdf`,
-//!   on by default): A4 label sheets and posters as PDF.
-//! - [`scan`]: the [`Scanner`] pipeline around rqrr.
-//! - [`geometry`], [`pose`], [`track`]: homographies, 6-DoF pose from the
-//!   corners, and the tracker that keeps overlays steady across frames.
+//! - [`generate`]: SVG and luma images of one code; `sheet` (feature `pdf`):
+//!   A4 label sheets and posters as PDF.
+//! - [`scan`]: the [`Scanner`] pipeline, reporting each code as a [`Detection`].
+//! - [`geometry`], [`pose`], [`track`]: points and homographies, 6-DoF pose
+//!   from the corners, and the tracker that keeps overlays steady across frames.
 //!
-//! Features: `pdf` (printpdf) and `cli` (the `pustaka-markers` binary: clap,
-//! serde, anyhow) are on by default; with `default-features = false` the
-//! library needs only rqrr, qrcode, image, `encoding_rs` and thiserror.
+//! Inside, the QR standard (ISO/IEC 18004: versions, function patterns,
+//! format information, Reed–Solomon, segments) has its own module, `qr`,
+//! that sees no pixels; the pipeline stages sit above it and import
+//! downwards only: `geometry` → `qr` → `decode` (a module grid to bytes) →
+//! `text` → `detection` → `binarize`, `finder`, `sample` (the fast path) →
+//! `scan` (the passes) → `pose` → `track`.
+//!
+//! Features (none on by default): `pdf` (printpdf) for `sheet`, and `cli`
+//! (the `pustaka-markers` binary: clap, serde, anyhow). Without them the
+//! library needs only rqrr, qrcode, image, glam, `encoding_rs` and thiserror.
 //!
 //! # Example: generate a code, then scan it back
 //! ```
@@ -34,6 +41,7 @@
 
 mod binarize;
 mod decode;
+pub mod detection;
 pub mod error;
 mod finder;
 pub mod generate;
@@ -41,6 +49,7 @@ pub mod geometry;
 pub mod image;
 pub mod payload;
 pub mod pose;
+mod qr;
 mod sample;
 pub mod scan;
 #[cfg(feature = "pdf")]
@@ -48,7 +57,9 @@ pub mod sheet;
 pub mod text;
 pub mod track;
 
+pub use detection::Detection;
 pub use error::MarkerError;
+pub use geometry::Point;
 pub use image::{LumaImage, LumaView};
-pub use scan::{Detection, Point, Scanner, ScannerConfig};
+pub use scan::{Scanner, ScannerConfig};
 pub use text::TextEncoding;

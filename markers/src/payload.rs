@@ -8,6 +8,7 @@
 use std::fmt;
 
 use crate::MarkerError;
+use crate::error::PayloadError;
 
 /// The 32 symbols of Crockford base-32, in value order.
 pub const CROCKFORD_ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -29,8 +30,9 @@ impl MarkerCode {
     /// `I`/`L` read as `1` and `O` as `0`.
     ///
     /// # Errors
-    /// [`MarkerError::Payload`] for a symbol outside the alphabet (e.g. `U`) or a
-    /// length outside `MIN_CODE_LEN..=MAX_CODE_LEN`.
+    /// [`MarkerError::Payload`] ([`PayloadError::Symbol`]) for a symbol outside
+    /// the alphabet (e.g. `U`), ([`PayloadError::Length`]) for a length outside
+    /// `MIN_CODE_LEN..=MAX_CODE_LEN`.
     pub fn parse(s: &str) -> Result<Self, MarkerError> {
         let mut out = String::with_capacity(s.len());
         for c in s.chars().filter(|&c| c != '-') {
@@ -40,17 +42,12 @@ impl MarkerCode {
                 c => c,
             };
             if !c.is_ascii() || !CROCKFORD_ALPHABET.contains(&(c as u8)) {
-                return Err(MarkerError::Payload(format!(
-                    "{c:?} is not a Crockford base-32 symbol"
-                )));
+                return Err(PayloadError::Symbol { symbol: c }.into());
             }
             out.push(c);
         }
         if !(MIN_CODE_LEN..=MAX_CODE_LEN).contains(&out.len()) {
-            return Err(MarkerError::Payload(format!(
-                "a code has {MIN_CODE_LEN} to {MAX_CODE_LEN} symbols, got {}",
-                out.len()
-            )));
+            return Err(PayloadError::Length { len: out.len() }.into());
         }
         Ok(Self(out))
     }
@@ -58,12 +55,12 @@ impl MarkerCode {
     /// The code for a number, `len` symbols long (most significant first, zero-padded).
     ///
     /// # Errors
-    /// [`MarkerError::Payload`] when `len` is out of range or too short for `value`.
+    /// [`MarkerError::Payload`] when `len` is out of range
+    /// ([`PayloadError::Length`]) or too short for `value`
+    /// ([`PayloadError::TooLarge`]).
     pub fn from_u64(value: u64, len: usize) -> Result<Self, MarkerError> {
         if !(MIN_CODE_LEN..=MAX_CODE_LEN).contains(&len) {
-            return Err(MarkerError::Payload(format!(
-                "code length {len} out of range"
-            )));
+            return Err(PayloadError::Length { len }.into());
         }
         let mut buf = vec![b'0'; len];
         let mut v = value;
@@ -72,9 +69,7 @@ impl MarkerCode {
             v >>= 5;
         }
         if v != 0 {
-            return Err(MarkerError::Payload(format!(
-                "{value} needs more than {len} symbols"
-            )));
+            return Err(PayloadError::TooLarge { value, len }.into());
         }
         Ok(Self(String::from_utf8_lossy(&buf).into_owned()))
     }

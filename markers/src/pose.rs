@@ -12,9 +12,16 @@
 //!
 //! The code's corners (its outer edge, without the quiet zone) are at
 //! `(±s/2, ±s/2, 0)` in the marker frame, `s` being the printed side length.
+//!
+//! Vectors, rotation matrices and quaternions are glam's `f64` types inside;
+//! [`Pose`] keeps plain arrays in its public fields, so callers need no
+//! glam of their own.
 
-use crate::geometry::Homography;
-use crate::{MarkerError, Point};
+use glam::{DMat3, DQuat, DVec3};
+
+use crate::MarkerError;
+use crate::error::PoseError;
+use crate::geometry::{Homography, Point};
 
 /// A pinhole camera: focal lengths and principal point, in pixels; no lens
 /// distortion (undistort the corners first if the lens needs it).
@@ -54,37 +61,46 @@ pub struct Pose {
 }
 
 impl Pose {
+    /// A pose from a rotation matrix and a translation (metres).
+    pub(crate) fn from_parts(
+        rotation: DMat3,
+        translation: DVec3,
+        reprojection_error_px: f64,
+    ) -> Self {
+        Self {
+            rotation: rotation.transpose().to_cols_array_2d(),
+            translation: translation.to_array(),
+            reprojection_error_px,
+        }
+    }
+
+    /// [`Pose::rotation`] as a matrix.
+    pub(crate) fn rotation_matrix(&self) -> DMat3 {
+        DMat3::from_cols_array_2d(&self.rotation).transpose()
+    }
+
     /// Maps a marker-frame point (metres) to the camera frame.
     pub fn transform(&self, p: [f64; 3]) -> [f64; 3] {
-        let r = &self.rotation;
-        let t = &self.translation;
-        [
-            r[0][0] * p[0] + r[0][1] * p[1] + r[0][2] * p[2] + t[0],
-            r[1][0] * p[0] + r[1][1] * p[1] + r[1][2] * p[2] + t[1],
-            r[2][0] * p[0] + r[2][1] * p[1] + r[2][2] * p[2] + t[2],
-        ]
+        (self.rotation_matrix() * DVec3::from(p) + DVec3::from(self.translation)).to_array()
     }
 
     /// The angle between the code's normal and the camera's line of sight to
     /// it, in radians: 0 head-on, π/2 edge-on.
     pub fn tilt(&self) -> f64 {
         // The marker's z axis in the camera frame is the third column of R.
-        let n = [
-            self.rotation[0][2],
-            self.rotation[1][2],
-            self.rotation[2][2],
-        ];
-        let t = self.translation;
-        let d = norm(t);
+        let n = self.rotation_matrix().z_axis;
+        let t = DVec3::from(self.translation);
+        let d = t.length();
         if d == 0.0 {
             return 0.0;
         }
-        (dot(n, t) / d).clamp(-1.0, 1.0).acos()
+        (n.dot(t) / d).clamp(-1.0, 1.0).acos()
     }
 
     /// The rotation as a unit quaternion `[w, x, y, z]` with `w >= 0`.
     pub fn quaternion(&self) -> [f64; 4] {
-        quat_from_matrix(&self.rotation)
+        let q = quat_from_matrix(self.rotation_matrix());
+        [q.w, q.x, q.y, q.z]
     }
 }
 
@@ -93,16 +109,15 @@ impl Pose {
 /// `side_m` with `corners` in the order of [`crate::Detection::corners`].
 ///
 /// # Errors
-/// [`MarkerError::Pose`] when `side_m` is not positive or the corners are degenerate.
+/// [`MarkerError::Pose`] when `side_m` is not positive ([`PoseError::Side`])
+/// or the corners are degenerate ([`PoseError::DegenerateCorners`]).
 pub fn homography(corners: &[Point; 4], side_m: f64) -> Result<Homography, MarkerError> {
     if !(side_m > 0.0 && side_m.is_finite()) {
-        return Err(MarkerError::Pose(format!(
-            "side length {side_m} m is not positive"
-        )));
+        return Err(PoseError::Side { side_m }.into());
     }
     let to = corners.map(|p| [f64::from(p.x), f64::from(p.y)]);
     Homography::from_points(model_corners(side_m), to)
-        .ok_or_else(|| MarkerError::Pose("corners are degenerate (three in a line)".into()))
+        .ok_or_else(|| PoseError::DegenerateCorners.into())
 }
 
 /// The marker-plane corners (x, y) in metres, in detection order.
@@ -128,7 +143,7 @@ const REFINE_ITERATIONS: usize = 20;
 ///
 /// # Errors
 /// [`MarkerError::Pose`] for a non-positive side, invalid intrinsics,
-/// degenerate corners, or a solution behind the camera.
+/// degenerate corners, or a solution behind the camera (see [`PoseError`]).
 pub fn estimate(
     corners: &[Point; 4],
     side_m: f64,
@@ -137,48 +152,33 @@ pub fn estimate(
 ) -> Result<Pose, MarkerError> {
     let k = intrinsics;
     if !(k.fx > 0.0 && k.fy > 0.0 && k.fx.is_finite() && k.fy.is_finite()) {
-        return Err(MarkerError::Pose("focal lengths must be positive".into()));
+        return Err(PoseError::FocalLength.into());
     }
     let hm = homography(corners, side_m)?;
     let h = hm.h;
     // M = K⁻¹ H, columns m1, m2, m3 ∝ r1, r2, t.
-    let kinv = |c: [f64; 3]| {
-        [
-            (c[0] - k.cx * c[2]) / k.fx,
-            (c[1] - k.cy * c[2]) / k.fy,
-            c[2],
-        ]
-    };
-    let m1 = kinv([h[0], h[3], h[6]]);
-    let m2 = kinv([h[1], h[4], h[7]]);
-    let m3 = kinv([h[2], h[5], h[8]]);
-    let mut lambda = 2.0 / (norm(m1) + norm(m2));
-    if m3[2] * lambda < 0.0 {
+    let kinv = |c: DVec3| DVec3::new((c.x - k.cx * c.z) / k.fx, (c.y - k.cy * c.z) / k.fy, c.z);
+    let m1 = kinv(DVec3::new(h[0], h[3], h[6]));
+    let m2 = kinv(DVec3::new(h[1], h[4], h[7]));
+    let m3 = kinv(DVec3::new(h[2], h[5], h[8]));
+    let mut lambda = 2.0 / (m1.length() + m2.length());
+    if m3.z * lambda < 0.0 {
         lambda = -lambda;
     }
-    let r1 = scale(m1, lambda);
-    let r2 = scale(m2, lambda);
-    let (r1, r2) = orthonormal_pair(r1, r2);
-    let r3 = cross(r1, r2);
-    let rot = [
-        [r1[0], r2[0], r3[0]],
-        [r1[1], r2[1], r3[1]],
-        [r1[2], r2[2], r3[2]],
-    ];
-    let t = scale(m3, lambda);
-    if t[2] <= 0.0 {
-        return Err(MarkerError::Pose(
-            "the code would be behind the camera".into(),
-        ));
+    let (r1, r2) = orthonormal_pair(m1 * lambda, m2 * lambda);
+    let rot = DMat3::from_cols(r1, r2, r1.cross(r2));
+    let t = m3 * lambda;
+    if t.z <= 0.0 {
+        return Err(PoseError::BehindCamera.into());
     }
     let observed = corners.map(|p| [f64::from(p.x), f64::from(p.y)]);
     let model = model_corners(side_m);
-    let from_h = refine(rotvec_from_matrix(&rot), t, &model, &observed, k);
+    let from_h = refine(rotvec_from_matrix(rot), t, &model, &observed, k);
     let best = match hint {
         Some(prev) => {
             let from_prev = refine(
-                rotvec_from_matrix(&prev.rotation),
-                prev.translation,
+                rotvec_from_matrix(prev.rotation_matrix()),
+                DVec3::from(prev.translation),
                 &model,
                 &observed,
                 k,
@@ -192,7 +192,7 @@ pub fn estimate(
         None => from_h,
     };
     if best.translation[2] <= 0.0 || !best.reprojection_error_px.is_finite() {
-        return Err(MarkerError::Pose("no valid pose fits these corners".into()));
+        return Err(PoseError::NoFit.into());
     }
     Ok(best)
 }
@@ -205,20 +205,19 @@ const HINT_SLACK_PX: f64 = 0.5;
 /// Gauss–Newton on 6 parameters (rotation vector, translation) minimising the
 /// corner reprojection error, with a numeric Jacobian.
 fn refine(
-    mut w: [f64; 3],
-    mut t: [f64; 3],
+    mut w: DVec3,
+    mut t: DVec3,
     model: &[[f64; 2]; 4],
     observed: &[[f64; 2]; 4],
     k: &Intrinsics,
 ) -> Pose {
-    let residuals = |w: [f64; 3], t: [f64; 3]| -> [f64; 8] {
+    let residuals = |w: DVec3, t: DVec3| -> [f64; 8] {
         let r = matrix_from_rotvec(w);
         let mut out = [0.0; 8];
         for i in 0..4 {
-            let p = [model[i][0], model[i][1], 0.0];
-            let c = add(mat_vec(&r, p), t);
-            let [u, v] = if c[2] > 1e-9 {
-                k.project(c)
+            let c = r * DVec3::new(model[i][0], model[i][1], 0.0) + t;
+            let [u, v] = if c.z > 1e-9 {
+                k.project(c.to_array())
             } else {
                 [f64::MAX / 1e10, f64::MAX / 1e10]
             };
@@ -230,17 +229,17 @@ fn refine(
     let cost = |r: &[f64; 8]| r.iter().map(|v| v * v).sum::<f64>();
     let mut res = residuals(w, t);
     for _ in 0..REFINE_ITERATIONS {
-        let params = [w[0], w[1], w[2], t[0], t[1], t[2]];
+        let params = [w.x, w.y, w.z, t.x, t.y, t.z];
         let mut jac = [[0.0f64; 6]; 8];
         for j in 0..6 {
             let step = if j < 3 {
                 1e-6
             } else {
-                1e-6 * t[2].abs().max(1e-3)
+                1e-6 * t.z.abs().max(1e-3)
             };
             let mut p = params;
             p[j] += step;
-            let r2 = residuals([p[0], p[1], p[2]], [p[3], p[4], p[5]]);
+            let r2 = residuals(DVec3::new(p[0], p[1], p[2]), DVec3::new(p[3], p[4], p[5]));
             for i in 0..8 {
                 jac[i][j] = (r2[i] - res[i]) / step;
             }
@@ -255,19 +254,15 @@ fn refine(
             a[r][6] = -(0..8).map(|i| jac[i][r] * res[i]).sum::<f64>();
         }
         let Some(delta) = solve6(a) else { break };
-        let nw = [w[0] + delta[0], w[1] + delta[1], w[2] + delta[2]];
-        let nt = [t[0] + delta[3], t[1] + delta[4], t[2] + delta[5]];
+        let nw = w + DVec3::new(delta[0], delta[1], delta[2]);
+        let nt = t + DVec3::new(delta[3], delta[4], delta[5]);
         let nres = residuals(nw, nt);
         if cost(&nres) >= cost(&res) {
             break;
         }
         (w, t, res) = (nw, nt, nres);
     }
-    Pose {
-        rotation: matrix_from_rotvec(w),
-        translation: t,
-        reprojection_error_px: (cost(&res) / 4.0).sqrt(),
-    }
+    Pose::from_parts(matrix_from_rotvec(w), t, (cost(&res) / 4.0).sqrt())
 }
 
 /// Solves a 6 × 6 system given as an augmented matrix.
@@ -297,133 +292,49 @@ fn solve6(mut a: [[f64; 7]; 6]) -> Option<[f64; 6]> {
 
 /// Makes two nearly orthogonal unit vectors exactly orthonormal, sharing the
 /// correction equally between them.
-fn orthonormal_pair(a: [f64; 3], b: [f64; 3]) -> ([f64; 3], [f64; 3]) {
-    let a = normalize(a);
-    let b = normalize(b);
-    let c = normalize(add(a, b));
-    let d = normalize(sub(a, b));
+fn orthonormal_pair(a: DVec3, b: DVec3) -> (DVec3, DVec3) {
+    let a = a.normalize_or_zero();
+    let b = b.normalize_or_zero();
+    let c = (a + b).normalize_or_zero();
+    let d = (a - b).normalize_or_zero();
     let s = std::f64::consts::FRAC_1_SQRT_2;
-    (scale(add(c, d), s), scale(sub(c, d), s))
+    ((c + d) * s, (c - d) * s)
 }
 
-pub(crate) fn dot(a: [f64; 3], b: [f64; 3]) -> f64 {
-    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
-}
-fn cross(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
-    [
-        a[1] * b[2] - a[2] * b[1],
-        a[2] * b[0] - a[0] * b[2],
-        a[0] * b[1] - a[1] * b[0],
-    ]
-}
-fn add(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
-    [a[0] + b[0], a[1] + b[1], a[2] + b[2]]
-}
-fn sub(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
-    [a[0] - b[0], a[1] - b[1], a[2] - b[2]]
-}
-fn scale(a: [f64; 3], s: f64) -> [f64; 3] {
-    [a[0] * s, a[1] * s, a[2] * s]
-}
-pub(crate) fn norm(a: [f64; 3]) -> f64 {
-    dot(a, a).sqrt()
-}
-fn normalize(a: [f64; 3]) -> [f64; 3] {
-    let n = norm(a);
-    if n > 0.0 { scale(a, 1.0 / n) } else { a }
-}
-fn mat_vec(r: &[[f64; 3]; 3], p: [f64; 3]) -> [f64; 3] {
-    [dot(r[0], p), dot(r[1], p), dot(r[2], p)]
-}
+/// Rotation vectors shorter than this (radians) use the first-order
+/// Rodrigues formula `I + [w]×`: the axis `w / |w|` is not defined at 0.
+const SMALL_ROTATION_RAD: f64 = 1e-12;
 
 /// Rodrigues: rotation vector (axis × angle, radians) → matrix.
-pub(crate) fn matrix_from_rotvec(w: [f64; 3]) -> [[f64; 3]; 3] {
-    let theta = norm(w);
-    if theta < 1e-12 {
-        return [[1.0, -w[2], w[1]], [w[2], 1.0, -w[0]], [-w[1], w[0], 1.0]];
+pub(crate) fn matrix_from_rotvec(w: DVec3) -> DMat3 {
+    let theta = w.length();
+    if theta < SMALL_ROTATION_RAD {
+        return DMat3::from_cols(
+            DVec3::new(1.0, w.z, -w.y),
+            DVec3::new(-w.z, 1.0, w.x),
+            DVec3::new(w.y, -w.x, 1.0),
+        );
     }
-    let [x, y, z] = scale(w, 1.0 / theta);
-    let (s, c) = theta.sin_cos();
-    let v = 1.0 - c;
-    [
-        [c + x * x * v, x * y * v - z * s, x * z * v + y * s],
-        [y * x * v + z * s, c + y * y * v, y * z * v - x * s],
-        [z * x * v - y * s, z * y * v + x * s, c + z * z * v],
-    ]
+    DMat3::from_axis_angle(w / theta, theta)
 }
 
-/// Inverse of [`matrix_from_rotvec`] (through the quaternion, stable near 0 and π).
-pub(crate) fn rotvec_from_matrix(r: &[[f64; 3]; 3]) -> [f64; 3] {
-    let [w, x, y, z] = quat_from_matrix(r);
-    let s = (x * x + y * y + z * z).sqrt();
-    if s < 1e-12 {
-        return [0.0; 3];
+/// Inverse of [`matrix_from_rotvec`], through the quaternion (stable near 0
+/// and π): angles come out in `[0, π]`.
+pub(crate) fn rotvec_from_matrix(r: DMat3) -> DVec3 {
+    let q = quat_from_matrix(r);
+    let v = q.xyz();
+    let s = v.length();
+    if s < SMALL_ROTATION_RAD {
+        return DVec3::ZERO;
     }
-    let angle = 2.0 * s.atan2(w);
-    scale([x, y, z], angle / s)
+    v * (2.0 * s.atan2(q.w) / s)
 }
 
-/// Rotation matrix → unit quaternion `[w, x, y, z]`, `w >= 0`.
-pub(crate) fn quat_from_matrix(r: &[[f64; 3]; 3]) -> [f64; 4] {
-    let tr = r[0][0] + r[1][1] + r[2][2];
-    let q = if tr > 0.0 {
-        let s = (tr + 1.0).sqrt() * 2.0;
-        [
-            0.25 * s,
-            (r[2][1] - r[1][2]) / s,
-            (r[0][2] - r[2][0]) / s,
-            (r[1][0] - r[0][1]) / s,
-        ]
-    } else if r[0][0] > r[1][1] && r[0][0] > r[2][2] {
-        let s = (1.0 + r[0][0] - r[1][1] - r[2][2]).sqrt() * 2.0;
-        [
-            (r[2][1] - r[1][2]) / s,
-            0.25 * s,
-            (r[0][1] + r[1][0]) / s,
-            (r[0][2] + r[2][0]) / s,
-        ]
-    } else if r[1][1] > r[2][2] {
-        let s = (1.0 + r[1][1] - r[0][0] - r[2][2]).sqrt() * 2.0;
-        [
-            (r[0][2] - r[2][0]) / s,
-            (r[0][1] + r[1][0]) / s,
-            0.25 * s,
-            (r[1][2] + r[2][1]) / s,
-        ]
-    } else {
-        let s = (1.0 + r[2][2] - r[0][0] - r[1][1]).sqrt() * 2.0;
-        [
-            (r[1][0] - r[0][1]) / s,
-            (r[0][2] + r[2][0]) / s,
-            (r[1][2] + r[2][1]) / s,
-            0.25 * s,
-        ]
-    };
-    let n = (q[0] * q[0] + q[1] * q[1] + q[2] * q[2] + q[3] * q[3]).sqrt();
-    let sign = if q[0] < 0.0 { -1.0 } else { 1.0 };
-    q.map(|v| sign * v / n)
-}
-
-/// Unit quaternion `[w, x, y, z]` → rotation matrix.
-pub(crate) fn matrix_from_quat(q: [f64; 4]) -> [[f64; 3]; 3] {
-    let [w, x, y, z] = q;
-    [
-        [
-            1.0 - 2.0 * (y * y + z * z),
-            2.0 * (x * y - w * z),
-            2.0 * (x * z + w * y),
-        ],
-        [
-            2.0 * (x * y + w * z),
-            1.0 - 2.0 * (x * x + z * z),
-            2.0 * (y * z - w * x),
-        ],
-        [
-            2.0 * (x * z - w * y),
-            2.0 * (y * z + w * x),
-            1.0 - 2.0 * (x * x + y * y),
-        ],
-    ]
+/// Rotation matrix → unit quaternion with `w >= 0` (of `q` and `-q`, which
+/// are the same rotation, the one whose angle is at most π).
+pub(crate) fn quat_from_matrix(r: DMat3) -> DQuat {
+    let q = DQuat::from_mat3(&r).normalize();
+    if q.w < 0.0 { -q } else { q }
 }
 
 /// Projects the code's corners with `pose` (for tests and overlays): pixels,
@@ -447,11 +358,8 @@ mod tests {
     };
 
     fn pose_at(tilt_deg: f64, t: [f64; 3]) -> Pose {
-        Pose {
-            rotation: matrix_from_rotvec([tilt_deg.to_radians(), 0.0, 0.1]),
-            translation: t,
-            reprojection_error_px: 0.0,
-        }
+        let w = DVec3::new(tilt_deg.to_radians(), 0.0, 0.1);
+        Pose::from_parts(matrix_from_rotvec(w), DVec3::from(t), 0.0)
     }
 
     #[test]
@@ -482,12 +390,12 @@ mod tests {
 
     #[test]
     fn rotation_helpers_round_trip() {
-        let w = [0.3, -1.2, 0.7];
-        let back = rotvec_from_matrix(&matrix_from_rotvec(w));
+        let w = DVec3::new(0.3, -1.2, 0.7);
+        let back = rotvec_from_matrix(matrix_from_rotvec(w));
         assert!((0..3).all(|i| (back[i] - w[i]).abs() < 1e-9));
-        let q = quat_from_matrix(&matrix_from_rotvec(w));
-        let m = matrix_from_quat(q);
-        let m0 = matrix_from_rotvec(w);
+        let q = quat_from_matrix(matrix_from_rotvec(w));
+        let m = DMat3::from_quat(q).transpose().to_cols_array_2d();
+        let m0 = matrix_from_rotvec(w).transpose().to_cols_array_2d();
         assert!((0..3).all(|i| (0..3).all(|j| (m[i][j] - m0[i][j]).abs() < 1e-9)));
     }
 }

@@ -7,14 +7,15 @@
 //! region search and perspective fitting, which cost milliseconds per code;
 //! when it fails, the scanner falls back to rqrr on a crop.
 
-use rqrr::BitGrid;
-
 use crate::binarize::Bitmap;
 use crate::decode;
+use crate::detection::Detection;
 use crate::finder::Finder;
 use crate::geometry::Homography;
-use crate::scan::{Detection, format_agrees, format_distance};
-use crate::text;
+use crate::qr::format::{self, MAX_FORMAT_ERRORS};
+use crate::qr::layout::{alignment_positions, function_reference};
+use crate::qr::version::{MAX_VERSION, MAX_VERSION_ERRORS, MIN_VERSION_WITH_INFO, nearest_info};
+use crate::qr::{ModuleGrid, version};
 
 /// The alignment pattern may sit this many modules from where an affine map
 /// of the finders predicts it (perspective and curvature move it).
@@ -24,9 +25,6 @@ const ALIGN_SEARCH_MODULES: f32 = 3.0;
 /// light point on the inner ring (8) and per dark point on the outer ring (8),
 /// so 16 of 18 with two points allowed to miss.
 const MIN_ALIGN_SCORE: u32 = 16;
-
-/// The BCH(15,5) format code corrects up to 3 bit errors (ISO/IEC 18004 §7.9).
-const MAX_FORMAT_ERRORS: u32 = 3;
 
 /// Reads the code whose finders are `corner` (the one at the right angle) and
 /// `a`, `b`, in bitmap coordinates. `None` when no version near the measured
@@ -41,7 +39,7 @@ pub(crate) fn read(bm: &Bitmap, corner: &Finder, a: &Finder, b: &Finder) -> Opti
     let m = (tl.module + tr.module + bl.module) / 3.0;
     let legs = (tr.x - tl.x).hypot(tr.y - tl.y) + (bl.x - tl.x).hypot(bl.y - tl.y);
     let side = legs / (2.0 * m) + 7.0;
-    let mut version = ((side - 17.0) / 4.0).round().clamp(1.0, 40.0) as usize;
+    let mut version = ((side - 17.0) / 4.0).round().clamp(1.0, MAX_VERSION as f32) as usize;
     // From version 7 on the code states its version (ISO/IEC 18004 §7.10):
     // the size measured from finder spacing can be off by a version or two on
     // large codes, the stated one cannot.
@@ -49,10 +47,10 @@ pub(crate) fn read(bm: &Bitmap, corner: &Finder, a: &Finder, b: &Finder) -> Opti
         // Finder sizes of blurred large codes are inflated, so the measured
         // size can be short by a quarter: try the sizes around it.
         let lo = (version * 3 / 4).max(MIN_VERSION_WITH_INFO);
-        let hi = (version * 4 / 3 + 1).min(40);
+        let hi = (version * 4 / 3 + 1).min(MAX_VERSION);
         let mut best: Option<(u32, usize)> = None;
         for guess in lo..=hi {
-            if let Some((v, d)) = read_version_info(bm, tl, tr, bl, 17 + 4 * guess)
+            if let Some((v, d)) = read_version_info(bm, tl, tr, bl, version::size_of(guess))
                 && best.is_none_or(|(bd, bv)| {
                     d < bd || (d == bd && v.abs_diff(version) < bv.abs_diff(version))
                 })
@@ -69,7 +67,7 @@ pub(crate) fn read(bm: &Bitmap, corner: &Finder, a: &Finder, b: &Finder) -> Opti
                 let sizes = [v, 6]
                     .into_iter()
                     .filter(|&c| c == v || v == MIN_VERSION_WITH_INFO)
-                    .map(|c| 17 + 4 * c);
+                    .map(version::size_of);
                 return read_sizes(bm, [tl, tr, bl], sizes);
             }
             Some((_, v)) => version = v,
@@ -82,8 +80,8 @@ pub(crate) fn read(bm: &Bitmap, corner: &Finder, a: &Finder, b: &Finder) -> Opti
     }
     let sizes = [version, version + 1, version.saturating_sub(1)]
         .into_iter()
-        .filter(|v| (1..=40).contains(v))
-        .map(|v| 17 + 4 * v);
+        .filter(|v| (1..=MAX_VERSION).contains(v))
+        .map(version::size_of);
     read_sizes(bm, [tl, tr, bl], sizes)
 }
 
@@ -200,7 +198,7 @@ fn timing_offsets(bm: &Bitmap, hm: &Homography, n: usize, along_row: bool) -> Op
 /// cannot follow but the timing patterns show. Small codes only (one
 /// global map); `None` when a timing pattern cannot be traced.
 fn sample_along_timing(bm: &Bitmap, hm: &Homography, n: usize) -> Option<decode::Decoded> {
-    if n >= 17 + 4 * MIN_VERSION_WITH_INFO {
+    if n >= version::size_of(MIN_VERSION_WITH_INFO) {
         return None;
     }
     let du = timing_offsets(bm, hm, n, true)?;
@@ -286,10 +284,10 @@ fn read_version(bm: &Bitmap, tl: &Finder, tr: &Finder, bl: &Finder, n: usize) ->
     // Large codes drift under the global map, so their format bits may read
     // with errors in both copies; they passed the version-information check
     // instead (see MIN_VERSION_TRUSTING_INFO).
-    let format_ok = if n >= 17 + 4 * MIN_VERSION_TRUSTING_INFO {
-        format_distance(&lazy, false).min(format_distance(&lazy, true)) <= MAX_FORMAT_ERRORS
+    let format_ok = if n >= version::size_of(MIN_VERSION_TRUSTING_INFO) {
+        format::distance_either_way(&lazy) <= MAX_FORMAT_ERRORS
     } else {
-        format_agrees(&lazy)
+        format::agrees(&lazy)
     };
     if !format_ok {
         return Attempt::Nothing;
@@ -310,37 +308,13 @@ fn read_version(bm: &Bitmap, tl: &Finder, tr: &Finder, bl: &Finder, n: usize) ->
 /// not finite.
 fn detection_from(hm: &Homography, n: usize, decoded: decode::Decoded) -> Option<Detection> {
     let nf = n as f64;
-    let decode::Decoded {
-        bytes,
-        segments,
-        mirrored,
-    } = decoded;
-    let b = [
+    let sampled = [
         hm.map_point(0.0, 0.0),
         hm.map_point(nf, 0.0),
         hm.map_point(nf, nf),
         hm.map_point(0.0, nf),
     ];
-    if b.iter().any(|p| !p.x.is_finite() || !p.y.is_finite()) {
-        return None;
-    }
-    let corners = if mirrored {
-        [b[0], b[3], b[2], b[1]]
-    } else {
-        b
-    };
-    let module_px =
-        (corners[0].distance(corners[1]) + corners[0].distance(corners[3])) / (2.0 * n as f32);
-    let (text, encoding) = text::decode_segments(&bytes, &segments);
-    Some(Detection {
-        bytes,
-        text,
-        encoding,
-        corners,
-        mirrored,
-        module_px,
-        size_modules: n,
-    })
+    Detection::from_decoded(sampled, n, decoded)
 }
 
 /// Samples the whole grid (following alignment patterns locally, see
@@ -353,7 +327,7 @@ fn sample_and_decode(bm: &Bitmap, hm: &Homography, n: usize) -> Option<decode::D
     });
     // rqrr corrects at most 3 wrong format bits; a grid that is farther from
     // every format codeword either way round is not worth its Reed–Solomon pass.
-    if format_distance(&grid, false).min(format_distance(&grid, true)) > MAX_FORMAT_ERRORS {
+    if format::distance_either_way(&grid) > MAX_FORMAT_ERRORS {
         return None;
     }
     decode::decode(&grid)
@@ -425,52 +399,6 @@ fn refine(bm: &Bitmap, from: [[f64; 2]; 4], to: [[f64; 2]; 4], n: usize) -> Opti
         .flatten()
 }
 
-/// The function-pattern modules of a code of `n` modules and their colours,
-/// as `(row, column, dark)`: the three finders with their separators, the
-/// timing patterns between them and every alignment pattern.
-fn function_reference(n: usize) -> Vec<(usize, usize, bool)> {
-    let mut out = Vec::with_capacity(3 * 64 + 2 * n + 25 * 6);
-    // Finder centred at (3, 3) spans 0..7; separators at row/column 7.
-    for (r0, c0) in [(0usize, 0usize), (0, n - 7), (n - 7, 0)] {
-        for dr in 0..7usize {
-            for dc in 0..7usize {
-                let ring = dr.abs_diff(3).max(dc.abs_diff(3));
-                out.push((r0 + dr, c0 + dc, ring != 2));
-            }
-        }
-    }
-    for i in 0..8 {
-        // Separators: the light row and column between each finder and the data.
-        out.extend([
-            (7, i, false),
-            (i, 7, false),
-            (7, n - 1 - i, false),
-            (i, n - 8, false),
-            (n - 8, i, false),
-            (n - 1 - i, 7, false),
-        ]);
-    }
-    for i in 8..n - 8 {
-        out.extend([(6, i, i % 2 == 0), (i, 6, i % 2 == 0)]);
-    }
-    let pos = alignment_positions(n);
-    for &r in &pos {
-        for &c in &pos {
-            let on_finder = (r == 6 && (c == 6 || c == n - 7)) || (r == n - 7 && c == 6);
-            if on_finder {
-                continue;
-            }
-            for dr in 0..5usize {
-                for dc in 0..5usize {
-                    let ring = dr.abs_diff(2).max(dc.abs_diff(2));
-                    out.push((r + dr - 2, c + dc - 2, ring != 1));
-                }
-            }
-        }
-    }
-    out
-}
-
 /// The fraction of timing-pattern modules (row and column 6 between the
 /// finders) that sample with the right colour through `hm`.
 fn timing_agreement(bm: &Bitmap, hm: &Homography, n: usize) -> f64 {
@@ -494,12 +422,12 @@ struct LazyGrid<'a> {
     n: usize,
 }
 
-impl BitGrid for LazyGrid<'_> {
+impl ModuleGrid for LazyGrid<'_> {
     fn size(&self) -> usize {
         self.n
     }
 
-    fn bit(&self, y: usize, x: usize) -> bool {
+    fn dark(&self, y: usize, x: usize) -> bool {
         let [px, py] = self.hm.map(x as f64 + 0.5, y as f64 + 0.5);
         dark_at(self.bm, px as f32, py as f32)
     }
@@ -509,15 +437,6 @@ impl BitGrid for LazyGrid<'_> {
 /// in neither copy is dropped. Lower, the measurement may be a v5 or v6 code
 /// (no version information) measured large.
 const MIN_VERSION_TRUSTING_INFO: usize = 10;
-
-/// The first version that carries version information.
-const MIN_VERSION_WITH_INFO: usize = 7;
-
-/// The BCH(18,6) generator of the version information.
-const VERSION_GENERATOR: u32 = 0x1F25;
-
-/// The BCH(18,6) code corrects up to 3 bit errors.
-const MAX_VERSION_ERRORS: u32 = 3;
 
 /// Reads the version information (version and bit errors) next to the
 /// top-right and bottom-left finders, sampling with an affine map of the finders for a code of `n`
@@ -549,49 +468,10 @@ fn read_version_info(
         top_right |= u32::from(at(i / 3, n - 11 + i % 3)) << i;
         bottom_left |= u32::from(at(n - 11 + i % 3, i / 3)) << i;
     }
-    let best = |word: u32| {
-        (MIN_VERSION_WITH_INFO as u32..=40)
-            .map(|v| (v, (word ^ version_codeword(v)).count_ones()))
-            .min_by_key(|&(_, d)| d)
-    };
-    [best(top_right), best(bottom_left)]
+    [nearest_info(top_right), nearest_info(bottom_left)]
         .into_iter()
-        .flatten()
         .filter(|&(_, d)| d <= MAX_VERSION_ERRORS)
         .min_by_key(|&(_, d)| d)
-        .map(|(v, d)| (v as usize, d))
-}
-
-/// The 18-bit version information codeword for `version`.
-fn version_codeword(version: u32) -> u32 {
-    let mut rem = version << 12;
-    for i in (12..18).rev() {
-        if rem & (1 << i) != 0 {
-            rem ^= VERSION_GENERATOR << (i - 12);
-        }
-    }
-    (version << 12) | rem
-}
-
-/// Centre coordinates (in modules) of the alignment patterns along one axis
-/// for a code of `n` modules (ISO/IEC 18004 Annex E): first at 6, last at
-/// n − 7, evenly spaced by an even step in between.
-pub(crate) fn alignment_positions(n: usize) -> Vec<usize> {
-    let version = (n - 17) / 4;
-    if version < 2 {
-        return Vec::new();
-    }
-    let count = version / 7 + 2;
-    let last = n - 7;
-    let step = if version == 32 {
-        26
-    } else {
-        (last - 6).div_ceil(2 * (count - 1)) * 2
-    };
-    let mut out: Vec<usize> = (0..count - 1).map(|i| last - i * step).collect();
-    out.push(6);
-    out.reverse();
-    out
 }
 
 /// Alignment patterns are searched this many modules around where the
@@ -779,24 +659,6 @@ fn find_alignment_within(
 mod tests {
     use super::*;
 
-    #[test]
-    fn alignment_positions_match_the_standard_table() {
-        // ISO/IEC 18004 Annex E, table E.1.
-        assert_eq!(alignment_positions(21), Vec::<usize>::new());
-        assert_eq!(alignment_positions(25), vec![6, 18]);
-        assert_eq!(alignment_positions(45), vec![6, 22, 38]);
-        assert_eq!(alignment_positions(17 + 4 * 15), vec![6, 26, 48, 70]);
-        assert_eq!(
-            alignment_positions(17 + 4 * 32),
-            vec![6, 34, 60, 86, 112, 138]
-        );
-        assert_eq!(
-            alignment_positions(17 + 4 * 36),
-            vec![6, 24, 50, 76, 102, 128, 154]
-        );
-        assert_eq!(alignment_positions(177), vec![6, 30, 58, 86, 114, 142, 170]);
-    }
-
     /// A generated code as a bitmap, `px` pixels per module, no quiet zone.
     fn bitmap_of(code: &qrcode::QrCode, px: usize) -> Bitmap {
         let n = code.width();
@@ -812,23 +674,6 @@ mod tests {
             width: side,
             height: side,
             bits,
-        }
-    }
-
-    #[test]
-    fn function_reference_matches_generated_codes() {
-        for v in [1, 2, 6, 7, 14, 40] {
-            let code = qrcode::QrCode::with_version(
-                b"function",
-                qrcode::Version::Normal(v),
-                qrcode::EcLevel::M,
-            )
-            .unwrap();
-            let n = code.width();
-            let bm = bitmap_of(&code, 3);
-            for (r, c, dark) in function_reference(n) {
-                assert_eq!(bm.get(c * 3 + 1, r * 3 + 1), dark, "v{v} ({r}, {c})");
-            }
         }
     }
 
@@ -896,12 +741,5 @@ mod tests {
         let hm = Homography::from_points(from, to).unwrap();
         assert!(sample_and_decode(&bm, &hm, n).is_none());
         assert_eq!(sample_along_timing(&bm, &hm, n).unwrap().bytes, text);
-    }
-
-    #[test]
-    fn version_codewords_match_the_standard() {
-        // ISO/IEC 18004 Annex D, table D.1: version 7 → 0x07C94.
-        assert_eq!(version_codeword(7), 0x07C94);
-        assert_eq!(version_codeword(40), 0x28C69);
     }
 }

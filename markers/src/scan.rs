@@ -22,72 +22,10 @@ use std::time::{Duration, Instant};
 use rqrr::BitGrid;
 
 use crate::binarize::{self, Bitmap};
-use crate::text::{self, TextEncoding};
+use crate::detection::Detection;
+use crate::geometry::{Point, quad_contains};
 use crate::{LumaView, MarkerError};
 use crate::{decode, finder, sample};
-
-/// A point in pixel coordinates of the scanned frame: origin at the top-left
-/// pixel's corner, x to the right, y downwards, in pixels (sub-pixel allowed).
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Point {
-    /// Horizontal position in pixels.
-    pub x: f32,
-    /// Vertical position in pixels.
-    pub y: f32,
-}
-
-impl Point {
-    /// A point at `(x, y)` pixels.
-    pub const fn new(x: f32, y: f32) -> Self {
-        Self { x, y }
-    }
-
-    /// Euclidean distance to `other`, in pixels.
-    pub fn distance(self, other: Point) -> f32 {
-        (self.x - other.x).hypot(self.y - other.y)
-    }
-}
-
-/// One code found in a frame.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Detection {
-    /// The raw payload bytes, exactly as stored in the code's data segments
-    /// (Kanji-mode segments come out as Shift-JIS byte pairs; ECI
-    /// designators are not included).
-    pub bytes: Vec<u8>,
-    /// The payload as Unicode text, decoded as [`Detection::encoding`] says;
-    /// `None` when the bytes are not text in any encoding we accept, or not
-    /// readable in the charset the code's ECI designator names
-    /// ([`TextEncoding::Unreadable`] says why); then
-    /// [`crate::payload::classify`] reports them as binary.
-    pub text: Option<String>,
-    /// How [`Detection::text`] was decoded from [`Detection::bytes`], or why
-    /// it could not be.
-    pub encoding: TextEncoding,
-    /// The four corners of the code (outer corners of the symbol, without the
-    /// quiet zone), in frame pixels, in this order: top-left, top-right,
-    /// bottom-right, bottom-left of the code *as printed* (the corner without
-    /// a finder pattern is bottom-right), also when the code was seen mirrored.
-    pub corners: [Point; 4],
-    /// True when the code was read mirrored (seen through glass, from the back
-    /// of a transparent sheet, or by a mirrored selfie camera).
-    pub mirrored: bool,
-    /// The average side of one module, in frame pixels.
-    pub module_px: f32,
-    /// The side of the symbol in modules (21 for version 1, + 4 per version).
-    pub size_modules: usize,
-}
-
-impl Detection {
-    /// The centre of the code: the mean of its four corners, in frame pixels.
-    pub fn center(&self) -> Point {
-        let (sx, sy) = self
-            .corners
-            .iter()
-            .fold((0.0, 0.0), |(sx, sy), p| (sx + p.x, sy + p.y));
-        Point::new(sx / 4.0, sy / 4.0)
-    }
-}
 
 /// Tuning of the [`Scanner`]. [`ScannerConfig::default`] is what the benchmarks measure.
 #[derive(Debug, Clone, PartialEq)]
@@ -302,7 +240,7 @@ impl Scanner {
                         // A code read from another region's crop is not read again.
                         let c = region.finders[0];
                         let (cx, cy) = (c.x * factor as f32, c.y * factor as f32);
-                        if found.iter().any(|d| contains(&d.corners, cx, cy)) {
+                        if found.iter().any(|d| quad_contains(&d.corners, cx, cy)) {
                             continue;
                         }
                         for d in scan_region(image, &region, factor as f32, invert) {
@@ -458,18 +396,6 @@ fn scan_bitmap(bitmap: &Bitmap, offset: [f32; 2], scale: f32) -> Vec<Detection> 
     .collect()
 }
 
-impl Detection {
-    /// Maps corners and module size from a work image to frame pixels.
-    fn transformed(mut self, offset: [f32; 2], scale: f32) -> Self {
-        for p in &mut self.corners {
-            p.x = offset[0] + p.x * scale;
-            p.y = offset[1] + p.y * scale;
-        }
-        self.module_px *= scale;
-        self
-    }
-}
-
 /// The fast path gives up on a bitmap after this many triples that did not
 /// read: each costs a few hundred samples and a version search, and a busy
 /// photo has hundreds of texture triples; the crop and rqrr passes take over.
@@ -489,7 +415,7 @@ fn read_triples(
 ) -> TripleReads {
     let finders = finder::find(bitmap, 1);
     let inside = |d: &Detection, f: &finder::Finder| {
-        contains(&d.corners, offset[0] + f.x * scale, offset[1] + f.y * scale)
+        quad_contains(&d.corners, offset[0] + f.x * scale, offset[1] + f.y * scale)
     };
     // Finders of codes an earlier pass read are spent already.
     let mut used: Vec<bool> = finders
@@ -571,22 +497,6 @@ fn isolate_one(f: impl FnOnce() -> Option<Detection>) -> Option<Detection> {
     catch_unwind(AssertUnwindSafe(f)).ok().flatten()
 }
 
-/// Whether `(x, y)` lies inside the convex quadrilateral `q` (either winding).
-fn contains(q: &[Point; 4], x: f32, y: f32) -> bool {
-    let mut sign = 0.0f32;
-    for i in 0..4 {
-        let (a, b) = (q[i], q[(i + 1) % 4]);
-        let c = (b.x - a.x) * (y - a.y) - (b.y - a.y) * (x - a.x);
-        if c != 0.0 {
-            if sign != 0.0 && c.signum() != sign {
-                return false;
-            }
-            sign = c.signum();
-        }
-    }
-    true
-}
-
 /// The integer box-downscale factor that brings the longer side to at most `max_side`.
 fn downscale_factor(width: usize, height: usize, max_side: usize) -> usize {
     let side = width.max(height);
@@ -607,125 +517,15 @@ fn merge(found: &mut Vec<Detection>, d: Detection) {
 /// Decodes rqrr's candidate grids with [`decode::decode`]; the ones that fail
 /// error correction are dropped.
 fn decode_grids<G: BitGrid>(grids: Vec<rqrr::Grid<G>>) -> Vec<Detection> {
-    let mut out = Vec::new();
-    for grid in grids {
-        let size = grid.grid.size();
-        let Some(decode::Decoded {
-            bytes,
-            segments,
-            mirrored,
-        }) = decode::decode(&grid.grid)
-        else {
-            continue;
-        };
-        let b = grid.bounds.map(|p| Point::new(p.x as f32, p.y as f32));
-        let corners = if mirrored {
-            [b[0], b[3], b[2], b[1]]
-        } else {
-            b
-        };
-        let module_px = (corners[0].distance(corners[1]) + corners[0].distance(corners[3]))
-            / (2.0 * size as f32);
-        let (text, encoding) = text::decode_segments(&bytes, &segments);
-        out.push(Detection {
-            bytes,
-            text,
-            encoding,
-            corners,
-            mirrored,
-            module_px,
-            size_modules: size,
-        });
-    }
-    out
-}
-
-/// The format-information word mask (ISO/IEC 18004 §7.9.1).
-pub(crate) const FORMAT_MASK: u16 = 0x5412;
-/// The BCH(15,5) generator polynomial of the format information.
-const FORMAT_GENERATOR: u32 = 0x537;
-
-/// Smallest Hamming distance of either format-information copy to a valid
-/// format codeword, reading the grid directly or transposed.
-pub(crate) fn format_distance(grid: &dyn BitGrid, transposed: bool) -> u32 {
-    let Some(words) = format_words(grid, transposed) else {
-        return u32::MAX;
-    };
-    words
-        .map(|w| nearest_format(w).1)
+    grids
         .into_iter()
-        .min()
-        .unwrap_or(u32::MAX)
-}
-
-/// Whether the format information looks like a real code's, directly or
-/// transposed: both copies within 3 bits of the same codeword, or one copy
-/// within 1 bit. Random bits pass about 8 % of the time either way round
-/// (one copy within 3 bits: over 90 %), while a real code seldom has more
-/// than a bit wrong in both copies, and not in different ways.
-pub(crate) fn format_agrees(grid: &dyn BitGrid) -> bool {
-    [false, true].into_iter().any(|transposed| {
-        let Some(words) = format_words(grid, transposed) else {
-            return false;
-        };
-        let [(d1, e1), (d2, e2)] = words.map(nearest_format);
-        (e1 <= MAX_FORMAT_ERRORS && e2 <= MAX_FORMAT_ERRORS && d1 == d2) || e1.min(e2) <= 1
-    })
-}
-
-/// The BCH(15,5) format code corrects up to 3 bit errors (ISO/IEC 18004 §7.9).
-const MAX_FORMAT_ERRORS: u32 = 3;
-
-/// Both 15-bit format-information copies of a grid, read directly or
-/// transposed, in rqrr's bit order; `None` for a grid smaller than version 1.
-fn format_words(grid: &dyn BitGrid, transposed: bool) -> Option<[u16; 2]> {
-    // Copy 1 around the top-left finder, in rqrr's bit order (LSB first).
-    const XS: [usize; 15] = [8, 8, 8, 8, 8, 8, 8, 8, 7, 5, 4, 3, 2, 1, 0];
-    const YS: [usize; 15] = [0, 1, 2, 3, 4, 5, 7, 8, 8, 8, 8, 8, 8, 8, 8];
-    let n = grid.size();
-    if n < 21 {
-        return None;
-    }
-    let bit = |y: usize, x: usize| {
-        if transposed {
-            grid.bit(x, y)
-        } else {
-            grid.bit(y, x)
-        }
-    };
-    let mut first = 0u16;
-    for i in (0..15).rev() {
-        first = (first << 1) | u16::from(bit(YS[i], XS[i]));
-    }
-    let mut second = 0u16;
-    for i in 0..7 {
-        second = (second << 1) | u16::from(bit(n - 1 - i, 8));
-    }
-    for i in 0..8 {
-        second = (second << 1) | u16::from(bit(8, n - 8 + i));
-    }
-    Some([first, second])
-}
-
-/// The format data (5 bits) whose codeword is nearest to a read copy, and
-/// the Hamming distance to it.
-pub(crate) fn nearest_format(word: u16) -> (u32, u32) {
-    let word = u32::from(word ^ FORMAT_MASK);
-    (0u32..32)
-        .map(|data| (data, (word ^ format_codeword(data)).count_ones()))
-        .min_by_key(|&(_, d)| d)
-        .unwrap_or((0, u32::MAX))
-}
-
-/// The 15-bit BCH codeword (before masking) for 5 format data bits.
-pub(crate) fn format_codeword(data: u32) -> u32 {
-    let mut rem = data << 10;
-    for i in (10..15).rev() {
-        if rem & (1 << i) != 0 {
-            rem ^= FORMAT_GENERATOR << (i - 10);
-        }
-    }
-    (data << 10) | rem
+        .filter_map(|grid| {
+            let size = rqrr::BitGrid::size(&grid.grid);
+            let decoded = decode::decode(&grid.grid)?;
+            let bounds = grid.bounds.map(|p| Point::new(p.x as f32, p.y as f32));
+            Detection::from_decoded(bounds, size, decoded)
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -749,12 +549,6 @@ mod tests {
             d.corners
         );
         assert!((d.module_px - 5.0).abs() < 0.5, "{}", d.module_px);
-    }
-
-    #[test]
-    fn format_codewords_match_the_standard() {
-        // ISO/IEC 18004 Annex C example: data 00101 → 001010011011100 (before masking).
-        assert_eq!(format_codeword(0b00101), 0b001010011011100);
     }
 
     #[test]

@@ -17,6 +17,7 @@ use printpdf::{
 };
 
 use crate::MarkerError;
+use crate::error::LayoutError;
 use crate::generate::{self, QUIET_ZONE_MODULES};
 use crate::payload::MarkerCode;
 
@@ -124,9 +125,8 @@ struct Fonts {
 
 impl Fonts {
     fn load(doc: &mut PdfDocument) -> Result<Self, MarkerError> {
-        let parse = |bytes: &[u8], name: &str| {
-            ParsedFont::from_bytes(bytes, 0, &mut Vec::new())
-                .ok_or_else(|| MarkerError::Layout(format!("cannot read the {name} font")))
+        let parse = |bytes: &[u8], name: &'static str| {
+            ParsedFont::from_bytes(bytes, 0, &mut Vec::new()).ok_or(LayoutError::Font { name })
         };
         let regular = parse(FONT_REGULAR, "regular")?;
         let bold = parse(FONT_BOLD, "bold")?;
@@ -313,21 +313,26 @@ pub fn label_sheet_pdf(
     layout: &SheetLayout,
 ) -> Result<Vec<u8>, MarkerError> {
     if labels.is_empty() {
-        return Err(MarkerError::Layout("no labels to print".into()));
+        return Err(LayoutError::NoLabels.into());
     }
     if layout.columns == 0 || layout.rows == 0 {
-        return Err(MarkerError::Layout(format!(
-            "a sheet needs at least one column and one row of labels, got {} × {}",
-            layout.columns, layout.rows
-        )));
+        return Err(LayoutError::EmptyGrid {
+            columns: layout.columns,
+            rows: layout.rows,
+        }
+        .into());
     }
     let (lw, lh) = layout.label_mm();
     let code_side = layout.code_box_mm();
     if code_side < MIN_CODE_BOX_MM || lw <= code_side {
-        return Err(MarkerError::Layout(format!(
-            "{} × {} labels on A4 are {lw:.0} × {lh:.0} mm each, too small for a {MIN_CODE_BOX_MM} mm code and its text: use fewer columns or rows",
-            layout.columns, layout.rows
-        )));
+        return Err(LayoutError::LabelsTooSmall {
+            columns: layout.columns,
+            rows: layout.rows,
+            width_mm: lw,
+            height_mm: lh,
+            min_code_mm: MIN_CODE_BOX_MM,
+        }
+        .into());
     }
     let mut doc = PdfDocument::new("Label kode perpustakaan");
     let fonts = Fonts::load(&mut doc)?;

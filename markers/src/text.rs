@@ -20,7 +20,7 @@ use std::borrow::Cow;
 
 use encoding_rs::Encoding;
 
-use crate::decode::{Mode, Segment};
+use crate::qr::segments::{Mode, Segment};
 
 /// How a payload's bytes were turned into text, or why they could not be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

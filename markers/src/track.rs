@@ -13,8 +13,11 @@
 
 use std::time::Duration;
 
+use glam::{DMat3, DQuat, DVec3};
+
+use crate::detection::Detection;
+use crate::geometry::{Point, quad_center};
 use crate::pose::{self, Intrinsics, Pose};
-use crate::{Detection, Point};
 
 /// Tuning of the [`Tracker`]; the defaults suit a 30 fps phone camera.
 #[derive(Debug, Clone, PartialEq)]
@@ -116,11 +119,7 @@ pub struct TrackedMarker {
 impl TrackedMarker {
     /// The overlay anchor: mean of the smoothed corners, frame pixels.
     pub fn center(&self) -> Point {
-        let s = self
-            .corners
-            .iter()
-            .fold((0.0, 0.0), |a, p| (a.0 + p.x, a.1 + p.y));
-        Point::new(s.0 / 4.0, s.1 / 4.0)
+        quad_center(&self.corners)
     }
 }
 
@@ -210,7 +209,7 @@ struct Track {
     /// Detections merged into this track so far.
     samples: u64,
     translation_filters: [OneEuro; 3],
-    rotation: Option<[f64; 4]>,
+    rotation: Option<DQuat>,
     rotation_speed: f64,
     raw_pose: Option<Pose>,
     last_update: Duration,
@@ -359,15 +358,15 @@ fn smooth_pose(t: &mut Track, raw: &Pose, dt: f64, cfg: &TrackerConfig) -> Pose 
             cfg.derivative_cutoff_hz,
         );
     }
-    let mut q = raw.quaternion();
+    let mut q = pose::quat_from_matrix(raw.rotation_matrix());
     let rotation = match t.rotation {
         None => q,
         Some(prev) => {
             // Short way round: q and -q are the same rotation.
-            if (0..4).map(|i| prev[i] * q[i]).sum::<f64>() < 0.0 {
-                q = q.map(|v| -v);
+            if prev.dot(q) < 0.0 {
+                q = -q;
             }
-            let cos_half = (0..4).map(|i| prev[i] * q[i]).sum::<f64>().clamp(-1.0, 1.0);
+            let cos_half = prev.dot(q).clamp(-1.0, 1.0);
             let angle = 2.0 * cos_half.acos();
             if dt > 0.0 {
                 let raw_speed = angle / dt;
@@ -376,17 +375,18 @@ fn smooth_pose(t: &mut Track, raw: &Pose, dt: f64, cfg: &TrackerConfig) -> Pose 
             }
             let cutoff = cfg.rotation_min_cutoff_hz + cfg.rotation_beta * t.rotation_speed;
             let a = if dt > 0.0 { alpha(cutoff, dt) } else { 0.0 };
-            let blended: [f64; 4] = std::array::from_fn(|i| prev[i] + a * (q[i] - prev[i]));
-            let n = blended.iter().map(|v| v * v).sum::<f64>().sqrt();
-            blended.map(|v| v / n)
+            // A normalised blend of the components (not a slerp): for the
+            // small steps between frames the two agree, and this is the
+            // One Euro filter's own exponential smoothing.
+            (prev + (q - prev) * a).normalize()
         }
     };
     t.rotation = Some(rotation);
-    Pose {
-        rotation: pose::matrix_from_quat(rotation),
-        translation,
-        reprojection_error_px: raw.reprojection_error_px,
-    }
+    Pose::from_parts(
+        DMat3::from_quat(rotation),
+        DVec3::from(translation),
+        raw.reprojection_error_px,
+    )
 }
 
 /// Beta is tuned in pixels per second; translations move in metres, about a

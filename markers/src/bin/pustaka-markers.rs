@@ -1,8 +1,8 @@
 //! `pustaka-markers`: the markers crate on the command line — scan photos,
 //! generate codes, lay out label sheets and posters.
 //!
-//! Built with the `cli` feature (on by default); the library itself does not
-//! depend on clap, serde or anyhow.
+//! Built with the `cli` feature (`cargo run -p pustaka-markers --features cli`);
+//! the library itself does not depend on clap, serde or anyhow.
 
 use std::io::Write as _;
 use std::path::PathBuf;

@@ -110,6 +110,23 @@ mod tests {
     }
 
     #[test]
+    fn errors_keep_their_typed_source() {
+        use std::error::Error as _;
+        let err = modules(&"x".repeat(4000)).unwrap_err();
+        assert_eq!(
+            err,
+            MarkerError::Encode(qrcode::types::QrError::DataTooLong)
+        );
+        assert!(err.source().is_some(), "{err}");
+        assert!(matches!(
+            luma_image("a", 0),
+            Err(MarkerError::Parameter(ParameterError::ModulePx {
+                module_px: 0
+            }))
+        ));
+    }
+
+    #[test]
     fn svg_declares_physical_size() {
         let s = svg("https://example.org/m/ABCD", 30.0).unwrap();
         assert!(s.starts_with("<svg") && s.contains("width=\"30mm\""));

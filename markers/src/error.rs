@@ -1,7 +1,8 @@
 //! The markers crate's errors, grouped by fault (as image-rs does): bad
 //! input (an image buffer, a marker code), a parameter out of range, a
 //! limit of the QR standard, and the two geometric and layout tasks that
-//! can find no answer. Each variant keeps its typed source.
+//! can find no answer. Each variant keeps its typed source, and carries
+//! the limits its message names, so this module imports none of the others.
 
 use thiserror::Error;
 
@@ -51,10 +52,14 @@ pub enum PayloadError {
         symbol: char,
     },
     /// Too few or too many symbols.
-    #[error("a code has {min} to {max} symbols, got {len}", min = crate::payload::MIN_CODE_LEN, max = crate::payload::MAX_CODE_LEN)]
+    #[error("a code has {min} to {max} symbols, got {len}")]
     Length {
         /// Symbols given (hyphens not counted).
         len: usize,
+        /// The fewest symbols a code has.
+        min: usize,
+        /// The most symbols a code has.
+        max: usize,
     },
     /// A number does not fit the requested code length.
     #[error("{value} needs more than {len} symbols")]
@@ -69,11 +74,13 @@ pub enum PayloadError {
 /// A drawing parameter out of range ([`crate::generate`]).
 #[derive(Debug, Error, Clone, PartialEq)]
 pub enum ParameterError {
-    /// Pixels per module outside `1..=MAX_MODULE_PX`.
-    #[error("{module_px} pixels per module: choose 1 to {max}", max = crate::generate::MAX_MODULE_PX)]
+    /// Pixels per module outside `1..=max`.
+    #[error("{module_px} pixels per module: choose 1 to {max}")]
     ModulePx {
         /// The size asked for.
         module_px: usize,
+        /// The largest size drawn.
+        max: usize,
     },
     /// A printed size that is not a positive number of millimetres.
     #[error("printed size {size_mm} mm: give a positive number of millimetres")]

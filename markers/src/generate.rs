@@ -44,7 +44,11 @@ pub const MAX_MODULE_PX: usize = 64;
 /// [`MarkerError::Parameter`] when `module_px` is outside `1..=MAX_MODULE_PX`.
 pub fn luma_image(text: &str, module_px: usize) -> Result<LumaImage, MarkerError> {
     if !(1..=MAX_MODULE_PX).contains(&module_px) {
-        return Err(ParameterError::ModulePx { module_px }.into());
+        return Err(ParameterError::ModulePx {
+            module_px,
+            max: MAX_MODULE_PX,
+        }
+        .into());
     }
     let (side, dark) = modules(text)?;
     let full = (side + 2 * QUIET_ZONE_MODULES) * module_px;
@@ -121,7 +125,8 @@ mod tests {
         assert!(matches!(
             luma_image("a", 0),
             Err(MarkerError::Parameter(ParameterError::ModulePx {
-                module_px: 0
+                module_px: 0,
+                ..
             }))
         ));
     }

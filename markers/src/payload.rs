@@ -47,7 +47,12 @@ impl MarkerCode {
             out.push(c);
         }
         if !(MIN_CODE_LEN..=MAX_CODE_LEN).contains(&out.len()) {
-            return Err(PayloadError::Length { len: out.len() }.into());
+            return Err(PayloadError::Length {
+                len: out.len(),
+                min: MIN_CODE_LEN,
+                max: MAX_CODE_LEN,
+            }
+            .into());
         }
         Ok(Self(out))
     }
@@ -60,7 +65,12 @@ impl MarkerCode {
     /// ([`PayloadError::TooLarge`]).
     pub fn from_u64(value: u64, len: usize) -> Result<Self, MarkerError> {
         if !(MIN_CODE_LEN..=MAX_CODE_LEN).contains(&len) {
-            return Err(PayloadError::Length { len }.into());
+            return Err(PayloadError::Length {
+                len,
+                min: MIN_CODE_LEN,
+                max: MAX_CODE_LEN,
+            }
+            .into());
         }
         let mut buf = vec![b'0'; len];
         let mut v = value;

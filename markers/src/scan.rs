@@ -2,7 +2,7 @@
 //!
 //! rqrr is the core detector of the fallback passes (its region search and
 //! perspective fit); codes are read from the sampled grid by
-//! [`crate::decode`] (format, Reed–Solomon, segments; rqrr's own decoder gives
+//! the `decode` stage (format, Reed–Solomon, segments; rqrr's own decoder gives
 //! the same bytes ten to a hundred times slower). The pipeline around it is
 //! ours ([`Scanner::scan`] documents the passes): a cheap contrast check that
 //! ends dark or empty frames early, a coarse first look at large frames, a box
@@ -120,7 +120,7 @@ enum Pass {
     Global,
 }
 
-/// Frames whose longer side exceeds this get a first [`Pass::Coarse`] at
+/// Frames whose longer side exceeds this get a first coarse pass at
 /// about this side: a phone photo's code (modules of 10–100 px at 12 MP)
 /// keeps 2–15 px modules there, and finders, threshold and reads cost a
 /// quarter of the work scale's.

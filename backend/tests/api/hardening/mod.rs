@@ -1,0 +1,4 @@
+//! The server under hostile input and after crashes, over real sockets on
+//! loopback (issue 20).
+
+mod odd_input;

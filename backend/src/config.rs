@@ -33,6 +33,9 @@ pub struct ServeConfig {
     /// them on the settings page, which then wins).
     #[command(flatten)]
     pub upload_caps: UploadCapsConfig,
+    /// Connection timeouts and caps (see [`crate::server`]).
+    #[command(flatten)]
+    pub limits: crate::server::ConnectionLimits,
 }
 
 /// Default upload caps, in megabytes (1 MB = 1 000 000 bytes, as file
@@ -93,6 +96,7 @@ impl ServeConfig {
             demo,
             demo_trailer: false,
             upload_caps: UploadCapsConfig::default(),
+            limits: crate::server::ConnectionLimits::default(),
         }
     }
 }
@@ -121,6 +125,7 @@ mod tests {
     use clap::{CommandFactory, Parser};
 
     use super::{ServeConfig, UploadCapsConfig, parse_public_url};
+    use crate::server::ConnectionLimits;
 
     #[derive(Debug, Parser)]
     struct Cli {
@@ -142,6 +147,23 @@ mod tests {
         );
         let cli = Cli::try_parse_from(["serve", "--upload-cap-video-mb", "700"]).unwrap();
         assert_eq!(cli.serve.upload_caps.video_mb, 700);
+    }
+
+    #[test]
+    fn connection_limits_default_as_documented_and_take_flags() {
+        let cli = Cli::try_parse_from(["serve"]).unwrap();
+        assert_eq!(cli.serve.limits, ConnectionLimits::default());
+        let cli = Cli::try_parse_from([
+            "serve",
+            "--header-timeout-secs",
+            "5",
+            "--max-connections-per-address",
+            "0",
+        ])
+        .unwrap();
+        assert_eq!(cli.serve.limits.header_timeout_secs, 5);
+        assert_eq!(cli.serve.limits.max_connections_per_address, 0);
+        assert!(Cli::try_parse_from(["serve", "--header-timeout-secs", "0"]).is_err());
     }
 
     #[test]

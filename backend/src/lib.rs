@@ -22,6 +22,8 @@ pub mod demo;
 pub mod error;
 /// Media: content-addressed store, ingest pipeline, Range serving.
 pub mod media;
+/// The connection loop: header/body timeouts and connection caps.
+pub mod server;
 /// Building the router and running the server.
 pub mod startup;
 /// The web pages: the landing page `/` and the fallback page `/m/{code}`.

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use anyhow::Context;
 use axum::Router;
 use axum::routing::get;
-use axum::serve::ListenerExt;
 use sqlx::SqlitePool;
 use tokio::net::TcpListener;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::api::markers::OverlayCache;
@@ -55,6 +55,9 @@ pub fn build_router(state: AppState) -> Router {
         .route("/events.ics", get(calendar::get_calendar))
         .route("/events/{file}", get(calendar::get_event_ics))
         .merge(admin::router(state.clone()))
+        .layer(RequestBodyTimeoutLayer::new(
+            state.config.limits.body_timeout(),
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -149,26 +152,16 @@ impl Application {
         &self.state
     }
 
-    /// Serves until Ctrl-C / SIGTERM.
+    /// Serves until Ctrl-C / SIGTERM, under the configured connection
+    /// timeouts and caps ([`crate::server`]).
     ///
     /// # Errors
     /// I/O errors of the listener.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        // TCP_NODELAY: answers are small and latency matters more than packet
-        // count (nginx sets it for keep-alive connections too).
-        let listener = self.listener.tap_io(|tcp| {
-            if let Err(e) = tcp.set_nodelay(true) {
-                tracing::debug!(error = %e, "cannot set TCP_NODELAY");
-            }
-        });
-        axum::serve(
-            listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("server failed")
+        let limits = self.state.config.limits.clone();
+        crate::server::serve(self.listener, self.router, &limits, shutdown_signal())
+            .await
+            .context("server failed")
     }
 }
 

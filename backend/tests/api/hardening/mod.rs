@@ -1,4 +1,5 @@
 //! The server under hostile input and after crashes, over real sockets on
 //! loopback (issue 20).
 
+mod connections;
 mod odd_input;

@@ -73,8 +73,22 @@ impl Page {
         staff: Option<&Staff>,
         current: &str,
     ) -> Result<Self, PageError> {
-        let lang = lang_of(session).await;
         let csrf = csrf::token(session).await.map_err(PageError::internal)?;
+        Self::with_csrf(session, staff, current, csrf).await
+    }
+
+    /// [`Page::new`] with a CSRF token from elsewhere (the login page's
+    /// cookie), so the session is not written to.
+    ///
+    /// # Errors
+    /// When the session store fails.
+    pub async fn with_csrf(
+        session: &Session,
+        staff: Option<&Staff>,
+        current: &str,
+        csrf: String,
+    ) -> Result<Self, PageError> {
+        let lang = lang_of(session).await;
         let notice = session
             .remove::<String>(SESSION_NOTICE)
             .await

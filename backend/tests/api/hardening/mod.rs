@@ -2,4 +2,6 @@
 //! loopback (issue 20).
 
 mod connections;
+mod login;
 mod odd_input;
+mod sessions;

@@ -104,6 +104,12 @@ impl Application {
         };
         tracing::info!(media.store = store.describe(), "media store");
         let store: Arc<dyn BlobStore> = Arc::new(store);
+        // Leftovers of a crash go before serving, then every hour.
+        let temp_dir = config.data_dir.join(admin::uploads::TEMP_DIR);
+        media::sweep::sweep_once(&pool, store.as_ref(), &temp_dir, media::sweep::LEFTOVER_AGE)
+            .await
+            .context("sweeping leftovers of interrupted uploads")?;
+        media::sweep::start_periodic(pool.clone(), store.clone(), temp_dir);
         let seed_options = demo::SeedOptions {
             trailer: config.demo_trailer,
             ..Default::default()

@@ -613,6 +613,14 @@ async fn a_real_catalogue_file_imports_and_the_report_shows_the_counts() {
     );
     let r = post_multipart(&app, &s, "/admin/import", body).await;
     assert_eq!(r.status(), StatusCode::OK);
+    // The start is audited before any batch is written, then the outcome.
+    let actions: Vec<String> = sqlx::query_scalar(
+        "SELECT action FROM audit_log WHERE target = 'import:evergreen_oss.marc' ORDER BY id",
+    )
+    .fetch_all(&app.state.db)
+    .await
+    .unwrap();
+    assert_eq!(actions, ["catalog.import.start", "catalog.import"]);
     let html = r.text().await.unwrap();
     for (id, n) in [
         ("records", 42),

@@ -3,5 +3,7 @@
 
 mod connections;
 mod login;
+mod media;
 mod odd_input;
 mod sessions;
+mod sweep;

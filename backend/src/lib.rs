@@ -20,6 +20,8 @@ pub mod db;
 pub mod demo;
 /// The server's error type and its HTTP rendering.
 pub mod error;
+/// Security headers on every response (CSP, nosniff, HSTS, ...).
+pub mod headers;
 /// Media: content-addressed store, ingest pipeline, Range serving.
 pub mod media;
 /// The connection loop: header/body timeouts and connection caps.

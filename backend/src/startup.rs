@@ -15,7 +15,7 @@ use tower_http::trace::TraceLayer;
 use crate::api::markers::OverlayCache;
 use crate::api::scans::RateLimiter;
 use crate::media::store::{BlobStore, MediaStore, SCRATCH_DIR};
-use crate::{ServeConfig, admin, api, calendar, db, demo, media, web};
+use crate::{ServeConfig, admin, api, calendar, db, demo, headers, media, web};
 
 /// The media store's folder inside the data dir.
 pub const MEDIA_DIR: &str = "media";
@@ -57,6 +57,10 @@ pub fn build_router(state: AppState) -> Router {
         .merge(admin::router(state.clone()))
         .layer(RequestBodyTimeoutLayer::new(
             state.config.limits.body_timeout(),
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(headers::SecurityHeaders::new(&state.public_url)),
+            headers::add,
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

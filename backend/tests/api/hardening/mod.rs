@@ -2,6 +2,7 @@
 //! loopback (issue 20).
 
 mod connections;
+mod headers;
 mod login;
 mod media;
 mod odd_input;

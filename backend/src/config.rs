@@ -33,6 +33,44 @@ pub struct ServeConfig {
     /// them on the settings page, which then wins).
     #[command(flatten)]
     pub upload_caps: UploadCapsConfig,
+    /// Connection timeouts and caps (see [`crate::server`]).
+    #[command(flatten)]
+    pub limits: crate::server::ConnectionLimits,
+    /// How long staff sessions last.
+    #[command(flatten)]
+    pub staff_sessions: StaffSessionConfig,
+}
+
+/// Lifetimes of a staff session, as OWASP ASVS 4.0 (V3.3.2, level 2) asks,
+/// with NIST SP 800-63B's numbers for AAL2: log in again after at most 12
+/// hours, and after 30 minutes without a request.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
+pub struct StaffSessionConfig {
+    /// Seconds without a request after which a staff session ends.
+    #[arg(
+        long = "staff-session-idle-secs",
+        env = "PUSTAKA_STAFF_SESSION_IDLE_SECS",
+        default_value_t = 30 * 60,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    pub idle_secs: u32,
+    /// Seconds after login after which a staff session ends however active.
+    #[arg(
+        long = "staff-session-max-secs",
+        env = "PUSTAKA_STAFF_SESSION_MAX_SECS",
+        default_value_t = 12 * 60 * 60,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    pub max_secs: u32,
+}
+
+impl Default for StaffSessionConfig {
+    fn default() -> Self {
+        Self {
+            idle_secs: 30 * 60,
+            max_secs: 12 * 60 * 60,
+        }
+    }
 }
 
 /// Default upload caps, in megabytes (1 MB = 1 000 000 bytes, as file
@@ -93,6 +131,8 @@ impl ServeConfig {
             demo,
             demo_trailer: false,
             upload_caps: UploadCapsConfig::default(),
+            limits: crate::server::ConnectionLimits::default(),
+            staff_sessions: StaffSessionConfig::default(),
         }
     }
 }
@@ -121,6 +161,7 @@ mod tests {
     use clap::{CommandFactory, Parser};
 
     use super::{ServeConfig, UploadCapsConfig, parse_public_url};
+    use crate::server::ConnectionLimits;
 
     #[derive(Debug, Parser)]
     struct Cli {
@@ -142,6 +183,28 @@ mod tests {
         );
         let cli = Cli::try_parse_from(["serve", "--upload-cap-video-mb", "700"]).unwrap();
         assert_eq!(cli.serve.upload_caps.video_mb, 700);
+    }
+
+    #[test]
+    fn connection_limits_default_as_documented_and_take_flags() {
+        let cli = Cli::try_parse_from(["serve"]).unwrap();
+        assert_eq!(cli.serve.limits, ConnectionLimits::default());
+        assert_eq!(
+            cli.serve.staff_sessions,
+            super::StaffSessionConfig::default()
+        );
+        assert_eq!(cli.serve.staff_sessions.idle_secs, 1800);
+        let cli = Cli::try_parse_from([
+            "serve",
+            "--header-timeout-secs",
+            "5",
+            "--max-connections-per-address",
+            "0",
+        ])
+        .unwrap();
+        assert_eq!(cli.serve.limits.header_timeout_secs, 5);
+        assert_eq!(cli.serve.limits.max_connections_per_address, 0);
+        assert!(Cli::try_parse_from(["serve", "--header-timeout-secs", "0"]).is_err());
     }
 
     #[test]

@@ -20,8 +20,12 @@ pub mod db;
 pub mod demo;
 /// The server's error type and its HTTP rendering.
 pub mod error;
+/// Security headers on every response (CSP, nosniff, HSTS, ...).
+pub mod headers;
 /// Media: content-addressed store, ingest pipeline, Range serving.
 pub mod media;
+/// The connection loop: header/body timeouts and connection caps.
+pub mod server;
 /// Building the router and running the server.
 pub mod startup;
 /// The web pages: the landing page `/` and the fallback page `/m/{code}`.

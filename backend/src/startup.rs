@@ -7,15 +7,15 @@ use std::sync::Arc;
 use anyhow::Context;
 use axum::Router;
 use axum::routing::get;
-use axum::serve::ListenerExt;
 use sqlx::SqlitePool;
 use tokio::net::TcpListener;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::api::markers::OverlayCache;
 use crate::api::scans::RateLimiter;
 use crate::media::store::{BlobStore, MediaStore, SCRATCH_DIR};
-use crate::{ServeConfig, admin, api, calendar, db, demo, media, web};
+use crate::{ServeConfig, admin, api, calendar, db, demo, headers, media, web};
 
 /// The media store's folder inside the data dir.
 pub const MEDIA_DIR: &str = "media";
@@ -55,6 +55,13 @@ pub fn build_router(state: AppState) -> Router {
         .route("/events.ics", get(calendar::get_calendar))
         .route("/events/{file}", get(calendar::get_event_ics))
         .merge(admin::router(state.clone()))
+        .layer(RequestBodyTimeoutLayer::new(
+            state.config.limits.body_timeout(),
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(headers::SecurityHeaders::new(&state.public_url)),
+            headers::add,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -101,6 +108,12 @@ impl Application {
         };
         tracing::info!(media.store = store.describe(), "media store");
         let store: Arc<dyn BlobStore> = Arc::new(store);
+        // Leftovers of a crash go before serving, then every hour.
+        let temp_dir = config.data_dir.join(admin::uploads::TEMP_DIR);
+        media::sweep::sweep_once(&pool, store.as_ref(), &temp_dir, media::sweep::LEFTOVER_AGE)
+            .await
+            .context("sweeping leftovers of interrupted uploads")?;
+        media::sweep::start_periodic(pool.clone(), store.clone(), temp_dir);
         let seed_options = demo::SeedOptions {
             trailer: config.demo_trailer,
             ..Default::default()
@@ -149,26 +162,16 @@ impl Application {
         &self.state
     }
 
-    /// Serves until Ctrl-C / SIGTERM.
+    /// Serves until Ctrl-C / SIGTERM, under the configured connection
+    /// timeouts and caps ([`crate::server`]).
     ///
     /// # Errors
     /// I/O errors of the listener.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        // TCP_NODELAY: answers are small and latency matters more than packet
-        // count (nginx sets it for keep-alive connections too).
-        let listener = self.listener.tap_io(|tcp| {
-            if let Err(e) = tcp.set_nodelay(true) {
-                tracing::debug!(error = %e, "cannot set TCP_NODELAY");
-            }
-        });
-        axum::serve(
-            listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("server failed")
+        let limits = self.state.config.limits.clone();
+        crate::server::serve(self.listener, self.router, &limits, shutdown_signal())
+            .await
+            .context("server failed")
     }
 }
 

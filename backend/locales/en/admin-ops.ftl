@@ -41,6 +41,7 @@ ops-media-role-promo = promo video
 ops-media-role-badge = badge
 ops-media-choose-kind = Choose the kind of file: image, video or audio.
 ops-media-wrong-type = This file's content is not the { $kind } chosen (or its format is not supported). Images: JPEG, PNG, WebP; video: MP4, MOV, WebM, MKV; audio: MP3, M4A, Ogg.
+ops-media-too-many-pixels = This image has too many pixels to process (at most { $px } pixels a side, about 60 megapixels). Please scale it down and upload it again.
 ops-media-undecodable = This file looks like { $kind } but is damaged and cannot be read.
 ops-media-tool-failed = This video could not be processed. Try exporting it again as MP4 from the phone or editing app.
 ops-media-uploaded = The file is stored in the media library.

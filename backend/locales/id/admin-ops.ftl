@@ -41,6 +41,7 @@ ops-media-role-promo = video promosi
 ops-media-role-badge = lencana
 ops-media-choose-kind = Pilih jenis berkas: gambar, video, atau audio.
 ops-media-wrong-type = Isi berkas ini bukan { $kind } yang dipilih (atau formatnya tidak didukung). Gambar: JPEG, PNG, WebP; video: MP4, MOV, WebM, MKV; audio: MP3, M4A, Ogg.
+ops-media-too-many-pixels = Gambar ini punya terlalu banyak piksel untuk diolah (paling banyak { $px } piksel per sisi, sekitar 60 megapiksel). Perkecil gambarnya lalu unggah lagi.
 ops-media-undecodable = Berkas ini tampak seperti { $kind }, tetapi rusak dan tidak bisa dibaca.
 ops-media-tool-failed = Video ini tidak bisa diolah. Coba ekspor ulang sebagai MP4 dari ponsel atau aplikasi penyunting.
 ops-media-uploaded = Berkas tersimpan di pustaka media.

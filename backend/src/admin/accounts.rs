@@ -1,14 +1,30 @@
 //! Staff accounts: argon2id password hashes (the `argon2` crate's defaults:
 //! argon2id v19, m = 19 MiB, t = 2, p = 1, the OWASP password-storage
 //! recommendation), login with throttling, logout, and the staff pages.
+//!
+//! Hashing is CPU work of tens of milliseconds: it runs on tokio's blocking
+//! pool, at most [`hashing_slots`] at once (half the cores), so a flood of
+//! logins waits in line instead of taking the async workers that serve the
+//! public API.
+//!
+//! Throttling, per the OWASP authentication cheat sheet: failures are counted
+//! per client address first ([`THROTTLE_MAX_FAILURES_PER_ADDRESS`]) and per
+//! user name ([`THROTTLE_MAX_FAILURES`]); a browser that has logged in to the
+//! account before carries a trusted-device cookie ([`DEVICE_COOKIE`]) and
+//! skips the per-name count, so strangers guessing a librarian's password do
+//! not lock the librarian out. An attempt is recorded before the password is
+//! checked, in one statement that also checks both counts, so concurrent
+//! attempts cannot get past a limit.
+
+use std::net::SocketAddr;
 
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use askama::Template;
 use axum::Extension;
-use axum::extract::{Form, Path, Query, State};
-use axum::http::StatusCode;
+use axum::extract::{ConnectInfo, Form, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Duration as ChronoDuration, SecondsFormat, Utc};
 use serde::Deserialize;
@@ -17,7 +33,7 @@ use tower_sessions::Session;
 
 use super::i18n;
 use super::page::{self, Page, PageError, render};
-use super::{Role, SESSION_STAFF_ID, Staff, audit};
+use super::{Role, SESSION_STAFF_ID, Staff, audit, csrf};
 use crate::startup::AppState;
 
 /// Failed logins for one user name within [`THROTTLE_WINDOW_MIN`] minutes after
@@ -25,6 +41,17 @@ use crate::startup::AppState;
 pub const THROTTLE_MAX_FAILURES: i64 = 5;
 /// The throttling window, minutes.
 pub const THROTTLE_WINDOW_MIN: i64 = 15;
+/// Failed logins from one client address (IPv4, or an IPv6 /64) within
+/// [`THROTTLE_WINDOW_MIN`] minutes after which that address is refused, for
+/// every user name.
+pub const THROTTLE_MAX_FAILURES_PER_ADDRESS: i64 = 10;
+/// The trusted-device cookie (`Path=/admin/login`, `HttpOnly`,
+/// `SameSite=Strict`, kept [`DEVICE_TRUST_DAYS`] days).
+pub const DEVICE_COOKIE: &str = "pustaka_device";
+/// How long a trusted-device token is honoured after it was issued, days.
+pub const DEVICE_TRUST_DAYS: i64 = 30;
+/// Trusted devices remembered per account (the newest win).
+pub const DEVICES_PER_ACCOUNT: i64 = 10;
 /// Shortest password accepted (characters).
 pub const MIN_PASSWORD_CHARS: usize = 10;
 
@@ -91,6 +118,43 @@ pub fn hash_password(password: &str) -> Result<String, AccountError> {
         .map_err(|e| AccountError::Db(e.to_string()))
 }
 
+/// The semaphore that bounds concurrent password hashing: half the CPU cores
+/// (at least one), so hashing never takes all of them from the API.
+pub fn hashing_slots() -> &'static tokio::sync::Semaphore {
+    static S: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    S.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        tokio::sync::Semaphore::new((cores / 2).max(1))
+    })
+}
+
+/// Runs one argon2 computation on the blocking pool under [`hashing_slots`].
+async fn on_hashing_pool<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
+    let _permit = hashing_slots().acquire().await.ok()?;
+    tokio::task::spawn_blocking(work).await.ok()
+}
+
+/// [`hash_password`] on the bounded hashing pool.
+///
+/// # Errors
+/// As [`hash_password`].
+pub async fn hash_password_pooled(password: &str) -> Result<String, AccountError> {
+    let password = password.to_owned();
+    on_hashing_pool(move || hash_password(&password))
+        .await
+        .unwrap_or_else(|| Err(AccountError::Db("password hashing task failed".into())))
+}
+
+/// [`verify_password`] on the bounded hashing pool.
+pub async fn verify_password_pooled(password: &str, phc: &str) -> bool {
+    let (password, phc) = (password.to_owned(), phc.to_owned());
+    on_hashing_pool(move || verify_password(&password, &phc))
+        .await
+        .unwrap_or(false)
+}
+
 /// Whether `password` matches a stored PHC hash (false for a malformed hash).
 pub fn verify_password(password: &str, phc: &str) -> bool {
     PasswordHash::new(phc).is_ok_and(|h| {
@@ -113,7 +177,7 @@ pub async fn create_user(
     by: Option<&Staff>,
 ) -> Result<i64, AccountError> {
     let username = validate_username(username)?;
-    let hash = hash_password(password)?;
+    let hash = hash_password_pooled(password).await?;
     let db = |e: sqlx::Error| AccountError::Db(e.to_string());
     let mut tx = pool.begin().await.map_err(db)?;
     let res =
@@ -154,26 +218,159 @@ fn now_rfc3339() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// Checks a login. Failures are counted per user name in the database (so every
-/// replica sees them); after [`THROTTLE_MAX_FAILURES`] within
-/// [`THROTTLE_WINDOW_MIN`] minutes the name is refused without checking the password.
+/// Who is trying to log in: the client's address and the trusted-device
+/// token its browser sent, if any.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginClient<'a> {
+    /// The peer address of the connection.
+    pub address: std::net::IpAddr,
+    /// The value of the [`DEVICE_COOKIE`] cookie.
+    pub device_token: Option<&'a str>,
+}
+
+/// A successful login.
+#[derive(Debug, Clone)]
+pub struct LoggedIn {
+    /// Who logged in.
+    pub staff: Staff,
+    /// The account's session epoch (see [`current_staff`]).
+    pub session_epoch: i64,
+    /// A new trusted-device token for the [`DEVICE_COOKIE`] cookie.
+    pub device_token: String,
+}
+
+fn sha256_hex(s: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(s.as_bytes()))
+}
+
+/// Whether `token` is a trusted-device token of account `name` (issued
+/// within [`DEVICE_TRUST_DAYS`] days).
+async fn device_trusted(pool: &SqlitePool, name: &str, token: &str) -> sqlx::Result<bool> {
+    let since = (Utc::now() - ChronoDuration::days(DEVICE_TRUST_DAYS))
+        .to_rfc3339_opts(SecondsFormat::Secs, true);
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM login_devices WHERE token_hash = ? AND username = ? AND last_used > ?",
+    )
+    .bind(sha256_hex(token))
+    .bind(name)
+    .bind(since)
+    .fetch_one(pool)
+    .await?;
+    Ok(n > 0)
+}
+
+/// Issues a trusted-device token for account `name`, keeping the newest
+/// [`DEVICES_PER_ACCOUNT`] and dropping the one the browser sent.
+async fn remember_device(pool: &SqlitePool, name: &str, old: Option<&str>) -> sqlx::Result<String> {
+    use argon2::password_hash::rand_core::RngCore;
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    let token = hex::encode(bytes);
+    let mut tx = pool.begin().await?;
+    if let Some(old) = old {
+        sqlx::query("DELETE FROM login_devices WHERE token_hash = ?")
+            .bind(sha256_hex(old))
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query("INSERT INTO login_devices (token_hash, username, last_used) VALUES (?, ?, ?)")
+        .bind(sha256_hex(&token))
+        .bind(name)
+        .bind(now_rfc3339())
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "DELETE FROM login_devices WHERE username = ?1 AND token_hash NOT IN
+           (SELECT token_hash FROM login_devices WHERE username = ?1
+             ORDER BY last_used DESC LIMIT ?2)",
+    )
+    .bind(name)
+    .bind(DEVICES_PER_ACCOUNT)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(token)
+}
+
+/// Deletes failed-login rows older than the throttling window and expired
+/// trusted-device tokens; run periodically with the session sweep.
+///
+/// # Errors
+/// Database errors.
+pub async fn sweep_login_records(pool: &SqlitePool) -> sqlx::Result<()> {
+    let failures_before = (Utc::now() - ChronoDuration::minutes(THROTTLE_WINDOW_MIN))
+        .to_rfc3339_opts(SecondsFormat::Secs, true);
+    let devices_before = (Utc::now() - ChronoDuration::days(DEVICE_TRUST_DAYS))
+        .to_rfc3339_opts(SecondsFormat::Secs, true);
+    sqlx::query("DELETE FROM login_failures WHERE failed_at <= ?")
+        .bind(failures_before)
+        .execute(pool)
+        .await?;
+    sqlx::query("DELETE FROM login_devices WHERE last_used <= ?")
+        .bind(devices_before)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Checks a login (see the module docs for the throttling). The attempt is
+/// recorded as a failure first, atomically with the check of both limits, and
+/// removed again when the password is right (with the account's earlier
+/// failures from the same address; those from elsewhere keep counting, so a
+/// success does not reopen the name to strangers). A user name that
+/// is not a valid one is never stored (it cannot exist): such attempts count
+/// for the address only, so the failure log holds names of at most 32
+/// characters and rows older than the window are swept.
 ///
 /// # Errors
 /// [`LoginError::Invalid`], [`LoginError::Throttled`] or a database error.
-pub async fn login(pool: &SqlitePool, username: &str, password: &str) -> Result<Staff, LoginError> {
+pub async fn login(
+    pool: &SqlitePool,
+    username: &str,
+    password: &str,
+    client: LoginClient<'_>,
+) -> Result<LoggedIn, LoginError> {
     let db = |e: sqlx::Error| LoginError::Db(e.to_string());
-    let name = username.trim().to_ascii_lowercase();
+    let name = validate_username(username).unwrap_or_default();
+    let address = crate::server::address_key(client.address).to_string();
     let since = (Utc::now() - ChronoDuration::minutes(THROTTLE_WINDOW_MIN))
         .to_rfc3339_opts(SecondsFormat::Secs, true);
-    let (failures, oldest): (i64, Option<String>) = sqlx::query_as(
-        "SELECT COUNT(*), MIN(failed_at) FROM login_failures WHERE username = ? AND failed_at > ?",
+    let trusted = match client.device_token {
+        Some(t) if !name.is_empty() => device_trusted(pool, &name, t).await.map_err(db)?,
+        _ => false,
+    };
+    let reserved: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO login_failures (username, address, failed_at)
+         SELECT ?1, ?2, ?3
+          WHERE (SELECT COUNT(*) FROM login_failures
+                  WHERE address = ?2 AND failed_at > ?4) < ?5
+            AND (?6 OR ?1 = '' OR (SELECT COUNT(*) FROM login_failures
+                  WHERE username = ?1 AND failed_at > ?4) < ?7)
+         RETURNING rowid",
     )
     .bind(&name)
+    .bind(&address)
+    .bind(now_rfc3339())
     .bind(&since)
-    .fetch_one(pool)
+    .bind(THROTTLE_MAX_FAILURES_PER_ADDRESS)
+    .bind(trusted)
+    .bind(THROTTLE_MAX_FAILURES)
+    .fetch_optional(pool)
     .await
     .map_err(db)?;
-    if failures >= THROTTLE_MAX_FAILURES {
+    let Some(reserved) = reserved else {
+        let oldest: Option<String> = sqlx::query_scalar(
+            "SELECT MIN(failed_at) FROM login_failures
+              WHERE (address = ?1 OR (?2 <> '' AND NOT ?3 AND username = ?2)) AND failed_at > ?4",
+        )
+        .bind(&address)
+        .bind(&name)
+        .bind(trusted)
+        .bind(&since)
+        .fetch_one(pool)
+        .await
+        .map_err(db)?;
         let wait = oldest
             .and_then(|o| chrono::DateTime::parse_from_rfc3339(&o).ok())
             .map_or(THROTTLE_WINDOW_MIN, |o| {
@@ -181,62 +378,102 @@ pub async fn login(pool: &SqlitePool, username: &str, password: &str) -> Result<
                 (free - Utc::now()).num_minutes().max(0) + 1
             });
         return Err(LoginError::Throttled(wait));
-    }
-    let row: Option<(i64, String, String, String, bool)> = sqlx::query_as(
-        "SELECT id, username, password_hash, role, active FROM staff_users WHERE username = ?",
+    };
+    let row: Option<(i64, String, String, String, bool, i64)> = sqlx::query_as(
+        "SELECT id, username, password_hash, role, active, session_epoch
+           FROM staff_users WHERE username = ?",
     )
     .bind(&name)
     .fetch_optional(pool)
     .await
     .map_err(db)?;
     let ok = match &row {
-        Some((_, _, hash, _, active)) => verify_password(password, hash) && *active,
+        Some((_, _, hash, _, active, _)) => verify_password_pooled(password, hash).await && *active,
         None => {
-            let _ = verify_password(password, dummy_hash());
+            let password = password.to_owned();
+            let _ = on_hashing_pool(move || verify_password(&password, dummy_hash())).await;
             false
         }
     };
     match row {
-        Some((id, username, _, role, _)) if ok => {
+        Some((id, username, _, role, _, session_epoch)) if ok => {
             let role = Role::parse(&role).map_err(LoginError::Db)?;
-            sqlx::query("DELETE FROM login_failures WHERE username = ?")
-                .bind(&name)
-                .execute(pool)
+            // This attempt, and the account's earlier typos from this address;
+            // strangers' failures elsewhere keep counting.
+            sqlx::query(
+                "DELETE FROM login_failures WHERE rowid = ? OR (username = ? AND address = ?)",
+            )
+            .bind(reserved)
+            .bind(&name)
+            .bind(&address)
+            .execute(pool)
+            .await
+            .map_err(db)?;
+            let device_token = remember_device(pool, &name, client.device_token)
                 .await
                 .map_err(db)?;
-            Ok(Staff { id, username, role })
+            Ok(LoggedIn {
+                staff: Staff { id, username, role },
+                session_epoch,
+                device_token,
+            })
         }
-        _ => {
-            sqlx::query("INSERT INTO login_failures (username, failed_at) VALUES (?, ?)")
-                .bind(&name)
-                .bind(now_rfc3339())
-                .execute(pool)
-                .await
-                .map_err(db)?;
-            Err(LoginError::Invalid)
-        }
+        _ => Err(LoginError::Invalid),
     }
 }
 
+/// Session key of the account's session epoch at login.
+const SESSION_EPOCH: &str = "staff_epoch";
+/// Session key of the login time, Unix seconds.
+const SESSION_LOGIN_AT: &str = "login_at";
+/// Session key of the last request's time, Unix seconds.
+const SESSION_SEEN_AT: &str = "seen_at";
+/// How stale [`SESSION_SEEN_AT`] may get before a request writes it again,
+/// seconds (so not every request writes the session); a quarter of the idle
+/// time when that is shorter.
+const SEEN_AT_RESOLUTION: i64 = 30;
+
 /// The staff member of a session: the stored id, looked up again on every
 /// request so a deactivated account or a changed role takes effect at once.
+/// The session is over (deleted, `None`) when it is older than
+/// `limits.max_secs`, idle longer than `limits.idle_secs`, or from before the
+/// account's password was reset or it was deactivated (the account's session
+/// epoch moved on).
 ///
 /// # Errors
-/// Database errors.
-pub async fn current_staff(pool: &SqlitePool, session: &Session) -> anyhow::Result<Option<Staff>> {
+/// Database or session-store errors.
+pub async fn current_staff(
+    pool: &SqlitePool,
+    session: &Session,
+    limits: &crate::config::StaffSessionConfig,
+) -> anyhow::Result<Option<Staff>> {
     let Some(id) = session.get::<i64>(SESSION_STAFF_ID).await? else {
         return Ok(None);
     };
-    let row: Option<(i64, String, String)> =
-        sqlx::query_as("SELECT id, username, role FROM staff_users WHERE id = ? AND active = 1")
-            .bind(id)
-            .fetch_optional(pool)
-            .await?;
-    Ok(row.and_then(|(id, username, role)| {
-        Role::parse(&role)
-            .ok()
-            .map(|role| Staff { id, username, role })
-    }))
+    let now = Utc::now().timestamp();
+    let login_at = session.get::<i64>(SESSION_LOGIN_AT).await?.unwrap_or(0);
+    let seen_at = session.get::<i64>(SESSION_SEEN_AT).await?.unwrap_or(0);
+    let epoch = session.get::<i64>(SESSION_EPOCH).await?;
+    let row: Option<(i64, String, String, i64)> = sqlx::query_as(
+        "SELECT id, username, role, session_epoch FROM staff_users WHERE id = ? AND active = 1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    let staff = row.and_then(|(id, username, role, current_epoch)| {
+        let live = epoch == Some(current_epoch)
+            && now - login_at < i64::from(limits.max_secs)
+            && now - seen_at < i64::from(limits.idle_secs);
+        let role = Role::parse(&role).ok()?;
+        live.then_some(Staff { id, username, role })
+    });
+    let resolution = SEEN_AT_RESOLUTION.min(i64::from(limits.idle_secs) / 4);
+    if staff.is_none() {
+        session.flush().await?;
+    } else if now - seen_at >= resolution {
+        session.insert(SESSION_SEEN_AT, now).await?;
+    }
+    Ok(staff)
 }
 
 #[derive(Template)]
@@ -256,21 +493,47 @@ pub struct LoginQuery {
     pub next: String,
 }
 
-/// `GET /admin/login`.
+/// `GET /admin/login`: the form, with its CSRF token in a cookie
+/// ([`super::csrf::LOGIN_COOKIE`]); nothing is stored on the server.
 ///
 /// # Errors
 /// Session failures, as an HTML error page.
 pub async fn login_page(
+    State(state): State<AppState>,
     session: Session,
+    headers: HeaderMap,
     Query(q): Query<LoginQuery>,
 ) -> Result<Response, PageError> {
-    let p = Page::new(&session, None, "").await?;
-    Ok(render(&LoginPage {
+    let (token, set_cookie) = csrf::login_token(&headers, is_https(&state));
+    let p = Page::with_csrf(&session, None, "", token).await?;
+    let mut resp = render(&LoginPage {
         p,
         next: page::safe_back(&q.next).to_owned(),
         username: String::new(),
         error: None,
-    }))
+    });
+    add_cookie(&mut resp, set_cookie);
+    Ok(resp)
+}
+
+fn is_https(state: &AppState) -> bool {
+    state.public_url.starts_with("https://")
+}
+
+/// Appends a `Set-Cookie` header when there is one.
+fn add_cookie(resp: &mut Response, cookie: Option<String>) {
+    if let Some(v) = cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
+/// The `Set-Cookie` value of a trusted-device token.
+fn device_cookie(token: &str, secure: bool) -> String {
+    format!(
+        "{DEVICE_COOKIE}={token}; Path=/admin/login; Max-Age={}; HttpOnly; SameSite=Strict{}",
+        DEVICE_TRUST_DAYS * 24 * 60 * 60,
+        if secure { "; Secure" } else { "" }
+    )
 }
 
 /// Form of `POST /admin/login`.
@@ -292,22 +555,44 @@ pub struct LoginForm {
 /// Session or database failures, as an HTML error page.
 pub async fn login_submit(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     session: Session,
+    headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Result<Response, PageError> {
-    match login(&state.db, &f.username, &f.password).await {
-        Ok(staff) => {
+    let device = csrf::cookie(&headers, DEVICE_COOKIE);
+    let client = LoginClient {
+        address: peer.ip(),
+        device_token: device.as_deref(),
+    };
+    match login(&state.db, &f.username, &f.password, client).await {
+        Ok(done) => {
+            let staff = &done.staff;
+            let now = Utc::now().timestamp();
             session.cycle_id().await.map_err(PageError::internal)?;
-            session
-                .insert(SESSION_STAFF_ID, staff.id)
-                .await
-                .map_err(PageError::internal)?;
+            for (key, value) in [
+                (SESSION_STAFF_ID, staff.id),
+                (SESSION_EPOCH, done.session_epoch),
+                (SESSION_LOGIN_AT, now),
+                (SESSION_SEEN_AT, now),
+            ] {
+                session
+                    .insert(key, value)
+                    .await
+                    .map_err(PageError::internal)?;
+            }
             let mut conn = state.db.acquire().await?;
-            audit::record(&mut conn, Some(&staff), "login", "", "").await?;
-            Ok(Redirect::to(page::safe_back(&f.next)).into_response())
+            audit::record(&mut conn, Some(staff), "login", "", "").await?;
+            let mut resp = Redirect::to(page::safe_back(&f.next)).into_response();
+            add_cookie(
+                &mut resp,
+                Some(device_cookie(&done.device_token, is_https(&state))),
+            );
+            Ok(resp)
         }
         Err(e) => {
-            let p = Page::new(&session, None, "").await?;
+            let (token, set_cookie) = csrf::login_token(&headers, is_https(&state));
+            let p = Page::with_csrf(&session, None, "", token).await?;
             let (status, msg) = match e {
                 LoginError::Invalid => (StatusCode::UNAUTHORIZED, p.t("login-invalid")),
                 LoginError::Throttled(m) => (
@@ -323,6 +608,7 @@ pub async fn login_submit(
                 error: Some(msg),
             });
             *resp.status_mut() = status;
+            add_cookie(&mut resp, set_cookie);
             Ok(resp)
         }
     }
@@ -491,7 +777,7 @@ pub async fn staff_update(
     let hash = if f.password.is_empty() {
         None
     } else {
-        match hash_password(&f.password) {
+        match hash_password_pooled(&f.password).await {
             Ok(h) => Some(h),
             Err(_) => {
                 let msg = i18n::text(lang, "staff-weak-password");
@@ -507,16 +793,27 @@ pub async fn staff_update(
     let Some((name,)) = name else {
         return Err(PageError::not_found("no such account"));
     };
+    // A new password or a deactivation ends every session of the account and
+    // forgets its trusted devices.
+    let end_sessions = hash.is_some() || !active;
     sqlx::query(
-        "UPDATE staff_users SET role = ?, active = ?, password_hash = COALESCE(?, password_hash)
+        "UPDATE staff_users SET role = ?, active = ?, password_hash = COALESCE(?, password_hash),
+                session_epoch = session_epoch + ?
           WHERE id = ?",
     )
     .bind(role.as_str())
     .bind(active)
     .bind(&hash)
+    .bind(i64::from(end_sessions))
     .bind(id)
     .execute(&mut *tx)
     .await?;
+    if end_sessions {
+        sqlx::query("DELETE FROM login_devices WHERE username = ?")
+            .bind(&name)
+            .execute(&mut *tx)
+            .await?;
+    }
     let detail = format!(
         "role {}, {}{}",
         role.as_str(),

@@ -257,12 +257,23 @@ pub async fn show(
     }))
 }
 
+/// First characters that make a spreadsheet read a cell as a formula (OWASP
+/// "CSV injection": `=`, `+`, `-`, `@`, tab, carriage return).
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
 /// One CSV field, quoted when it holds a comma, quote or line break (RFC 4180).
+/// A text that a spreadsheet would run as a formula gets a leading `'` (the
+/// OWASP advice), so an exported label can never execute on a librarian's PC.
 fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
+    let s = if s.starts_with(FORMULA_STARTS) {
+        format!("'{s}")
     } else {
         s.to_owned()
+    };
+    if s.contains([',', '"', '\n', '\r', '\t']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
     }
 }
 
@@ -313,6 +324,13 @@ mod tests {
         assert_eq!(csv_field("Rak 3"), "Rak 3");
         assert_eq!(csv_field("Rak 3, kiri"), "\"Rak 3, kiri\"");
         assert_eq!(csv_field("a\"b"), "\"a\"\"b\"");
+        assert_eq!(csv_field("=1+2"), "'=1+2");
+        assert_eq!(csv_field("-5"), "'-5");
+        assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_field("+x"), "'+x");
+        assert_eq!(csv_field("\tx"), "\"'\tx\"");
+        assert_eq!(csv_field("\r=x"), "\"'\r=x\"");
+        assert_eq!(csv_field("=A1,\"b\""), "\"'=A1,\"\"b\"\"\"");
     }
 
     #[test]

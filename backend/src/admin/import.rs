@@ -169,7 +169,37 @@ pub async fn upload(
     } else {
         file.label.clone()
     };
-    let report = catalog::import_named(&state.db, &file.path, &name, None).await?;
+    // Recorded before the first batch is written: an import cut short (a
+    // crash, a failure) leaves this record beside the batches it committed.
+    let target = format!("import:{name}");
+    {
+        let mut conn = state.db.acquire().await?;
+        let detail = format!("{} bytes", file.size_bytes);
+        audit::record(
+            &mut conn,
+            Some(&staff),
+            "catalog.import.start",
+            &target,
+            &detail,
+        )
+        .await?;
+    }
+    let report = match catalog::import_named(&state.db, &file.path, &name, None).await {
+        Ok(r) => r,
+        Err(e) => {
+            let mut conn = state.db.acquire().await?;
+            let detail = format!("stopped: {e:#}");
+            audit::record(
+                &mut conn,
+                Some(&staff),
+                "catalog.import.failed",
+                &target,
+                &detail,
+            )
+            .await?;
+            return Err(PageError::internal(e));
+        }
+    };
     drop(file);
     if report.format.is_none() {
         return import_page(
@@ -187,7 +217,7 @@ pub async fn upload(
         &mut tx,
         Some(&staff),
         "catalog.import",
-        &format!("import:{name}"),
+        &target,
         &format!(
             "{} records: {} new, {} updated, {} skipped",
             report.records,

@@ -396,6 +396,14 @@ fn refusal(lang: Lang, e: &IngestError, kind: MediaKind) -> (StatusCode, String)
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             i18n::text_with(lang, "ops-media-wrong-type", &[("kind", kind_name)]),
         ),
+        IngestError::TooManyPixels(_) => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            i18n::text_with(
+                lang,
+                "ops-media-too-many-pixels",
+                &[("px", ingest::DECODE_MAX_SIDE_PX.to_string())],
+            ),
+        ),
         IngestError::Decode(_) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             i18n::text_with(lang, "ops-media-undecodable", &[("kind", kind_name)]),

@@ -164,9 +164,6 @@ pub fn access_for(method: &Method, pattern: &str) -> Option<Access> {
         .map(|(_, _, a)| a)
 }
 
-/// How long an idle staff session lives.
-pub const SESSION_IDLE: Duration = Duration::hours(8);
-
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "pustaka_staff";
 
@@ -174,7 +171,8 @@ pub const SESSION_COOKIE: &str = "pustaka_staff";
 pub const SESSION_SWEEP: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// Creates the session table (`tower_sessions`) when missing and starts a task
-/// that deletes expired sessions every [`SESSION_SWEEP`]; called once at start-up.
+/// that deletes expired sessions and old login records every
+/// [`SESSION_SWEEP`]; called once at start-up.
 ///
 /// # Errors
 /// Database errors while creating the table.
@@ -182,12 +180,16 @@ pub async fn start_sessions(pool: &sqlx::SqlitePool) -> sqlx::Result<()> {
     use tower_sessions::ExpiredDeletion;
     let store = SqliteStore::new(pool.clone());
     store.migrate().await?;
+    let pool = pool.clone();
     tokio::spawn(async move {
         let mut every = tokio::time::interval(SESSION_SWEEP);
         loop {
             every.tick().await;
             if let Err(e) = store.delete_expired().await {
                 tracing::warn!(error = %e, "deleting expired staff sessions failed");
+            }
+            if let Err(e) = accounts::sweep_login_records(&pool).await {
+                tracing::warn!(error = %e, "sweeping old login records failed");
             }
         }
     });
@@ -197,7 +199,9 @@ pub async fn start_sessions(pool: &sqlx::SqlitePool) -> sqlx::Result<()> {
 /// The `/admin` router with its session layer and [`guard`]. Sessions are
 /// stored in the database ([`start_sessions`] must have run), so any replica
 /// can serve any request; the cookie is `HttpOnly`, `SameSite=Lax`, limited to
-/// `/admin`, and `Secure` when the public URL is `https://`.
+/// `/admin`, and `Secure` when the public URL is `https://`. It expires after
+/// the configured idle time; [`accounts::current_staff`] enforces that and the
+/// absolute lifetime on the server side too.
 pub fn router(state: AppState) -> Router<AppState> {
     let store = SqliteStore::new(state.db.clone());
     let secure = state.public_url.starts_with("https://");
@@ -207,7 +211,9 @@ pub fn router(state: AppState) -> Router<AppState> {
         .with_same_site(SameSite::Lax)
         .with_secure(secure)
         .with_path("/admin")
-        .with_expiry(Expiry::OnInactivity(SESSION_IDLE));
+        .with_expiry(Expiry::OnInactivity(Duration::seconds(i64::from(
+            state.config.staff_sessions.idle_secs,
+        ))));
     Router::new()
         .route("/admin", get(dashboard::show))
         .route(
@@ -273,7 +279,8 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
     let state_changing = !matches!(*req.method(), Method::GET | Method::HEAD);
     let mut req = req;
     if let Access::Staff(needed) = access {
-        let staff = match accounts::current_staff(&state.db, &session).await {
+        let limits = &state.config.staff_sessions;
+        let staff = match accounts::current_staff(&state.db, &session, limits).await {
             Ok(Some(s)) => s,
             Ok(None) => return unauthenticated(&req),
             Err(e) => {
@@ -288,7 +295,17 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         req.extensions_mut().insert(staff);
     }
     if state_changing {
-        req = match csrf::check(&session, req).await {
+        let checked = match access {
+            // No session before login: the login form's own cookie token.
+            Access::Public => csrf::check_login(req).await,
+            Access::Staff(_)
+                if uploads::is_multipart(&req) && uploads::UPLOAD_ROUTES.contains(&&*pattern) =>
+            {
+                csrf::defer(&session, req).await
+            }
+            Access::Staff(_) => csrf::check(&session, req).await,
+        };
+        req = match checked {
             Ok(req) => req,
             Err(resp) => return resp,
         };

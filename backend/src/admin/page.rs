@@ -73,8 +73,22 @@ impl Page {
         staff: Option<&Staff>,
         current: &str,
     ) -> Result<Self, PageError> {
-        let lang = lang_of(session).await;
         let csrf = csrf::token(session).await.map_err(PageError::internal)?;
+        Self::with_csrf(session, staff, current, csrf).await
+    }
+
+    /// [`Page::new`] with a CSRF token from elsewhere (the login page's
+    /// cookie), so the session is not written to.
+    ///
+    /// # Errors
+    /// When the session store fails.
+    pub async fn with_csrf(
+        session: &Session,
+        staff: Option<&Staff>,
+        current: &str,
+        csrf: String,
+    ) -> Result<Self, PageError> {
+        let lang = lang_of(session).await;
         let notice = session
             .remove::<String>(SESSION_NOTICE)
             .await
@@ -163,11 +177,13 @@ pub async fn set_lang(
 }
 
 /// A redirect target from a form: a path under `/admin` only (never another
-/// site), else `/admin`.
+/// site) made of visible ASCII (a browser sends paths percent-encoded, so a
+/// control character, space or raw non-ASCII byte means a crafted link that
+/// could not go into a `Location` header), else `/admin`.
 pub fn safe_back(back: &str) -> &str {
     let ok = back.starts_with("/admin")
         && !back.starts_with("//")
-        && !back.contains(['\\', '\r', '\n'])
+        && back.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
         && !back.contains("://");
     if ok { back } else { "/admin" }
 }
@@ -277,5 +293,9 @@ mod tests {
         assert_eq!(safe_back("//evil.example"), "/admin");
         assert_eq!(safe_back("/m/BK0001"), "/admin");
         assert_eq!(safe_back("/admin\\..\\x"), "/admin");
+        assert_eq!(safe_back("/admin/titles\u{1}x"), "/admin");
+        assert_eq!(safe_back("/admin\tx"), "/admin");
+        assert_eq!(safe_back("/admin\u{7f}"), "/admin");
+        assert_eq!(safe_back("/admin/ü"), "/admin");
     }
 }

@@ -15,17 +15,24 @@
 //! file name only ever becomes a cleaned display label ([`clean_label`]),
 //! never part of a path.
 
-use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
+use std::path::PathBuf;
 
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::{StatusCode, header};
 use pustaka_api::Lang;
 use tokio::io::AsyncWriteExt;
 
-use super::i18n;
 use super::settings::BYTES_PER_MB;
+use super::{csrf, i18n};
 use crate::startup::AppState;
+
+/// The routes whose multipart bodies this module reads; their CSRF token is
+/// the body's first field, checked here ([`super::csrf::PendingCheck`]).
+pub const UPLOAD_ROUTES: &[&str] = &[
+    "/admin/media",
+    "/admin/media/{sha256}/replace",
+    "/admin/import",
+];
 
 /// The folder of upload temp files inside the data dir.
 pub const TEMP_DIR: &str = "upload-tmp";
@@ -39,8 +46,6 @@ pub const MAX_TEXT_FIELDS: usize = 16;
 pub const DRAIN_MAX_BYTES: u64 = 64 * 1024 * 1024;
 /// Longest display label kept from a client's file name, characters.
 pub const MAX_LABEL_CHARS: usize = 120;
-/// Temp files older than this are left over from a crash and are swept.
-pub const STALE_TEMP_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// A received file, waiting in the temp folder.
 #[derive(Debug)]
@@ -91,6 +96,9 @@ pub enum UploadError {
     /// or the client went away mid-upload.
     #[error("unreadable upload: {0}")]
     Malformed(String),
+    /// The form's CSRF token was missing, not before the file, or wrong.
+    #[error("missing or wrong CSRF token")]
+    Forbidden,
     /// The temp file could not be written.
     #[error("cannot write the upload: {0}")]
     Io(#[from] std::io::Error),
@@ -104,25 +112,6 @@ pub fn temp_dir(state: &AppState) -> std::io::Result<PathBuf> {
     let dir = state.config.data_dir.join(TEMP_DIR);
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
-}
-
-/// Removes temp files older than [`STALE_TEMP_AFTER`] (left by a crash).
-fn sweep_stale(dir: &Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let now = SystemTime::now();
-    for e in entries.flatten() {
-        let old = e
-            .metadata()
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|t| now.duration_since(t).ok())
-            .is_some_and(|age| age > STALE_TEMP_AFTER);
-        if old && let Err(err) = std::fs::remove_file(e.path()) {
-            tracing::warn!(error = %err, "cannot sweep a stale upload temp file");
-        }
-    }
 }
 
 /// A display label from a client's file name: the last path component, no
@@ -184,15 +173,12 @@ where
     if !is_multipart(&req) {
         return Err(UploadError::NotMultipart);
     }
+    let mut pending = req.extensions().get::<csrf::PendingCheck>().cloned();
     let mut multipart = Multipart::from_request(req, &())
         .await
         .map_err(|e| UploadError::Malformed(e.body_text()))?;
+    // Leftovers of a crash are swept by `media::sweep`.
     let dir = temp_dir(state)?;
-    {
-        let dir = dir.clone();
-        // Best effort; a failed sweep must not fail the upload.
-        let _ = tokio::task::spawn_blocking(move || sweep_stale(&dir)).await;
-    }
     let mut received = Received::default();
     while let Some(mut field) = multipart
         .next_field()
@@ -200,6 +186,10 @@ where
         .map_err(|e| UploadError::Malformed(e.body_text()))?
     {
         let name = field.name().unwrap_or_default().to_owned();
+        if pending.is_some() && name != csrf::FIELD {
+            // The token must come first: nothing else is read before it.
+            return Err(UploadError::Forbidden);
+        }
         if name == file_field && received.file.is_none() {
             let client_name = field.file_name().unwrap_or_default().to_owned();
             let cap = cap_for(&received.fields);
@@ -268,8 +258,17 @@ where
             }
             let value = String::from_utf8(value)
                 .map_err(|_| UploadError::Malformed(format!("form field {name} is not UTF-8")))?;
+            if let Some(check) = pending.take() {
+                if !check.matches(&value) {
+                    return Err(UploadError::Forbidden);
+                }
+                continue;
+            }
             received.fields.push((name, value));
         }
+    }
+    if pending.is_some() {
+        return Err(UploadError::Forbidden);
     }
     Ok(received)
 }
@@ -321,6 +320,9 @@ pub fn not_received(lang: Lang, e: UploadError, what_key: &str) -> NotReceived {
             StatusCode::PAYLOAD_TOO_LARGE,
             too_large_text(lang, what_key, cap_bytes),
         ),
+        UploadError::Forbidden => {
+            NotReceived::Refused(StatusCode::FORBIDDEN, csrf::REFUSED_TEXT.to_owned())
+        }
         UploadError::Malformed(detail) => {
             tracing::info!(error = %detail, "upload not received");
             NotReceived::Refused(

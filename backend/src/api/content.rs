@@ -20,6 +20,10 @@ use crate::wib;
 pub const MAX_PAGE_LIMIT: u32 = 200;
 /// The page size when none is asked for.
 pub const DEFAULT_PAGE_LIMIT: u32 = 50;
+/// Longest search text `q` accepted, in characters (a title, an author or an
+/// ISBN fits many times over); longer gets `400 invalid_query`, before the
+/// database sees it.
+pub const MAX_SEARCH_CHARS: usize = 200;
 /// How far ahead "upcoming events" look when no `to` is given, in days.
 pub const UPCOMING_DAYS: i64 = 90;
 
@@ -52,6 +56,12 @@ pub async fn list_titles(
     }
     let offset = p.offset.unwrap_or(0);
     let search = p.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    if search.is_some_and(|s| s.chars().count() > MAX_SEARCH_CHARS) {
+        return Err(AppError::api(
+            ErrorCode::InvalidQuery,
+            format!("q must be at most {MAX_SEARCH_CHARS} characters"),
+        ));
+    }
     let v = view(&state, p.lang);
     let (items, total) = q::list_titles(&state.db, &v, search, limit, offset).await?;
     let page = Page {

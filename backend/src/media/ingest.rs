@@ -1,8 +1,11 @@
 //! The ingest pipeline shared by the demo seed and (later) uploads: sniff the
 //! real type, refuse what is not the image/video/audio it claims to be,
 //! re-encode images (dropping EXIF/GPS and every other metadata block) with a
-//! thumbnail, normalise videos with ffmpeg to H.264 MP4 (faststart) with a
-//! poster frame and duration, and store every file under its SHA-256.
+//! thumbnail, decoding none whose header claims more than the decode limits
+//! ([`DECODE_MAX_SIDE_PX`], [`DECODE_MAX_ALLOC_BYTES`]), normalise videos with
+//! ffmpeg to H.264 MP4 (faststart) with a poster frame and duration, re-mux
+//! audio with ffmpeg (audio stream only, no metadata), and store every file
+//! under its SHA-256.
 //!
 //! All-or-nothing: outputs are built in a scratch folder, rows are inserted in
 //! one transaction, files are moved into the store before the commit, and any
@@ -26,6 +29,14 @@ pub const THUMBNAIL_MAX_PX: u32 = 320;
 /// Longest side a stored image is scaled down to, in pixels: covers are shown
 /// at most full-screen on a phone, and this caps decode memory on old devices.
 pub const IMAGE_MAX_PX: u32 = 2048;
+/// Longest side of an image accepted for decoding, in pixels (a 48-megapixel
+/// phone photo is 8064 px wide); larger is refused from its header alone.
+pub const DECODE_MAX_SIDE_PX: u32 = 10_000;
+/// Most memory one image decode may allocate, in bytes: 256 MiB holds a
+/// 64-megapixel RGBA image. Checked by the `image` crate from the header
+/// before any pixel is decoded, so a small file claiming a huge image (a
+/// decompression bomb) costs nothing.
+pub const DECODE_MAX_ALLOC_BYTES: u64 = 256 * 1024 * 1024;
 /// JPEG quality of re-encoded photos (visually lossless for covers).
 pub const JPEG_QUALITY: u8 = 85;
 /// Where the poster frame of a video is taken, in seconds (skips a black first frame).
@@ -48,6 +59,10 @@ pub enum IngestError {
         /// The sniffed MIME type.
         actual: String,
     },
+    /// The image's header claims more pixels than [`DECODE_MAX_SIDE_PX`] a
+    /// side or [`DECODE_MAX_ALLOC_BYTES`] of memory; nothing was decoded.
+    #[error("image too large to decode: {0}")]
+    TooManyPixels(String),
     /// The file is of the right type but cannot be decoded.
     #[error("cannot decode the file: {0}")]
     Decode(String),
@@ -151,6 +166,28 @@ fn write_output(
         width: dims.map(|d| d.0),
         height: dims.map(|d| d.1),
         duration_ms,
+    })
+}
+
+/// The decoding limits of every image ingest.
+fn decode_limits() -> image::Limits {
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(DECODE_MAX_SIDE_PX);
+    limits.max_image_height = Some(DECODE_MAX_SIDE_PX);
+    limits.max_alloc = Some(DECODE_MAX_ALLOC_BYTES);
+    limits
+}
+
+/// Decodes an image under [`decode_limits`]: the header is read first and an
+/// image over the limits is refused before its pixels are.
+fn decode_limited<R: std::io::BufRead + std::io::Seek>(
+    reader: image::ImageReader<R>,
+) -> Result<DynamicImage, IngestError> {
+    let mut reader = reader.with_guessed_format()?;
+    reader.limits(decode_limits());
+    reader.decode().map_err(|e| match e {
+        image::ImageError::Limits(l) => IngestError::TooManyPixels(l.to_string()),
+        e => IngestError::Decode(e.to_string()),
     })
 }
 
@@ -274,6 +311,38 @@ fn probe(path: &Path) -> Result<ProbeResult, IngestError> {
 
 /// Normalises a video to H.264/AAC MP4 with the index up front (faststart, so
 /// phones start playing before the download ends), and grabs a poster frame.
+/// Re-muxes an audio file with ffmpeg: its first audio stream only, its
+/// codec data copied unchanged, every metadata block (tags, embedded
+/// pictures) and every other stream dropped, so what is stored is only audio
+/// that ffmpeg could read through. A file ffmpeg cannot read is refused.
+fn process_audio(scratch: &Path, input: &Path, ext: &str) -> Result<Output, IngestError> {
+    let muxer = match ext {
+        "mp3" => "mp3",
+        "m4a" => "ipod",
+        _ => "ogg",
+    };
+    let remuxed = scratch.join(format!("remuxed.{ext}"));
+    run_tool(
+        Command::new("ffmpeg")
+            .args(["-nostdin", "-v", "error", "-y", "-i"])
+            .arg(input)
+            .args([
+                "-map",
+                "0:a:0",
+                "-map_metadata",
+                "-1",
+                "-c:a",
+                "copy",
+                "-f",
+                muxer,
+            ])
+            .arg(&remuxed),
+    )?;
+    let out = output_from_file(scratch, &remuxed, ext, MediaKind::Audio)?;
+    let duration_ms = probe(&out.path).ok().and_then(|(_, d)| d);
+    Ok(Output { duration_ms, ..out })
+}
+
 fn process_video(scratch: &Path, input: &Path) -> Result<(Output, Output), IngestError> {
     let mp4 = scratch.join("normalised.mp4");
     run_tool(
@@ -323,7 +392,7 @@ fn process_video(scratch: &Path, input: &Path) -> Result<(Output, Output), Inges
             .args(["-frames:v", "1"])
             .arg(&poster_path),
     )?;
-    let poster_img = image::open(&poster_path).map_err(|e| IngestError::Decode(e.to_string()))?;
+    let poster_img = decode_limited(image::ImageReader::open(&poster_path)?)?;
     let (poster, _thumb) = process_image(scratch, poster_img, false)?;
     let bytes = std::fs::read(&mp4)?;
     let video = write_output(scratch, &bytes, "mp4", MediaKind::Video, dims, duration_ms)?;
@@ -343,8 +412,7 @@ fn build_outputs(
     let (kind, ext) = sniff(bytes, claimed)?;
     match kind {
         MediaKind::Image => {
-            let img =
-                image::load_from_memory(bytes).map_err(|e| IngestError::Decode(e.to_string()))?;
+            let img = decode_limited(image::ImageReader::new(Cursor::new(bytes)))?;
             let (main, thumb) = process_image(scratch, img, ext == "png")?;
             Ok((main, Some(thumb)))
         }
@@ -355,10 +423,9 @@ fn build_outputs(
             Ok((video, Some(poster)))
         }
         MediaKind::Audio => {
-            // Audio is stored as sent (already sniffed); ffprobe adds the duration when present.
-            let out = write_output(scratch, bytes, ext, MediaKind::Audio, None, None)?;
-            let duration_ms = probe(&out.path).ok().and_then(|(_, d)| d);
-            Ok((Output { duration_ms, ..out }, None))
+            let input = scratch.join("input.bin");
+            std::fs::write(&input, bytes)?;
+            Ok((process_audio(scratch, &input, ext)?, None))
         }
     }
 }
@@ -382,7 +449,8 @@ pub async fn ingest(
             .await
             .map_err(|e| IngestError::Tool(format!("ingest task failed: {e}")))??;
     let mut outputs = vec![&main];
-    outputs.extend(preview.iter());
+    // A small image's thumbnail can be byte for byte the image itself.
+    outputs.extend(preview.iter().filter(|p| p.name != main.name));
 
     let mut tx = pool.begin().await?;
     for o in &outputs {
@@ -551,10 +619,7 @@ fn build_outputs_from_file(
     let (kind, ext) = sniff(&head, claimed)?;
     match kind {
         MediaKind::Image => {
-            let img = image::ImageReader::open(input)?
-                .with_guessed_format()?
-                .decode()
-                .map_err(|e| IngestError::Decode(e.to_string()))?;
+            let img = decode_limited(image::ImageReader::open(input)?)?;
             let (main, thumb) = process_image(scratch, img, ext == "png")?;
             Ok((main, Some(thumb)))
         }
@@ -562,11 +627,7 @@ fn build_outputs_from_file(
             let (video, poster) = process_video(scratch, input)?;
             Ok((video, Some(poster)))
         }
-        MediaKind::Audio => {
-            let out = output_from_file(scratch, input, ext, MediaKind::Audio)?;
-            let duration_ms = probe(&out.path).ok().and_then(|(_, d)| d);
-            Ok((Output { duration_ms, ..out }, None))
-        }
+        MediaKind::Audio => Ok((process_audio(scratch, input, ext)?, None)),
     }
 }
 
@@ -673,8 +734,9 @@ impl PreparedIngest {
         pool: &SqlitePool,
         store: &dyn BlobStore,
     ) -> Result<StoredAsset, IngestError> {
+        // A small image's thumbnail can be byte for byte the image itself.
         let outputs: Vec<&Output> = std::iter::once(&self.main)
-            .chain(self.preview.iter())
+            .chain(self.preview.iter().filter(|p| p.name != self.main.name))
             .collect();
         let mut added: Vec<BlobName> = Vec::new();
         let mut put_all: Result<(), IngestError> = Ok(());

@@ -4,3 +4,4 @@
 pub mod ingest;
 pub mod serve;
 pub mod store;
+pub mod sweep;

@@ -17,6 +17,7 @@ use std::io;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures_util::{StreamExt, TryStreamExt};
 use object_store::local::LocalFileSystem;
@@ -138,6 +139,25 @@ pub trait BlobStore: Send + Sync {
     /// A local scratch directory for files about to be put (on the same file
     /// system as a local store, so moving them in is cheap).
     fn scratch_dir(&self) -> &Path;
+
+    /// The blobs last written more than `age` ago (for the sweep of blobs
+    /// whose database commit never happened). A store that cannot list
+    /// returns none.
+    ///
+    /// # Errors
+    /// Store errors.
+    async fn list_older_than(&self, _age: Duration) -> io::Result<Vec<BlobName>> {
+        Ok(Vec::new())
+    }
+
+    /// Removes partial writes a crash left inside the store (a local store's
+    /// staging files) older than `age`; returns how many.
+    ///
+    /// # Errors
+    /// I/O errors.
+    async fn sweep_staging(&self, _age: Duration) -> io::Result<usize> {
+        Ok(0)
+    }
 }
 
 /// The media store on an [`ObjectStore`].
@@ -147,6 +167,8 @@ pub struct MediaStore {
     /// Where the blobs are, for logs.
     description: String,
     scratch: PathBuf,
+    /// The root folder of a local store (where crashed writes leave staging files).
+    local_root: Option<PathBuf>,
 }
 
 /// Folder of in-progress ingests inside the local media folder.
@@ -180,6 +202,7 @@ impl MediaStore {
             inner: Arc::new(fs),
             description: format!("directory {}", root.display()),
             scratch,
+            local_root: Some(root.to_path_buf()),
         })
     }
 
@@ -217,6 +240,7 @@ impl MediaStore {
             inner,
             description: url.to_owned(),
             scratch: scratch.to_path_buf(),
+            local_root: None,
         })
     }
 
@@ -316,6 +340,65 @@ impl BlobStore for MediaStore {
     fn scratch_dir(&self) -> &Path {
         &self.scratch
     }
+
+    async fn list_older_than(&self, age: Duration) -> io::Result<Vec<BlobName>> {
+        let before =
+            chrono::Utc::now() - chrono::Duration::from_std(age).unwrap_or(chrono::Duration::MAX);
+        let metas: Vec<object_store::ObjectMeta> = self
+            .inner
+            .list(None)
+            .try_collect()
+            .await
+            .map_err(io_error)?;
+        Ok(metas
+            .into_iter()
+            .filter(|m| m.last_modified < before)
+            .filter_map(|m| BlobName::parse(m.location.filename()?).ok())
+            .collect())
+    }
+
+    async fn sweep_staging(&self, age: Duration) -> io::Result<usize> {
+        let Some(root) = self.local_root.clone() else {
+            return Ok(0);
+        };
+        tokio::task::spawn_blocking(move || sweep_local_staging(&root, age))
+            .await
+            .map_err(io::Error::other)?
+    }
+}
+
+/// Removes `object_store`'s staging files (`{name}#{n}`, left when a write
+/// is cut short) older than `age` from the two-level folders of a local store.
+fn sweep_local_staging(root: &Path, age: Duration) -> io::Result<usize> {
+    let mut removed = 0;
+    for dir in fs::read_dir(root)?.flatten() {
+        let name = dir.file_name();
+        let is_shard = name.len() == 2
+            && name
+                .to_string_lossy()
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit());
+        if !is_shard || !dir.path().is_dir() {
+            continue;
+        }
+        for f in fs::read_dir(dir.path())?.flatten() {
+            let staging = f.file_name().to_string_lossy().contains('#');
+            if staging && older_than(&f.path(), age) {
+                fs::remove_file(f.path())?;
+                removed += 1;
+            }
+        }
+    }
+    Ok(removed)
+}
+
+/// Whether the file at `path` was last modified more than `age` ago.
+pub fn older_than(path: &Path, age: Duration) -> bool {
+    fs::metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| std::time::SystemTime::now().duration_since(t).ok())
+        .is_some_and(|a| a > age)
 }
 
 #[cfg(test)]

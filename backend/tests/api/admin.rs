@@ -50,6 +50,15 @@ fn session_cookie(resp: &reqwest::Response) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// The `name=value` part of every cookie a response sets.
+pub fn set_cookies(resp: &reqwest::Response) -> Vec<String> {
+    resp.headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok()?.split(';').next().map(str::to_owned))
+        .collect()
+}
+
 /// The value of the first hidden `_csrf` field in a page.
 pub fn csrf_in(html: &str) -> String {
     let at = html
@@ -63,7 +72,8 @@ pub fn csrf_in(html: &str) -> String {
 pub async fn login(base: &str, username: &str, password: &str) -> StaffSession {
     let c = client();
     let page = c.get(format!("{base}/admin/login")).send().await.unwrap();
-    let pre = session_cookie(&page).expect("login page sets a session cookie");
+    // The login form's token cookie (the page stores no session).
+    let pre = set_cookies(&page).join("; ");
     let csrf = csrf_in(&page.text().await.unwrap());
     let resp = c
         .post(format!("{base}/admin/login"))
@@ -78,8 +88,7 @@ pub async fn login(base: &str, username: &str, password: &str) -> StaffSession {
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::SEE_OTHER, "login of {username}");
-    let cookie = session_cookie(&resp).expect("a new session id after login");
-    assert_ne!(cookie, pre, "the session id changes at login (no fixation)");
+    let cookie = session_cookie(&resp).expect("a session id after login");
     let dash = c
         .get(format!("{base}/admin"))
         .header(COOKIE, &cookie)
@@ -315,11 +324,13 @@ async fn login_failures_are_throttled_and_cookies_are_safe() {
         .await
         .unwrap();
     let set = page.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+    assert!(set.starts_with("pustaka_login="), "{set}");
     assert!(set.contains("HttpOnly"), "{set}");
-    assert!(set.contains("SameSite=Lax"), "{set}");
-    assert!(set.contains("Path=/admin"), "{set}");
+    assert!(set.contains("SameSite=Strict"), "{set}");
+    assert!(set.contains("Path=/admin/login"), "{set}");
     assert!(!set.contains("Secure"), "plain http: no Secure flag: {set}");
-    let cookie = session_cookie(&page).unwrap();
+    assert!(session_cookie(&page).is_none(), "no session before login");
+    let cookie = set_cookies(&page).join("; ");
     let csrf = csrf_in(&page.text().await.unwrap());
     let attempt = |password: &'static str| {
         let c = c.clone();
@@ -346,8 +357,31 @@ async fn login_failures_are_throttled_and_cookies_are_safe() {
     let r = attempt(PASSWORD).await;
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(r.text().await.unwrap().contains("menit"));
-    // Another account is not affected.
-    login(&app.base, "admin1", PASSWORD).await;
+    // Another account is not affected; the session cookie is safe.
+    let ok = c
+        .post(format!("{}/admin/login", app.base))
+        .header(COOKIE, &cookie)
+        .form_urlencoded(&[
+            ("_csrf", csrf.as_str()),
+            ("username", "admin1"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), StatusCode::SEE_OTHER);
+    let set = ok
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("pustaka_staff="))
+        .expect("a session cookie at login")
+        .to_owned();
+    assert!(set.contains("HttpOnly"), "{set}");
+    assert!(set.contains("SameSite=Lax"), "{set}");
+    assert!(set.contains("Path=/admin"), "{set}");
+    assert!(!set.contains("Secure"), "plain http: no Secure flag: {set}");
     // A login form without its CSRF token is refused.
     let r = c
         .post(format!("{}/admin/login", app.base))

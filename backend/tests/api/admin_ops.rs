@@ -81,21 +81,24 @@ fn multipart(text: &[(&str, &str)], file: Option<(&str, &str, &[u8])>) -> Vec<u8
     body
 }
 
-/// Posts a multipart body as the upload forms do (CSRF token in the action's query).
+/// Posts a multipart body as the upload forms do (the CSRF token as the first field).
 async fn post_multipart(
     app: &TestApp,
     s: &StaffSession,
     path: &str,
     body: Vec<u8>,
 ) -> reqwest::Response {
+    let mut with_token = multipart(&[("_csrf", &s.csrf)], None);
+    with_token.truncate(with_token.len() - format!("--{BOUNDARY}--\r\n").len());
+    with_token.extend_from_slice(&body);
     crate::admin::client()
-        .post(format!("{}{path}?_csrf={}", app.base, s.csrf))
+        .post(format!("{}{path}", app.base))
         .header(COOKIE, &s.cookie)
         .header(
             CONTENT_TYPE,
             format!("multipart/form-data; boundary={BOUNDARY}"),
         )
-        .body(body)
+        .body(with_token)
         .send()
         .await
         .unwrap()
@@ -425,9 +428,10 @@ async fn an_aborted_upload_leaves_no_temp_file_and_no_row() {
     );
     // Announces 10 MB, sends the start of the photo, then hangs up.
     let request = format!(
-        "POST /admin/media?_csrf={} HTTP/1.1\r\nHost: {addr}\r\nCookie: {}\r\n\
-         Content-Type: multipart/form-data; boundary={BOUNDARY}\r\nContent-Length: 10000000\r\n\r\n{head}",
-        s.csrf, s.cookie
+        "POST /admin/media HTTP/1.1\r\nHost: {addr}\r\nCookie: {}\r\n\
+         Content-Type: multipart/form-data; boundary={BOUNDARY}\r\nContent-Length: 10000000\r\n\r\n\
+         --{BOUNDARY}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{}\r\n{head}",
+        s.cookie, s.csrf
     );
     conn.write_all(request.as_bytes()).await.unwrap();
     conn.write_all(&jpg[..1_000_000]).await.unwrap();
@@ -609,6 +613,14 @@ async fn a_real_catalogue_file_imports_and_the_report_shows_the_counts() {
     );
     let r = post_multipart(&app, &s, "/admin/import", body).await;
     assert_eq!(r.status(), StatusCode::OK);
+    // The start is audited before any batch is written, then the outcome.
+    let actions: Vec<String> = sqlx::query_scalar(
+        "SELECT action FROM audit_log WHERE target = 'import:evergreen_oss.marc' ORDER BY id",
+    )
+    .fetch_all(&app.state.db)
+    .await
+    .unwrap();
+    assert_eq!(actions, ["catalog.import.start", "catalog.import"]);
     let html = r.text().await.unwrap();
     for (id, n) in [
         ("records", 42),

@@ -10,6 +10,7 @@ mod cli;
 mod content;
 mod demo;
 mod errors;
+mod hardening;
 mod helpers;
 mod home;
 mod markers;

@@ -665,6 +665,7 @@ mod tests {
             .chain(TEST_PACKAGES)
             .chain(BENCH_PACKAGES)
             .chain(DEMO_PACKAGES)
+            .chain(scanner_worker::WASM_PACKAGES)
             .copied()
             .collect();
         let n = all.len();

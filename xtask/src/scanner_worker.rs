@@ -9,7 +9,8 @@
 //! wasm-bindgen's externref table to point at the function table (even with
 //! `--strip-debug` alone), and the glue then fails at start with
 //! "`WebAssembly.Table.set()`: Argument 1 is invalid for table". LLVM's
-//! `-O3` output is what ships.
+//! `-O3` output is what ships. (Any wasm-bindgen module with an externref
+//! table meets the same bug in that binaryen.)
 //!
 //! Two wasm files are built: one with wasm SIMD (`+simd128`) and one without,
 //! for browsers that lack it (Safari before 16.4); the worker picks one at
@@ -18,7 +19,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::{Result, cargo, root, run, target_dir};
+use crate::{Result, cargo, ensure_packages, root, run, target_dir};
 
 /// The Rust target of the browser builds.
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
@@ -85,7 +86,7 @@ impl ScannerWorker {
 /// # Errors
 /// A failed tool install, build or post-processing step, with the command.
 pub fn build_scanner_worker(out: &Path, profile: WasmProfile) -> Result<ScannerWorker> {
-    ensure_wasm_toolchain()?;
+    ensure_wasm_toolchain(profile)?;
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     let scratch = target_dir().join("scan-worker-bindgen");
     let mut glue: Option<String> = None;
@@ -197,11 +198,19 @@ fn build_wasm(simd: Simd, profile: WasmProfile) -> Result<PathBuf> {
     Ok(target.join(WASM_TARGET).join(folder).join(CRATE_FILE))
 }
 
-/// The wasm32 target and the wasm-bindgen CLI of the lock file's version.
+/// Debian packages of the wasm builds: `wasm-opt` (binaryen), which the app
+/// bundle's release build uses (the scanner does not, see the module docs).
+pub const WASM_PACKAGES: &[&str] = &["binaryen"];
+
+/// The wasm32 target, the wasm-bindgen CLI of the lock file's version, and
+/// for a release build binaryen's `wasm-opt`.
 ///
 /// # Errors
 /// A tool that cannot be installed.
-pub fn ensure_wasm_toolchain() -> Result {
+pub fn ensure_wasm_toolchain(profile: WasmProfile) -> Result {
+    if profile == WasmProfile::Release {
+        ensure_packages(WASM_PACKAGES)?;
+    }
     let installed = Command::new("rustup")
         .args(["target", "list", "--installed"])
         .output()

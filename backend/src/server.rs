@@ -19,6 +19,10 @@
 //!   at once with `503 Service Unavailable`, `Retry-After` and
 //!   `Connection: close` (written without waiting on the client) and closed,
 //!   so one client cannot use up the process's file descriptors.
+//! - **HTTPS** (`serve --tls-cert --tls-key`): the same loop, with the TLS
+//!   handshake done in the connection's own task under the header timeout, so
+//!   a client that never finishes its handshake holds a slot no longer than
+//!   one that never sends its headers.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -184,7 +188,8 @@ fn refuse(stream: TcpStream, peer: SocketAddr) {
 }
 
 /// Serves `router` on `listener` under `limits` until `shutdown` completes,
-/// then lets open connections finish for up to [`SHUTDOWN_GRACE`].
+/// then lets open connections finish for up to [`SHUTDOWN_GRACE`]. With
+/// `tls`, each connection speaks HTTPS (see [`crate::tls::server_config`]).
 /// Handlers can read the client's address with `ConnectInfo<SocketAddr>`.
 ///
 /// # Errors
@@ -194,8 +199,11 @@ pub async fn serve(
     listener: TcpListener,
     router: Router,
     limits: &ConnectionLimits,
+    tls: Option<Arc<rustls::ServerConfig>>,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
+    let tls = tls.map(tokio_rustls::TlsAcceptor::from);
+    let handshake_timeout = limits.header_timeout();
     // HTTP/1.1 only: telling HTTP/2's preface apart would read the first
     // bytes with no timeout at all (an idle socket would stay open), and
     // nginx too serves HTTP/2 only when told to (`http2 on`), in practice
@@ -240,12 +248,33 @@ pub async fn serve(
             let router = router.clone();
             async move { router.oneshot(req).await }
         });
-        let conn = builder
-            .serve_connection(TokioIo::new(stream), service)
-            .into_owned();
-        let conn = graceful.watch(conn);
+        let builder = builder.clone();
+        let watcher = graceful.watcher();
+        let tls = tls.clone();
         tokio::spawn(async move {
-            if let Err(e) = conn.await {
+            let served = match tls {
+                None => {
+                    let conn = builder.serve_connection(TokioIo::new(stream), service);
+                    watcher.watch(conn.into_owned()).await
+                }
+                Some(acceptor) => {
+                    match tokio::time::timeout(handshake_timeout, acceptor.accept(stream)).await {
+                        Ok(Ok(stream)) => {
+                            let conn = builder.serve_connection(TokioIo::new(stream), service);
+                            watcher.watch(conn.into_owned()).await
+                        }
+                        Ok(Err(e)) => {
+                            tracing::debug!(error = %e, %peer, "TLS handshake failed");
+                            Ok(())
+                        }
+                        Err(_) => {
+                            tracing::debug!(%peer, "TLS handshake timed out");
+                            Ok(())
+                        }
+                    }
+                }
+            };
+            if let Err(e) = served {
                 tracing::debug!(error = %e, %peer, "connection ended with an error");
             }
             drop(slot);

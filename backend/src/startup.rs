@@ -54,6 +54,7 @@ pub fn build_router(state: AppState) -> Router {
         .route("/m/{code}/{*rest}", get(web::marker_page_fallback))
         .route("/events.ics", get(calendar::get_calendar))
         .route("/events/{file}", get(calendar::get_event_ics))
+        .merge(web::ar::router(state.config.web_app.as_deref()))
         .merge(admin::router(state.clone()))
         .layer(RequestBodyTimeoutLayer::new(
             state.config.limits.body_timeout(),
@@ -85,6 +86,8 @@ pub struct Application {
     router: Router,
     addr: SocketAddr,
     state: AppState,
+    /// HTTPS (`--tls-cert`/`--tls-key`), else plain HTTP.
+    tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 impl Application {
@@ -95,6 +98,19 @@ impl Application {
     /// An unwritable data dir, a failed migration, or a port already in use,
     /// each with a message naming the cause.
     pub async fn build(config: ServeConfig) -> anyhow::Result<Self> {
+        // Flags that name files are checked before anything is created.
+        if let Some(dir) = &config.web_app
+            && !dir.join("index.html").is_file()
+        {
+            anyhow::bail!(
+                "--web-app {}: no index.html there; build the web app with `cargo xtask web`",
+                dir.display()
+            );
+        }
+        let tls = match config.tls.files() {
+            Some((cert, key)) => Some(crate::tls::server_config(cert, key)?),
+            None => None,
+        };
         let pool = db::connect_and_migrate(&config.data_dir).await?;
         admin::start_sessions(&pool)
             .await
@@ -132,9 +148,10 @@ impl Application {
             )
         })?;
         let addr = listener.local_addr()?;
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let public_url: Arc<str> = match &config.public_url {
             Some(u) => u.trim_end_matches('/').into(),
-            None => format!("http://{addr}").into(),
+            None => format!("{scheme}://{addr}").into(),
         };
         let state = AppState {
             db: pool,
@@ -149,12 +166,18 @@ impl Application {
             router: build_router(state.clone()),
             addr,
             state,
+            tls,
         })
     }
 
     /// The address actually bound (useful with port 0).
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Whether the server speaks HTTPS (`--tls-cert`/`--tls-key`).
+    pub fn is_https(&self) -> bool {
+        self.tls.is_some()
     }
 
     /// The handler state (tests use its pool).
@@ -169,12 +192,19 @@ impl Application {
     /// I/O errors of the listener.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let limits = self.state.config.limits.clone();
-        crate::server::serve(self.listener, self.router, &limits, shutdown_signal())
-            .await
-            .context("server failed")
+        crate::server::serve(
+            self.listener,
+            self.router,
+            &limits,
+            self.tls,
+            shutdown_signal(),
+        )
+        .await
+        .context("server failed")
     }
 }
 
+/// Completes on Ctrl-C or SIGTERM.
 async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;

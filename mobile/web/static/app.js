@@ -153,26 +153,31 @@
     const cards = JSON.stringify(m.cards);
     if (cards !== lastCards) {
       lastCards = cards;
+      // Buttons are kept by code (only their name and order change), so a
+      // screen reader's focus, or a press in progress, survives an update.
       const box = $("pustaka-cards");
-      const focused = document.activeElement && document.activeElement.dataset
-        ? document.activeElement.dataset.code : null;
-      box.replaceChildren(...m.cards.map((c) => {
+      const old = new Map();
+      for (const el of box.children) if (el.dataset.code) old.set(el.dataset.code, el);
+      const next = m.cards.map((c) => {
         if (!c.code) {
           const p = document.createElement("p");
           p.textContent = c.name;
           return p;
         }
-        const b = document.createElement("button");
-        b.type = "button";
-        b.dataset.code = c.code;
-        b.textContent = c.name;
-        b.addEventListener("click", () => app && app.open_code(c.code));
+        let b = old.get(c.code);
+        if (!b) {
+          b = document.createElement("button");
+          b.type = "button";
+          b.dataset.code = c.code;
+          b.addEventListener("click", () => app && app.open_code(c.code));
+        }
+        if (b.textContent !== c.name) b.textContent = c.name;
         return b;
-      }));
-      if (focused) {
-        const again = box.querySelector(`button[data-code="${CSS.escape(focused)}"]`);
-        if (again) again.focus();
-      }
+      });
+      next.forEach((el, i) => {
+        if (box.children[i] !== el) box.insertBefore(el, box.children[i] || null);
+      });
+      while (box.children.length > next.length) box.lastChild.remove();
     }
     const panel = JSON.stringify(m.panel);
     if (panel !== lastPanel) {

@@ -33,6 +33,37 @@ pub struct ServeConfig {
     /// them on the settings page, which then wins).
     #[command(flatten)]
     pub upload_caps: UploadCapsConfig,
+    /// The built AR web app (the folder `cargo xtask web` writes), served at
+    /// `/ar/`. Without it, `/ar/` answers a page saying the web app is not
+    /// installed here, with links to the web pages.
+    #[arg(long, env = "PUSTAKA_WEB_APP")]
+    pub web_app: Option<PathBuf>,
+    /// HTTPS with the library's own certificate (phones open the camera only
+    /// on https pages).
+    #[command(flatten)]
+    pub tls: TlsConfig,
+}
+
+/// `serve --tls-cert FILE --tls-key FILE`: serve HTTPS instead of plain HTTP.
+/// Both or neither. Behind a reverse proxy that ends TLS (docs/deploy.md),
+/// leave both out.
+#[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
+pub struct TlsConfig {
+    /// The certificate chain, PEM (the server's certificate first, then its
+    /// intermediates), e.g. Let's Encrypt's `fullchain.pem`.
+    #[arg(long, env = "PUSTAKA_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The certificate's private key, PEM (PKCS#8, PKCS#1 or SEC1), e.g.
+    /// Let's Encrypt's `privkey.pem`.
+    #[arg(long, env = "PUSTAKA_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+}
+
+impl TlsConfig {
+    /// The certificate and key files, when HTTPS is asked for.
+    pub fn files(&self) -> Option<(&std::path::Path, &std::path::Path)> {
+        Some((self.tls_cert.as_deref()?, self.tls_key.as_deref()?))
+    }
 }
 
 /// Default upload caps, in megabytes (1 MB = 1 000 000 bytes, as file
@@ -93,6 +124,8 @@ impl ServeConfig {
             demo,
             demo_trailer: false,
             upload_caps: UploadCapsConfig::default(),
+            web_app: None,
+            tls: TlsConfig::default(),
         }
     }
 }
@@ -120,7 +153,7 @@ pub fn parse_public_url(s: &str) -> Result<String, String> {
 mod tests {
     use clap::{CommandFactory, Parser};
 
-    use super::{ServeConfig, UploadCapsConfig, parse_public_url};
+    use super::{ServeConfig, TlsConfig, UploadCapsConfig, parse_public_url};
 
     #[derive(Debug, Parser)]
     struct Cli {
@@ -142,6 +175,43 @@ mod tests {
         );
         let cli = Cli::try_parse_from(["serve", "--upload-cap-video-mb", "700"]).unwrap();
         assert_eq!(cli.serve.upload_caps.video_mb, 700);
+    }
+
+    #[test]
+    fn tls_takes_both_files_or_neither_and_web_app_a_folder() {
+        let cli = Cli::try_parse_from(["serve"]).unwrap();
+        assert_eq!(cli.serve.tls, TlsConfig::default());
+        assert_eq!(cli.serve.web_app, None);
+        let cli = Cli::try_parse_from([
+            "serve",
+            "--tls-cert",
+            "c.pem",
+            "--tls-key",
+            "k.pem",
+            "--web-app",
+            "dist",
+        ])
+        .unwrap();
+        let (cert, key) = cli.serve.tls.files().unwrap();
+        assert_eq!(
+            (cert.to_str(), key.to_str()),
+            (Some("c.pem"), Some("k.pem"))
+        );
+        assert_eq!(
+            cli.serve.web_app.as_deref(),
+            Some(std::path::Path::new("dist"))
+        );
+        for half in [
+            ["serve", "--tls-cert", "c.pem"],
+            ["serve", "--tls-key", "k.pem"],
+        ] {
+            let e = Cli::try_parse_from(half).unwrap_err();
+            assert_eq!(
+                e.kind(),
+                clap::error::ErrorKind::MissingRequiredArgument,
+                "{e}"
+            );
+        }
     }
 
     #[test]

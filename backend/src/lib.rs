@@ -24,7 +24,10 @@ pub mod error;
 pub mod media;
 /// Building the router and running the server.
 pub mod startup;
-/// The web pages: the landing page `/` and the fallback page `/m/{code}`.
+/// HTTPS with the library's own certificate (rustls).
+pub mod tls;
+/// The web pages: the landing page `/`, the fallback page `/m/{code}`, and
+/// the AR web app under `/ar/`.
 pub mod web;
 /// WIB (UTC+07:00) time helpers.
 pub mod wib;

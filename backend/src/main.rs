@@ -72,7 +72,8 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve(config) => {
             let app = Application::build(config).await?;
             tracing::info!(addr = %app.local_addr(), "listening");
-            eprintln!("pustaka-server listening on http://{}", app.local_addr());
+            let scheme = if app.is_https() { "https" } else { "http" };
+            eprintln!("pustaka-server listening on {scheme}://{}", app.local_addr());
             app.run_until_stopped().await
         }
         Command::Import {

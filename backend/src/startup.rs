@@ -54,6 +54,7 @@ pub fn build_router(state: AppState) -> Router {
         .route("/m/{code}/{*rest}", get(web::marker_page_fallback))
         .route("/events.ics", get(calendar::get_calendar))
         .route("/events/{file}", get(calendar::get_event_ics))
+        .merge(web::ar::router(state.config.web_app.as_deref()))
         .merge(admin::router(state.clone()))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -78,7 +79,13 @@ pub struct Application {
     router: Router,
     addr: SocketAddr,
     state: AppState,
+    /// HTTPS (`--tls-cert`/`--tls-key`), else plain HTTP.
+    tls: Option<Arc<rustls::ServerConfig>>,
 }
+
+/// How long open connections may finish their requests after Ctrl-C /
+/// SIGTERM on the HTTPS server (the plain one waits for them as axum does).
+const TLS_SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl Application {
     /// Opens the database (creating and migrating it), seeds the demo when asked,
@@ -88,6 +95,19 @@ impl Application {
     /// An unwritable data dir, a failed migration, or a port already in use,
     /// each with a message naming the cause.
     pub async fn build(config: ServeConfig) -> anyhow::Result<Self> {
+        // Flags that name files are checked before anything is created.
+        if let Some(dir) = &config.web_app
+            && !dir.join("index.html").is_file()
+        {
+            anyhow::bail!(
+                "--web-app {}: no index.html there; build the web app with `cargo xtask web`",
+                dir.display()
+            );
+        }
+        let tls = match config.tls.files() {
+            Some((cert, key)) => Some(crate::tls::server_config(cert, key)?),
+            None => None,
+        };
         let pool = db::connect_and_migrate(&config.data_dir).await?;
         admin::start_sessions(&pool)
             .await
@@ -119,9 +139,10 @@ impl Application {
             )
         })?;
         let addr = listener.local_addr()?;
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let public_url: Arc<str> = match &config.public_url {
             Some(u) => u.trim_end_matches('/').into(),
-            None => format!("http://{addr}").into(),
+            None => format!("{scheme}://{addr}").into(),
         };
         let state = AppState {
             db: pool,
@@ -136,12 +157,18 @@ impl Application {
             router: build_router(state.clone()),
             addr,
             state,
+            tls,
         })
     }
 
     /// The address actually bound (useful with port 0).
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Whether the server speaks HTTPS (`--tls-cert`/`--tls-key`).
+    pub fn is_https(&self) -> bool {
+        self.tls.is_some()
     }
 
     /// The handler state (tests use its pool).
@@ -154,6 +181,9 @@ impl Application {
     /// # Errors
     /// I/O errors of the listener.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        if let Some(tls) = self.tls {
+            return serve_tls(self.listener, self.router, tls).await;
+        }
         // TCP_NODELAY: answers are small and latency matters more than packet
         // count (nginx sets it for keep-alive connections too).
         let listener = self.listener.tap_io(|tcp| {
@@ -170,6 +200,30 @@ impl Application {
         .await
         .context("server failed")
     }
+}
+
+/// Serves HTTPS on `listener` until Ctrl-C / SIGTERM (axum-server does the
+/// TLS handshakes, with a timeout, and keeps `TCP_NODELAY` as the plain server).
+async fn serve_tls(
+    listener: TcpListener,
+    router: Router,
+    tls: Arc<rustls::ServerConfig>,
+) -> anyhow::Result<()> {
+    use axum_server::accept::NoDelayAcceptor;
+    use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
+    let handle = axum_server::Handle::<SocketAddr>::new();
+    let stopper = handle.clone();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        stopper.graceful_shutdown(Some(TLS_SHUTDOWN_GRACE));
+    });
+    let acceptor = RustlsAcceptor::new(RustlsConfig::from_config(tls)).acceptor(NoDelayAcceptor);
+    axum_server::Server::from_listener(listener)
+        .acceptor(acceptor)
+        .handle(handle)
+        .serve(router.into_make_service_with_connect_info::<SocketAddr>())
+        .await
+        .context("server failed")
 }
 
 async fn shutdown_signal() {

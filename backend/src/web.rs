@@ -14,6 +14,7 @@ use serde::Deserialize;
 use crate::db::content::{self as q, View};
 use crate::startup::AppState;
 
+pub mod ar;
 pub mod home;
 
 /// Fixed texts of the page in one language.
@@ -50,6 +51,7 @@ pub struct Labels {
     subjects: &'static str,
     not_found_title: &'static str,
     not_found_body: &'static str,
+    view_ar: &'static str,
 }
 
 const ID: Labels = Labels {
@@ -85,6 +87,7 @@ const ID: Labels = Labels {
     subjects: "Subjek",
     not_found_title: "Kode tidak ditemukan",
     not_found_body: "Maaf, kode ini tidak dikenal atau sudah tidak aktif. Tanyakan kepada pustakawan di meja layanan.",
+    view_ar: "Lihat dengan kamera AR",
 };
 
 const EN: Labels = Labels {
@@ -120,6 +123,7 @@ const EN: Labels = Labels {
     subjects: "Subjects",
     not_found_title: "Code not found",
     not_found_body: "Sorry, this code is unknown or no longer active. Please ask a librarian at the service desk.",
+    view_ar: "View with the AR camera",
 };
 
 fn labels(lang: Lang) -> &'static Labels {
@@ -193,6 +197,8 @@ struct MarkerPage<'a> {
     /// A shelf's featured titles.
     featured: Vec<FeaturedItem>,
     ebook_url: Option<String>,
+    /// The AR web app with this code highlighted, in the page's language.
+    ar_url: String,
     share_whatsapp: String,
     share_facebook: String,
     share_x: String,
@@ -573,6 +579,7 @@ async fn build_page<'a>(
     let paragraphs = paragraphs(body);
     let description = first_sentence_or(&paragraphs, &heading);
     let share_text = format!("{heading} — {}", l.library);
+    let ar_url = ar_url(base, Some(&m.code), lang);
     Ok(Some(MarkerPage {
         lang: lang.tag(),
         l,
@@ -610,7 +617,17 @@ async fn build_page<'a>(
         details,
         featured,
         ebook_url,
+        ar_url,
     }))
+}
+
+/// The AR web app's address (`/ar/`), with the code to highlight and the
+/// page's language: `{base}/ar/?code=BK0001&lang=id`.
+pub fn ar_url(base: &str, code: Option<&str>, lang: Lang) -> String {
+    match code {
+        Some(c) => format!("{base}{}?code={c}&lang={}", ar::AR_PREFIX, lang.tag()),
+        None => format!("{base}{}?lang={}", ar::AR_PREFIX, lang.tag()),
+    }
 }
 
 /// Fallback for any other path under `/m/` (e.g. `/m/a/b`): the 404 page.

@@ -5,6 +5,7 @@
 //! - `cargo xtask test`: everything CI runs (format, lints, every test).
 //! - `cargo xtask bench`: the benchmarks.
 //! - `cargo xtask ci`: `test` with `CI=true` (data-driven tests become mandatory).
+//! - `cargo xtask scan-worker`: the browser's scan worker alone (see [`scanner_worker`]).
 //!
 //! Each command first installs the Debian packages it needs when run as root,
 //! or prints the exact `sudo apt-get install ...` line and stops.
@@ -15,6 +16,10 @@ use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
+
+mod scanner_worker;
+
+use scanner_worker::{WasmProfile, build_scanner_worker};
 
 /// Packages that building the workspace needs (nokhwa's bindgen needs libclang).
 const BUILD_PACKAGES: &[&str] = &[
@@ -70,6 +75,7 @@ fn main() -> ExitCode {
         Some("test") => no_more_args(&args[1..]).and_then(|()| test(false)),
         Some("ci") => no_more_args(&args[1..]).and_then(|()| test(true)),
         Some("bench") => no_more_args(&args[1..]).and_then(|()| bench()),
+        Some("scan-worker") => scan_worker(&args[1..]),
         Some("help" | "--help" | "-h") => {
             println!("{USAGE}");
             Ok(())
@@ -97,7 +103,39 @@ commands:
                      saves a screenshot and a report in target/demo-out/
   test               format check, clippy, every test (what CI runs)
   ci                 `test` with CI=true (test data mandatory)
-  bench              the benchmarks, with ratios against baselines";
+  bench              the benchmarks, with ratios against baselines
+  scan-worker [--dev] [--out DIR]
+                     build the browser's scan worker (wasm + JS) into DIR
+                     (default target/scan-worker); --dev: dev profile, quicker";
+
+/// Where `cargo xtask scan-worker` (and `test`, `bench`) put the scan worker;
+/// the browser test and the benchmark look here.
+fn scan_worker_dir() -> PathBuf {
+    target_dir().join("scan-worker")
+}
+
+fn scan_worker(args: &[String]) -> Result {
+    let mut profile = WasmProfile::Release;
+    let mut out = scan_worker_dir();
+    let mut rest = args.iter();
+    while let Some(a) = rest.next() {
+        match a.as_str() {
+            "--dev" => profile = WasmProfile::Dev,
+            "--out" => out = PathBuf::from(rest.next().ok_or("--out needs a folder")?),
+            other => return Err(format!("unknown scan-worker option '{other}'\n\n{USAGE}")),
+        }
+    }
+    fresh_dir(&out)?;
+    build_scanner_worker(&out, profile).map(|_| ())
+}
+
+/// Empties `dir` (creating it): old hashed files must not linger beside new ones.
+fn fresh_dir(dir: &Path) -> Result {
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).map_err(|e| format!("cannot empty {}: {e}", dir.display()))?;
+    }
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))
+}
 
 fn no_more_args(rest: &[String]) -> Result {
     match rest.first() {
@@ -257,6 +295,9 @@ fn test(ci: bool) -> Result {
         "-D",
         "warnings",
     ]))?;
+    // The browser test of the scan worker loads it from target/scan-worker.
+    fresh_dir(&scan_worker_dir())?;
+    build_scanner_worker(&scan_worker_dir(), WasmProfile::Release)?;
     // Tests that open a window (headless app, screenshots) need an X server:
     // xvfb-run gives every test binary one, rendering on software Vulkan.
     let mut t = Command::new("xvfb-run");
@@ -310,6 +351,9 @@ fn bench() -> Result {
         .copied()
         .collect();
     ensure_packages(&all)?;
+    // The scanner benchmark compares the worker's wasm with the native scanner.
+    fresh_dir(&scan_worker_dir())?;
+    build_scanner_worker(&scan_worker_dir(), WasmProfile::Release)?;
     run(cargo().args(["bench", "--workspace"]))
 }
 
@@ -621,6 +665,7 @@ mod tests {
             .chain(TEST_PACKAGES)
             .chain(BENCH_PACKAGES)
             .chain(DEMO_PACKAGES)
+            .chain(scanner_worker::WASM_PACKAGES)
             .copied()
             .collect();
         let n = all.len();

@@ -128,6 +128,8 @@ struct HomePage {
     events: Vec<HomeEvent>,
     tours: Vec<HomeTour>,
     calendar_url: String,
+    /// The AR web app in the page's language.
+    ar_url: String,
 }
 
 /// `GET /?lang=`: the landing page (Bahasa Indonesia by default; English by
@@ -222,5 +224,6 @@ async fn build_home(state: &AppState, lang: Lang) -> sqlx::Result<HomePage> {
         events,
         tours,
         calendar_url: format!("{base}/events.ics?lang={}", lang.tag()),
+        ar_url: super::ar_url(base, None, lang),
     })
 }

@@ -73,7 +73,10 @@ async fn main() -> anyhow::Result<()> {
             let app = Application::build(config).await?;
             tracing::info!(addr = %app.local_addr(), "listening");
             let scheme = if app.is_https() { "https" } else { "http" };
-            eprintln!("pustaka-server listening on {scheme}://{}", app.local_addr());
+            eprintln!(
+                "pustaka-server listening on {scheme}://{}",
+                app.local_addr()
+            );
             app.run_until_stopped().await
         }
         Command::Import {

@@ -18,6 +18,9 @@
   /** A still photo is shown and scanned again this often, ms (the tracker
    *  drops codes not seen for a while). */
   const PHOTO_INTERVAL_MS = 500;
+  /** Shortest time between two camera frames handed over, ms (15 per second:
+   *  cards follow smoothly, and a slow phone keeps time for drawing). */
+  const FRAME_INTERVAL_MS = 66;
 
   const params = new URLSearchParams(location.search);
   let lang = params.get("lang") === "en" ? "en" : "id";
@@ -327,8 +330,11 @@
   }
 
   function pumpCamera() {
+    let last = 0;
     const tick = () => {
-      if (cameraVideo.readyState >= 2) {
+      const now = performance.now();
+      if (cameraVideo.readyState >= 2 && now - last >= FRAME_INTERVAL_MS) {
+        last = now;
         sendFrame(cameraVideo, cameraVideo.videoWidth, cameraVideo.videoHeight);
       }
       if (cameraVideo.requestVideoFrameCallback) cameraVideo.requestVideoFrameCallback(tick);

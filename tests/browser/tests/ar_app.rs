@@ -11,9 +11,7 @@
 //! - with the camera refused, the message and the code field show, and a
 //!   photo chosen through the file input is scanned.
 //!
-//! The bundle is served by this test beside the server's own routes
-//! (`/ar/` from the bundle folder, everything else `build_router`), on one
-//! origin, as `pustaka-server serve --web-app DIR` serves it.
+//! The server serves the bundle at `/ar/` itself (`serve --web-app DIR`).
 //!
 //! The bundle comes from `PUSTAKA_WEB_APP` or `<target>/web-app`
 //! (`cargo xtask web --dev` writes it); without one the test is skipped (a
@@ -23,13 +21,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use axum::Router;
-use pustaka_backend::startup::build_router;
 use pustaka_backend::{Application, ServeConfig};
 use pustaka_browser_tests::fantoccini::Locator;
 use pustaka_browser_tests::{Browser, skip, target_dir};
 use serde_json::Value;
-use tower_http::services::ServeDir;
 
 /// The demo scene's codes in `shelf-01.jpg` (see assets/demo/README.md).
 const SCENE_CODES: &[&str] = &["BK0001", "RK0001", "EV0001"];
@@ -65,26 +60,15 @@ fn fake_camera() -> PathBuf {
     out
 }
 
-/// The server's router with the bundle at `/ar/`, on a loopback port.
+/// A real server with the demo library (and its trailer) serving the bundle
+/// at `/ar/` (`serve --web-app DIR`), on a loopback port.
 async fn serve(bundle: &Path, data: &Path) -> String {
     let mut config = ServeConfig::for_tests(data.to_path_buf(), true);
     config.demo_trailer = true;
+    config.web_app = Some(bundle.to_path_buf());
     let app = Application::build(config).await.expect("server builds");
-    let state = app.state().clone();
-    drop(app);
-    let router = Router::new()
-        .nest_service(
-            "/ar",
-            ServeDir::new(bundle)
-                .precompressed_br()
-                .precompressed_gzip(),
-        )
-        .merge(build_router(state));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("loopback port");
-    let base = format!("http://{}", listener.local_addr().expect("address"));
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    let base = format!("http://{}", app.local_addr());
+    tokio::spawn(app.run_until_stopped());
     base
 }
 

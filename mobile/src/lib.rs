@@ -19,6 +19,7 @@ pub mod camera;
 pub mod config;
 pub mod headless;
 pub mod i18n;
+pub mod mirror;
 pub mod net;
 pub mod pictures;
 pub mod preview;
@@ -77,7 +78,7 @@ impl Plugin for AppPlugin {
             trailer::plugin,
         ));
         if self.with_rendering {
-            app.add_plugins((preview::plugin, ui::plugin));
+            app.add_plugins((preview::plugin, ui::plugin, mirror::plugin));
         }
     }
 }

@@ -2,8 +2,9 @@
 //! pose (the markers crate's One Euro tracker), and holds it briefly when a
 //! scan misses it, so cards neither jitter nor blink.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use bevy::platform::time::Instant;
 use bevy::prelude::*;
 use pustaka_markers::payload::{ScannedContent, classify};
 use pustaka_markers::pose::{Intrinsics, Pose};

@@ -32,9 +32,28 @@ pub struct OpenDetail(pub Option<String>);
 #[derive(Resource, Debug, Default, Clone, Copy, PartialEq)]
 pub struct StatusBarRect(pub Option<Rect>);
 
+/// One card as drawn this frame.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DrawnCard {
+    /// The canonical library code, for a library code's card; `None` for a
+    /// foreign code's chip (which opens nothing).
+    pub code: Option<String>,
+    /// What the card says to a screen reader ([`card_label`]).
+    pub label: String,
+    /// Where it was drawn, egui points, origin top-left of the window.
+    pub rect: Rect,
+}
+
+/// The cards drawn in the newest egui pass, in drawing order: what a screen
+/// reader mirror (the web page's hidden DOM) must say, read from here so it
+/// always matches the picture.
+#[derive(Resource, Debug, Default, Clone, PartialEq)]
+pub struct DrawnCards(pub Vec<DrawnCard>);
+
 /// The UI plugin.
 pub fn plugin(app: &mut App) {
     app.init_resource::<OpenDetail>()
+        .init_resource::<DrawnCards>()
         .init_resource::<StatusBarRect>()
         .add_systems(
             EguiPrimaryContextPass,
@@ -199,7 +218,33 @@ fn draw_cards(
     locale: Res<Locale>,
     mut open: ResMut<OpenDetail>,
     bar: Res<StatusBarRect>,
+    mut drawn: ResMut<DrawnCards>,
     cameras: Query<(&Camera, &GlobalTransform), With<MainCamera>>,
+) -> Result {
+    let mut now_drawn = Vec::new();
+    let result = draw_cards_into(
+        &mut contexts,
+        &tracked,
+        &resolutions,
+        &locale,
+        &mut open,
+        &bar,
+        &cameras,
+        &mut now_drawn,
+    );
+    drawn.set_if_neq(DrawnCards(now_drawn));
+    result
+}
+
+fn draw_cards_into(
+    contexts: &mut EguiContexts,
+    tracked: &TrackedCodes,
+    resolutions: &Resolutions,
+    locale: &Locale,
+    open: &mut OpenDetail,
+    bar: &StatusBarRect,
+    cameras: &Query<(&Camera, &GlobalTransform), With<MainCamera>>,
+    drawn: &mut Vec<DrawnCard>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     let Ok((camera, cam_tf)) = cameras.single() else {
@@ -244,13 +289,19 @@ fn draw_cards(
                 ScannedContent::Library { .. } => egui::Color32::from_rgb(60, 200, 120),
                 _ => egui::Color32::from_rgb(240, 160, 40),
             },
-            label: card_label(seen, &resolutions, &locale),
+            label: card_label(seen, resolutions, locale),
         };
         let shown = show_card(ctx, seen.id, outline, &avoid, &style, |ui| {
-            card_contents(ui, seen, &resolutions, &locale);
+            card_contents(ui, seen, resolutions, locale);
         });
         if let Some(shown) = shown {
-            placed.push(anchor::bounds(&shown.placement.quad));
+            let rect = anchor::bounds(&shown.placement.quad);
+            placed.push(rect);
+            drawn.push(DrawnCard {
+                code: detail_for_tap(&seen.content),
+                label: style.label.clone(),
+                rect,
+            });
         }
         if let Some(shown) = shown
             && shown.clicked
@@ -625,6 +676,10 @@ fn draw_detail(
                     if ui.button(locale.t("stop-reading")).clicked() {
                         speech.stop();
                     }
+                } else if !speech.has_voice(locale.lang) {
+                    ui.add_enabled(false, egui::Button::new(locale.t("read-aloud")))
+                        .on_disabled_hover_text(locale.t("no-voice"));
+                    ui.label(locale.t("no-voice"));
                 } else if ui.button(locale.t("read-aloud")).clicked() {
                     speech.say(&text, locale.lang);
                 }

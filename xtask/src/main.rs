@@ -18,6 +18,7 @@ use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 mod scanner_worker;
+mod web;
 
 use scanner_worker::{WasmProfile, build_scanner_worker};
 
@@ -76,6 +77,7 @@ fn main() -> ExitCode {
         Some("ci") => no_more_args(&args[1..]).and_then(|()| test(true)),
         Some("bench") => no_more_args(&args[1..]).and_then(|()| bench()),
         Some("scan-worker") => scan_worker(&args[1..]),
+        Some("web") => web_app(&args[1..]),
         Some("help" | "--help" | "-h") => {
             println!("{USAGE}");
             Ok(())
@@ -106,7 +108,12 @@ commands:
   bench              the benchmarks, with ratios against baselines
   scan-worker [--dev] [--out DIR]
                      build the browser's scan worker (wasm + JS) into DIR
-                     (default target/scan-worker); --dev: dev profile, quicker";
+                     (default target/scan-worker); --dev: dev profile, quicker
+  web [--dev] [--out DIR]
+                     build the AR app's browser bundle (app wasm, scan worker,
+                     page, service worker; hashed names, .br/.gz copies) into
+                     DIR (default target/web-app), for `pustaka-server serve
+                     --web-app DIR`; --dev: dev profile, no wasm-opt (tests)";
 
 /// Where `cargo xtask scan-worker` (and `test`, `bench`) put the scan worker;
 /// the browser test and the benchmark look here.
@@ -127,6 +134,20 @@ fn scan_worker(args: &[String]) -> Result {
     }
     fresh_dir(&out)?;
     build_scanner_worker(&out, profile).map(|_| ())
+}
+
+fn web_app(args: &[String]) -> Result {
+    let mut profile = WasmProfile::Release;
+    let mut out = web::default_out();
+    let mut rest = args.iter();
+    while let Some(a) = rest.next() {
+        match a.as_str() {
+            "--dev" => profile = WasmProfile::Dev,
+            "--out" => out = PathBuf::from(rest.next().ok_or("--out needs a folder")?),
+            other => return Err(format!("unknown web option '{other}'\n\n{USAGE}")),
+        }
+    }
+    web::build_web_app(&out, profile).map(|_| ())
 }
 
 /// Empties `dir` (creating it): old hashed files must not linger beside new ones.
@@ -666,6 +687,7 @@ mod tests {
             .chain(BENCH_PACKAGES)
             .chain(DEMO_PACKAGES)
             .chain(scanner_worker::WASM_PACKAGES)
+            .chain(web::COMPRESS_PACKAGES)
             .copied()
             .collect();
         let n = all.len();

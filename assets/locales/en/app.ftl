@@ -38,3 +38,4 @@ video-replay = Play again
 sound = Sound
 sound-hint = Turn the video's sound on or off (tapping the video works too)
 sound-unavailable = Sound unavailable
+no-voice = This device has no English voice to read the text aloud

@@ -34,3 +34,4 @@ video-replay = Putar lagi
 sound = Suara
 sound-hint = Nyalakan atau matikan suara video (ketuk videonya juga bisa)
 sound-unavailable = Suara tidak tersedia
+no-voice = Ponsel ini tidak punya suara berbahasa Indonesia untuk membacakan teks

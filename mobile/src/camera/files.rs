@@ -1,9 +1,10 @@
 //! A frame source that replays image files: one file, or every image in a folder.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::{Frame, FrameError, FrameSource};
+use bevy::platform::time::Instant;
 
 /// Replays images as camera frames at a steady rate, looping forever: each
 /// image is shown for [`SECONDS_PER_IMAGE`] (like a visitor pausing at a

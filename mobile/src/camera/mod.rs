@@ -11,11 +11,15 @@ use bevy::prelude::*;
 pub mod convert;
 mod files;
 mod video;
+#[cfg(target_arch = "wasm32")]
+mod web;
 #[cfg(any(target_os = "linux", target_os = "windows", target_os = "macos"))]
 mod webcam;
 
 pub use files::{ImageFolderSource, MAX_IMAGE_SIDE};
 pub use video::{VideoFileSource, is_video};
+#[cfg(target_arch = "wasm32")]
+pub use web::WebCamera;
 #[cfg(any(target_os = "linux", target_os = "windows", target_os = "macos"))]
 pub use webcam::WebcamSource;
 
@@ -59,6 +63,44 @@ impl Frame {
             // BT.601 in 8.8 fixed point: 77 + 150 + 29 = 256.
             luma.push(((77 * r + 150 * g + 29 * b) >> 8) as u8);
             rgba.extend_from_slice(&[px[0], px[1], px[2], 255]);
+        }
+        Ok(Self {
+            seq,
+            width,
+            height,
+            luma,
+            rgba,
+        })
+    }
+}
+
+impl Frame {
+    /// Builds a frame from an RGBA8 buffer (`width * height * 4` bytes, alpha
+    /// ignored), computing luma as [`Frame::from_rgb`] does. The buffer is
+    /// kept as the frame's RGBA with alpha set to 255.
+    ///
+    /// # Errors
+    /// When the buffer length does not match the size.
+    pub fn from_rgba(
+        seq: u64,
+        width: u32,
+        height: u32,
+        mut rgba: Vec<u8>,
+    ) -> Result<Self, FrameError> {
+        let n = width as usize * height as usize;
+        if n == 0 || rgba.len() != n * 4 {
+            return Err(FrameError::BadSize {
+                width,
+                height,
+                len: rgba.len(),
+                expected: n * 4,
+            });
+        }
+        let mut luma = Vec::with_capacity(n);
+        for px in rgba.chunks_exact_mut(4) {
+            let (r, g, b) = (px[0] as u32, px[1] as u32, px[2] as u32);
+            luma.push(((77 * r + 150 * g + 29 * b) >> 8) as u8);
+            px[3] = 255;
         }
         Ok(Self {
             seq,
@@ -251,6 +293,17 @@ mod tests {
         assert_eq!(f.luma, vec![76, 149, 255]);
         assert_eq!(&f.rgba[0..4], &[255, 0, 0, 255]);
         assert!(Frame::from_rgb(0, 3, 1, &[0; 8]).is_err());
+    }
+
+    #[test]
+    fn rgba_frames_match_rgb_frames() {
+        let rgb = [255, 0, 0, 0, 255, 0, 255, 255, 255];
+        let rgba = vec![255, 0, 0, 7, 0, 255, 0, 7, 255, 255, 255, 7];
+        let a = Frame::from_rgb(0, 3, 1, &rgb).unwrap();
+        let b = Frame::from_rgba(0, 3, 1, rgba).unwrap();
+        assert_eq!(a.luma, b.luma);
+        assert_eq!(a.rgba, b.rgba);
+        assert!(Frame::from_rgba(0, 2, 1, vec![0; 4]).is_err());
     }
 
     #[test]

@@ -15,8 +15,9 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
+use bevy::platform::time::Instant;
 use bevy::prelude::*;
 use crossbeam_channel::{Receiver, Sender, unbounded};
 use sha2::{Digest, Sha256};
@@ -346,7 +347,7 @@ impl MediaCache {
             // phone cleaner, a hand): it is checked once per fetch, off the
             // main thread, and fetched again when its hash no longer matches.
             let (check, checked) = (hit.clone(), name.clone());
-            let intact = tokio::task::spawn_blocking(move || check.is_intact(&checked))
+            let intact = super::runtime::blocking(move || check.is_intact(&checked))
                 .await
                 .unwrap_or(false);
             if intact {
@@ -357,7 +358,7 @@ impl MediaCache {
                 let _ = std::fs::remove_file(p);
             }
         }
-        let mut resp = client
+        let resp = client
             .get(url)
             .timeout(MEDIA_DOWNLOAD_TIMEOUT)
             .send()
@@ -373,25 +374,44 @@ impl MediaCache {
         if let Some(len) = resp.content_length().filter(|l| *l > self.max_bytes) {
             return Err(too_large(len));
         }
-        let mut body = Vec::with_capacity(
-            resp.content_length()
-                .and_then(|l| usize::try_from(l).ok())
-                .unwrap_or(0),
-        );
-        while let Some(chunk) = resp
-            .chunk()
-            .await
-            .map_err(|e| MediaError::Network(e.to_string()))?
-        {
-            body.extend_from_slice(&chunk);
+        #[cfg(not(target_arch = "wasm32"))]
+        let body = {
+            let mut resp = resp;
+            let mut body = Vec::with_capacity(
+                resp.content_length()
+                    .and_then(|l| usize::try_from(l).ok())
+                    .unwrap_or(0),
+            );
+            while let Some(chunk) = resp
+                .chunk()
+                .await
+                .map_err(|e| MediaError::Network(e.to_string()))?
+            {
+                body.extend_from_slice(&chunk);
+                if body.len() as u64 > self.max_bytes {
+                    return Err(too_large(body.len() as u64));
+                }
+            }
+            body
+        };
+        // fetch's body arrives whole (reqwest reads no chunks in the browser);
+        // the length check above already refused what says it is too large.
+        #[cfg(target_arch = "wasm32")]
+        let body = {
+            let body = resp
+                .bytes()
+                .await
+                .map_err(|e| MediaError::Network(e.to_string()))?
+                .to_vec();
             if body.len() as u64 > self.max_bytes {
                 return Err(too_large(body.len() as u64));
             }
-        }
+            body
+        };
         let cache = self.clone();
-        tokio::task::spawn_blocking(move || cache.put(&name, &body))
+        super::runtime::blocking(move || cache.put(&name, &body))
             .await
-            .map_err(|e| MediaError::Io(std::io::Error::other(e)))?
+            .ok_or_else(|| MediaError::Io(std::io::Error::other("media store task panicked")))?
     }
 }
 

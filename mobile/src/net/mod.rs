@@ -1,7 +1,8 @@
 //! The resolver: asks the content server what each library code stands for.
 //!
 //! reqwest needs a tokio reactor, which Bevy's task pools are not, so this
-//! module owns one small tokio runtime for the whole app and talks to it
+//! module owns one small runtime for the whole app ([`runtime`]: tokio on
+//! native targets, the page's event loop in the browser) and talks to it
 //! through channels (the reqwest maintainers' advice for non-tokio hosts).
 //!
 //! Each request revalidates the disk cache with `If-None-Match`, retries
@@ -10,8 +11,9 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use bevy::platform::time::Instant;
 use bevy::prelude::*;
 use crossbeam_channel::{Receiver, Sender, unbounded};
 use pustaka_api::{ApiErrorBody, ErrorCode, Lang, MarkerOverlay};
@@ -25,6 +27,7 @@ use crate::{AppConfig, AppSystems};
 
 pub mod cache;
 pub mod media;
+pub mod runtime;
 pub mod scans;
 
 use cache::{CachedOverlay, OverlayCache};
@@ -45,6 +48,12 @@ pub const RETRY_BASE: Duration = Duration::from_millis(250);
 pub const REVALIDATE_AFTER: Duration = Duration::from_secs(60);
 /// A code whose resolve failed is tried again after this long while it stays in view.
 pub const RETRY_FAILED_AFTER: Duration = Duration::from_secs(5);
+
+/// Header a cache between the app and the server adds to an answer that is
+/// its saved copy, not the server's (the browser build's service worker,
+/// `mobile/web/static/sw.js`, when the server cannot be reached): the app
+/// shows it as [`Resolution::Offline`], with the offline banner.
+pub const SAVED_COPY_HEADER: &str = "x-pustaka-saved-copy";
 
 /// What the app knows about one code.
 #[derive(Debug, Clone, PartialEq)]
@@ -98,7 +107,7 @@ struct InFlight(HashSet<(String, Lang)>);
 /// The net plugin's runtime, client, cache and channels.
 #[derive(Resource)]
 pub struct Net {
-    runtime: tokio::runtime::Runtime,
+    runtime: runtime::Runtime,
     client: reqwest::Client,
     cache: Option<OverlayCache>,
     tx: Sender<Answer>,
@@ -129,11 +138,7 @@ impl Net {
         // desktop (phone shells install their own before starting the app).
         #[cfg(any(target_os = "linux", target_os = "windows", target_os = "macos"))]
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name("net")
-            .enable_all()
-            .build()?;
+        let runtime = runtime::Runtime::new()?;
         let client = http_client()?;
         let cache = cache_dir.map(|d| OverlayCache::new(&d, cache_max_bytes));
         let (tx, rx) = unbounded();
@@ -179,7 +184,7 @@ impl Net {
     }
 
     /// Runs a future on the net runtime (used by the scan-event sender).
-    pub fn spawn<F: std::future::Future<Output = ()> + Send + 'static>(&self, fut: F) {
+    pub fn spawn<F: Future<Output = ()> + runtime::MaybeSend + 'static>(&self, fut: F) {
         self.runtime.spawn(fut);
     }
 
@@ -195,18 +200,32 @@ impl Net {
 ///
 /// # Errors
 /// When the TLS backend cannot be set up.
+///
+/// In the browser, `fetch` sets the user agent and has no connect or read
+/// timeout of its own: each request carries [`REQUEST_TIMEOUT`] instead (see
+/// `attempt`).
 pub fn http_client() -> reqwest::Result<reqwest::Client> {
-    reqwest::Client::builder()
-        .connect_timeout(CONNECT_TIMEOUT)
-        .read_timeout(READ_TIMEOUT)
-        .timeout(REQUEST_TIMEOUT)
-        .user_agent(concat!("pustaka-ar/", env!("CARGO_PKG_VERSION")))
-        .build()
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .read_timeout(READ_TIMEOUT)
+            .timeout(REQUEST_TIMEOUT)
+            .user_agent(concat!("pustaka-ar/", env!("CARGO_PKG_VERSION")))
+            .build()
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        reqwest::Client::builder().build()
+    }
 }
 
 /// The outcome of one HTTP attempt.
 enum Attempt {
     Fresh(Option<String>, Box<MarkerOverlay>),
+    /// A copy saved by a cache in between ([`SAVED_COPY_HEADER`]): the
+    /// server was not reached.
+    Saved(Box<MarkerOverlay>),
     NotModified,
     NotFound,
     /// Worth retrying: network error, 5xx, 408 or 429.
@@ -222,6 +241,9 @@ enum Attempt {
 
 async fn attempt(client: &reqwest::Client, url: &str, etag: Option<&str>) -> Attempt {
     let mut req = client.get(url);
+    if cfg!(target_arch = "wasm32") {
+        req = req.timeout(REQUEST_TIMEOUT);
+    }
     if let Some(etag) = etag {
         req = req.header(IF_NONE_MATCH, etag);
     }
@@ -245,6 +267,12 @@ async fn attempt(client: &reqwest::Client, url: &str, etag: Option<&str>) -> Att
                 "404 that is not a Pustaka server's answer (wrong --server, or a proxy)".into(),
             ),
         },
+        s if s.is_success() && resp.headers().contains_key(SAVED_COPY_HEADER) => {
+            match resp.json::<MarkerOverlay>().await {
+                Ok(o) => Attempt::Saved(Box::new(o)),
+                Err(e) => Attempt::Permanent(format!("bad saved copy: {e}")),
+            }
+        }
         s if s.is_success() => {
             let etag = resp
                 .headers()
@@ -285,7 +313,7 @@ pub async fn resolve_with_cache(
     let mut last_error = String::new();
     for n in 0..MAX_ATTEMPTS {
         if n > 0 {
-            tokio::time::sleep(RETRY_BASE * 2u32.pow(n - 1)).await;
+            runtime::sleep(RETRY_BASE * 2u32.pow(n - 1)).await;
         }
         match attempt(client, url, etag).await {
             Attempt::Fresh(etag, overlay) => {
@@ -302,6 +330,9 @@ pub async fn resolve_with_cache(
                     warn!(marker.code = %code, error = %e, "cannot cache overlay");
                 }
                 return (Resolution::Ready(*overlay), true);
+            }
+            Attempt::Saved(overlay) => {
+                return (Resolution::Offline(*overlay), false);
             }
             Attempt::NotModified => {
                 return match cached {
@@ -363,6 +394,7 @@ fn or_other_lang(
 pub async fn fetch_overlay(client: &reqwest::Client, url: &str) -> Resolution {
     match attempt(client, url, None).await {
         Attempt::Fresh(_, o) => Resolution::Ready(*o),
+        Attempt::Saved(o) => Resolution::Offline(*o),
         Attempt::NotFound => Resolution::NotFound,
         Attempt::NotModified => Resolution::Failed("unexpected 304".into()),
         Attempt::Transient(e) | Attempt::TimedOut(e) | Attempt::Permanent(e) => {

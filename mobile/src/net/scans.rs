@@ -7,8 +7,9 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use bevy::platform::time::Instant;
 use bevy::prelude::*;
 use crossbeam_channel::{Receiver, Sender, unbounded};
 use pustaka_api::{ClientKind, MAX_SCANS_PER_BATCH, ScanEvent};

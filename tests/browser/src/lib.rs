@@ -487,6 +487,15 @@ impl Browser {
     /// Under `CI=true` when a tool is missing; anywhere when a present tool
     /// fails (chromedriver does not start, npm cannot install axe-core).
     pub async fn start(what: &str) -> Option<Self> {
+        Self::start_with_args(what, &[]).await
+    }
+
+    /// [`Self::start`] with more Chromium switches (a fake camera, WebGL on
+    /// SwiftShader, permission answers).
+    ///
+    /// # Panics
+    /// As [`Self::start`].
+    pub async fn start_with_args(what: &str, extra_args: &[String]) -> Option<Self> {
         let driver_bin = tool("PUSTAKA_CHROMEDRIVER", CHROMEDRIVER);
         let chromium = tool("PUSTAKA_CHROMIUM", CHROMIUM);
         for (bin, pkg) in [(&driver_bin, "chromium-driver"), (&chromium, "chromium")] {
@@ -510,20 +519,33 @@ impl Browser {
         };
         let mut driver = ChromeDriver::spawn(&driver_bin).unwrap_or_else(|e| panic!("{e}"));
         driver.wait_ready().await.unwrap_or_else(|e| panic!("{e}"));
+        let mut args: Vec<String> = [
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-dev-shm-usage",
+            "--lang=id-ID",
+        ]
+        .map(String::from)
+        .into();
+        // WebGL needs a GPU process; SwiftShader is the software one.
+        if !extra_args
+            .iter()
+            .any(|a| a == "--enable-unsafe-swiftshader")
+        {
+            args.push("--disable-gpu".into());
+        }
+        args.push(format!("--window-size={},{}", WINDOW.0, WINDOW.1));
+        args.push(format!(
+            "--user-data-dir={}",
+            driver.profile.path().join("profile").display()
+        ));
+        args.extend(extra_args.iter().cloned());
         let mut caps = serde_json::Map::new();
         caps.insert(
             "goog:chromeOptions".into(),
             serde_json::json!({
                 "binary": chromium,
-                "args": [
-                    "--headless=new",
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-dev-shm-usage",
-                    format!("--window-size={},{}", WINDOW.0, WINDOW.1),
-                    format!("--user-data-dir={}", driver.profile.path().join("profile").display()),
-                    "--lang=id-ID",
-                ],
+                "args": args,
                 // Headless Chromium sends `Accept-Language: en-US` whatever
                 // `--lang` says; visitors here are Indonesian first.
                 "prefs": { "intl.accept_languages": "id-ID,id" },

@@ -1,0 +1,377 @@
+//! The AR app (`mobile/web`, built by `cargo xtask web`) in a real headless
+//! Chromium with a fake camera made by ffmpeg from the demo scene, against a
+//! real server with the demo library on a loopback port:
+//!
+//! - the page starts, takes the camera, finds the scene's codes in the scan
+//!   worker, resolves them and draws the cards; the hidden DOM mirror names
+//!   each title, and the canvas is not blank where the cards are;
+//! - a press on a card's mirror button opens the panel (mirrored too), its
+//!   trailer plays in the page's `<video>`;
+//! - the language switch turns the texts to English;
+//! - with the camera refused, the message and the code field show, and a
+//!   photo chosen through the file input is scanned.
+//!
+//! The server serves the bundle at `/ar/` itself (`serve --web-app DIR`).
+//!
+//! The bundle comes from `PUSTAKA_WEB_APP` or `<target>/web-app`
+//! (`cargo xtask web --dev` writes it); without one the test is skipped (a
+//! failure under CI=true).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use pustaka_backend::{Application, ServeConfig};
+use pustaka_browser_tests::fantoccini::Locator;
+use pustaka_browser_tests::{Browser, skip, target_dir};
+use serde_json::Value;
+
+/// The demo scene's codes in `shelf-01.jpg` (see assets/demo/README.md).
+const SCENE_CODES: &[&str] = &["BK0001", "RK0001", "EV0001"];
+/// Loading the wasm and compiling the shaders on SwiftShader takes a while
+/// on a busy 2-core machine; the scan worker a little more.
+const START_TIMEOUT: Duration = Duration::from_secs(180);
+/// From camera to every card, once started.
+const CARDS_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// The bundle folder, if one was built.
+fn bundle_dir() -> Option<PathBuf> {
+    let dir = std::env::var_os("PUSTAKA_WEB_APP")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| target_dir().join("web-app"));
+    dir.join("index.html").is_file().then_some(dir)
+}
+
+/// The fake camera: the demo scene as one Y4M frame (Chromium repeats it).
+/// Y4M, not MJPEG: Debian's headless Chromium delivers a one-frame MJPEG as
+/// flat green frames.
+fn fake_camera() -> PathBuf {
+    let out = target_dir().join("browser-ar").join("shelf-01.y4m");
+    std::fs::create_dir_all(out.parent().expect("a parent")).expect("browser-ar dir");
+    let scene = pustaka_test_support::workspace_root().join("assets/demo/shelf-01.jpg");
+    let status = Command::new("ffmpeg")
+        .args(["-loglevel", "error", "-y", "-i"])
+        .arg(&scene)
+        .args(["-pix_fmt", "yuv420p", "-f", "yuv4mpegpipe"])
+        .arg(&out)
+        .status()
+        .expect("ffmpeg runs (Debian package `ffmpeg`)");
+    assert!(status.success(), "ffmpeg could not make {}", out.display());
+    out
+}
+
+/// A real server with the demo library (and its trailer) serving the bundle
+/// at `/ar/` (`serve --web-app DIR`), on a loopback port.
+async fn serve(bundle: &Path, data: &Path) -> String {
+    let mut config = ServeConfig::for_tests(data.to_path_buf(), true);
+    config.demo_trailer = true;
+    config.web_app = Some(bundle.to_path_buf());
+    let app = Application::build(config).await.expect("server builds");
+    let base = format!("http://{}", app.local_addr());
+    tokio::spawn(app.run_until_stopped());
+    base
+}
+
+/// Polls `script` (returning a value) until `done` says yes or `timeout`.
+async fn wait_for(
+    b: &Browser,
+    what: &str,
+    script: &str,
+    timeout: Duration,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let v = b
+            .client()
+            .execute(script, vec![])
+            .await
+            .unwrap_or(Value::Null);
+        if done(&v) {
+            return v;
+        }
+        if Instant::now() > deadline {
+            let state = b
+                .client()
+                .execute(
+                    "return {body: Object.assign({}, document.body.dataset), \
+                     fallback: document.getElementById('fallback').hidden ? null : \
+                     document.getElementById('fallback').innerText, \
+                     live: document.getElementById('pustaka-live').textContent};",
+                    vec![],
+                )
+                .await
+                .unwrap_or(Value::Null);
+            b.screenshot(&format!("ar-timeout-{what}")).await;
+            panic!("{what}: not within {timeout:?}; last value {v}; page {state}");
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// Presses the button `css` the way assistive technology does (a click event).
+async fn press(b: &Browser, css: &str) {
+    let found = b
+        .client()
+        .execute(
+            "const e = document.querySelector(arguments[0]); if (e) e.click(); return !!e;",
+            vec![Value::String(css.to_string())],
+        )
+        .await
+        .expect("script runs");
+    assert_eq!(found, Value::Bool(true), "no {css} to press");
+}
+
+const MIRROR_SCRIPT: &str = "return {live: document.getElementById('pustaka-live').textContent, \
+     cards: [...document.querySelectorAll('#pustaka-cards button[data-code]')] \
+       .map(b => ({code: b.dataset.code, name: b.textContent}))};";
+
+fn mirror_codes(v: &Value) -> Vec<String> {
+    v["cards"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|c| c["code"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The demo titles by code, from the server's own API.
+async fn titles(base: &str, lang: &str) -> Vec<(String, String)> {
+    let http = reqwest::Client::new();
+    let mut out = Vec::new();
+    for code in SCENE_CODES {
+        let o: Value = http
+            .get(format!("{base}/api/v1/markers/{code}?lang={lang}"))
+            .send()
+            .await
+            .expect("server answers")
+            .json()
+            .await
+            .expect("an overlay");
+        out.push((
+            code.to_string(),
+            o["title"].as_str().unwrap_or("").to_string(),
+        ));
+    }
+    out
+}
+
+fn chromium_args(camera: &Path, fake_ui: bool) -> Vec<String> {
+    let mut args = vec![
+        "--use-fake-device-for-media-stream".to_string(),
+        format!("--use-file-for-fake-video-capture={}", camera.display()),
+        "--enable-unsafe-swiftshader".to_string(),
+        "--use-angle=swiftshader".to_string(),
+        "--enable-webgl".to_string(),
+        "--ignore-gpu-blocklist".to_string(),
+        "--autoplay-policy=no-user-gesture-required".to_string(),
+    ];
+    if fake_ui {
+        args.push("--use-fake-ui-for-media-stream".into());
+    } else {
+        args.push("--deny-permission-prompts".into());
+    }
+    args
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ar_app_finds_resolves_and_mirrors_the_demo_codes() {
+    let Some(bundle) = bundle_dir() else {
+        skip("AR app in a browser: no bundle (run `cargo xtask web --dev`)");
+        return;
+    };
+    let camera = fake_camera();
+    let Some(b) = Browser::start_with_args("AR app", &chromium_args(&camera, true)).await else {
+        return;
+    };
+    let data = tempfile::tempdir().expect("data dir");
+    let base = serve(&bundle, data.path()).await;
+    let expected = titles(&base, "id").await;
+
+    b.goto(&format!("{base}/ar/")).await;
+    wait_for(
+        &b,
+        "app-started",
+        "return [document.body.dataset.app, document.body.dataset.camera];",
+        START_TIMEOUT,
+        |v| v[0] == "started" && v[1] == "on",
+    )
+    .await;
+    let mirror = wait_for(&b, "all-cards", MIRROR_SCRIPT, CARDS_TIMEOUT, |v| {
+        let codes = mirror_codes(v);
+        let names: Vec<&str> = v["cards"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|c| c["name"].as_str()).collect())
+            .unwrap_or_default();
+        SCENE_CODES.iter().all(|c| codes.iter().any(|x| x == c))
+            && expected.iter().all(|(_, t)| names.contains(&t.as_str()))
+    })
+    .await;
+    let live = mirror["live"].as_str().unwrap_or("");
+    assert!(
+        live.contains("kode terlihat") && expected.iter().all(|(_, t)| live.contains(t)),
+        "the live region names every title: {live}"
+    );
+    let shot = b.screenshot("ar-cards").await;
+    assert!(
+        std::fs::metadata(&shot).map(|m| m.len()).unwrap_or(0) > 50_000,
+        "the camera picture and cards make a busy screenshot, not a blank one"
+    );
+    // The canvas shows the camera picture: a WebGL canvas read back through a
+    // 2D copy is not one flat colour.
+    let distinct = b
+        .client()
+        .execute(
+            "const c = document.getElementById('pustaka-canvas'); \
+             const t = document.createElement('canvas'); t.width = 64; t.height = 48; \
+             const x = t.getContext('2d'); x.drawImage(c, 0, 0, 64, 48); \
+             const d = x.getImageData(0, 0, 64, 48).data; const s = new Set(); \
+             for (let i = 0; i < d.length; i += 4) s.add(d[i] >> 4 << 8 | d[i+1] >> 4 << 4 | d[i+2] >> 4); \
+             return s.size;",
+            vec![],
+        )
+        .await
+        .expect("canvas read back");
+    assert!(
+        distinct.as_u64().unwrap_or(0) > 20,
+        "the canvas shows a picture, {distinct} colours"
+    );
+
+    // A press on the mirror's card button opens the panel; its trailer plays.
+    // Pressed from script: the mirror's buttons are visually hidden (1 px),
+    // and a busy page may rebuild one between a find and a WebDriver click.
+    press(&b, "#pustaka-cards button[data-code=\"BK0001\"]").await;
+    let panel = wait_for(
+        &b,
+        "panel",
+        "const p = document.getElementById('pustaka-panel'); \
+         return p.hidden ? null : {code: p.dataset.code, text: p.innerText};",
+        CARDS_TIMEOUT,
+        |v| v["code"] == "BK0001",
+    )
+    .await;
+    let bk = &expected[0].1;
+    assert!(
+        panel["text"].as_str().unwrap_or("").contains(bk.as_str()),
+        "the panel mirror shows {bk}: {panel}"
+    );
+    wait_for(
+        &b,
+        "trailer",
+        "const v = document.getElementById('pustaka-video'); \
+         return {hidden: v.hidden, src: v.currentSrc, t: v.currentTime, w: v.getBoundingClientRect().width};",
+        CARDS_TIMEOUT,
+        |v| {
+            v["hidden"] == false
+                && v["src"].as_str().is_some_and(|s| s.contains("/media/"))
+                && v["t"].as_f64().unwrap_or(0.0) > 0.0
+                && v["w"].as_f64().unwrap_or(0.0) > 50.0
+        },
+    )
+    .await;
+    b.screenshot("ar-panel").await;
+
+    // The language switch: the mirror (and what egui draws) turn English.
+    press(&b, "#pustaka-lang").await;
+    let english = titles(&base, "en").await;
+    wait_for(
+        &b,
+        "english",
+        "return [document.documentElement.lang, document.getElementById('pustaka-live').textContent];",
+        CARDS_TIMEOUT,
+        |v| {
+            v[0] == "en"
+                && v[1].as_str().is_some_and(|l| {
+                    l.contains("in view") && english.iter().all(|(_, t)| l.contains(t))
+                })
+        },
+    )
+    .await;
+    b.screenshot("ar-english").await;
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_camera_offers_the_code_field_and_a_photo() {
+    let Some(bundle) = bundle_dir() else {
+        skip("AR app in a browser: no bundle (run `cargo xtask web --dev`)");
+        return;
+    };
+    let camera = fake_camera();
+    let Some(b) =
+        Browser::start_with_args("AR app, camera refused", &chromium_args(&camera, false)).await
+    else {
+        return;
+    };
+    let data = tempfile::tempdir().expect("data dir");
+    let base = serve(&bundle, data.path()).await;
+    b.goto(&format!("{base}/ar/")).await;
+    let shown = wait_for(
+        &b,
+        "refused",
+        "const f = document.getElementById('fallback'); \
+         return f.hidden ? null : {reason: f.dataset.reason, text: f.innerText, \
+           field: !!document.getElementById('code-input').offsetParent};",
+        START_TIMEOUT,
+        |v| v["reason"] == "camera-refused",
+    )
+    .await;
+    let text = shown["text"].as_str().unwrap_or("");
+    assert!(
+        text.contains("Kamera tidak diizinkan")
+            && text.contains("Izinkan")
+            && shown["field"] == true,
+        "the refusal says how to allow the camera and offers the code field: {shown}"
+    );
+    b.screenshot("ar-camera-refused").await;
+
+    // A photo instead: shelf-02 holds BK0002 and EV0001.
+    let photo = pustaka_test_support::workspace_root().join("assets/demo/shelf-02.jpg");
+    b.client()
+        .find(Locator::Id("photo-input"))
+        .await
+        .expect("the photo input")
+        .send_keys(&photo.display().to_string())
+        .await
+        .expect("a file chosen");
+    wait_for(&b, "photo-cards", MIRROR_SCRIPT, CARDS_TIMEOUT, |v| {
+        mirror_codes(v).iter().any(|c| c == "BK0002")
+    })
+    .await;
+    b.screenshot("ar-photo").await;
+
+    // The code field opens the web page of a typed code.
+    b.goto(&format!("{base}/ar/")).await;
+    wait_for(
+        &b,
+        "refused-again",
+        "return document.getElementById('fallback').dataset.reason || null;",
+        START_TIMEOUT,
+        |v| v == "camera-refused",
+    )
+    .await;
+    let field = b
+        .client()
+        .find(Locator::Id("code-input"))
+        .await
+        .expect("the code field");
+    field.send_keys("bk0001").await.expect("typed");
+    b.client()
+        .find(Locator::Css("#code-form button[type=submit]"))
+        .await
+        .expect("the open button")
+        .click()
+        .await
+        .expect("press");
+    wait_for(
+        &b,
+        "code-page",
+        "return location.pathname;",
+        CARDS_TIMEOUT,
+        |v| v == "/m/BK0001",
+    )
+    .await;
+    b.close().await;
+}

@@ -22,7 +22,6 @@ pub struct Speech {
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-
 impl Speech {
     /// Starts speaking `text` in `lang`, stopping anything already spoken.
     pub fn say(&mut self, text: &str, lang: Lang) {

@@ -491,7 +491,7 @@ impl Browser {
     }
 
     /// [`Self::start`] with more Chromium switches (a fake camera, WebGL on
-    /// SwiftShader, permission answers).
+    /// `SwiftShader`, permission answers).
     ///
     /// # Panics
     /// As [`Self::start`].

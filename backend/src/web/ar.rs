@@ -106,7 +106,7 @@ pub fn cache_control_for(path: &str) -> &'static str {
 
 /// Sets the caching headers of a bundle file, `Service-Worker-Allowed` on
 /// the service worker, `Vary: Accept-Encoding` (a precompressed sibling may
-/// have been chosen), and puts the `/ar` prefix back on ServeDir's
+/// have been chosen), and puts the `/ar` prefix back on `ServeDir`'s
 /// directory redirects (it sees paths with the prefix stripped).
 async fn bundle_headers(request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();

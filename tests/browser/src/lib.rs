@@ -34,6 +34,8 @@ use serde::Deserialize;
 
 pub use fantoccini;
 
+pub mod scan_worker;
+
 /// Debian's chromedriver (package `chromium-driver`); `PUSTAKA_CHROMEDRIVER` overrides.
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// Debian's Chromium (package `chromium`); `PUSTAKA_CHROMIUM` overrides.
@@ -138,10 +140,19 @@ impl TestServer {
     /// # Panics
     /// When the server cannot be built (a bug, not an environment problem).
     pub async fn spawn(demo: bool) -> Self {
+        Self::spawn_with(demo, |_| {}).await
+    }
+
+    /// [`Self::spawn`] with a change to the test configuration first (e.g.
+    /// `web_app` to serve a bundle at `/ar/`).
+    ///
+    /// # Panics
+    /// When the server cannot be built.
+    pub async fn spawn_with(demo: bool, configure: impl FnOnce(&mut ServeConfig)) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let app = Application::build(ServeConfig::for_tests(dir.path().to_path_buf(), demo))
-            .await
-            .expect("server builds");
+        let mut config = ServeConfig::for_tests(dir.path().to_path_buf(), demo);
+        configure(&mut config);
+        let app = Application::build(config).await.expect("server builds");
         let base = format!("http://{}", app.local_addr());
         let state = app.state().clone();
         tokio::spawn(app.run_until_stopped());

@@ -12,7 +12,7 @@ use axum::response::Response;
 use subtle::ConstantTimeEq;
 use tower_sessions::Session;
 
-use super::page;
+use super::error::error_page;
 
 /// Session key of the token.
 const SESSION_KEY: &str = "csrf";
@@ -77,7 +77,7 @@ pub async fn check(session: &Session, req: Request) -> Result<Request, Response>
     }
     let (parts, body) = req.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM_BYTES).await else {
-        return Err(page::error_page(
+        return Err(error_page(
             StatusCode::PAYLOAD_TOO_LARGE,
             "Formulir terlalu besar / Form too large",
         ));
@@ -90,7 +90,7 @@ pub async fn check(session: &Session, req: Request) -> Result<Request, Response>
 }
 
 fn refused() -> Response {
-    page::error_page(
+    error_page(
         StatusCode::FORBIDDEN,
         "Token keamanan formulir tidak cocok. Muat ulang halaman lalu coba lagi. / \
          The form's security token did not match. Reload the page and try again.",

@@ -3,15 +3,15 @@
 //! and the latest changes.
 
 use askama::Template;
-use axum::Extension;
 use axum::extract::State;
 use axum::response::Response;
 use tower_sessions::Session;
 
 use super::audit::{self, AuditRow};
 use super::drafts::{self, Pending};
-use super::page::{Page, PageError, render};
-use super::{Role, Staff};
+use super::error::PageError;
+use super::page::{Page, render};
+use super::staff::{Role, Staff};
 use crate::startup::AppState;
 
 /// How many items each list on the dashboard shows.
@@ -49,7 +49,7 @@ struct DashboardPage {
 pub async fn show(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
 ) -> Result<Response, PageError> {
     let p = Page::new(&session, Some(&staff), "/admin").await?;
     let db = &state.db;

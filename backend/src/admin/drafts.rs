@@ -11,8 +11,10 @@ use sqlx::{SqliteConnection, SqlitePool};
 use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::Session;
 
-use super::page::{self, PageError};
-use super::{Staff, audit, i18n};
+use super::error::PageError;
+use super::page;
+use super::staff::Staff;
+use super::{audit, i18n};
 
 /// What a draft belongs to: `title`, `shelf`, `event` or `tour` (the `drafts.target_kind` values).
 pub type Kind = &'static str;

@@ -8,45 +8,31 @@ use askama::Template;
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Extension, Router};
 use chrono::{Duration, NaiveDateTime, TimeZone};
 use pustaka_api::Lang;
 use serde::{Deserialize, Serialize};
 use sqlx::SqlitePool;
 use tower_sessions::Session;
 
-use super::page::{self, Page, PageError, render};
+use super::error::PageError;
+use super::page::{self, Page, render};
+use super::routes::Routes;
+use super::staff::{Role, Staff};
 use super::titles::{MediaChoice, media_choices};
-use super::{Access, Role, RouteRule, Staff, audit, drafts, i18n};
+use super::{audit, drafts, i18n};
 use crate::startup::AppState;
 use crate::wib;
 
 /// The event routes; volunteers may use them.
-pub const ROUTES: &[RouteRule] = &[
-    ("GET", "/admin/events", Access::Staff(Role::Volunteer)),
-    ("POST", "/admin/events", Access::Staff(Role::Volunteer)),
-    ("GET", "/admin/events/{id}", Access::Staff(Role::Volunteer)),
-    ("POST", "/admin/events/{id}", Access::Staff(Role::Volunteer)),
-    (
-        "POST",
-        "/admin/events/{id}/publish",
-        Access::Staff(Role::Volunteer),
-    ),
-    (
-        "POST",
-        "/admin/events/{id}/discard",
-        Access::Staff(Role::Volunteer),
-    ),
-];
-
-/// The event routes (merged into [`super::router`] inside the guard).
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/admin/events", get(list).post(create))
-        .route("/admin/events/{id}", get(edit).post(save))
-        .route("/admin/events/{id}/publish", post(publish))
-        .route("/admin/events/{id}/discard", post(discard))
+pub fn routes() -> Routes {
+    use Role::Volunteer;
+    Routes::new()
+        .get("/admin/events", Volunteer, list)
+        .post("/admin/events", Volunteer, create)
+        .get("/admin/events/{id}", Volunteer, edit)
+        .post("/admin/events/{id}", Volunteer, save)
+        .post("/admin/events/{id}/publish", Volunteer, publish)
+        .post("/admin/events/{id}/discard", Volunteer, discard)
 }
 
 /// Longest name, place or audience, in characters.
@@ -166,7 +152,7 @@ async fn list_page(
 pub async fn list(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
 ) -> Result<Response, PageError> {
     list_page(&state, &session, &staff, String::new(), Vec::new()).await
 }
@@ -187,7 +173,7 @@ pub struct CreateForm {
 pub async fn create(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
     Form(f): Form<CreateForm>,
 ) -> Result<Response, PageError> {
     let lang = page::lang_of(&session).await;
@@ -435,7 +421,7 @@ async fn live_or_404(pool: &SqlitePool, id: i64) -> Result<EventLive, PageError>
 pub async fn edit(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
     let e = live_or_404(&state.db, id).await?;
@@ -546,7 +532,7 @@ pub async fn validate(
 pub async fn save(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
     Path(id): Path<i64>,
     Form(f): Form<EventFields>,
 ) -> Result<Response, PageError> {
@@ -640,7 +626,7 @@ fn pick_en(f: &EventFields) -> &str {
 pub async fn publish(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
     let e = live_or_404(&state.db, id).await?;
@@ -675,7 +661,7 @@ pub async fn publish(
 pub async fn discard(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
     live_or_404(&state.db, id).await?;

@@ -7,46 +7,28 @@ use askama::Template;
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Extension, Router};
 use pustaka_api::Lang;
 use serde::{Deserialize, Serialize};
 use sqlx::SqlitePool;
 use tower_sessions::Session;
 
-use super::page::{self, Page, PageError, render};
-use super::{Access, Role, RouteRule, Staff, audit, drafts, i18n};
+use super::error::PageError;
+use super::page::{self, Page, render};
+use super::routes::Routes;
+use super::staff::{Role, Staff};
+use super::{audit, drafts, i18n};
 use crate::startup::AppState;
 
 /// The shelf routes; only librarians (and admins) may use them.
-pub const ROUTES: &[RouteRule] = &[
-    ("GET", "/admin/shelves", Access::Staff(Role::Librarian)),
-    ("POST", "/admin/shelves", Access::Staff(Role::Librarian)),
-    ("GET", "/admin/shelves/{id}", Access::Staff(Role::Librarian)),
-    (
-        "POST",
-        "/admin/shelves/{id}",
-        Access::Staff(Role::Librarian),
-    ),
-    (
-        "POST",
-        "/admin/shelves/{id}/publish",
-        Access::Staff(Role::Librarian),
-    ),
-    (
-        "POST",
-        "/admin/shelves/{id}/discard",
-        Access::Staff(Role::Librarian),
-    ),
-];
-
-/// The shelf routes (merged into [`super::router`] inside the guard).
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/admin/shelves", get(list).post(create))
-        .route("/admin/shelves/{id}", get(edit).post(save))
-        .route("/admin/shelves/{id}/publish", post(publish))
-        .route("/admin/shelves/{id}/discard", post(discard))
+pub fn routes() -> Routes {
+    use Role::Librarian;
+    Routes::new()
+        .get("/admin/shelves", Librarian, list)
+        .post("/admin/shelves", Librarian, create)
+        .get("/admin/shelves/{id}", Librarian, edit)
+        .post("/admin/shelves/{id}", Librarian, save)
+        .post("/admin/shelves/{id}/publish", Librarian, publish)
+        .post("/admin/shelves/{id}/discard", Librarian, discard)
 }
 
 /// Longest name, classification range or location, in characters.
@@ -120,7 +102,7 @@ async fn list_page(
 pub async fn list(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
 ) -> Result<Response, PageError> {
     list_page(&state, &session, &staff, String::new(), Vec::new()).await
 }
@@ -141,7 +123,7 @@ pub struct CreateForm {
 pub async fn create(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
     Form(f): Form<CreateForm>,
 ) -> Result<Response, PageError> {
     let lang = page::lang_of(&session).await;
@@ -381,7 +363,7 @@ async fn live_or_404(pool: &SqlitePool, id: i64) -> Result<ShelfLive, PageError>
 pub async fn edit(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
     let s = live_or_404(&state.db, id).await?;
@@ -493,7 +475,7 @@ pub async fn validate(
 pub async fn save(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
     Path(id): Path<i64>,
     Form(f): Form<ShelfForm>,
 ) -> Result<Response, PageError> {
@@ -551,7 +533,7 @@ async fn apply(tx: &mut sqlx::SqliteConnection, id: i64, f: &ShelfFields) -> sql
 pub async fn publish(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
     let s = live_or_404(&state.db, id).await?;
@@ -591,7 +573,7 @@ pub async fn publish(
 pub async fn discard(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
     live_or_404(&state.db, id).await?;

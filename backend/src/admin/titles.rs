@@ -4,7 +4,6 @@
 //! number) come from the catalogue import and are shown read-only.
 
 use askama::Template;
-use axum::Extension;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -12,9 +11,23 @@ use serde::{Deserialize, Serialize};
 use sqlx::SqlitePool;
 use tower_sessions::Session;
 
-use super::page::{self, Page, PageError, render};
-use super::{Staff, audit, drafts, i18n};
+use super::error::PageError;
+use super::page::{self, Page, render};
+use super::routes::Routes;
+use super::staff::{Role, Staff};
+use super::{audit, drafts, i18n};
 use crate::startup::AppState;
+
+/// The title routes; only librarians (and admins) may use them.
+pub fn routes() -> Routes {
+    use Role::Librarian;
+    Routes::new()
+        .get("/admin/titles", Librarian, list)
+        .get("/admin/titles/{id}", Librarian, edit)
+        .post("/admin/titles/{id}", Librarian, save)
+        .post("/admin/titles/{id}/publish", Librarian, publish)
+        .post("/admin/titles/{id}/discard", Librarian, discard)
+}
 
 /// Titles per page of the list.
 pub const PAGE_SIZE: i64 = 50;
@@ -87,7 +100,7 @@ pub struct ListQuery {
 pub async fn list(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, PageError> {
     let p = Page::new(&session, Some(&staff), "/admin/titles").await?;
@@ -314,7 +327,7 @@ async fn live_or_404(pool: &SqlitePool, id: i64) -> Result<TitleLive, PageError>
 pub async fn edit(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
     let t = live_or_404(&state.db, id).await?;
@@ -383,7 +396,7 @@ pub async fn validate(
 pub async fn save(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
     Path(id): Path<i64>,
     Form(f): Form<TitleFields>,
 ) -> Result<Response, PageError> {
@@ -464,7 +477,7 @@ async fn apply(
 pub async fn publish(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
     let t = live_or_404(&state.db, id).await?;
@@ -495,7 +508,7 @@ pub async fn publish(
 pub async fn discard(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
     live_or_404(&state.db, id).await?;

@@ -15,53 +15,40 @@ use askama::Template;
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Extension, Router};
 use pustaka_api::Lang;
 use serde::{Deserialize, Serialize};
 use sqlx::SqlitePool;
 use tower_sessions::Session;
 
-use super::page::{self, Page, PageError, render};
+use super::error::PageError;
+use super::page::{self, Page, render};
+use super::routes::Routes;
+use super::staff::{Role, Staff};
 use super::titles::{MediaChoice, media_choices};
-use super::{Access, Role, RouteRule, Staff, audit, drafts, i18n};
+use super::{audit, drafts, i18n};
 use crate::startup::AppState;
 
-const V: Access = Access::Staff(Role::Volunteer);
-
 /// The tour routes; volunteers may use them.
-pub const ROUTES: &[RouteRule] = &[
-    ("GET", "/admin/tours", V),
-    ("POST", "/admin/tours", V),
-    ("GET", "/admin/tours/{id}", V),
-    ("POST", "/admin/tours/{id}", V),
-    ("POST", "/admin/tours/{id}/publish", V),
-    ("POST", "/admin/tours/{id}/discard", V),
-    ("GET", "/admin/tours/{id}/stops/new", V),
-    ("POST", "/admin/tours/{id}/stops", V),
-    ("GET", "/admin/tours/{id}/stops/{stop}", V),
-    ("POST", "/admin/tours/{id}/stops/{stop}", V),
-    ("POST", "/admin/tours/{id}/stops/{stop}/up", V),
-    ("POST", "/admin/tours/{id}/stops/{stop}/down", V),
-    ("POST", "/admin/tours/{id}/stops/{stop}/delete", V),
-];
-
-/// The tour routes (merged into [`super::router`] inside the guard).
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/admin/tours", get(list).post(create))
-        .route("/admin/tours/{id}", get(edit).post(save))
-        .route("/admin/tours/{id}/publish", post(publish))
-        .route("/admin/tours/{id}/discard", post(discard))
-        .route("/admin/tours/{id}/stops/new", get(new_stop))
-        .route("/admin/tours/{id}/stops", post(add_stop))
-        .route(
-            "/admin/tours/{id}/stops/{stop}",
-            get(edit_stop).post(save_stop),
+pub fn routes() -> Routes {
+    use Role::Volunteer;
+    Routes::new()
+        .get("/admin/tours", Volunteer, list)
+        .post("/admin/tours", Volunteer, create)
+        .get("/admin/tours/{id}", Volunteer, edit)
+        .post("/admin/tours/{id}", Volunteer, save)
+        .post("/admin/tours/{id}/publish", Volunteer, publish)
+        .post("/admin/tours/{id}/discard", Volunteer, discard)
+        .get("/admin/tours/{id}/stops/new", Volunteer, new_stop)
+        .post("/admin/tours/{id}/stops", Volunteer, add_stop)
+        .get("/admin/tours/{id}/stops/{stop}", Volunteer, edit_stop)
+        .post("/admin/tours/{id}/stops/{stop}", Volunteer, save_stop)
+        .post("/admin/tours/{id}/stops/{stop}/up", Volunteer, move_up)
+        .post("/admin/tours/{id}/stops/{stop}/down", Volunteer, move_down)
+        .post(
+            "/admin/tours/{id}/stops/{stop}/delete",
+            Volunteer,
+            delete_stop,
         )
-        .route("/admin/tours/{id}/stops/{stop}/up", post(move_up))
-        .route("/admin/tours/{id}/stops/{stop}/down", post(move_down))
-        .route("/admin/tours/{id}/stops/{stop}/delete", post(delete_stop))
 }
 
 /// Longest name, clue, question, choice or badge name, in characters.
@@ -204,7 +191,7 @@ async fn list_page(
 pub async fn list(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
 ) -> Result<Response, PageError> {
     list_page(&state, &session, &staff, String::new(), Vec::new()).await
 }
@@ -225,7 +212,7 @@ pub struct CreateForm {
 pub async fn create(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
     Form(f): Form<CreateForm>,
 ) -> Result<Response, PageError> {
     let lang = page::lang_of(&session).await;
@@ -488,7 +475,7 @@ async fn edit_page(
 pub async fn edit(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
     let t = live_or_404(&state.db, id).await?;
@@ -549,7 +536,7 @@ fn check_tour(lang: Lang, t: &TourDraft, errors: &mut Vec<String>) {
 pub async fn save(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
     Path(id): Path<i64>,
     Form(f): Form<TourFields>,
 ) -> Result<Response, PageError> {
@@ -632,7 +619,7 @@ async fn stop_page(
 pub async fn new_stop(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
     let t = live_or_404(&state.db, id).await?;
@@ -769,7 +756,7 @@ pub async fn read_stop(
 pub async fn add_stop(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
     Path(id): Path<i64>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
@@ -815,7 +802,7 @@ async fn stop_or_404(
 pub async fn edit_stop(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
     Path((id, key)): Path<(i64, String)>,
 ) -> Result<Response, PageError> {
     let t = live_or_404(&state.db, id).await?;
@@ -832,7 +819,7 @@ pub async fn edit_stop(
 pub async fn save_stop(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
     Path((id, key)): Path<(i64, String)>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
@@ -893,7 +880,7 @@ async fn change_stop(
 pub async fn move_up(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
     Path((id, key)): Path<(i64, String)>,
 ) -> Result<Response, PageError> {
     change_stop(&state, &session, &staff, id, &key, StopChange::Up).await
@@ -906,7 +893,7 @@ pub async fn move_up(
 pub async fn move_down(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
     Path((id, key)): Path<(i64, String)>,
 ) -> Result<Response, PageError> {
     change_stop(&state, &session, &staff, id, &key, StopChange::Down).await
@@ -920,7 +907,7 @@ pub async fn move_down(
 pub async fn delete_stop(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
     Path((id, key)): Path<(i64, String)>,
 ) -> Result<Response, PageError> {
     change_stop(&state, &session, &staff, id, &key, StopChange::Delete).await
@@ -1083,7 +1070,7 @@ async fn apply(
 pub async fn publish(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
     let t = live_or_404(&state.db, id).await?;
@@ -1133,7 +1120,7 @@ pub async fn publish(
 pub async fn discard(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
     live_or_404(&state.db, id).await?;

@@ -82,7 +82,7 @@ pub async fn show(
     .await?;
     let mut pending = drafts::pending(db).await?;
     if staff.role < Role::Librarian {
-        pending.retain(|d| matches!(d.target_kind.as_str(), "event" | "tour"));
+        pending.retain(|d| staff.role >= d.target_kind.role());
     }
     let recent = if staff.role >= Role::Librarian {
         audit::recent(db, LIST_LEN).await?

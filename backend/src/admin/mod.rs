@@ -18,13 +18,15 @@
 pub mod accounts;
 /// Scan analytics: charts and CSV.
 pub mod analytics;
+/// Media from the library attached to content (cover, poster, badge …).
+pub mod attachments;
 /// The audit log: who changed what, when.
 pub mod audit;
 /// CSRF tokens bound to the session.
 pub mod csrf;
 /// The dashboard: what needs attention.
 pub mod dashboard;
-/// Drafts: edits stay private until published.
+/// Drafts: edits stay private until published; the draftable-section trait.
 pub mod drafts;
 /// How a back-office request fails: the HTML error page.
 pub mod error;
@@ -52,6 +54,8 @@ pub mod settings;
 pub mod shelves;
 /// Staff roles and the logged-in staff member.
 pub mod staff;
+/// The one rule for text typed into forms, and its length limits.
+pub mod text;
 /// Titles: search, edit (synopsis per language, cover, trailer, e-book, age group), publish.
 pub mod titles;
 /// Reading tours: ordered stops with clue, narration, question, badge; publish.

@@ -22,7 +22,6 @@ use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use askama::Template;
-use axum::Extension;
 use axum::extract::{ConnectInfo, Form, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -31,9 +30,12 @@ use serde::Deserialize;
 use sqlx::SqlitePool;
 use tower_sessions::Session;
 
+use super::audit;
+use super::csrf;
+use super::error::PageError;
 use super::i18n;
-use super::page::{self, Page, PageError, render};
-use super::{Role, SESSION_STAFF_ID, Staff, audit, csrf};
+use super::page::{self, Page, render};
+use super::staff::{Role, SESSION_STAFF_ID, Staff};
 use crate::startup::AppState;
 
 /// Failed logins for one user name within [`THROTTLE_WINDOW_MIN`] minutes after
@@ -621,7 +623,7 @@ pub async fn login_submit(
 pub async fn logout(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
 ) -> Result<Response, PageError> {
     let mut conn = state.db.acquire().await?;
     audit::record(&mut conn, Some(&staff), "logout", "", "").await?;
@@ -685,7 +687,7 @@ async fn staff_page_with(
 pub async fn staff_page(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
 ) -> Result<Response, PageError> {
     staff_page_with(&state, &session, &staff, None).await
 }
@@ -709,7 +711,7 @@ pub struct NewStaffForm {
 pub async fn staff_create(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
     Form(f): Form<NewStaffForm>,
 ) -> Result<Response, PageError> {
     let lang = page::lang_of(&session).await;
@@ -758,7 +760,7 @@ pub struct UpdateStaffForm {
 pub async fn staff_update(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
     Path(id): Path<i64>,
     Form(f): Form<UpdateStaffForm>,
 ) -> Result<Response, PageError> {

@@ -8,33 +8,26 @@
 //! the data holds (the page says so).
 
 use askama::Template;
-use axum::Extension;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use sqlx::SqlitePool;
 use tower_sessions::Session;
 
-use super::page::{Page, PageError, render};
-use super::{Access, Role, RouteRule, Staff};
+use super::error::PageError;
+use super::page::{Page, render};
+use super::routes::Routes;
+use super::staff::{Role, Staff};
 use crate::startup::AppState;
 
-/// The analytics routes (Librarian).
-pub const ROUTES: &[RouteRule] = &[
-    ("GET", "/admin/analytics", Access::Staff(Role::Librarian)),
-    (
-        "GET",
+/// The analytics routes; only librarians (and admins) may use them.
+pub fn routes() -> Routes {
+    use Role::Librarian;
+    Routes::new().get("/admin/analytics", Librarian, show).get(
         "/admin/analytics.csv",
-        Access::Staff(Role::Librarian),
-    ),
-];
-
-/// The analytics router.
-pub fn router() -> axum::Router<AppState> {
-    use axum::routing::get;
-    axum::Router::new()
-        .route("/admin/analytics", get(show))
-        .route("/admin/analytics.csv", get(csv_export))
+        Librarian,
+        csv_export,
+    )
 }
 
 /// Days shown in the per-day chart.
@@ -237,7 +230,7 @@ struct AnalyticsPage {
 pub async fn show(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
 ) -> Result<Response, PageError> {
     let p = Page::new(&session, Some(&staff), "/admin/analytics").await?;
     let days = per_day(&state.db).await?;

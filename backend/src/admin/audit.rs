@@ -3,13 +3,13 @@
 //! transaction as the change they describe, so a change is never unlogged.
 
 use askama::Template;
-use axum::Extension;
 use axum::response::Response;
 use sqlx::SqliteConnection;
 use tower_sessions::Session;
 
-use super::Staff;
-use super::page::{Page, PageError, render};
+use super::error::PageError;
+use super::page::{Page, render};
+use super::staff::Staff;
 use crate::startup::AppState;
 
 /// Records one change. `action` is a dotted verb such as `title.publish`,
@@ -80,7 +80,7 @@ struct AuditPage {
 pub async fn page(
     axum::extract::State(state): axum::extract::State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
 ) -> Result<Response, PageError> {
     let p = Page::new(&session, Some(&staff), "/admin/audit").await?;
     let rows = recent(&state.db, 500).await?;

@@ -2,8 +2,8 @@
 //! (256 bits, hex); every state-changing request must send it back, compared in
 //! constant time. Forms carry it as the hidden field `_csrf`; scripts may send
 //! the `X-CSRF-Token` header. Multipart uploads, whose bodies are streamed and
-//! never buffered, carry `_csrf` as their first field: for the routes in
-//! [`super::uploads::UPLOAD_ROUTES`] the check is handed to the upload reader
+//! never buffered, carry `_csrf` as their first field: for the routes
+//! registered with [`super::routes::Routes::upload`] the check is handed to the upload reader
 //! ([`PendingCheck`]), which refuses the file unless the field came first and
 //! matched. A token is never put in a URL (where logs, history and `Referer`
 //! would keep it).
@@ -21,7 +21,7 @@ use axum::response::Response;
 use subtle::ConstantTimeEq;
 use tower_sessions::Session;
 
-use super::page;
+use super::error::error_page;
 
 /// Session key of the token.
 const SESSION_KEY: &str = "csrf";
@@ -170,13 +170,13 @@ async fn check_against(expected: &str, req: Request) -> Result<Request, Response
     let bytes = match axum::body::to_bytes(body, MAX_FORM_BYTES).await {
         Ok(b) => b,
         Err(e) if is_length_limit(&e) => {
-            return Err(page::error_page(
+            return Err(error_page(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "Formulir terlalu besar / Form too large",
             ));
         }
         Err(_) => {
-            return Err(page::error_page(
+            return Err(error_page(
                 StatusCode::BAD_REQUEST,
                 "Formulir tidak terbaca / The form could not be read",
             ));
@@ -207,7 +207,7 @@ pub const REFUSED_TEXT: &str = "Token keamanan formulir tidak cocok. Muat ulang 
      The form's security token did not match. Reload the page and try again.";
 
 fn refused() -> Response {
-    page::error_page(StatusCode::FORBIDDEN, REFUSED_TEXT)
+    error_page(StatusCode::FORBIDDEN, REFUSED_TEXT)
 }
 
 #[cfg(test)]

@@ -3,15 +3,15 @@
 //! and the latest changes.
 
 use askama::Template;
-use axum::Extension;
 use axum::extract::State;
 use axum::response::Response;
 use tower_sessions::Session;
 
 use super::audit::{self, AuditRow};
 use super::drafts::{self, Pending};
-use super::page::{Page, PageError, render};
-use super::{Role, Staff};
+use super::error::PageError;
+use super::page::{Page, render};
+use super::staff::{Role, Staff};
 use crate::startup::AppState;
 
 /// How many items each list on the dashboard shows.
@@ -49,7 +49,7 @@ struct DashboardPage {
 pub async fn show(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
 ) -> Result<Response, PageError> {
     let p = Page::new(&session, Some(&staff), "/admin").await?;
     let db = &state.db;
@@ -82,7 +82,7 @@ pub async fn show(
     .await?;
     let mut pending = drafts::pending(db).await?;
     if staff.role < Role::Librarian {
-        pending.retain(|d| matches!(d.target_kind.as_str(), "event" | "tour"));
+        pending.retain(|d| staff.role >= d.target_kind.role());
     }
     let recent = if staff.role >= Role::Librarian {
         audit::recent(db, LIST_LEN).await?

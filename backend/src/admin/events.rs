@@ -5,54 +5,27 @@
 //! media library), publish or discard.
 
 use askama::Template;
-use axum::extract::{Form, Path, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Extension, Router};
+use axum::response::Response;
 use chrono::{Duration, NaiveDateTime, TimeZone};
 use pustaka_api::Lang;
 use serde::{Deserialize, Serialize};
-use sqlx::SqlitePool;
-use tower_sessions::Session;
+use sqlx::{SqliteConnection, SqlitePool};
 
-use super::page::{self, Page, PageError, render};
-use super::titles::{MediaChoice, media_choices};
-use super::{Access, Role, RouteRule, Staff, audit, drafts, i18n};
+use super::attachments::{self, Attachment, MediaChoice, media_choices};
+use super::drafts::{self, DraftKind, Draftable, EditFrame, EditView, Listed, Live, LiveOf};
+use super::error::PageError;
+use super::i18n;
+use super::page::{Page, render};
+use super::routes::Routes;
+use super::text::{self, MAX_NAME_CHARS, MAX_PROSE_CHARS, null_if_empty};
 use crate::startup::AppState;
 use crate::wib;
 
-/// The event routes; volunteers may use them.
-pub const ROUTES: &[RouteRule] = &[
-    ("GET", "/admin/events", Access::Staff(Role::Volunteer)),
-    ("POST", "/admin/events", Access::Staff(Role::Volunteer)),
-    ("GET", "/admin/events/{id}", Access::Staff(Role::Volunteer)),
-    ("POST", "/admin/events/{id}", Access::Staff(Role::Volunteer)),
-    (
-        "POST",
-        "/admin/events/{id}/publish",
-        Access::Staff(Role::Volunteer),
-    ),
-    (
-        "POST",
-        "/admin/events/{id}/discard",
-        Access::Staff(Role::Volunteer),
-    ),
-];
-
-/// The event routes (merged into [`super::router`] inside the guard).
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/admin/events", get(list).post(create))
-        .route("/admin/events/{id}", get(edit).post(save))
-        .route("/admin/events/{id}/publish", post(publish))
-        .route("/admin/events/{id}/discard", post(discard))
+/// The event routes (volunteers and up): list, create and the draft routes.
+pub fn routes() -> Routes {
+    drafts::listed_routes::<Events>()
 }
 
-/// Longest name, place or audience, in characters.
-pub const MAX_SHORT_CHARS: usize = 200;
-/// Longest description, in characters.
-pub const MAX_DESCRIPTION_CHARS: usize = 5000;
 /// The `datetime-local` value format (minutes; browsers send no seconds by default).
 pub const LOCAL_FORMAT: &str = "%Y-%m-%dT%H:%M";
 /// Past events the list shows (newest first); older ones stay in the database.
@@ -75,6 +48,17 @@ pub struct EventListRow {
     pub has_draft: bool,
 }
 
+#[derive(sqlx::FromRow)]
+struct ListRow {
+    id: i64,
+    title_id: String,
+    starts_at: String,
+    ends_at: String,
+    place: String,
+    published: bool,
+    has_draft: bool,
+}
+
 #[derive(Template)]
 #[template(path = "admin/events.html")]
 struct ListPage {
@@ -84,8 +68,6 @@ struct ListPage {
     new_title: String,
     errors: Vec<String>,
 }
-
-type ListRow = (i64, String, String, String, String, bool, bool);
 
 /// Runs a list query bound to `now` and a row limit (`-1`: no limit, as SQLite reads it).
 async fn rows(
@@ -102,133 +84,15 @@ async fn rows(
         .await?;
     Ok(rows
         .into_iter()
-        .map(
-            |(id, title_id, starts, ends, place, published, has_draft)| EventListRow {
-                id,
-                title_id,
-                when: crate::web::human_when(lang, &starts, &ends),
-                place,
-                published,
-                has_draft,
-            },
-        )
+        .map(|r| EventListRow {
+            when: crate::web::human_when(lang, &r.starts_at, &r.ends_at),
+            id: r.id,
+            title_id: r.title_id,
+            place: r.place,
+            published: r.published,
+            has_draft: r.has_draft,
+        })
         .collect())
-}
-
-async fn list_page(
-    state: &AppState,
-    session: &Session,
-    staff: &Staff,
-    new_title: String,
-    errors: Vec<String>,
-) -> Result<Response, PageError> {
-    let p = Page::new(session, Some(staff), "/admin/events").await?;
-    let now = wib::format_wib(wib::now_wib());
-    let cols = "SELECT e.id, e.title_id, e.starts_at, e.ends_at, e.place, e.published,
-                EXISTS (SELECT 1 FROM drafts d WHERE d.target_kind = 'event' AND d.target_id = e.id)
-           FROM events e";
-    // Stored times all carry +07:00, so they compare correctly as text.
-    let upcoming = rows(
-        &state.db,
-        p.lang,
-        &format!("{cols} WHERE e.ends_at >= ?1 ORDER BY e.starts_at, e.id LIMIT ?2"),
-        &now,
-        -1,
-    )
-    .await?;
-    let past = rows(
-        &state.db,
-        p.lang,
-        &format!("{cols} WHERE e.ends_at < ?1 ORDER BY e.starts_at DESC, e.id LIMIT ?2"),
-        &now,
-        PAST_LIMIT,
-    )
-    .await?;
-    let failed = !errors.is_empty();
-    let mut resp = render(&ListPage {
-        p,
-        upcoming,
-        past,
-        new_title,
-        errors,
-    });
-    if failed {
-        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(resp)
-}
-
-/// `GET /admin/events`: upcoming events by date, then the latest past ones,
-/// and the form for a new one.
-///
-/// # Errors
-/// Database or session failures, as an HTML error page.
-pub async fn list(
-    State(state): State<AppState>,
-    session: Session,
-    Extension(staff): Extension<Staff>,
-) -> Result<Response, PageError> {
-    list_page(&state, &session, &staff, String::new(), Vec::new()).await
-}
-
-/// Form of `POST /admin/events`.
-#[derive(Debug, Deserialize)]
-pub struct CreateForm {
-    /// Name in Bahasa Indonesia.
-    #[serde(default)]
-    pub title_id: String,
-}
-
-/// `POST /admin/events`: creates a hidden event with a name (tomorrow 09.00–10.00
-/// WIB until edited) and opens its edit page; a bad name re-shows the list (`422`).
-///
-/// # Errors
-/// Database or session failures.
-pub async fn create(
-    State(state): State<AppState>,
-    session: Session,
-    Extension(staff): Extension<Staff>,
-    Form(f): Form<CreateForm>,
-) -> Result<Response, PageError> {
-    let lang = page::lang_of(&session).await;
-    let name = f.title_id.trim().to_owned();
-    if name.is_empty() || name.chars().count() > MAX_SHORT_CHARS {
-        let e = i18n::text_with(
-            lang,
-            "event-bad-title",
-            &[("max", MAX_SHORT_CHARS.to_string())],
-        );
-        return list_page(&state, &session, &staff, f.title_id, vec![e]).await;
-    }
-    let tomorrow = wib::now_wib().date_naive() + Duration::days(1);
-    let at = |h: u32| {
-        tomorrow
-            .and_hms_opt(h, 0, 0)
-            .and_then(|t| wib::wib().from_local_datetime(&t).single())
-            .map(wib::format_wib)
-            .unwrap_or_default()
-    };
-    let mut tx = state.db.begin().await?;
-    let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO events (title_id, starts_at, ends_at, place, published)
-         VALUES (?, ?, ?, '', 0) RETURNING id",
-    )
-    .bind(&name)
-    .bind(at(9))
-    .bind(at(10))
-    .fetch_one(&mut *tx)
-    .await?;
-    audit::record(
-        &mut tx,
-        Some(&staff),
-        "event.create",
-        &format!("event:{id}"),
-        &name,
-    )
-    .await?;
-    tx.commit().await?;
-    page::notice(&session, i18n::text(lang, "created-hidden")).await;
-    Ok(Redirect::to(&format!("/admin/events/{id}")).into_response())
 }
 
 /// The editable fields of an event, as stored in a draft and as the form posts them.
@@ -272,15 +136,15 @@ pub struct EventFields {
     pub promo: String,
 }
 
-/// A live event.
-#[derive(Debug, Clone)]
-pub struct EventLive {
-    /// Row id.
-    pub id: i64,
-    /// Whether visitors see it.
-    pub published: bool,
-    /// The live values.
-    pub fields: EventFields,
+impl EventFields {
+    /// The English name, or the Indonesian one when there is none (for alt texts).
+    fn name_en(&self) -> &str {
+        if self.title_en.is_empty() {
+            &self.title_id
+        } else {
+            &self.title_en
+        }
+    }
 }
 
 /// A stored RFC 3339 time as a `datetime-local` value in WIB (empty when unreadable).
@@ -307,7 +171,7 @@ pub fn stored_from_local(s: &str) -> Option<String> {
 }
 
 #[derive(sqlx::FromRow)]
-struct LiveRow {
+struct EventRow {
     id: i64,
     published: bool,
     title_id: String,
@@ -322,128 +186,15 @@ struct LiveRow {
     registration_url: Option<String>,
 }
 
-/// Loads an event's live state, `None` when there is no such id.
-///
-/// # Errors
-/// Database errors.
-pub async fn live(pool: &SqlitePool, id: i64) -> sqlx::Result<Option<EventLive>> {
-    let row: Option<LiveRow> = sqlx::query_as(
-        "SELECT id, published, title_id, title_en, description_id, description_en, starts_at,
-                ends_at, place, audience_id, audience_en, registration_url
-           FROM events WHERE id = ?",
-    )
-    .bind(id)
-    .fetch_optional(pool)
-    .await?;
-    let Some(r) = row else { return Ok(None) };
-    let media: Vec<(String, String)> = sqlx::query_as(
-        "SELECT role, sha256 FROM content_media WHERE target_kind = 'event' AND target_id = ?",
-    )
-    .bind(id)
-    .fetch_all(pool)
-    .await?;
-    let find = |role: &str| {
-        media
-            .iter()
-            .find(|(r, _)| r == role)
-            .map(|(_, s)| s.clone())
-            .unwrap_or_default()
-    };
-    Ok(Some(EventLive {
-        id: r.id,
-        published: r.published,
-        fields: EventFields {
-            title_id: r.title_id,
-            title_en: r.title_en.unwrap_or_default(),
-            description_id: r.description_id.unwrap_or_default(),
-            description_en: r.description_en.unwrap_or_default(),
-            starts: local_from_stored(&r.starts_at),
-            ends: local_from_stored(&r.ends_at),
-            place: r.place,
-            audience_id: r.audience_id.unwrap_or_default(),
-            audience_en: r.audience_en.unwrap_or_default(),
-            registration_url: r.registration_url.unwrap_or_default(),
-            poster: find("poster"),
-            promo: find("promo"),
-        },
-    }))
-}
-
 #[derive(Template)]
 #[template(path = "admin/event_edit.html")]
 struct EditPage {
     p: Page,
-    e: EventLive,
+    e: EditFrame,
     f: EventFields,
     when: String,
-    draft: Option<(String, String)>,
     images: Vec<MediaChoice>,
     videos: Vec<MediaChoice>,
-    errors: Vec<String>,
-    public_url: String,
-    /// Whether the staff member may open the media library (volunteers may not).
-    can_media: bool,
-}
-
-async fn edit_page(
-    state: &AppState,
-    session: &Session,
-    staff: &Staff,
-    e: EventLive,
-    posted: Option<EventFields>,
-    errors: Vec<String>,
-) -> Result<Response, PageError> {
-    let p = Page::new(session, Some(staff), "/admin/events").await?;
-    let stored = drafts::load::<EventFields>(&state.db, "event", e.id).await?;
-    let draft = stored.as_ref().map(|(_, by, at)| (by.clone(), at.clone()));
-    let f = posted
-        .or_else(|| stored.map(|(d, _, _)| d))
-        .unwrap_or_else(|| e.fields.clone());
-    let when = match (stored_from_local(&f.starts), stored_from_local(&f.ends)) {
-        (Some(s), Some(en)) => crate::web::human_when(p.lang, &s, &en),
-        _ => String::new(),
-    };
-    let failed = !errors.is_empty();
-    let mut resp = render(&EditPage {
-        p,
-        f,
-        when,
-        draft,
-        images: media_choices(&state.db, "image").await?,
-        videos: media_choices(&state.db, "video").await?,
-        errors,
-        public_url: state.public_url.to_string(),
-        can_media: staff.role >= Role::Librarian,
-        e,
-    });
-    if failed {
-        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(resp)
-}
-
-async fn live_or_404(pool: &SqlitePool, id: i64) -> Result<EventLive, PageError> {
-    live(pool, id)
-        .await?
-        .ok_or_else(|| PageError::not_found(format!("Acara #{id} tidak ada / No event #{id}")))
-}
-
-/// `GET /admin/events/{id}`: the edit form (the draft when there is one).
-///
-/// # Errors
-/// Unknown id → 404 page; database or session failures.
-pub async fn edit(
-    State(state): State<AppState>,
-    session: Session,
-    Extension(staff): Extension<Staff>,
-    Path(id): Path<i64>,
-) -> Result<Response, PageError> {
-    let e = live_or_404(&state.db, id).await?;
-    edit_page(&state, &session, &staff, e, None, Vec::new()).await
-}
-
-fn clean(s: &str) -> String {
-    s.trim().replace("\r\n", "\n")
 }
 
 /// Checks fields; returns the cleaned fields or the problems in `lang`.
@@ -457,45 +208,41 @@ pub async fn validate(
 ) -> Result<EventFields, Vec<String>> {
     let mut errors = Vec::new();
     let f = EventFields {
-        title_id: clean(&f.title_id),
-        title_en: clean(&f.title_en),
-        description_id: clean(&f.description_id),
-        description_en: clean(&f.description_en),
-        starts: f.starts.trim().to_owned(),
-        ends: f.ends.trim().to_owned(),
-        place: clean(&f.place),
-        audience_id: clean(&f.audience_id),
-        audience_en: clean(&f.audience_en),
-        registration_url: f.registration_url.trim().to_owned(),
-        poster: f.poster.trim().to_owned(),
-        promo: f.promo.trim().to_owned(),
+        title_id: text::clean(&f.title_id),
+        title_en: text::clean(&f.title_en),
+        description_id: text::clean(&f.description_id),
+        description_en: text::clean(&f.description_en),
+        starts: text::clean(&f.starts),
+        ends: text::clean(&f.ends),
+        place: text::clean(&f.place),
+        audience_id: text::clean(&f.audience_id),
+        audience_en: text::clean(&f.audience_en),
+        registration_url: text::clean(&f.registration_url),
+        poster: text::clean(&f.poster),
+        promo: text::clean(&f.promo),
     };
-    let max = [("max", MAX_SHORT_CHARS.to_string())];
+    let max = [("max", MAX_NAME_CHARS.to_string())];
     if f.title_id.is_empty() {
         errors.push(i18n::text_with(lang, "event-bad-title", &max));
     }
     if f.place.is_empty() {
         errors.push(i18n::text(lang, "event-no-place"));
     }
-    let too_long = [
+    let short = [
         &f.title_id,
         &f.title_en,
         &f.place,
         &f.audience_id,
         &f.audience_en,
-    ]
-    .iter()
-    .any(|s| s.chars().count() > MAX_SHORT_CHARS);
-    if too_long {
+    ];
+    if text::any_too_long(short, MAX_NAME_CHARS) {
         errors.push(i18n::text_with(lang, "field-too-long", &max));
     }
-    if f.description_id.chars().count() > MAX_DESCRIPTION_CHARS
-        || f.description_en.chars().count() > MAX_DESCRIPTION_CHARS
-    {
+    if text::any_too_long([&f.description_id, &f.description_en], MAX_PROSE_CHARS) {
         errors.push(i18n::text_with(
             lang,
             "description-too-long",
-            &[("max", MAX_DESCRIPTION_CHARS.to_string())],
+            &[("max", MAX_PROSE_CHARS.to_string())],
         ));
     }
     match (stored_from_local(&f.starts), stored_from_local(&f.ends)) {
@@ -517,17 +264,7 @@ pub async fn validate(
         (&f.poster, "image", "event-bad-poster"),
         (&f.promo, "video", "event-bad-promo"),
     ] {
-        if sha.is_empty() {
-            continue;
-        }
-        let found: Option<(i64,)> =
-            sqlx::query_as("SELECT 1 FROM media_assets WHERE sha256 = ? AND kind = ?")
-                .bind(sha)
-                .bind(kind)
-                .fetch_optional(pool)
-                .await
-                .unwrap_or(None);
-        if found.is_none() {
+        if !sha.is_empty() && !attachments::exists(pool, sha, kind).await {
             errors.push(i18n::text(lang, key));
         }
     }
@@ -538,148 +275,197 @@ pub async fn validate(
     }
 }
 
-/// `POST /admin/events/{id}`: saves the form as the event's draft (nothing
-/// public changes), or re-shows it with the problems (`422`).
-///
-/// # Errors
-/// Unknown id → 404 page; database or session failures.
-pub async fn save(
-    State(state): State<AppState>,
-    session: Session,
-    Extension(staff): Extension<Staff>,
-    Path(id): Path<i64>,
-    Form(f): Form<EventFields>,
-) -> Result<Response, PageError> {
-    let e = live_or_404(&state.db, id).await?;
-    let lang = page::lang_of(&session).await;
-    match validate(&state.db, lang, &f).await {
-        Ok(clean) => {
-            drafts::save(&state.db, &staff, "event", id, &clean).await?;
-            page::notice(&session, i18n::text(lang, "draft-saved")).await;
-            Ok(Redirect::to(&format!("/admin/events/{id}")).into_response())
-        }
-        Err(errors) => edit_page(&state, &session, &staff, e, Some(f), errors).await,
-    }
-}
+/// The events section of the draft workflow.
+pub struct Events;
 
-/// Applies checked fields to the live event row and its poster/promo, inside `tx`.
-async fn apply(tx: &mut sqlx::SqliteConnection, id: i64, f: &EventFields) -> sqlx::Result<()> {
-    let opt = |s: &str| (!s.is_empty()).then(|| s.to_owned());
-    sqlx::query(
-        "UPDATE events SET title_id = ?, title_en = ?, description_id = ?, description_en = ?,
-                starts_at = ?, ends_at = ?, place = ?, audience_id = ?, audience_en = ?,
-                registration_url = ?, published = 1
-          WHERE id = ?",
-    )
-    .bind(&f.title_id)
-    .bind(opt(&f.title_en))
-    .bind(opt(&f.description_id))
-    .bind(opt(&f.description_en))
-    .bind(stored_from_local(&f.starts))
-    .bind(stored_from_local(&f.ends))
-    .bind(&f.place)
-    .bind(opt(&f.audience_id))
-    .bind(opt(&f.audience_en))
-    .bind(opt(&f.registration_url))
-    .bind(id)
-    .execute(&mut *tx)
-    .await?;
-    for (role, sha, alt_id, alt_en) in [
-        (
-            "poster",
-            &f.poster,
-            format!("Poster acara {}", f.title_id),
-            format!("Poster: {}", pick_en(f)),
-        ),
-        (
-            "promo",
-            &f.promo,
-            format!("Video promosi acara {}", f.title_id),
-            format!("Promo video: {}", pick_en(f)),
-        ),
-    ] {
-        sqlx::query(
-            "DELETE FROM content_media WHERE target_kind = 'event' AND target_id = ? AND role = ?",
+impl Draftable for Events {
+    const KIND: DraftKind = DraftKind::Event;
+    type Fields = EventFields;
+    type Extra = ();
+    type Form = EventFields;
+
+    async fn load(pool: &SqlitePool, id: i64) -> sqlx::Result<Option<LiveOf<Self>>> {
+        let row: Option<EventRow> = sqlx::query_as(
+            "SELECT id, published, title_id, title_en, description_id, description_en, starts_at,
+                    ends_at, place, audience_id, audience_en, registration_url
+               FROM events WHERE id = ?",
         )
         .bind(id)
-        .bind(role)
+        .fetch_optional(pool)
+        .await?;
+        let Some(r) = row else { return Ok(None) };
+        let media = attachments::attached(pool, "event", r.id).await?;
+        Ok(Some(Live {
+            id: r.id,
+            published: r.published,
+            fields: EventFields {
+                title_id: r.title_id,
+                title_en: r.title_en.unwrap_or_default(),
+                description_id: r.description_id.unwrap_or_default(),
+                description_en: r.description_en.unwrap_or_default(),
+                starts: local_from_stored(&r.starts_at),
+                ends: local_from_stored(&r.ends_at),
+                place: r.place,
+                audience_id: r.audience_id.unwrap_or_default(),
+                audience_en: r.audience_en.unwrap_or_default(),
+                registration_url: r.registration_url.unwrap_or_default(),
+                poster: media.get("poster"),
+                promo: media.get("promo"),
+            },
+            extra: (),
+        }))
+    }
+
+    fn heading(live: &LiveOf<Self>) -> String {
+        live.fields.title_id.clone()
+    }
+
+    async fn validate(
+        pool: &SqlitePool,
+        lang: Lang,
+        form: &EventFields,
+        _working: EventFields,
+    ) -> Result<EventFields, Vec<String>> {
+        validate(pool, lang, form).await
+    }
+
+    /// The whole check again: a new event never edited has no place yet.
+    async fn check_publish(
+        pool: &SqlitePool,
+        lang: Lang,
+        _live: &LiveOf<Self>,
+        fields: EventFields,
+    ) -> sqlx::Result<Result<EventFields, Vec<String>>> {
+        Ok(validate(pool, lang, &fields).await)
+    }
+
+    /// Writes the event row and its poster and promo video.
+    async fn apply(
+        tx: &mut SqliteConnection,
+        live: &LiveOf<Self>,
+        f: &EventFields,
+    ) -> sqlx::Result<()> {
+        sqlx::query(
+            "UPDATE events SET title_id = ?, title_en = ?, description_id = ?, description_en = ?,
+                    starts_at = ?, ends_at = ?, place = ?, audience_id = ?, audience_en = ?,
+                    registration_url = ?, published = 1
+              WHERE id = ?",
+        )
+        .bind(&f.title_id)
+        .bind(null_if_empty(&f.title_en))
+        .bind(null_if_empty(&f.description_id))
+        .bind(null_if_empty(&f.description_en))
+        .bind(stored_from_local(&f.starts))
+        .bind(stored_from_local(&f.ends))
+        .bind(&f.place)
+        .bind(null_if_empty(&f.audience_id))
+        .bind(null_if_empty(&f.audience_en))
+        .bind(null_if_empty(&f.registration_url))
+        .bind(live.id)
         .execute(&mut *tx)
         .await?;
-        if !sha.is_empty() {
-            sqlx::query(
-                "INSERT INTO content_media (target_kind, target_id, role, sha256, alt_id, alt_en)
-                 VALUES ('event', ?, ?, ?, ?, ?)",
-            )
-            .bind(id)
-            .bind(role)
-            .bind(sha)
-            .bind(alt_id)
-            .bind(alt_en)
-            .execute(&mut *tx)
-            .await?;
+        for a in [
+            Attachment {
+                role: "poster",
+                sha256: &f.poster,
+                alt_id: format!("Poster acara {}", f.title_id),
+                alt_en: format!("Poster: {}", f.name_en()),
+            },
+            Attachment {
+                role: "promo",
+                sha256: &f.promo,
+                alt_id: format!("Video promosi acara {}", f.title_id),
+                alt_en: format!("Promo video: {}", f.name_en()),
+            },
+        ] {
+            attachments::attach(tx, "event", live.id, &a).await?;
         }
+        Ok(())
     }
-    Ok(())
-}
 
-fn pick_en(f: &EventFields) -> &str {
-    if f.title_en.is_empty() {
-        &f.title_id
-    } else {
-        &f.title_en
+    fn audit_detail(_live: &LiveOf<Self>, fields: &EventFields) -> String {
+        fields.title_id.clone()
+    }
+
+    async fn render_edit(state: &AppState, v: EditView<Self>) -> Result<Response, PageError> {
+        let f = v.posted.unwrap_or(v.fields);
+        let when = match (stored_from_local(&f.starts), stored_from_local(&f.ends)) {
+            (Some(s), Some(en)) => crate::web::human_when(v.p.lang, &s, &en),
+            _ => String::new(),
+        };
+        Ok(render(&EditPage {
+            images: media_choices(&state.db, "image").await?,
+            videos: media_choices(&state.db, "video").await?,
+            p: v.p,
+            e: v.e,
+            f,
+            when,
+        }))
     }
 }
 
-/// `POST /admin/events/{id}/publish`: applies the draft (if any) to the live
-/// event and makes it public, with an audit record, in one transaction. Fields
-/// that do not pass the checks (a new event never edited has no place yet)
-/// are shown again with the problems (`422`) and nothing changes.
-///
-/// # Errors
-/// Unknown id → 404 page; database or session failures.
-pub async fn publish(
-    State(state): State<AppState>,
-    session: Session,
-    Extension(staff): Extension<Staff>,
-    Path(id): Path<i64>,
-) -> Result<Response, PageError> {
-    let e = live_or_404(&state.db, id).await?;
-    let lang = page::lang_of(&session).await;
-    let draft = drafts::load::<EventFields>(&state.db, "event", id).await?;
-    let fields = draft.map_or_else(|| e.fields.clone(), |(d, _, _)| d);
-    let fields = match validate(&state.db, lang, &fields).await {
-        Ok(f) => f,
-        Err(errors) => return edit_page(&state, &session, &staff, e, None, errors).await,
-    };
-    let mut tx = state.db.begin().await?;
-    apply(&mut tx, id, &fields).await?;
-    drafts::delete(&mut tx, "event", id).await?;
-    audit::record(
-        &mut tx,
-        Some(&staff),
-        "event.publish",
-        &format!("event:{id}"),
-        &fields.title_id,
-    )
-    .await?;
-    tx.commit().await?;
-    state.overlays.clear();
-    page::notice(&session, i18n::text(lang, "published")).await;
-    Ok(Redirect::to(&format!("/admin/events/{id}")).into_response())
-}
+impl Listed for Events {
+    const NAME_FIELD: &'static str = "title_id";
+    const BAD_NAME_KEY: &'static str = "event-bad-title";
+    const MAX_NAME_CHARS: usize = MAX_NAME_CHARS;
 
-/// `POST /admin/events/{id}/discard`: drops the draft; the live event stays.
-///
-/// # Errors
-/// Unknown id → 404 page; database or session failures.
-pub async fn discard(
-    State(state): State<AppState>,
-    session: Session,
-    Extension(staff): Extension<Staff>,
-    Path(id): Path<i64>,
-) -> Result<Response, PageError> {
-    live_or_404(&state.db, id).await?;
-    drafts::discard_and_return(&state.db, &session, &staff, "event", id).await
+    /// A new event runs tomorrow 09.00–10.00 WIB until edited, with no place yet.
+    async fn insert(tx: &mut SqliteConnection, name: &str) -> sqlx::Result<i64> {
+        let tomorrow = wib::now_wib().date_naive() + Duration::days(1);
+        let at = |h: u32| {
+            tomorrow
+                .and_hms_opt(h, 0, 0)
+                .and_then(|t| wib::wib().from_local_datetime(&t).single())
+                .map(wib::format_wib)
+                .unwrap_or_default()
+        };
+        sqlx::query_scalar(
+            "INSERT INTO events (title_id, starts_at, ends_at, place, published)
+             VALUES (?, ?, ?, '', 0) RETURNING id",
+        )
+        .bind(name)
+        .bind(at(9))
+        .bind(at(10))
+        .fetch_one(tx)
+        .await
+    }
+
+    /// Upcoming events by date, then the latest past ones.
+    async fn render_list(
+        state: &AppState,
+        p: Page,
+        new_title: String,
+        errors: Vec<String>,
+    ) -> Result<Response, PageError> {
+        let now = wib::format_wib(wib::now_wib());
+        let cols = "SELECT e.id, e.title_id, e.starts_at, e.ends_at, e.place, e.published,
+                    EXISTS (SELECT 1 FROM drafts d WHERE d.target_kind = 'event' AND d.target_id = e.id) AS has_draft
+               FROM events e";
+        // Stored times all carry +07:00, so they compare correctly as text.
+        let upcoming = rows(
+            &state.db,
+            p.lang,
+            &format!("{cols} WHERE e.ends_at >= ?1 ORDER BY e.starts_at, e.id LIMIT ?2"),
+            &now,
+            -1,
+        )
+        .await?;
+        let past = rows(
+            &state.db,
+            p.lang,
+            &format!("{cols} WHERE e.ends_at < ?1 ORDER BY e.starts_at DESC, e.id LIMIT ?2"),
+            &now,
+            PAST_LIMIT,
+        )
+        .await?;
+        Ok(render(&ListPage {
+            p,
+            upcoming,
+            past,
+            new_title,
+            errors,
+        }))
+    }
 }
 
 #[cfg(test)]

@@ -6,34 +6,28 @@
 //! reason. Imported titles are published at once: they are the catalogue.
 
 use askama::Template;
-use axum::Extension;
-use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 use tower_sessions::Session;
 
-use super::page::{self, Page, PageError, render};
+use super::error::PageError;
+use super::page::{self, Page, render};
+use super::routes::Routes;
 use super::settings::{self, UploadKind};
+use super::staff::{Role, Staff};
 use super::uploads::{self, NotReceived, not_received};
-use super::{Access, Role, RouteRule, Staff, audit, i18n};
+use super::{audit, i18n};
 use crate::catalog::{self, FileReport, Format, Skip};
 use crate::startup::AppState;
 
-/// The import routes.
-pub const ROUTES: &[RouteRule] = &[
-    ("GET", "/admin/import", Access::Staff(Role::Librarian)),
-    ("POST", "/admin/import", Access::Staff(Role::Librarian)),
-];
-
-/// The import router; the upload route has no default body limit (the cap is
-/// enforced while streaming).
-pub fn router() -> Router<AppState> {
-    Router::new().route(
-        "/admin/import",
-        get(show).post(upload).layer(DefaultBodyLimit::disable()),
-    )
+/// The import routes (librarians and admins); the upload route has no
+/// default body limit (the cap is enforced while streaming).
+pub fn routes() -> Routes {
+    use Role::Librarian;
+    Routes::new()
+        .get("/admin/import", Librarian, show)
+        .upload("/admin/import", Librarian, upload)
 }
 
 /// Client file extensions kept on the temp file, so that format detection by
@@ -125,7 +119,7 @@ async fn import_page(
 pub async fn show(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
 ) -> Result<Response, PageError> {
     import_page(&state, &session, &staff, None, None, Vec::new()).await
 }
@@ -139,7 +133,7 @@ pub async fn show(
 pub async fn upload(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
     req: Request,
 ) -> Result<Response, PageError> {
     let lang = page::lang_of(&session).await;

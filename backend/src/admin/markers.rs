@@ -11,45 +11,28 @@ use askama::Template;
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Extension, Router};
 use pustaka_api::Lang;
 use pustaka_markers::payload::MarkerCode;
 use serde::Deserialize;
 use sqlx::SqlitePool;
 use tower_sessions::Session;
 
-use super::page::{self, Page, PageError, render};
-use super::{Access, Role, RouteRule, Staff, audit, i18n};
+use super::error::PageError;
+use super::page::{self, Page, render};
+use super::routes::Routes;
+use super::staff::{Role, Staff};
+use super::{audit, i18n};
 use crate::startup::AppState;
 
 /// The marker routes; only librarians (and admins) may use them.
-pub const ROUTES: &[RouteRule] = &[
-    ("GET", "/admin/markers", Access::Staff(Role::Librarian)),
-    ("POST", "/admin/markers", Access::Staff(Role::Librarian)),
-    (
-        "GET",
-        "/admin/markers/{code}",
-        Access::Staff(Role::Librarian),
-    ),
-    (
-        "POST",
-        "/admin/markers/{code}",
-        Access::Staff(Role::Librarian),
-    ),
-    (
-        "POST",
-        "/admin/markers/{code}/active",
-        Access::Staff(Role::Librarian),
-    ),
-];
-
-/// The marker routes (merged into [`super::router`] inside the guard).
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/admin/markers", get(list).post(create))
-        .route("/admin/markers/{code}", get(edit).post(save))
-        .route("/admin/markers/{code}/active", post(set_active))
+pub fn routes() -> Routes {
+    use Role::Librarian;
+    Routes::new()
+        .get("/admin/markers", Librarian, list)
+        .post("/admin/markers", Librarian, create)
+        .get("/admin/markers/{code}", Librarian, edit)
+        .post("/admin/markers/{code}", Librarian, save)
+        .post("/admin/markers/{code}/active", Librarian, set_active)
 }
 
 /// Symbols of a generated code: 6 Crockford base-32 symbols = 30 random bits,
@@ -242,7 +225,7 @@ async fn list_page(
 pub async fn list(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
 ) -> Result<Response, PageError> {
     list_page(&state, &session, &staff, CreateForm::default(), Vec::new()).await
 }
@@ -348,7 +331,7 @@ async fn new_code(conn: &mut sqlx::SqliteConnection) -> anyhow::Result<MarkerCod
 pub async fn create(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
     Form(f): Form<CreateForm>,
 ) -> Result<Response, PageError> {
     let lang = page::lang_of(&session).await;
@@ -471,7 +454,7 @@ async fn edit_page(
 pub async fn edit(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
     Path(code): Path<String>,
 ) -> Result<Response, PageError> {
     let m = marker_or_404(&state.db, &code).await?;
@@ -486,7 +469,7 @@ pub async fn edit(
 pub async fn save(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
     Path(code): Path<String>,
     Form(f): Form<EditForm>,
 ) -> Result<Response, PageError> {
@@ -547,7 +530,7 @@ pub struct ActiveForm {
 pub async fn set_active(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
     Path(code): Path<String>,
     Form(f): Form<ActiveForm>,
 ) -> Result<Response, PageError> {

@@ -6,49 +6,34 @@
 //! transaction as the change.
 
 use askama::Template;
-use axum::Extension;
-use axum::Router;
-use axum::extract::{DefaultBodyLimit, Form, Path, Query, Request, State};
+use axum::extract::{Form, Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use pustaka_api::{Lang, MediaKind};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::page::{self, Page, PageError, render};
+use super::error::PageError;
+use super::page::{self, Page, render};
+use super::routes::Routes;
 use super::settings::{self, BYTES_PER_MB, UploadCaps, UploadKind};
+use super::staff::{Role, Staff};
 use super::uploads::{self, NotReceived, not_received, too_large_text};
-use super::{Access, Role, RouteRule, Staff, audit, i18n};
+use super::{audit, i18n};
 use crate::media::ingest::{self, IngestError};
 use crate::startup::AppState;
 
-/// The media library's routes.
-pub const ROUTES: &[RouteRule] = {
-    use Access::Staff;
+/// The media library's routes (librarians and admins). The upload routes
+/// have no default body limit: [`uploads::receive`] enforces the caps while
+/// streaming.
+pub fn routes() -> Routes {
     use Role::Librarian;
-    &[
-        ("GET", "/admin/media", Staff(Librarian)),
-        ("POST", "/admin/media", Staff(Librarian)),
-        ("GET", "/admin/media/{sha256}", Staff(Librarian)),
-        ("POST", "/admin/media/{sha256}", Staff(Librarian)),
-        ("POST", "/admin/media/{sha256}/replace", Staff(Librarian)),
-    ]
-};
-
-/// The media library's router. The upload routes have no default body limit:
-/// [`uploads::receive`] enforces the caps while streaming.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/admin/media",
-            get(list).post(upload).layer(DefaultBodyLimit::disable()),
-        )
-        .route("/admin/media/{sha256}", get(detail).post(save_label))
-        .route(
-            "/admin/media/{sha256}/replace",
-            post(replace).layer(DefaultBodyLimit::disable()),
-        )
+    Routes::new()
+        .get("/admin/media", Librarian, list)
+        .upload("/admin/media", Librarian, upload)
+        .get("/admin/media/{sha256}", Librarian, detail)
+        .post("/admin/media/{sha256}", Librarian, save_label)
+        .upload("/admin/media/{sha256}/replace", Librarian, replace)
 }
 
 /// Assets per page of the list.
@@ -364,7 +349,7 @@ async fn list_page(
 pub async fn list(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, PageError> {
     list_page(&state, &session, &staff, q, Refused::default()).await
@@ -432,7 +417,7 @@ fn refusal(lang: Lang, e: &IngestError, kind: MediaKind) -> (StatusCode, String)
 pub async fn upload(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
     req: Request,
 ) -> Result<Response, PageError> {
     let lang = page::lang_of(&session).await;
@@ -624,7 +609,7 @@ async fn detail_page(
 pub async fn detail(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
     Path(sha): Path<String>,
 ) -> Result<Response, PageError> {
     let a = asset_or_404(&state.db, &sha).await?;
@@ -646,7 +631,7 @@ pub struct LabelForm {
 pub async fn save_label(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
     Path(sha): Path<String>,
     Form(f): Form<LabelForm>,
 ) -> Result<Response, PageError> {
@@ -682,7 +667,7 @@ pub async fn save_label(
 pub async fn replace(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
     Path(sha): Path<String>,
     req: Request,
 ) -> Result<Response, PageError> {

@@ -1,8 +1,7 @@
 //! The frame every admin page shares ([`Page`]: language, staff member, CSRF
-//! token, navigation, one-shot notice) and the HTML error page ([`PageError`]).
+//! token, navigation, one-shot notice) and how pages are rendered.
 
 use askama::Template;
-use axum::Extension;
 use axum::extract::Form;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -10,8 +9,10 @@ use pustaka_api::Lang;
 use serde::Deserialize;
 use tower_sessions::Session;
 
+use super::csrf;
+use super::error::{PageError, error_page};
 use super::i18n::{self, Tr};
-use super::{Role, Staff, csrf};
+use super::staff::{Role, Staff};
 
 /// Session key of the chosen language (`"id"` or `"en"`).
 const SESSION_LANG: &str = "lang";
@@ -128,6 +129,12 @@ impl Page {
         }
     }
 
+    /// Whether the staff member may open the media library (volunteers may
+    /// not): whether the navigation offers it.
+    pub fn can_media(&self) -> bool {
+        self.nav.iter().any(|l| l.href == "/admin/media")
+    }
+
     /// The staff member's role in the page's language, e.g. "Pustakawan".
     pub fn role_name(&self) -> String {
         self.staff
@@ -165,7 +172,7 @@ pub struct LangForm {
 /// `POST /admin/lang`: switches the back office's language for this session.
 pub async fn set_lang(
     session: Session,
-    Extension(_staff): Extension<Staff>,
+    _staff: Staff,
     Form(f): Form<LangForm>,
 ) -> Result<Response, PageError> {
     let lang = if f.to == "en" { "en" } else { "id" };
@@ -199,78 +206,6 @@ pub fn render<T: Template>(t: &T) -> Response {
                 "Kesalahan server / Server error",
             )
         }
-    }
-}
-
-#[derive(Template)]
-#[template(path = "admin/error.html")]
-struct ErrorTemplate<'a> {
-    status: u16,
-    message: &'a str,
-}
-
-/// A small standalone HTML error page (used before a [`Page`] can be built).
-pub fn error_page(status: StatusCode, message: &str) -> Response {
-    let html = ErrorTemplate {
-        status: status.as_u16(),
-        message,
-    }
-    .render()
-    .unwrap_or_else(|_| message.to_owned());
-    (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
-}
-
-/// An admin handler's failure, shown as an HTML page with its status.
-#[derive(Debug)]
-pub struct PageError {
-    /// HTTP status.
-    pub status: StatusCode,
-    /// Message safe to show.
-    pub message: String,
-}
-
-impl PageError {
-    /// `404` with a message.
-    pub fn not_found(message: impl Into<String>) -> Self {
-        Self {
-            status: StatusCode::NOT_FOUND,
-            message: message.into(),
-        }
-    }
-
-    /// `400` with a message.
-    pub fn bad_request(message: impl Into<String>) -> Self {
-        Self {
-            status: StatusCode::BAD_REQUEST,
-            message: message.into(),
-        }
-    }
-
-    /// A logged `500` that shows nothing of the cause.
-    pub fn internal(e: impl std::fmt::Display) -> Self {
-        tracing::error!(error = %e, "admin request failed");
-        Self {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            message: "Kesalahan server; coba lagi. / Server error; please try again.".into(),
-        }
-    }
-}
-
-impl From<sqlx::Error> for PageError {
-    fn from(e: sqlx::Error) -> Self {
-        Self::internal(e)
-    }
-}
-
-impl From<anyhow::Error> for PageError {
-    fn from(e: anyhow::Error) -> Self {
-        Self::internal(format!("{e:#}"))
-    }
-}
-
-impl IntoResponse for PageError {
-    fn into_response(self) -> Response {
-        error_page(self.status, &self.message)
     }
 }
 

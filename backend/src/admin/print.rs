@@ -5,7 +5,6 @@
 //! human-readable code and a one-line instruction in Bahasa Indonesia.
 
 use askama::Template;
-use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -15,27 +14,20 @@ use pustaka_markers::sheet::{self, Label, SheetLayout};
 use sqlx::SqlitePool;
 use tower_sessions::Session;
 
-use super::page::{self, Page, PageError, render};
-use super::{Access, Role, RouteRule, Staff, audit, i18n};
+use super::error::PageError;
+use super::page::{self, Page, render};
+use super::routes::Routes;
+use super::staff::{Role, Staff};
+use super::{audit, i18n};
 use crate::startup::AppState;
 
-/// The print routes (Librarian).
-pub const ROUTES: &[RouteRule] = &[
-    ("GET", "/admin/print", Access::Staff(Role::Librarian)),
-    ("POST", "/admin/print", Access::Staff(Role::Librarian)),
-    (
-        "POST",
-        "/admin/print/poster",
-        Access::Staff(Role::Librarian),
-    ),
-];
-
-/// The print router.
-pub fn router() -> axum::Router<AppState> {
-    use axum::routing::{get, post};
-    axum::Router::new()
-        .route("/admin/print", get(page_get).post(sheet_post))
-        .route("/admin/print/poster", post(poster_post))
+/// The print routes; only librarians (and admins) may use them.
+pub fn routes() -> Routes {
+    use Role::Librarian;
+    Routes::new()
+        .get("/admin/print", Librarian, page_get)
+        .post("/admin/print", Librarian, sheet_post)
+        .post("/admin/print/poster", Librarian, poster_post)
 }
 
 /// A label layout the librarian can pick: its form value, text key and grid.
@@ -158,7 +150,7 @@ async fn show(
 pub async fn page_get(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
 ) -> Result<Response, PageError> {
     show(&state, &session, &staff, None).await
 }
@@ -208,7 +200,7 @@ fn labels_for(all: &[Printable], codes: &[String]) -> Vec<Label> {
 pub async fn sheet_post(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
     body: Bytes,
 ) -> Result<Response, PageError> {
     let lang = page::lang_of(&session).await;
@@ -263,7 +255,7 @@ pub async fn sheet_post(
 pub async fn poster_post(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
     body: Bytes,
 ) -> Result<Response, PageError> {
     let lang = page::lang_of(&session).await;

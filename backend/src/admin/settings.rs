@@ -4,31 +4,28 @@
 //! empty field goes back to that default. Every change is audited.
 
 use askama::Template;
-use axum::Extension;
-use axum::Router;
 use axum::extract::{Form, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 use pustaka_api::MediaKind;
 use serde::Deserialize;
 use sqlx::SqlitePool;
 use tower_sessions::Session;
 
-use super::page::{self, Page, PageError, render};
-use super::{Access, Role, RouteRule, Staff, audit, i18n};
+use super::error::PageError;
+use super::page::{self, Page, render};
+use super::routes::Routes;
+use super::staff::{Role, Staff};
+use super::{audit, i18n};
 use crate::config::UploadCapsConfig;
 use crate::startup::AppState;
 
-/// The settings routes (administrators only).
-pub const ROUTES: &[RouteRule] = &[
-    ("GET", "/admin/settings", Access::Staff(Role::Admin)),
-    ("POST", "/admin/settings", Access::Staff(Role::Admin)),
-];
-
-/// The settings router.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/admin/settings", get(show).post(save))
+/// The settings routes; administrators only.
+pub fn routes() -> Routes {
+    use Role::Admin;
+    Routes::new()
+        .get("/admin/settings", Admin, show)
+        .post("/admin/settings", Admin, save)
 }
 
 /// Bytes in a megabyte as people read file sizes (SI, like file managers and
@@ -212,7 +209,7 @@ fn rows(state: &AppState, values: &[String]) -> Vec<CapRow> {
 pub async fn show(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
 ) -> Result<Response, PageError> {
     let p = Page::new(&session, Some(&staff), "/admin/settings").await?;
     let values: Vec<String> = stored_caps(&state.db)
@@ -269,7 +266,7 @@ fn parse_cap(text: &str, max_mb: u64) -> Result<Option<u64>, ()> {
 pub async fn save(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
     Form(f): Form<SettingsForm>,
 ) -> Result<Response, PageError> {
     let lang = page::lang_of(&session).await;

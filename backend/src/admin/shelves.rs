@@ -4,55 +4,24 @@
 //! Publishing rewrites `shelf_titles` in the same transaction as the shelf row.
 
 use askama::Template;
-use axum::extract::{Form, Path, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Extension, Router};
+use axum::response::Response;
 use pustaka_api::Lang;
 use serde::{Deserialize, Serialize};
-use sqlx::SqlitePool;
-use tower_sessions::Session;
+use sqlx::{SqliteConnection, SqlitePool};
 
-use super::page::{self, Page, PageError, render};
-use super::{Access, Role, RouteRule, Staff, audit, drafts, i18n};
+use super::drafts::{self, DraftKind, Draftable, EditFrame, EditView, Listed, Live, LiveOf};
+use super::error::PageError;
+use super::i18n;
+use super::page::{Page, render};
+use super::routes::Routes;
+use super::text::{self, MAX_NAME_CHARS, MAX_PROSE_CHARS, null_if_empty};
 use crate::startup::AppState;
 
-/// The shelf routes; only librarians (and admins) may use them.
-pub const ROUTES: &[RouteRule] = &[
-    ("GET", "/admin/shelves", Access::Staff(Role::Librarian)),
-    ("POST", "/admin/shelves", Access::Staff(Role::Librarian)),
-    ("GET", "/admin/shelves/{id}", Access::Staff(Role::Librarian)),
-    (
-        "POST",
-        "/admin/shelves/{id}",
-        Access::Staff(Role::Librarian),
-    ),
-    (
-        "POST",
-        "/admin/shelves/{id}/publish",
-        Access::Staff(Role::Librarian),
-    ),
-    (
-        "POST",
-        "/admin/shelves/{id}/discard",
-        Access::Staff(Role::Librarian),
-    ),
-];
-
-/// The shelf routes (merged into [`super::router`] inside the guard).
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/admin/shelves", get(list).post(create))
-        .route("/admin/shelves/{id}", get(edit).post(save))
-        .route("/admin/shelves/{id}/publish", post(publish))
-        .route("/admin/shelves/{id}/discard", post(discard))
+/// The shelf routes (librarians and admins): list, create and the draft routes.
+pub fn routes() -> Routes {
+    drafts::listed_routes::<Shelves>()
 }
 
-/// Longest name, classification range or location, in characters.
-pub const MAX_SHORT_CHARS: usize = 200;
-/// Longest introduction, in characters.
-pub const MAX_DESCRIPTION_CHARS: usize = 5000;
 /// Most featured titles on one shelf (the app shows them as one row of covers).
 pub const MAX_FEATURED: usize = 50;
 
@@ -82,95 +51,6 @@ struct ListPage {
     rows: Vec<ShelfListRow>,
     new_name: String,
     errors: Vec<String>,
-}
-
-async fn list_page(
-    state: &AppState,
-    session: &Session,
-    staff: &Staff,
-    new_name: String,
-    errors: Vec<String>,
-) -> Result<Response, PageError> {
-    let p = Page::new(session, Some(staff), "/admin/shelves").await?;
-    let rows = sqlx::query_as(
-        "SELECT s.id, s.name_id, s.class_range, s.location, s.published,
-                (SELECT COUNT(*) FROM shelf_titles st WHERE st.shelf_id = s.id) AS featured,
-                EXISTS (SELECT 1 FROM drafts d WHERE d.target_kind = 'shelf' AND d.target_id = s.id) AS has_draft
-           FROM shelves s ORDER BY s.class_range, s.name_id, s.id",
-    )
-    .fetch_all(&state.db)
-    .await?;
-    let failed = !errors.is_empty();
-    let mut resp = render(&ListPage {
-        p,
-        rows,
-        new_name,
-        errors,
-    });
-    if failed {
-        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(resp)
-}
-
-/// `GET /admin/shelves`: every shelf, and the form for a new one.
-///
-/// # Errors
-/// Database or session failures, as an HTML error page.
-pub async fn list(
-    State(state): State<AppState>,
-    session: Session,
-    Extension(staff): Extension<Staff>,
-) -> Result<Response, PageError> {
-    list_page(&state, &session, &staff, String::new(), Vec::new()).await
-}
-
-/// Form of `POST /admin/shelves`.
-#[derive(Debug, Deserialize)]
-pub struct CreateForm {
-    /// Name in Bahasa Indonesia.
-    #[serde(default)]
-    pub name_id: String,
-}
-
-/// `POST /admin/shelves`: creates a hidden shelf with just a name and opens
-/// its edit page; an empty or too long name re-shows the list (`422`).
-///
-/// # Errors
-/// Database or session failures.
-pub async fn create(
-    State(state): State<AppState>,
-    session: Session,
-    Extension(staff): Extension<Staff>,
-    Form(f): Form<CreateForm>,
-) -> Result<Response, PageError> {
-    let lang = page::lang_of(&session).await;
-    let name = f.name_id.trim().to_owned();
-    if name.is_empty() || name.chars().count() > MAX_SHORT_CHARS {
-        let e = i18n::text_with(
-            lang,
-            "shelf-bad-name",
-            &[("max", MAX_SHORT_CHARS.to_string())],
-        );
-        return list_page(&state, &session, &staff, f.name_id, vec![e]).await;
-    }
-    let mut tx = state.db.begin().await?;
-    let (id,): (i64,) =
-        sqlx::query_as("INSERT INTO shelves (name_id, published) VALUES (?, 0) RETURNING id")
-            .bind(&name)
-            .fetch_one(&mut *tx)
-            .await?;
-    audit::record(
-        &mut tx,
-        Some(&staff),
-        "shelf.create",
-        &format!("shelf:{id}"),
-        &name,
-    )
-    .await?;
-    tx.commit().await?;
-    page::notice(&session, i18n::text(lang, "created-hidden")).await;
-    Ok(Redirect::to(&format!("/admin/shelves/{id}")).into_response())
 }
 
 /// The editable fields of a shelf as stored in a draft.
@@ -226,61 +106,16 @@ pub struct ShelfForm {
     pub featured: String,
 }
 
-/// A live shelf.
-#[derive(Debug, Clone)]
-pub struct ShelfLive {
-    /// Row id.
-    pub id: i64,
-    /// Whether visitors see it.
-    pub published: bool,
-    /// The live values.
-    pub fields: ShelfFields,
-}
-
-type LiveRow = (
-    i64,
-    bool,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-);
-
-/// Loads a shelf's live state, `None` when there is no such id.
-///
-/// # Errors
-/// Database errors.
-pub async fn live(pool: &SqlitePool, id: i64) -> sqlx::Result<Option<ShelfLive>> {
-    let row: Option<LiveRow> = sqlx::query_as(
-        "SELECT id, published, name_id, name_en, class_range, location, description_id,
-                description_en FROM shelves WHERE id = ?",
-    )
-    .bind(id)
-    .fetch_optional(pool)
-    .await?;
-    let Some((id, published, name_id, name_en, class_range, location, d_id, d_en)) = row else {
-        return Ok(None);
-    };
-    let featured: Vec<(i64,)> =
-        sqlx::query_as("SELECT title_id FROM shelf_titles WHERE shelf_id = ? ORDER BY position")
-            .bind(id)
-            .fetch_all(pool)
-            .await?;
-    Ok(Some(ShelfLive {
-        id,
-        published,
-        fields: ShelfFields {
-            name_id,
-            name_en: name_en.unwrap_or_default(),
-            class_range: class_range.unwrap_or_default(),
-            location: location.unwrap_or_default(),
-            description_id: d_id.unwrap_or_default(),
-            description_en: d_en.unwrap_or_default(),
-            featured: featured.into_iter().map(|(t,)| t).collect(),
-        },
-    }))
+#[derive(sqlx::FromRow)]
+struct ShelfRow {
+    id: i64,
+    published: bool,
+    name_id: String,
+    name_en: Option<String>,
+    class_range: Option<String>,
+    location: Option<String>,
+    description_id: Option<String>,
+    description_en: Option<String>,
 }
 
 /// A featured title as the edit page lists it.
@@ -296,6 +131,7 @@ pub struct FeaturedTitle {
     pub published: bool,
 }
 
+/// The titles of `ids` that exist, in that order.
 async fn featured_titles(pool: &SqlitePool, ids: &[i64]) -> sqlx::Result<Vec<FeaturedTitle>> {
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
@@ -322,104 +158,42 @@ fn featured_text(titles: &[FeaturedTitle]) -> String {
 #[template(path = "admin/shelf_edit.html")]
 struct EditPage {
     p: Page,
-    s: ShelfLive,
+    e: EditFrame,
     f: ShelfForm,
     titles: Vec<FeaturedTitle>,
-    draft: Option<(String, String)>,
-    errors: Vec<String>,
-    public_url: String,
-}
-
-async fn edit_page(
-    state: &AppState,
-    session: &Session,
-    staff: &Staff,
-    s: ShelfLive,
-    posted: Option<ShelfForm>,
-    errors: Vec<String>,
-) -> Result<Response, PageError> {
-    let p = Page::new(session, Some(staff), "/admin/shelves").await?;
-    let stored = drafts::load::<ShelfFields>(&state.db, "shelf", s.id).await?;
-    let draft = stored.as_ref().map(|(_, by, at)| (by.clone(), at.clone()));
-    let current = stored.map_or_else(|| s.fields.clone(), |(d, _, _)| d);
-    let titles = featured_titles(&state.db, &current.featured).await?;
-    let f = posted.unwrap_or_else(|| ShelfForm {
-        featured: featured_text(&titles),
-        name_id: current.name_id,
-        name_en: current.name_en,
-        class_range: current.class_range,
-        location: current.location,
-        description_id: current.description_id,
-        description_en: current.description_en,
-    });
-    let failed = !errors.is_empty();
-    let mut resp = render(&EditPage {
-        p,
-        s,
-        f,
-        titles,
-        draft,
-        errors,
-        public_url: state.public_url.to_string(),
-    });
-    if failed {
-        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(resp)
-}
-
-async fn live_or_404(pool: &SqlitePool, id: i64) -> Result<ShelfLive, PageError> {
-    live(pool, id)
-        .await?
-        .ok_or_else(|| PageError::not_found(format!("Rak #{id} tidak ada / No shelf #{id}")))
-}
-
-/// `GET /admin/shelves/{id}`: the edit form (the draft when there is one).
-///
-/// # Errors
-/// Unknown id → 404 page; database or session failures.
-pub async fn edit(
-    State(state): State<AppState>,
-    session: Session,
-    Extension(staff): Extension<Staff>,
-    Path(id): Path<i64>,
-) -> Result<Response, PageError> {
-    let s = live_or_404(&state.db, id).await?;
-    edit_page(&state, &session, &staff, s, None, Vec::new()).await
-}
-
-fn clean(s: &str) -> String {
-    s.trim().replace("\r\n", "\n")
 }
 
 /// Checks the fields that do not need the database.
 fn check_texts(lang: Lang, f: &ShelfFields, errors: &mut Vec<String>) {
+    let max = [("max", MAX_NAME_CHARS.to_string())];
     if f.name_id.is_empty() {
-        errors.push(i18n::text_with(
-            lang,
-            "shelf-bad-name",
-            &[("max", MAX_SHORT_CHARS.to_string())],
-        ));
+        errors.push(i18n::text_with(lang, "shelf-bad-name", &max));
     }
-    let too_long = [&f.name_id, &f.name_en, &f.class_range, &f.location]
-        .iter()
-        .any(|s| s.chars().count() > MAX_SHORT_CHARS);
-    if too_long {
-        errors.push(i18n::text_with(
-            lang,
-            "field-too-long",
-            &[("max", MAX_SHORT_CHARS.to_string())],
-        ));
+    if text::any_too_long(
+        [&f.name_id, &f.name_en, &f.class_range, &f.location],
+        MAX_NAME_CHARS,
+    ) {
+        errors.push(i18n::text_with(lang, "field-too-long", &max));
     }
-    if f.description_id.chars().count() > MAX_DESCRIPTION_CHARS
-        || f.description_en.chars().count() > MAX_DESCRIPTION_CHARS
-    {
+    if text::any_too_long([&f.description_id, &f.description_en], MAX_PROSE_CHARS) {
         errors.push(i18n::text_with(
             lang,
             "description-too-long",
-            &[("max", MAX_DESCRIPTION_CHARS.to_string())],
+            &[("max", MAX_PROSE_CHARS.to_string())],
         ));
     }
+}
+
+/// The title a featured line names: an ISBN-13 (with or without hyphens) or a title id.
+async fn featured_id(pool: &SqlitePool, line: &str) -> Option<i64> {
+    let digits: String = line.chars().filter(|c| *c != '-' && *c != ' ').collect();
+    let query = if digits.len() == 13 {
+        sqlx::query_scalar("SELECT id FROM titles WHERE isbn13 = ?").bind(digits)
+    } else {
+        let id = digits.parse::<i64>().ok()?;
+        sqlx::query_scalar("SELECT id FROM titles WHERE id = ?").bind(id)
+    };
+    query.fetch_optional(pool).await.ok().flatten()
 }
 
 /// Checks a posted form: cleans the texts and turns the featured lines into
@@ -435,34 +209,18 @@ pub async fn validate(
 ) -> Result<ShelfFields, Vec<String>> {
     let mut errors = Vec::new();
     let mut out = ShelfFields {
-        name_id: clean(&f.name_id),
-        name_en: clean(&f.name_en),
-        class_range: clean(&f.class_range),
-        location: clean(&f.location),
-        description_id: clean(&f.description_id),
-        description_en: clean(&f.description_en),
+        name_id: text::clean(&f.name_id),
+        name_en: text::clean(&f.name_en),
+        class_range: text::clean(&f.class_range),
+        location: text::clean(&f.location),
+        description_id: text::clean(&f.description_id),
+        description_en: text::clean(&f.description_en),
         featured: Vec::new(),
     };
     check_texts(lang, &out, &mut errors);
     for line in f.featured.lines().map(str::trim).filter(|l| !l.is_empty()) {
-        let digits: String = line.chars().filter(|c| *c != '-' && *c != ' ').collect();
-        let found: Option<(i64,)> = if digits.len() == 13 {
-            sqlx::query_as("SELECT id FROM titles WHERE isbn13 = ?")
-                .bind(&digits)
-                .fetch_optional(pool)
-                .await
-                .unwrap_or(None)
-        } else if let Ok(id) = digits.parse::<i64>() {
-            sqlx::query_as("SELECT id FROM titles WHERE id = ?")
-                .bind(id)
-                .fetch_optional(pool)
-                .await
-                .unwrap_or(None)
-        } else {
-            None
-        };
-        match found {
-            Some((id,)) if !out.featured.contains(&id) => out.featured.push(id),
+        match featured_id(pool, line).await {
+            Some(id) if !out.featured.contains(&id) => out.featured.push(id),
             Some(_) => {}
             None => errors.push(i18n::text_with(
                 lang,
@@ -485,115 +243,171 @@ pub async fn validate(
     }
 }
 
-/// `POST /admin/shelves/{id}`: saves the form as the shelf's draft (nothing
-/// public changes), or re-shows it with the problems (`422`).
-///
-/// # Errors
-/// Unknown id → 404 page; database or session failures.
-pub async fn save(
-    State(state): State<AppState>,
-    session: Session,
-    Extension(staff): Extension<Staff>,
-    Path(id): Path<i64>,
-    Form(f): Form<ShelfForm>,
-) -> Result<Response, PageError> {
-    let s = live_or_404(&state.db, id).await?;
-    let lang = page::lang_of(&session).await;
-    match validate(&state.db, lang, &f).await {
-        Ok(clean) => {
-            drafts::save(&state.db, &staff, "shelf", id, &clean).await?;
-            page::notice(&session, i18n::text(lang, "draft-saved")).await;
-            Ok(Redirect::to(&format!("/admin/shelves/{id}")).into_response())
-        }
-        Err(errors) => edit_page(&state, &session, &staff, s, Some(f), errors).await,
-    }
-}
+/// The shelves section of the draft workflow.
+pub struct Shelves;
 
-/// Applies fields to the live shelf row and its featured titles, inside `tx`.
-async fn apply(tx: &mut sqlx::SqliteConnection, id: i64, f: &ShelfFields) -> sqlx::Result<()> {
-    let opt = |s: &str| (!s.is_empty()).then(|| s.to_owned());
-    sqlx::query(
-        "UPDATE shelves SET name_id = ?, name_en = ?, class_range = ?, location = ?,
-                description_id = ?, description_en = ?, published = 1
-          WHERE id = ?",
-    )
-    .bind(&f.name_id)
-    .bind(opt(&f.name_en))
-    .bind(opt(&f.class_range))
-    .bind(opt(&f.location))
-    .bind(opt(&f.description_id))
-    .bind(opt(&f.description_en))
-    .bind(id)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query("DELETE FROM shelf_titles WHERE shelf_id = ?")
+impl Draftable for Shelves {
+    const KIND: DraftKind = DraftKind::Shelf;
+    type Fields = ShelfFields;
+    type Extra = ();
+    type Form = ShelfForm;
+
+    async fn load(pool: &SqlitePool, id: i64) -> sqlx::Result<Option<LiveOf<Self>>> {
+        let row: Option<ShelfRow> = sqlx::query_as(
+            "SELECT id, published, name_id, name_en, class_range, location, description_id,
+                    description_en FROM shelves WHERE id = ?",
+        )
         .bind(id)
+        .fetch_optional(pool)
+        .await?;
+        let Some(r) = row else { return Ok(None) };
+        let featured: Vec<i64> = sqlx::query_scalar(
+            "SELECT title_id FROM shelf_titles WHERE shelf_id = ? ORDER BY position",
+        )
+        .bind(r.id)
+        .fetch_all(pool)
+        .await?;
+        Ok(Some(Live {
+            id: r.id,
+            published: r.published,
+            fields: ShelfFields {
+                name_id: r.name_id,
+                name_en: r.name_en.unwrap_or_default(),
+                class_range: r.class_range.unwrap_or_default(),
+                location: r.location.unwrap_or_default(),
+                description_id: r.description_id.unwrap_or_default(),
+                description_en: r.description_en.unwrap_or_default(),
+                featured,
+            },
+            extra: (),
+        }))
+    }
+
+    fn heading(live: &LiveOf<Self>) -> String {
+        live.fields.name_id.clone()
+    }
+
+    async fn validate(
+        pool: &SqlitePool,
+        lang: Lang,
+        form: &ShelfForm,
+        _working: ShelfFields,
+    ) -> Result<ShelfFields, Vec<String>> {
+        validate(pool, lang, form).await
+    }
+
+    /// Refuses a draft whose texts no longer pass or whose featured title was
+    /// deleted since it was saved.
+    async fn check_publish(
+        pool: &SqlitePool,
+        lang: Lang,
+        _live: &LiveOf<Self>,
+        fields: ShelfFields,
+    ) -> sqlx::Result<Result<ShelfFields, Vec<String>>> {
+        let mut errors = Vec::new();
+        check_texts(lang, &fields, &mut errors);
+        let known = featured_titles(pool, &fields.featured).await?;
+        if known.len() != fields.featured.len() {
+            errors.push(i18n::text(lang, "shelf-title-gone"));
+        }
+        Ok(if errors.is_empty() {
+            Ok(fields)
+        } else {
+            Err(errors)
+        })
+    }
+
+    /// Writes the shelf row and replaces its featured titles.
+    async fn apply(
+        tx: &mut SqliteConnection,
+        live: &LiveOf<Self>,
+        f: &ShelfFields,
+    ) -> sqlx::Result<()> {
+        sqlx::query(
+            "UPDATE shelves SET name_id = ?, name_en = ?, class_range = ?, location = ?,
+                    description_id = ?, description_en = ?, published = 1
+              WHERE id = ?",
+        )
+        .bind(&f.name_id)
+        .bind(null_if_empty(&f.name_en))
+        .bind(null_if_empty(&f.class_range))
+        .bind(null_if_empty(&f.location))
+        .bind(null_if_empty(&f.description_id))
+        .bind(null_if_empty(&f.description_en))
+        .bind(live.id)
         .execute(&mut *tx)
         .await?;
-    for (pos, title) in f.featured.iter().enumerate() {
-        sqlx::query("INSERT INTO shelf_titles (shelf_id, title_id, position) VALUES (?, ?, ?)")
-            .bind(id)
-            .bind(title)
-            .bind(i64::try_from(pos).unwrap_or(i64::MAX) + 1)
+        sqlx::query("DELETE FROM shelf_titles WHERE shelf_id = ?")
+            .bind(live.id)
             .execute(&mut *tx)
             .await?;
+        for (position, title) in (1_i64..).zip(&f.featured) {
+            sqlx::query("INSERT INTO shelf_titles (shelf_id, title_id, position) VALUES (?, ?, ?)")
+                .bind(live.id)
+                .bind(title)
+                .bind(position)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(())
     }
-    Ok(())
+
+    fn audit_detail(_live: &LiveOf<Self>, fields: &ShelfFields) -> String {
+        fields.name_id.clone()
+    }
+
+    async fn render_edit(state: &AppState, v: EditView<Self>) -> Result<Response, PageError> {
+        let titles = featured_titles(&state.db, &v.fields.featured).await?;
+        let current = v.fields;
+        let f = v.posted.unwrap_or_else(|| ShelfForm {
+            featured: featured_text(&titles),
+            name_id: current.name_id,
+            name_en: current.name_en,
+            class_range: current.class_range,
+            location: current.location,
+            description_id: current.description_id,
+            description_en: current.description_en,
+        });
+        Ok(render(&EditPage {
+            p: v.p,
+            e: v.e,
+            f,
+            titles,
+        }))
+    }
 }
 
-/// `POST /admin/shelves/{id}/publish`: applies the draft (if any) to the live
-/// shelf and makes it public, with an audit record, in one transaction. A
-/// draft that no longer passes the checks (a featured title was deleted
-/// meanwhile) is shown again with the problems (`422`) and nothing changes.
-///
-/// # Errors
-/// Unknown id → 404 page; database or session failures.
-pub async fn publish(
-    State(state): State<AppState>,
-    session: Session,
-    Extension(staff): Extension<Staff>,
-    Path(id): Path<i64>,
-) -> Result<Response, PageError> {
-    let s = live_or_404(&state.db, id).await?;
-    let lang = page::lang_of(&session).await;
-    let draft = drafts::load::<ShelfFields>(&state.db, "shelf", id).await?;
-    let fields = draft.map_or_else(|| s.fields.clone(), |(d, _, _)| d);
-    let mut errors = Vec::new();
-    check_texts(lang, &fields, &mut errors);
-    let known = featured_titles(&state.db, &fields.featured).await?;
-    if known.len() != fields.featured.len() {
-        errors.push(i18n::text(lang, "shelf-title-gone"));
-    }
-    if !errors.is_empty() {
-        return edit_page(&state, &session, &staff, s, None, errors).await;
-    }
-    let mut tx = state.db.begin().await?;
-    apply(&mut tx, id, &fields).await?;
-    drafts::delete(&mut tx, "shelf", id).await?;
-    audit::record(
-        &mut tx,
-        Some(&staff),
-        "shelf.publish",
-        &format!("shelf:{id}"),
-        &fields.name_id,
-    )
-    .await?;
-    tx.commit().await?;
-    state.overlays.clear();
-    page::notice(&session, i18n::text(lang, "published")).await;
-    Ok(Redirect::to(&format!("/admin/shelves/{id}")).into_response())
-}
+impl Listed for Shelves {
+    const NAME_FIELD: &'static str = "name_id";
+    const BAD_NAME_KEY: &'static str = "shelf-bad-name";
+    const MAX_NAME_CHARS: usize = MAX_NAME_CHARS;
 
-/// `POST /admin/shelves/{id}/discard`: drops the draft; the live shelf stays.
-///
-/// # Errors
-/// Unknown id → 404 page; database or session failures.
-pub async fn discard(
-    State(state): State<AppState>,
-    session: Session,
-    Extension(staff): Extension<Staff>,
-    Path(id): Path<i64>,
-) -> Result<Response, PageError> {
-    live_or_404(&state.db, id).await?;
-    drafts::discard_and_return(&state.db, &session, &staff, "shelf", id).await
+    async fn insert(tx: &mut SqliteConnection, name: &str) -> sqlx::Result<i64> {
+        sqlx::query_scalar("INSERT INTO shelves (name_id, published) VALUES (?, 0) RETURNING id")
+            .bind(name)
+            .fetch_one(tx)
+            .await
+    }
+
+    async fn render_list(
+        state: &AppState,
+        p: Page,
+        new_name: String,
+        errors: Vec<String>,
+    ) -> Result<Response, PageError> {
+        let rows = sqlx::query_as(
+            "SELECT s.id, s.name_id, s.class_range, s.location, s.published,
+                    (SELECT COUNT(*) FROM shelf_titles st WHERE st.shelf_id = s.id) AS featured,
+                    EXISTS (SELECT 1 FROM drafts d WHERE d.target_kind = 'shelf' AND d.target_id = s.id) AS has_draft
+               FROM shelves s ORDER BY s.class_range, s.name_id, s.id",
+        )
+        .fetch_all(&state.db)
+        .await?;
+        Ok(render(&ListPage {
+            p,
+            rows,
+            new_name,
+            errors,
+        }))
+    }
 }

@@ -4,22 +4,33 @@
 //! number) come from the catalogue import and are shown read-only.
 
 use askama::Template;
-use axum::Extension;
-use axum::extract::{Form, Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::extract::{Query, State};
+use axum::response::Response;
+use pustaka_api::Lang;
 use serde::{Deserialize, Serialize};
-use sqlx::SqlitePool;
+use sqlx::{SqliteConnection, SqlitePool};
 use tower_sessions::Session;
 
-use super::page::{self, Page, PageError, render};
-use super::{Staff, audit, drafts, i18n};
+use super::attachments::{self, Attachment, MediaChoice, media_choices};
+use super::drafts::{self, DraftKind, Draftable, EditFrame, EditView, Live, LiveOf};
+use super::error::PageError;
+use super::i18n;
+use super::page::{Page, render};
+use super::routes::Routes;
+use super::staff::Staff;
+use super::text::{self, MAX_PROSE_CHARS, null_if_empty};
 use crate::startup::AppState;
+
+/// The title routes (librarians and admins): the list, then the draft routes.
+/// Titles come from the catalogue import, so there is no create.
+pub fn routes() -> Routes {
+    Routes::new()
+        .get(DraftKind::Title.list_href(), DraftKind::Title.role(), list)
+        .merge(drafts::routes::<Titles>())
+}
 
 /// Titles per page of the list.
 pub const PAGE_SIZE: i64 = 50;
-/// Longest synopsis accepted, in characters.
-pub const MAX_SYNOPSIS_CHARS: usize = 5000;
 /// Age groups a title may have (stored values).
 pub const AGE_GROUPS: [&str; 3] = ["children", "teen", "adult"];
 
@@ -87,7 +98,7 @@ pub struct ListQuery {
 pub async fn list(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, PageError> {
     let p = Page::new(&session, Some(&staff), "/admin/titles").await?;
@@ -96,7 +107,7 @@ pub async fn list(
     let missing = q.missing.is_some();
     let filter = "(?1 IS NULL OR title LIKE ?1 OR author LIKE ?1 OR isbn13 LIKE ?1 OR call_number LIKE ?1)
         AND (?2 = 0 OR (COALESCE(TRIM(synopsis_id), '') = '' AND COALESCE(TRIM(synopsis_en), '') = ''))";
-    let (total,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM titles WHERE {filter}"))
+    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM titles WHERE {filter}"))
         .bind(&pattern)
         .bind(missing)
         .fetch_one(&state.db)
@@ -151,11 +162,9 @@ pub struct TitleFields {
     pub trailer: String,
 }
 
-/// The read-only part of a title and its live editable fields.
-#[derive(Debug, Clone)]
-pub struct TitleLive {
-    /// Row id.
-    pub id: i64,
+/// The read-only, bibliographic part of a title (from the catalogue import).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TitleInfo {
     /// MARC 245.
     pub title: String,
     /// MARC 100.
@@ -164,161 +173,20 @@ pub struct TitleLive {
     pub isbn13: Option<String>,
     /// Call number.
     pub call_number: Option<String>,
-    /// Whether visitors see it.
-    pub published: bool,
-    /// The live values.
-    pub fields: TitleFields,
 }
 
-type LiveRow = (
-    i64,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    bool,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-);
-
-/// Loads a title's live state, `None` when there is no such id.
-///
-/// # Errors
-/// Database errors.
-pub async fn live(pool: &SqlitePool, id: i64) -> sqlx::Result<Option<TitleLive>> {
-    let row: Option<LiveRow> = sqlx::query_as(
-        "SELECT id, title, author, isbn13, call_number, published, synopsis_id, synopsis_en,
-                ebook_url, age_group FROM titles WHERE id = ?",
-    )
-    .bind(id)
-    .fetch_optional(pool)
-    .await?;
-    let Some((id, title, author, isbn13, call_number, published, s_id, s_en, ebook, age)) = row
-    else {
-        return Ok(None);
-    };
-    let media: Vec<(String, String)> = sqlx::query_as(
-        "SELECT role, sha256 FROM content_media WHERE target_kind = 'title' AND target_id = ?",
-    )
-    .bind(id)
-    .fetch_all(pool)
-    .await?;
-    let find = |role: &str| {
-        media
-            .iter()
-            .find(|(r, _)| r == role)
-            .map(|(_, s)| s.clone())
-            .unwrap_or_default()
-    };
-    Ok(Some(TitleLive {
-        id,
-        title,
-        author,
-        isbn13,
-        call_number,
-        published,
-        fields: TitleFields {
-            synopsis_id: s_id.unwrap_or_default(),
-            synopsis_en: s_en.unwrap_or_default(),
-            ebook_url: ebook.unwrap_or_default(),
-            age_group: age.unwrap_or_default(),
-            cover: find("cover"),
-            trailer: find("trailer"),
-        },
-    }))
-}
-
-/// A media-library choice for a select box.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct MediaChoice {
-    /// SHA-256 hex.
-    pub sha256: String,
-    /// Display name (or the start of the hash).
-    pub label: String,
-}
-
-/// Original media (not thumbnails or posters) of one kind, newest first.
-///
-/// # Errors
-/// Database errors.
-pub async fn media_choices(pool: &SqlitePool, kind: &str) -> sqlx::Result<Vec<MediaChoice>> {
-    sqlx::query_as(
-        "SELECT sha256, COALESCE(label, substr(sha256, 1, 12) || '.' || ext) AS label
-           FROM media_assets
-          WHERE kind = ? AND sha256 NOT IN (SELECT sha256 FROM media_renditions)
-          ORDER BY created_at DESC, sha256",
-    )
-    .bind(kind)
-    .fetch_all(pool)
-    .await
-}
-
-#[derive(Template)]
-#[template(path = "admin/title_edit.html")]
-struct EditPage {
-    p: Page,
-    t: TitleLive,
-    f: TitleFields,
-    draft: Option<(String, String)>,
-    images: Vec<MediaChoice>,
-    videos: Vec<MediaChoice>,
-    age_groups: [&'static str; 3],
-    errors: Vec<String>,
-    public_url: String,
-}
-
-async fn edit_page(
-    state: &AppState,
-    session: &Session,
-    staff: &Staff,
-    t: TitleLive,
-    posted: Option<TitleFields>,
-    errors: Vec<String>,
-) -> Result<Response, PageError> {
-    let p = Page::new(session, Some(staff), "/admin/titles").await?;
-    let stored = drafts::load::<TitleFields>(&state.db, "title", t.id).await?;
-    let draft = stored.as_ref().map(|(_, by, at)| (by.clone(), at.clone()));
-    let f = posted
-        .or_else(|| stored.map(|(d, _, _)| d))
-        .unwrap_or_else(|| t.fields.clone());
-    let failed = !errors.is_empty();
-    let mut resp = render(&EditPage {
-        p,
-        f,
-        draft,
-        images: media_choices(&state.db, "image").await?,
-        videos: media_choices(&state.db, "video").await?,
-        age_groups: AGE_GROUPS,
-        errors,
-        public_url: state.public_url.to_string(),
-        t,
-    });
-    if failed {
-        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(resp)
-}
-
-async fn live_or_404(pool: &SqlitePool, id: i64) -> Result<TitleLive, PageError> {
-    live(pool, id)
-        .await?
-        .ok_or_else(|| PageError::not_found(format!("Judul #{id} tidak ada / No title #{id}")))
-}
-
-/// `GET /admin/titles/{id}`: the edit form (the draft when there is one).
-///
-/// # Errors
-/// Unknown id → 404 page; database or session failures.
-pub async fn edit(
-    State(state): State<AppState>,
-    session: Session,
-    Extension(staff): Extension<Staff>,
-    Path(id): Path<i64>,
-) -> Result<Response, PageError> {
-    let t = live_or_404(&state.db, id).await?;
-    edit_page(&state, &session, &staff, t, None, Vec::new()).await
+#[derive(sqlx::FromRow)]
+struct TitleRow {
+    id: i64,
+    title: String,
+    author: Option<String>,
+    isbn13: Option<String>,
+    call_number: Option<String>,
+    published: bool,
+    synopsis_id: Option<String>,
+    synopsis_en: Option<String>,
+    ebook_url: Option<String>,
+    age_group: Option<String>,
 }
 
 /// Checks posted fields; returns the cleaned fields or the problems, as text
@@ -328,20 +196,21 @@ pub async fn edit(
 /// The list of problems.
 pub async fn validate(
     pool: &SqlitePool,
-    lang: pustaka_api::Lang,
-    mut f: TitleFields,
+    lang: Lang,
+    f: &TitleFields,
 ) -> Result<TitleFields, Vec<String>> {
     let mut errors = Vec::new();
-    f.synopsis_id = f.synopsis_id.trim().replace("\r\n", "\n");
-    f.synopsis_en = f.synopsis_en.trim().replace("\r\n", "\n");
-    f.ebook_url = f.ebook_url.trim().to_owned();
-    if f.synopsis_id.chars().count() > MAX_SYNOPSIS_CHARS
-        || f.synopsis_en.chars().count() > MAX_SYNOPSIS_CHARS
-    {
+    let f = TitleFields {
+        synopsis_id: text::clean(&f.synopsis_id),
+        synopsis_en: text::clean(&f.synopsis_en),
+        ebook_url: text::clean(&f.ebook_url),
+        ..f.clone()
+    };
+    if text::any_too_long([&f.synopsis_id, &f.synopsis_en], MAX_PROSE_CHARS) {
         errors.push(i18n::text_with(
             lang,
             "title-synopsis-too-long",
-            &[("max", MAX_SYNOPSIS_CHARS.to_string())],
+            &[("max", MAX_PROSE_CHARS.to_string())],
         ));
     }
     if !f.ebook_url.is_empty() && crate::config::parse_public_url(&f.ebook_url).is_err() {
@@ -354,17 +223,7 @@ pub async fn validate(
         (&f.cover, "image", "title-bad-cover"),
         (&f.trailer, "video", "title-bad-trailer"),
     ] {
-        if sha.is_empty() {
-            continue;
-        }
-        let found: Option<(i64,)> =
-            sqlx::query_as("SELECT 1 FROM media_assets WHERE sha256 = ? AND kind = ?")
-                .bind(sha)
-                .bind(kind)
-                .fetch_optional(pool)
-                .await
-                .unwrap_or(None);
-        if found.is_none() {
+        if !sha.is_empty() && !attachments::exists(pool, sha, kind).await {
             errors.push(i18n::text(lang, key));
         }
     }
@@ -375,129 +234,121 @@ pub async fn validate(
     }
 }
 
-/// `POST /admin/titles/{id}`: saves the form as the title's draft (nothing
-/// public changes), or re-shows it with the problems (`422`).
-///
-/// # Errors
-/// Unknown id → 404 page; database or session failures.
-pub async fn save(
-    State(state): State<AppState>,
-    session: Session,
-    Extension(staff): Extension<Staff>,
-    Path(id): Path<i64>,
-    Form(f): Form<TitleFields>,
-) -> Result<Response, PageError> {
-    let t = live_or_404(&state.db, id).await?;
-    let lang = page::lang_of(&session).await;
-    match validate(&state.db, lang, f.clone()).await {
-        Ok(clean) => {
-            drafts::save(&state.db, &staff, "title", id, &clean).await?;
-            page::notice(&session, i18n::text(lang, "draft-saved")).await;
-            Ok(Redirect::to(&format!("/admin/titles/{id}")).into_response())
-        }
-        Err(errors) => edit_page(&state, &session, &staff, t, Some(f), errors).await,
-    }
+#[derive(Template)]
+#[template(path = "admin/title_edit.html")]
+struct EditPage {
+    p: Page,
+    e: EditFrame,
+    t: TitleInfo,
+    f: TitleFields,
+    images: Vec<MediaChoice>,
+    videos: Vec<MediaChoice>,
+    age_groups: [&'static str; 3],
 }
 
-/// Applies fields to the live title row and its cover/trailer, inside `tx`.
-async fn apply(
-    tx: &mut sqlx::SqliteConnection,
-    t: &TitleLive,
-    f: &TitleFields,
-) -> sqlx::Result<()> {
-    let opt = |s: &str| (!s.is_empty()).then(|| s.to_owned());
-    sqlx::query(
-        "UPDATE titles SET synopsis_id = ?, synopsis_en = ?, ebook_url = ?, age_group = ?,
-                published = 1, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
-          WHERE id = ?",
-    )
-    .bind(opt(&f.synopsis_id))
-    .bind(opt(&f.synopsis_en))
-    .bind(opt(&f.ebook_url))
-    .bind(opt(&f.age_group))
-    .bind(t.id)
-    .execute(&mut *tx)
-    .await?;
-    for (role, sha, alt_id, alt_en) in [
-        (
-            "cover",
-            &f.cover,
-            format!("Sampul buku {}", t.title),
-            format!("Cover of {}", t.title),
-        ),
-        (
-            "trailer",
-            &f.trailer,
-            format!("Video tentang buku {}", t.title),
-            format!("Video about {}", t.title),
-        ),
-    ] {
-        sqlx::query(
-            "DELETE FROM content_media WHERE target_kind = 'title' AND target_id = ? AND role = ?",
+/// The titles section of the draft workflow.
+pub struct Titles;
+
+impl Draftable for Titles {
+    const KIND: DraftKind = DraftKind::Title;
+    type Fields = TitleFields;
+    type Extra = TitleInfo;
+    type Form = TitleFields;
+
+    async fn load(pool: &SqlitePool, id: i64) -> sqlx::Result<Option<LiveOf<Self>>> {
+        let row: Option<TitleRow> = sqlx::query_as(
+            "SELECT id, title, author, isbn13, call_number, published, synopsis_id, synopsis_en,
+                    ebook_url, age_group FROM titles WHERE id = ?",
         )
-        .bind(t.id)
-        .bind(role)
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+        let Some(r) = row else { return Ok(None) };
+        let media = attachments::attached(pool, "title", r.id).await?;
+        Ok(Some(Live {
+            id: r.id,
+            published: r.published,
+            fields: TitleFields {
+                synopsis_id: r.synopsis_id.unwrap_or_default(),
+                synopsis_en: r.synopsis_en.unwrap_or_default(),
+                ebook_url: r.ebook_url.unwrap_or_default(),
+                age_group: r.age_group.unwrap_or_default(),
+                cover: media.get("cover"),
+                trailer: media.get("trailer"),
+            },
+            extra: TitleInfo {
+                title: r.title,
+                author: r.author,
+                isbn13: r.isbn13,
+                call_number: r.call_number,
+            },
+        }))
+    }
+
+    fn heading(live: &LiveOf<Self>) -> String {
+        live.extra.title.clone()
+    }
+
+    async fn validate(
+        pool: &SqlitePool,
+        lang: Lang,
+        form: &TitleFields,
+        _working: TitleFields,
+    ) -> Result<TitleFields, Vec<String>> {
+        validate(pool, lang, form).await
+    }
+
+    /// Writes the title row and its cover and trailer (alt texts name the title).
+    async fn apply(
+        tx: &mut SqliteConnection,
+        live: &LiveOf<Self>,
+        f: &TitleFields,
+    ) -> sqlx::Result<()> {
+        sqlx::query(
+            "UPDATE titles SET synopsis_id = ?, synopsis_en = ?, ebook_url = ?, age_group = ?,
+                    published = 1, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+              WHERE id = ?",
+        )
+        .bind(null_if_empty(&f.synopsis_id))
+        .bind(null_if_empty(&f.synopsis_en))
+        .bind(null_if_empty(&f.ebook_url))
+        .bind(null_if_empty(&f.age_group))
+        .bind(live.id)
         .execute(&mut *tx)
         .await?;
-        if !sha.is_empty() {
-            sqlx::query(
-                "INSERT INTO content_media (target_kind, target_id, role, sha256, alt_id, alt_en)
-                 VALUES ('title', ?, ?, ?, ?, ?)",
-            )
-            .bind(t.id)
-            .bind(role)
-            .bind(sha)
-            .bind(alt_id)
-            .bind(alt_en)
-            .execute(&mut *tx)
-            .await?;
+        let title = &live.extra.title;
+        for a in [
+            Attachment {
+                role: "cover",
+                sha256: &f.cover,
+                alt_id: format!("Sampul buku {title}"),
+                alt_en: format!("Cover of {title}"),
+            },
+            Attachment {
+                role: "trailer",
+                sha256: &f.trailer,
+                alt_id: format!("Video tentang buku {title}"),
+                alt_en: format!("Video about {title}"),
+            },
+        ] {
+            attachments::attach(tx, "title", live.id, &a).await?;
         }
+        Ok(())
     }
-    Ok(())
-}
 
-/// `POST /admin/titles/{id}/publish`: applies the draft (if any) to the live
-/// title and makes it public, with an audit record, in one transaction.
-///
-/// # Errors
-/// Unknown id → 404 page; database or session failures.
-pub async fn publish(
-    State(state): State<AppState>,
-    session: Session,
-    Extension(staff): Extension<Staff>,
-    Path(id): Path<i64>,
-) -> Result<Response, PageError> {
-    let t = live_or_404(&state.db, id).await?;
-    let lang = page::lang_of(&session).await;
-    let draft = drafts::load::<TitleFields>(&state.db, "title", id).await?;
-    let fields = draft.map_or_else(|| t.fields.clone(), |(d, _, _)| d);
-    let mut tx = state.db.begin().await?;
-    apply(&mut tx, &t, &fields).await?;
-    drafts::delete(&mut tx, "title", id).await?;
-    audit::record(
-        &mut tx,
-        Some(&staff),
-        "title.publish",
-        &format!("title:{id}"),
-        &t.title,
-    )
-    .await?;
-    tx.commit().await?;
-    state.overlays.clear();
-    page::notice(&session, i18n::text(lang, "published")).await;
-    Ok(Redirect::to(&format!("/admin/titles/{id}")).into_response())
-}
+    fn audit_detail(live: &LiveOf<Self>, _fields: &TitleFields) -> String {
+        live.extra.title.clone()
+    }
 
-/// `POST /admin/titles/{id}/discard`: drops the draft; the live title stays.
-///
-/// # Errors
-/// Unknown id → 404 page; database or session failures.
-pub async fn discard(
-    State(state): State<AppState>,
-    session: Session,
-    Extension(staff): Extension<Staff>,
-    Path(id): Path<i64>,
-) -> Result<Response, PageError> {
-    live_or_404(&state.db, id).await?;
-    drafts::discard_and_return(&state.db, &session, &staff, "title", id).await
+    async fn render_edit(state: &AppState, v: EditView<Self>) -> Result<Response, PageError> {
+        Ok(render(&EditPage {
+            images: media_choices(&state.db, "image").await?,
+            videos: media_choices(&state.db, "video").await?,
+            age_groups: AGE_GROUPS,
+            f: v.posted.unwrap_or(v.fields),
+            t: v.live.extra,
+            p: v.p,
+            e: v.e,
+        }))
+    }
 }

@@ -15,59 +15,37 @@ use askama::Template;
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Extension, Router};
 use pustaka_api::Lang;
 use serde::{Deserialize, Serialize};
-use sqlx::SqlitePool;
+use sqlx::{SqliteConnection, SqlitePool};
 use tower_sessions::Session;
 
-use super::page::{self, Page, PageError, render};
-use super::titles::{MediaChoice, media_choices};
-use super::{Access, Role, RouteRule, Staff, audit, drafts, i18n};
+use super::attachments::{self, Attachment, MediaChoice, media_choices};
+use super::drafts::{
+    self, DraftKind, Draftable, EditFrame, EditView, Listed, Live, LiveOf, live_or_404, working,
+};
+use super::error::PageError;
+use super::i18n;
+use super::page::{self, Page, render};
+use super::routes::Routes;
+use super::staff::Staff;
+use super::text::{self, MAX_PROSE_CHARS, MAX_TOUR_LINE_CHARS, null_if_empty};
 use crate::startup::AppState;
 
-const V: Access = Access::Staff(Role::Volunteer);
-
-/// The tour routes; volunteers may use them.
-pub const ROUTES: &[RouteRule] = &[
-    ("GET", "/admin/tours", V),
-    ("POST", "/admin/tours", V),
-    ("GET", "/admin/tours/{id}", V),
-    ("POST", "/admin/tours/{id}", V),
-    ("POST", "/admin/tours/{id}/publish", V),
-    ("POST", "/admin/tours/{id}/discard", V),
-    ("GET", "/admin/tours/{id}/stops/new", V),
-    ("POST", "/admin/tours/{id}/stops", V),
-    ("GET", "/admin/tours/{id}/stops/{stop}", V),
-    ("POST", "/admin/tours/{id}/stops/{stop}", V),
-    ("POST", "/admin/tours/{id}/stops/{stop}/up", V),
-    ("POST", "/admin/tours/{id}/stops/{stop}/down", V),
-    ("POST", "/admin/tours/{id}/stops/{stop}/delete", V),
-];
-
-/// The tour routes (merged into [`super::router`] inside the guard).
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/admin/tours", get(list).post(create))
-        .route("/admin/tours/{id}", get(edit).post(save))
-        .route("/admin/tours/{id}/publish", post(publish))
-        .route("/admin/tours/{id}/discard", post(discard))
-        .route("/admin/tours/{id}/stops/new", get(new_stop))
-        .route("/admin/tours/{id}/stops", post(add_stop))
-        .route(
-            "/admin/tours/{id}/stops/{stop}",
-            get(edit_stop).post(save_stop),
-        )
-        .route("/admin/tours/{id}/stops/{stop}/up", post(move_up))
-        .route("/admin/tours/{id}/stops/{stop}/down", post(move_down))
-        .route("/admin/tours/{id}/stops/{stop}/delete", post(delete_stop))
+/// The tour routes (volunteers and up): list, create, the draft routes, and
+/// the stop routes, which change only the draft.
+pub fn routes() -> Routes {
+    let role = DraftKind::Tour.role();
+    drafts::listed_routes::<Tours>()
+        .get("/admin/tours/{id}/stops/new", role, new_stop)
+        .post("/admin/tours/{id}/stops", role, add_stop)
+        .get("/admin/tours/{id}/stops/{stop}", role, edit_stop)
+        .post("/admin/tours/{id}/stops/{stop}", role, save_stop)
+        .post("/admin/tours/{id}/stops/{stop}/up", role, move_up)
+        .post("/admin/tours/{id}/stops/{stop}/down", role, move_down)
+        .post("/admin/tours/{id}/stops/{stop}/delete", role, delete_stop)
 }
 
-/// Longest name, clue, question, choice or badge name, in characters.
-pub const MAX_SHORT_CHARS: usize = 300;
-/// Longest description, narration or feedback, in characters.
-pub const MAX_LONG_CHARS: usize = 5000;
 /// Answer choices a question may have (the stop form shows this many rows).
 pub const MAX_CHOICES: usize = 4;
 /// Stops a tour may have.
@@ -168,115 +146,16 @@ struct ListPage {
     errors: Vec<String>,
 }
 
-async fn list_page(
-    state: &AppState,
-    session: &Session,
-    staff: &Staff,
-    new_name: String,
-    errors: Vec<String>,
-) -> Result<Response, PageError> {
-    let p = Page::new(session, Some(staff), "/admin/tours").await?;
-    let rows = sqlx::query_as(
-        "SELECT t.id, t.name_id, t.active, t.published,
-                (SELECT COUNT(*) FROM tour_stops s WHERE s.tour_id = t.id) AS stops,
-                EXISTS (SELECT 1 FROM drafts d WHERE d.target_kind = 'tour' AND d.target_id = t.id) AS has_draft
-           FROM tours t ORDER BY t.name_id, t.id",
-    )
-    .fetch_all(&state.db)
-    .await?;
-    let failed = !errors.is_empty();
-    let mut resp = render(&ListPage {
-        p,
-        rows,
-        new_name,
-        errors,
-    });
-    if failed {
-        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(resp)
+#[derive(sqlx::FromRow)]
+struct TourRow {
+    id: i64,
+    published: bool,
+    name_id: String,
+    name_en: Option<String>,
+    description_id: Option<String>,
+    description_en: Option<String>,
+    active: bool,
 }
-
-/// `GET /admin/tours`: every tour, and the form for a new one.
-///
-/// # Errors
-/// Database or session failures, as an HTML error page.
-pub async fn list(
-    State(state): State<AppState>,
-    session: Session,
-    Extension(staff): Extension<Staff>,
-) -> Result<Response, PageError> {
-    list_page(&state, &session, &staff, String::new(), Vec::new()).await
-}
-
-/// Form of `POST /admin/tours`.
-#[derive(Debug, Deserialize)]
-pub struct CreateForm {
-    /// Name in Bahasa Indonesia.
-    #[serde(default)]
-    pub name_id: String,
-}
-
-/// `POST /admin/tours`: creates a hidden tour without stops and opens its
-/// edit page; a bad name re-shows the list (`422`).
-///
-/// # Errors
-/// Database or session failures.
-pub async fn create(
-    State(state): State<AppState>,
-    session: Session,
-    Extension(staff): Extension<Staff>,
-    Form(f): Form<CreateForm>,
-) -> Result<Response, PageError> {
-    let lang = page::lang_of(&session).await;
-    let name = f.name_id.trim().to_owned();
-    if name.is_empty() || name.chars().count() > MAX_SHORT_CHARS {
-        let e = i18n::text_with(
-            lang,
-            "tour-bad-name",
-            &[("max", MAX_SHORT_CHARS.to_string())],
-        );
-        return list_page(&state, &session, &staff, f.name_id, vec![e]).await;
-    }
-    let mut tx = state.db.begin().await?;
-    let (id,): (i64,) =
-        sqlx::query_as("INSERT INTO tours (name_id, published) VALUES (?, 0) RETURNING id")
-            .bind(&name)
-            .fetch_one(&mut *tx)
-            .await?;
-    audit::record(
-        &mut tx,
-        Some(&staff),
-        "tour.create",
-        &format!("tour:{id}"),
-        &name,
-    )
-    .await?;
-    tx.commit().await?;
-    page::notice(&session, i18n::text(lang, "created-hidden")).await;
-    Ok(Redirect::to(&format!("/admin/tours/{id}")).into_response())
-}
-
-/// A live tour's row.
-#[derive(Debug, Clone)]
-pub struct TourLive {
-    /// Row id.
-    pub id: i64,
-    /// Whether visitors see it.
-    pub published: bool,
-    /// The live tour as a draft would hold it.
-    pub tour: TourDraft,
-}
-
-type HeadRow = (
-    i64,
-    bool,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    bool,
-);
 
 #[derive(sqlx::FromRow)]
 struct StopRow {
@@ -292,23 +171,17 @@ struct StopRow {
     badge_image: Option<String>,
 }
 
-type ChoiceRow = (String, Option<String>, bool, Option<String>, Option<String>);
+#[derive(sqlx::FromRow)]
+struct ChoiceRow {
+    text_id: String,
+    text_en: Option<String>,
+    correct: bool,
+    feedback_id: Option<String>,
+    feedback_en: Option<String>,
+}
 
-/// Loads a tour's live state with its stops, `None` when there is no such id.
-///
-/// # Errors
-/// Database errors.
-pub async fn live(pool: &SqlitePool, id: i64) -> sqlx::Result<Option<TourLive>> {
-    let row: Option<HeadRow> = sqlx::query_as(
-        "SELECT id, published, name_id, name_en, description_id, description_en, active
-           FROM tours WHERE id = ?",
-    )
-    .bind(id)
-    .fetch_optional(pool)
-    .await?;
-    let Some((id, published, name_id, name_en, d_id, d_en, active)) = row else {
-        return Ok(None);
-    };
+/// The live stops of a tour, in order, as a draft holds them.
+async fn live_stops(pool: &SqlitePool, tour_id: i64) -> sqlx::Result<Vec<StopDraft>> {
     let rows: Vec<StopRow> = sqlx::query_as(
         "SELECT s.id, s.clue_id, s.clue_en, s.narration_id, s.narration_en, s.question_id,
                 s.question_en, s.badge_name_id, s.badge_name_en,
@@ -316,7 +189,7 @@ pub async fn live(pool: &SqlitePool, id: i64) -> sqlx::Result<Option<TourLive>> 
                     AND cm.target_id = s.id AND cm.role = 'badge') AS badge_image
            FROM tour_stops s WHERE s.tour_id = ? ORDER BY s.position",
     )
-    .bind(id)
+    .bind(tour_id)
     .fetch_all(pool)
     .await?;
     let mut stops = Vec::with_capacity(rows.len());
@@ -339,12 +212,12 @@ pub async fn live(pool: &SqlitePool, id: i64) -> sqlx::Result<Option<TourLive>> 
             question_en: s.question_en.unwrap_or_default(),
             choices: choices
                 .into_iter()
-                .map(|(t_id, t_en, correct, f_id, f_en)| ChoiceDraft {
-                    text_id: t_id,
-                    text_en: t_en.unwrap_or_default(),
-                    correct,
-                    feedback_id: f_id.unwrap_or_default(),
-                    feedback_en: f_en.unwrap_or_default(),
+                .map(|c| ChoiceDraft {
+                    text_id: c.text_id,
+                    text_en: c.text_en.unwrap_or_default(),
+                    correct: c.correct,
+                    feedback_id: c.feedback_id.unwrap_or_default(),
+                    feedback_en: c.feedback_en.unwrap_or_default(),
                 })
                 .collect(),
             badge_name_id: s.badge_name_id.unwrap_or_default(),
@@ -352,48 +225,20 @@ pub async fn live(pool: &SqlitePool, id: i64) -> sqlx::Result<Option<TourLive>> 
             badge_image: s.badge_image.unwrap_or_default(),
         });
     }
-    Ok(Some(TourLive {
-        id,
-        published,
-        tour: TourDraft {
-            name_id,
-            name_en: name_en.unwrap_or_default(),
-            description_id: d_id.unwrap_or_default(),
-            description_en: d_en.unwrap_or_default(),
-            active,
-            stops,
-            next_key: 1,
-        },
-    }))
+    Ok(stops)
 }
 
-/// The tour as the back office edits it: the draft when there is one (with who
-/// saved it and when), else the live tour.
-///
-/// # Errors
-/// Database errors.
-pub async fn working(
-    pool: &SqlitePool,
-    live: &TourLive,
-) -> sqlx::Result<(TourDraft, Option<(String, String)>)> {
-    Ok(
-        match drafts::load::<TourDraft>(pool, "tour", live.id).await? {
-            Some((d, by, at)) => (d, Some((by, at))),
-            None => (live.tour.clone(), None),
-        },
-    )
+#[derive(sqlx::FromRow)]
+struct StopMarker {
+    stop_id: i64,
+    code: String,
 }
 
-async fn live_or_404(pool: &SqlitePool, id: i64) -> Result<TourLive, PageError> {
-    live(pool, id)
-        .await?
-        .ok_or_else(|| PageError::not_found(format!("Tur #{id} tidak ada / No tour #{id}")))
-}
-
-/// Live stops of the tour that markers point at: stop id → marker codes.
-async fn stop_markers(pool: &SqlitePool, tour_id: i64) -> sqlx::Result<Vec<(i64, String)>> {
+/// Live stops of the tour that markers point at, by marker code.
+async fn stop_markers(pool: &SqlitePool, tour_id: i64) -> sqlx::Result<Vec<StopMarker>> {
     sqlx::query_as(
-        "SELECT m.target_id, m.code FROM markers m JOIN tour_stops s ON s.id = m.target_id
+        "SELECT m.target_id AS stop_id, m.code FROM markers m
+           JOIN tour_stops s ON s.id = m.target_id
           WHERE m.target_kind = 'tour_stop' AND s.tour_id = ? ORDER BY m.code",
     )
     .bind(tour_id)
@@ -422,77 +267,9 @@ pub struct StopLine {
 #[template(path = "admin/tour_edit.html")]
 struct EditPage {
     p: Page,
-    t: TourLive,
+    e: EditFrame,
     f: TourDraft,
     stops: Vec<StopLine>,
-    draft: Option<(String, String)>,
-    errors: Vec<String>,
-    public_url: String,
-}
-
-async fn edit_page(
-    state: &AppState,
-    session: &Session,
-    staff: &Staff,
-    t: TourLive,
-    posted: Option<TourFields>,
-    errors: Vec<String>,
-) -> Result<Response, PageError> {
-    let p = Page::new(session, Some(staff), "/admin/tours").await?;
-    let (mut f, draft) = working(&state.db, &t).await?;
-    if let Some(posted) = posted {
-        f.name_id = posted.name_id;
-        f.name_en = posted.name_en;
-        f.description_id = posted.description_id;
-        f.description_en = posted.description_en;
-        f.active = posted.active.is_some();
-    }
-    let markers = stop_markers(&state.db, t.id).await?;
-    let stops = f
-        .stops
-        .iter()
-        .enumerate()
-        .map(|(i, s)| StopLine {
-            key: s.key.clone(),
-            position: i + 1,
-            clue: s.clue_id.clone(),
-            has_question: !s.question_id.is_empty(),
-            badge: s.badge_name_id.clone(),
-            markers: markers
-                .iter()
-                .filter(|(id, _)| Some(*id) == s.id)
-                .map(|(_, c)| c.clone())
-                .collect(),
-        })
-        .collect();
-    let failed = !errors.is_empty();
-    let mut resp = render(&EditPage {
-        p,
-        f,
-        stops,
-        draft,
-        errors,
-        public_url: state.public_url.to_string(),
-        t,
-    });
-    if failed {
-        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(resp)
-}
-
-/// `GET /admin/tours/{id}`: the tour form and its stops (the draft when there is one).
-///
-/// # Errors
-/// Unknown id → 404 page; database or session failures.
-pub async fn edit(
-    State(state): State<AppState>,
-    session: Session,
-    Extension(staff): Extension<Staff>,
-    Path(id): Path<i64>,
-) -> Result<Response, PageError> {
-    let t = live_or_404(&state.db, id).await?;
-    edit_page(&state, &session, &staff, t, None, Vec::new()).await
 }
 
 /// Form of `POST /admin/tours/{id}`: the tour's own fields.
@@ -515,67 +292,206 @@ pub struct TourFields {
     pub active: Option<String>,
 }
 
-fn clean(s: &str) -> String {
-    s.trim().replace("\r\n", "\n")
-}
-
-fn too_long(texts: &[&String], max: usize) -> bool {
-    texts.iter().any(|s| s.chars().count() > max)
-}
-
 /// Checks the tour's own fields of a draft.
 fn check_tour(lang: Lang, t: &TourDraft, errors: &mut Vec<String>) {
-    let max = [("max", MAX_SHORT_CHARS.to_string())];
+    let max = [("max", MAX_TOUR_LINE_CHARS.to_string())];
     if t.name_id.is_empty() {
         errors.push(i18n::text_with(lang, "tour-bad-name", &max));
     }
-    if too_long(&[&t.name_id, &t.name_en], MAX_SHORT_CHARS) {
+    if text::any_too_long([&t.name_id, &t.name_en], MAX_TOUR_LINE_CHARS) {
         errors.push(i18n::text_with(lang, "field-too-long", &max));
     }
-    if too_long(&[&t.description_id, &t.description_en], MAX_LONG_CHARS) {
+    if text::any_too_long([&t.description_id, &t.description_en], MAX_PROSE_CHARS) {
         errors.push(i18n::text_with(
             lang,
             "description-too-long",
-            &[("max", MAX_LONG_CHARS.to_string())],
+            &[("max", MAX_PROSE_CHARS.to_string())],
         ));
     }
 }
 
-/// `POST /admin/tours/{id}`: saves the tour's own fields into its draft (the
-/// stops stay as they are in the draft), or re-shows the form (`422`).
-///
-/// # Errors
-/// Unknown id → 404 page; database or session failures.
-pub async fn save(
-    State(state): State<AppState>,
-    session: Session,
-    Extension(staff): Extension<Staff>,
-    Path(id): Path<i64>,
-    Form(f): Form<TourFields>,
-) -> Result<Response, PageError> {
-    let t = live_or_404(&state.db, id).await?;
-    let lang = page::lang_of(&session).await;
-    let (mut d, _) = working(&state.db, &t).await?;
-    d.name_id = clean(&f.name_id);
-    d.name_en = clean(&f.name_en);
-    d.description_id = clean(&f.description_id);
-    d.description_en = clean(&f.description_en);
-    d.active = f.active.is_some();
-    let mut errors = Vec::new();
-    check_tour(lang, &d, &mut errors);
-    if !errors.is_empty() {
-        return edit_page(&state, &session, &staff, t, Some(f), errors).await;
+/// The ids of a tour's stops that exist live.
+fn stop_ids(t: &TourDraft) -> Vec<i64> {
+    t.stops.iter().filter_map(|s| s.id).collect()
+}
+
+/// The tours section of the draft workflow.
+pub struct Tours;
+
+impl Draftable for Tours {
+    const KIND: DraftKind = DraftKind::Tour;
+    type Fields = TourDraft;
+    type Extra = ();
+    type Form = TourFields;
+
+    async fn load(pool: &SqlitePool, id: i64) -> sqlx::Result<Option<LiveOf<Self>>> {
+        let row: Option<TourRow> = sqlx::query_as(
+            "SELECT id, published, name_id, name_en, description_id, description_en, active
+               FROM tours WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+        let Some(r) = row else { return Ok(None) };
+        Ok(Some(Live {
+            id: r.id,
+            published: r.published,
+            fields: TourDraft {
+                name_id: r.name_id,
+                name_en: r.name_en.unwrap_or_default(),
+                description_id: r.description_id.unwrap_or_default(),
+                description_en: r.description_en.unwrap_or_default(),
+                active: r.active,
+                stops: live_stops(pool, r.id).await?,
+                next_key: 1,
+            },
+            extra: (),
+        }))
     }
-    drafts::save(&state.db, &staff, "tour", id, &d).await?;
-    page::notice(&session, i18n::text(lang, "draft-saved")).await;
-    Ok(Redirect::to(&format!("/admin/tours/{id}")).into_response())
+
+    fn heading(live: &LiveOf<Self>) -> String {
+        live.fields.name_id.clone()
+    }
+
+    /// The tour's own fields go into the draft; its stops stay as they are there.
+    async fn validate(
+        _pool: &SqlitePool,
+        lang: Lang,
+        f: &TourFields,
+        mut d: TourDraft,
+    ) -> Result<TourDraft, Vec<String>> {
+        d.name_id = text::clean(&f.name_id);
+        d.name_en = text::clean(&f.name_en);
+        d.description_id = text::clean(&f.description_id);
+        d.description_en = text::clean(&f.description_en);
+        d.active = f.active.is_some();
+        let mut errors = Vec::new();
+        check_tour(lang, &d, &mut errors);
+        if errors.is_empty() {
+            Ok(d)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Refuses tour fields that do not pass and removed stops that a marker
+    /// still points at (naming the codes).
+    async fn check_publish(
+        pool: &SqlitePool,
+        lang: Lang,
+        live: &LiveOf<Self>,
+        d: TourDraft,
+    ) -> sqlx::Result<Result<TourDraft, Vec<String>>> {
+        let mut errors = Vec::new();
+        check_tour(lang, &d, &mut errors);
+        let kept = stop_ids(&d);
+        let blocking: Vec<String> = stop_markers(pool, live.id)
+            .await?
+            .into_iter()
+            .filter(|m| !kept.contains(&m.stop_id))
+            .map(|m| m.code)
+            .collect();
+        if !blocking.is_empty() {
+            errors.push(i18n::text_with(
+                lang,
+                "tour-stop-has-marker",
+                &[("codes", blocking.join(", "))],
+            ));
+        }
+        Ok(if errors.is_empty() {
+            Ok(d)
+        } else {
+            Err(errors)
+        })
+    }
+
+    async fn apply(
+        tx: &mut SqliteConnection,
+        live: &LiveOf<Self>,
+        d: &TourDraft,
+    ) -> sqlx::Result<()> {
+        apply_tour(tx, live.id, d, &stop_ids(&live.fields)).await
+    }
+
+    fn audit_detail(_live: &LiveOf<Self>, d: &TourDraft) -> String {
+        format!("{} ({} stops)", d.name_id, d.stops.len())
+    }
+
+    async fn render_edit(state: &AppState, v: EditView<Self>) -> Result<Response, PageError> {
+        let mut f = v.fields;
+        if let Some(posted) = v.posted {
+            f.name_id = posted.name_id;
+            f.name_en = posted.name_en;
+            f.description_id = posted.description_id;
+            f.description_en = posted.description_en;
+            f.active = posted.active.is_some();
+        }
+        let markers = stop_markers(&state.db, v.live.id).await?;
+        let stops = (1..)
+            .zip(&f.stops)
+            .map(|(position, s)| StopLine {
+                key: s.key.clone(),
+                position,
+                clue: s.clue_id.clone(),
+                has_question: !s.question_id.is_empty(),
+                badge: s.badge_name_id.clone(),
+                markers: markers
+                    .iter()
+                    .filter(|m| Some(m.stop_id) == s.id)
+                    .map(|m| m.code.clone())
+                    .collect(),
+            })
+            .collect();
+        Ok(render(&EditPage {
+            p: v.p,
+            e: v.e,
+            f,
+            stops,
+        }))
+    }
+}
+
+impl Listed for Tours {
+    const NAME_FIELD: &'static str = "name_id";
+    const BAD_NAME_KEY: &'static str = "tour-bad-name";
+    const MAX_NAME_CHARS: usize = MAX_TOUR_LINE_CHARS;
+
+    /// A new tour has no stops.
+    async fn insert(tx: &mut SqliteConnection, name: &str) -> sqlx::Result<i64> {
+        sqlx::query_scalar("INSERT INTO tours (name_id, published) VALUES (?, 0) RETURNING id")
+            .bind(name)
+            .fetch_one(tx)
+            .await
+    }
+
+    async fn render_list(
+        state: &AppState,
+        p: Page,
+        new_name: String,
+        errors: Vec<String>,
+    ) -> Result<Response, PageError> {
+        let rows = sqlx::query_as(
+            "SELECT t.id, t.name_id, t.active, t.published,
+                    (SELECT COUNT(*) FROM tour_stops s WHERE s.tour_id = t.id) AS stops,
+                    EXISTS (SELECT 1 FROM drafts d WHERE d.target_kind = 'tour' AND d.target_id = t.id) AS has_draft
+               FROM tours t ORDER BY t.name_id, t.id",
+        )
+        .fetch_all(&state.db)
+        .await?;
+        Ok(render(&ListPage {
+            p,
+            rows,
+            new_name,
+            errors,
+        }))
+    }
 }
 
 #[derive(Template)]
 #[template(path = "admin/tour_stop.html")]
 struct StopPage {
     p: Page,
-    t: TourLive,
+    tour_id: i64,
     tour_name: String,
     /// `None` for a new stop.
     key: Option<String>,
@@ -585,21 +501,22 @@ struct StopPage {
     choices: Vec<ChoiceDraft>,
     images: Vec<MediaChoice>,
     errors: Vec<String>,
-    /// Whether the staff member may open the media library (volunteers may not).
-    can_media: bool,
 }
 
+/// Renders the form of stop `key` (`None`: a new stop at the end) of draft `d`
+/// showing `s`, with `422` when there are problems.
+#[expect(clippy::too_many_arguments, reason = "one call per stop form outcome")]
 async fn stop_page(
     state: &AppState,
     session: &Session,
     staff: &Staff,
-    t: TourLive,
+    tour_id: i64,
+    d: TourDraft,
     key: Option<String>,
     s: StopDraft,
     errors: Vec<String>,
 ) -> Result<Response, PageError> {
-    let p = Page::new(session, Some(staff), "/admin/tours").await?;
-    let (d, _) = working(&state.db, &t).await?;
+    let p = Page::new(session, Some(staff), DraftKind::Tour.list_href()).await?;
     let position = key
         .as_deref()
         .and_then(|k| d.index_of(k))
@@ -609,6 +526,7 @@ async fn stop_page(
     let failed = !errors.is_empty();
     let mut resp = render(&StopPage {
         p,
+        tour_id,
         tour_name: d.name_id,
         key,
         position,
@@ -616,13 +534,25 @@ async fn stop_page(
         choices,
         images: media_choices(&state.db, "image").await?,
         errors,
-        can_media: staff.role >= Role::Librarian,
-        t,
     });
     if failed {
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
     Ok(resp)
+}
+
+/// The tour's working draft and the place of stop `key` in it, or a `404`.
+async fn stop_or_404(
+    pool: &SqlitePool,
+    id: i64,
+    key: &str,
+) -> Result<(TourDraft, usize), PageError> {
+    let live = live_or_404::<Tours>(pool, id).await?;
+    let (d, _) = working::<Tours>(pool, &live).await?;
+    let i = d.index_of(key).ok_or_else(|| {
+        PageError::not_found(format!("Pemberhentian {key} tidak ada / No stop {key}"))
+    })?;
+    Ok((d, i))
 }
 
 /// `GET /admin/tours/{id}/stops/new`: the form for a new stop at the end.
@@ -632,20 +562,156 @@ async fn stop_page(
 pub async fn new_stop(
     State(state): State<AppState>,
     session: Session,
-    Extension(staff): Extension<Staff>,
+    staff: Staff,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
-    let t = live_or_404(&state.db, id).await?;
-    stop_page(
-        &state,
-        &session,
-        &staff,
-        t,
-        None,
-        StopDraft::default(),
-        Vec::new(),
-    )
-    .await
+    let live = live_or_404::<Tours>(&state.db, id).await?;
+    let (d, _) = working::<Tours>(&state.db, &live).await?;
+    let blank = StopDraft::default();
+    stop_page(&state, &session, &staff, id, d, None, blank, Vec::new()).await
+}
+
+/// `POST /admin/tours/{id}/stops`: adds a stop at the end of the draft, or
+/// re-shows the form (`422`).
+///
+/// # Errors
+/// Unknown id → 404 page; database or session failures.
+pub async fn add_stop(
+    State(state): State<AppState>,
+    session: Session,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let live = live_or_404::<Tours>(&state.db, id).await?;
+    let lang = page::lang_of(&session).await;
+    let (mut d, _) = working::<Tours>(&state.db, &live).await?;
+    let (mut s, mut errors) = read_stop(&state.db, lang, &form).await;
+    if d.stops.len() >= MAX_STOPS {
+        errors.push(i18n::text_with(
+            lang,
+            "tour-too-many-stops",
+            &[("max", MAX_STOPS.to_string())],
+        ));
+    }
+    if !errors.is_empty() {
+        return stop_page(&state, &session, &staff, id, d, None, s, errors).await;
+    }
+    d.next_key = d.next_key.max(1);
+    s.key = format!("n{}", d.next_key);
+    d.next_key += 1;
+    d.stops.push(s);
+    drafts::save_and_return(&state, &session, &staff, DraftKind::Tour, id, &d).await
+}
+
+/// `GET /admin/tours/{id}/stops/{stop}`: the form of one stop.
+///
+/// # Errors
+/// Unknown tour or stop → 404 page; database or session failures.
+pub async fn edit_stop(
+    State(state): State<AppState>,
+    session: Session,
+    staff: Staff,
+    Path((id, key)): Path<(i64, String)>,
+) -> Result<Response, PageError> {
+    let (d, i) = stop_or_404(&state.db, id, &key).await?;
+    let s = d.stops[i].clone();
+    stop_page(&state, &session, &staff, id, d, Some(key), s, Vec::new()).await
+}
+
+/// `POST /admin/tours/{id}/stops/{stop}`: changes one stop in the draft, or
+/// re-shows the form (`422`).
+///
+/// # Errors
+/// Unknown tour or stop → 404 page; database or session failures.
+pub async fn save_stop(
+    State(state): State<AppState>,
+    session: Session,
+    staff: Staff,
+    Path((id, key)): Path<(i64, String)>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let (mut d, i) = stop_or_404(&state.db, id, &key).await?;
+    let lang = page::lang_of(&session).await;
+    let (mut s, errors) = read_stop(&state.db, lang, &form).await;
+    if !errors.is_empty() {
+        return stop_page(&state, &session, &staff, id, d, Some(key), s, errors).await;
+    }
+    s.key = d.stops[i].key.clone();
+    s.id = d.stops[i].id;
+    d.stops[i] = s;
+    drafts::save_and_return(&state, &session, &staff, DraftKind::Tour, id, &d).await
+}
+
+/// What a stop-list button does to the draft.
+#[derive(Debug, Clone, Copy)]
+enum StopChange {
+    Up,
+    Down,
+    Delete,
+}
+
+async fn change_stop(
+    state: &AppState,
+    session: &Session,
+    staff: &Staff,
+    id: i64,
+    key: &str,
+    change: StopChange,
+) -> Result<Response, PageError> {
+    let (mut d, i) = stop_or_404(&state.db, id, key).await?;
+    match change {
+        StopChange::Up if i > 0 => d.stops.swap(i, i - 1),
+        StopChange::Down if i + 1 < d.stops.len() => d.stops.swap(i, i + 1),
+        StopChange::Delete => {
+            d.stops.remove(i);
+        }
+        // Already first or last: nothing to do.
+        StopChange::Up | StopChange::Down => {
+            return Ok(Redirect::to(&DraftKind::Tour.edit_href(id)).into_response());
+        }
+    }
+    drafts::save_and_return(state, session, staff, DraftKind::Tour, id, &d).await
+}
+
+/// `POST /admin/tours/{id}/stops/{stop}/up`: moves a stop one place earlier in the draft.
+///
+/// # Errors
+/// Unknown tour or stop → 404 page; database or session failures.
+pub async fn move_up(
+    State(state): State<AppState>,
+    session: Session,
+    staff: Staff,
+    Path((id, key)): Path<(i64, String)>,
+) -> Result<Response, PageError> {
+    change_stop(&state, &session, &staff, id, &key, StopChange::Up).await
+}
+
+/// `POST /admin/tours/{id}/stops/{stop}/down`: moves a stop one place later in the draft.
+///
+/// # Errors
+/// Unknown tour or stop → 404 page; database or session failures.
+pub async fn move_down(
+    State(state): State<AppState>,
+    session: Session,
+    staff: Staff,
+    Path((id, key)): Path<(i64, String)>,
+) -> Result<Response, PageError> {
+    change_stop(&state, &session, &staff, id, &key, StopChange::Down).await
+}
+
+/// `POST /admin/tours/{id}/stops/{stop}/delete`: removes a stop from the draft
+/// (a live stop goes at publication, if no marker points at it).
+///
+/// # Errors
+/// Unknown tour or stop → 404 page; database or session failures.
+pub async fn delete_stop(
+    State(state): State<AppState>,
+    session: Session,
+    staff: Staff,
+    Path((id, key)): Path<(i64, String)>,
+) -> Result<Response, PageError> {
+    change_stop(&state, &session, &staff, id, &key, StopChange::Delete).await
 }
 
 /// Reads the posted stop form (choice rows are `choice{N}_text_id`,
@@ -660,7 +726,7 @@ pub async fn read_stop(
     let get = |k: &str| {
         form.iter()
             .find(|(name, _)| name == k)
-            .map(|(_, v)| clean(v))
+            .map(|(_, v)| text::clean(v))
             .unwrap_or_default()
     };
     let mut choices = Vec::new();
@@ -699,11 +765,11 @@ pub async fn read_stop(
         badge_name_en: get("badge_name_en"),
         badge_image: get("badge_image"),
     };
-    let max = [("max", MAX_SHORT_CHARS.to_string())];
+    let max = [("max", MAX_TOUR_LINE_CHARS.to_string())];
     if s.clue_id.is_empty() {
         errors.push(i18n::text(lang, "stop-no-clue"));
     }
-    let short: Vec<&String> = [
+    let short = [
         &s.clue_id,
         &s.clue_en,
         &s.question_id,
@@ -712,24 +778,20 @@ pub async fn read_stop(
         &s.badge_name_en,
     ]
     .into_iter()
-    .chain(s.choices.iter().flat_map(|c| [&c.text_id, &c.text_en]))
-    .collect();
-    if too_long(&short, MAX_SHORT_CHARS) {
+    .chain(s.choices.iter().flat_map(|c| [&c.text_id, &c.text_en]));
+    if text::any_too_long(short, MAX_TOUR_LINE_CHARS) {
         errors.push(i18n::text_with(lang, "field-too-long", &max));
     }
-    let long: Vec<&String> = [&s.narration_id, &s.narration_en]
-        .into_iter()
-        .chain(
-            s.choices
-                .iter()
-                .flat_map(|c| [&c.feedback_id, &c.feedback_en]),
-        )
-        .collect();
-    if too_long(&long, MAX_LONG_CHARS) {
+    let long = [&s.narration_id, &s.narration_en].into_iter().chain(
+        s.choices
+            .iter()
+            .flat_map(|c| [&c.feedback_id, &c.feedback_en]),
+    );
+    if text::any_too_long(long, MAX_PROSE_CHARS) {
         errors.push(i18n::text_with(
             lang,
             "description-too-long",
-            &[("max", MAX_LONG_CHARS.to_string())],
+            &[("max", MAX_PROSE_CHARS.to_string())],
         ));
     }
     if s.question_id.is_empty() {
@@ -747,192 +809,15 @@ pub async fn read_stop(
     if s.badge_name_id.is_empty() && (!s.badge_image.is_empty() || !s.badge_name_en.is_empty()) {
         errors.push(i18n::text(lang, "stop-badge-no-name"));
     }
-    if !s.badge_image.is_empty() {
-        let found: Option<(i64,)> =
-            sqlx::query_as("SELECT 1 FROM media_assets WHERE sha256 = ? AND kind = 'image'")
-                .bind(&s.badge_image)
-                .fetch_optional(pool)
-                .await
-                .unwrap_or(None);
-        if found.is_none() {
-            errors.push(i18n::text(lang, "stop-bad-badge-image"));
-        }
+    if !s.badge_image.is_empty() && !attachments::exists(pool, &s.badge_image, "image").await {
+        errors.push(i18n::text(lang, "stop-bad-badge-image"));
     }
     (s, errors)
 }
 
-/// `POST /admin/tours/{id}/stops`: adds a stop at the end of the draft, or
-/// re-shows the form (`422`).
-///
-/// # Errors
-/// Unknown id → 404 page; database or session failures.
-pub async fn add_stop(
-    State(state): State<AppState>,
-    session: Session,
-    Extension(staff): Extension<Staff>,
-    Path(id): Path<i64>,
-    Form(form): Form<Vec<(String, String)>>,
-) -> Result<Response, PageError> {
-    let t = live_or_404(&state.db, id).await?;
-    let lang = page::lang_of(&session).await;
-    let (mut d, _) = working(&state.db, &t).await?;
-    let (mut s, mut errors) = read_stop(&state.db, lang, &form).await;
-    if d.stops.len() >= MAX_STOPS {
-        errors.push(i18n::text_with(
-            lang,
-            "tour-too-many-stops",
-            &[("max", MAX_STOPS.to_string())],
-        ));
-    }
-    if !errors.is_empty() {
-        return stop_page(&state, &session, &staff, t, None, s, errors).await;
-    }
-    d.next_key = d.next_key.max(1);
-    s.key = format!("n{}", d.next_key);
-    d.next_key += 1;
-    d.stops.push(s);
-    drafts::save(&state.db, &staff, "tour", id, &d).await?;
-    page::notice(&session, i18n::text(lang, "draft-saved")).await;
-    Ok(Redirect::to(&format!("/admin/tours/{id}")).into_response())
-}
-
-async fn stop_or_404(
-    pool: &SqlitePool,
-    t: &TourLive,
-    key: &str,
-) -> Result<(TourDraft, usize), PageError> {
-    let (d, _) = working(pool, t).await?;
-    let i = d.index_of(key).ok_or_else(|| {
-        PageError::not_found(format!("Pemberhentian {key} tidak ada / No stop {key}"))
-    })?;
-    Ok((d, i))
-}
-
-/// `GET /admin/tours/{id}/stops/{stop}`: the form of one stop.
-///
-/// # Errors
-/// Unknown tour or stop → 404 page; database or session failures.
-pub async fn edit_stop(
-    State(state): State<AppState>,
-    session: Session,
-    Extension(staff): Extension<Staff>,
-    Path((id, key)): Path<(i64, String)>,
-) -> Result<Response, PageError> {
-    let t = live_or_404(&state.db, id).await?;
-    let (d, i) = stop_or_404(&state.db, &t, &key).await?;
-    let s = d.stops[i].clone();
-    stop_page(&state, &session, &staff, t, Some(key), s, Vec::new()).await
-}
-
-/// `POST /admin/tours/{id}/stops/{stop}`: changes one stop in the draft, or
-/// re-shows the form (`422`).
-///
-/// # Errors
-/// Unknown tour or stop → 404 page; database or session failures.
-pub async fn save_stop(
-    State(state): State<AppState>,
-    session: Session,
-    Extension(staff): Extension<Staff>,
-    Path((id, key)): Path<(i64, String)>,
-    Form(form): Form<Vec<(String, String)>>,
-) -> Result<Response, PageError> {
-    let t = live_or_404(&state.db, id).await?;
-    let lang = page::lang_of(&session).await;
-    let (mut d, i) = stop_or_404(&state.db, &t, &key).await?;
-    let (mut s, errors) = read_stop(&state.db, lang, &form).await;
-    if !errors.is_empty() {
-        return stop_page(&state, &session, &staff, t, Some(key), s, errors).await;
-    }
-    s.key = d.stops[i].key.clone();
-    s.id = d.stops[i].id;
-    d.stops[i] = s;
-    drafts::save(&state.db, &staff, "tour", id, &d).await?;
-    page::notice(&session, i18n::text(lang, "draft-saved")).await;
-    Ok(Redirect::to(&format!("/admin/tours/{id}")).into_response())
-}
-
-/// What a stop-list button does to the draft.
-#[derive(Debug, Clone, Copy)]
-enum StopChange {
-    Up,
-    Down,
-    Delete,
-}
-
-async fn change_stop(
-    state: &AppState,
-    session: &Session,
-    staff: &Staff,
-    id: i64,
-    key: &str,
-    change: StopChange,
-) -> Result<Response, PageError> {
-    let t = live_or_404(&state.db, id).await?;
-    let lang = page::lang_of(session).await;
-    let (mut d, i) = stop_or_404(&state.db, &t, key).await?;
-    match change {
-        StopChange::Up if i > 0 => d.stops.swap(i, i - 1),
-        StopChange::Down if i + 1 < d.stops.len() => d.stops.swap(i, i + 1),
-        StopChange::Delete => {
-            d.stops.remove(i);
-        }
-        // Already first or last: nothing to do.
-        StopChange::Up | StopChange::Down => {
-            return Ok(Redirect::to(&format!("/admin/tours/{id}")).into_response());
-        }
-    }
-    drafts::save(&state.db, staff, "tour", id, &d).await?;
-    page::notice(session, i18n::text(lang, "draft-saved")).await;
-    Ok(Redirect::to(&format!("/admin/tours/{id}")).into_response())
-}
-
-/// `POST /admin/tours/{id}/stops/{stop}/up`: moves a stop one place earlier in the draft.
-///
-/// # Errors
-/// Unknown tour or stop → 404 page; database or session failures.
-pub async fn move_up(
-    State(state): State<AppState>,
-    session: Session,
-    Extension(staff): Extension<Staff>,
-    Path((id, key)): Path<(i64, String)>,
-) -> Result<Response, PageError> {
-    change_stop(&state, &session, &staff, id, &key, StopChange::Up).await
-}
-
-/// `POST /admin/tours/{id}/stops/{stop}/down`: moves a stop one place later in the draft.
-///
-/// # Errors
-/// Unknown tour or stop → 404 page; database or session failures.
-pub async fn move_down(
-    State(state): State<AppState>,
-    session: Session,
-    Extension(staff): Extension<Staff>,
-    Path((id, key)): Path<(i64, String)>,
-) -> Result<Response, PageError> {
-    change_stop(&state, &session, &staff, id, &key, StopChange::Down).await
-}
-
-/// `POST /admin/tours/{id}/stops/{stop}/delete`: removes a stop from the draft
-/// (a live stop goes at publication, if no marker points at it).
-///
-/// # Errors
-/// Unknown tour or stop → 404 page; database or session failures.
-pub async fn delete_stop(
-    State(state): State<AppState>,
-    session: Session,
-    Extension(staff): Extension<Staff>,
-    Path((id, key)): Path<(i64, String)>,
-) -> Result<Response, PageError> {
-    change_stop(&state, &session, &staff, id, &key, StopChange::Delete).await
-}
-
-fn opt(s: &str) -> Option<String> {
-    (!s.is_empty()).then(|| s.to_owned())
-}
-
 /// Writes one stop's row, choices and badge inside `tx`; returns its id.
 async fn apply_stop(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut SqliteConnection,
     tour_id: i64,
     position: i64,
     s: &StopDraft,
@@ -949,13 +834,17 @@ async fn apply_stop(
         )
         .bind(position)
         .bind(&s.clue_id)
-        .bind(opt(&s.clue_en))
-        .bind(opt(&s.narration_id))
-        .bind(opt(&s.narration_en))
-        .bind(opt(&s.question_id))
-        .bind(if q { opt(&s.question_en) } else { None })
-        .bind(opt(&s.badge_name_id))
-        .bind(opt(&s.badge_name_en))
+        .bind(null_if_empty(&s.clue_en))
+        .bind(null_if_empty(&s.narration_id))
+        .bind(null_if_empty(&s.narration_en))
+        .bind(null_if_empty(&s.question_id))
+        .bind(if q {
+            null_if_empty(&s.question_en)
+        } else {
+            None
+        })
+        .bind(null_if_empty(&s.badge_name_id))
+        .bind(null_if_empty(&s.badge_name_en))
         .bind(id)
         .execute(&mut *tx)
         .await?;
@@ -969,13 +858,17 @@ async fn apply_stop(
         .bind(tour_id)
         .bind(position)
         .bind(&s.clue_id)
-        .bind(opt(&s.clue_en))
-        .bind(opt(&s.narration_id))
-        .bind(opt(&s.narration_en))
-        .bind(opt(&s.question_id))
-        .bind(if q { opt(&s.question_en) } else { None })
-        .bind(opt(&s.badge_name_id))
-        .bind(opt(&s.badge_name_en))
+        .bind(null_if_empty(&s.clue_en))
+        .bind(null_if_empty(&s.narration_id))
+        .bind(null_if_empty(&s.narration_en))
+        .bind(null_if_empty(&s.question_id))
+        .bind(if q {
+            null_if_empty(&s.question_en)
+        } else {
+            None
+        })
+        .bind(null_if_empty(&s.badge_name_id))
+        .bind(null_if_empty(&s.badge_name_en))
         .fetch_one(&mut *tx)
         .await?;
         id
@@ -985,51 +878,46 @@ async fn apply_stop(
         .execute(&mut *tx)
         .await?;
     if q {
-        for (n, c) in s.choices.iter().enumerate() {
+        for (position, c) in (1_i64..).zip(&s.choices) {
             sqlx::query(
                 "INSERT INTO tour_stop_choices (stop_id, position, text_id, text_en, correct,
                         feedback_id, feedback_en) VALUES (?, ?, ?, ?, ?, ?, ?)",
             )
             .bind(stop_id)
-            .bind(i64::try_from(n).unwrap_or(i64::MAX) + 1)
+            .bind(position)
             .bind(&c.text_id)
-            .bind(opt(&c.text_en))
+            .bind(null_if_empty(&c.text_en))
             .bind(c.correct)
-            .bind(opt(&c.feedback_id))
-            .bind(opt(&c.feedback_en))
+            .bind(null_if_empty(&c.feedback_id))
+            .bind(null_if_empty(&c.feedback_en))
             .execute(&mut *tx)
             .await?;
         }
     }
-    sqlx::query(
-        "DELETE FROM content_media WHERE target_kind = 'tour_stop' AND target_id = ? AND role = 'badge'",
-    )
-    .bind(stop_id)
-    .execute(&mut *tx)
-    .await?;
-    if !s.badge_image.is_empty() && !s.badge_name_id.is_empty() {
-        let alt_en = if s.badge_name_en.is_empty() {
-            &s.badge_name_id
-        } else {
-            &s.badge_name_en
-        };
-        sqlx::query(
-            "INSERT INTO content_media (target_kind, target_id, role, sha256, alt_id, alt_en)
-             VALUES ('tour_stop', ?, 'badge', ?, ?, ?)",
-        )
-        .bind(stop_id)
-        .bind(&s.badge_image)
-        .bind(format!("Lencana {}", s.badge_name_id))
-        .bind(format!("Badge: {alt_en}"))
-        .execute(&mut *tx)
-        .await?;
-    }
+    // A badge image without a badge name is not shown.
+    let image = if s.badge_name_id.is_empty() {
+        ""
+    } else {
+        &s.badge_image
+    };
+    let alt_en = if s.badge_name_en.is_empty() {
+        &s.badge_name_id
+    } else {
+        &s.badge_name_en
+    };
+    let badge = Attachment {
+        role: "badge",
+        sha256: image,
+        alt_id: format!("Lencana {}", s.badge_name_id),
+        alt_en: format!("Badge: {alt_en}"),
+    };
+    attachments::attach(tx, "tour_stop", stop_id, &badge).await?;
     Ok(stop_id)
 }
 
 /// Applies a whole tour draft to the live rows inside `tx`.
-async fn apply(
-    tx: &mut sqlx::SqliteConnection,
+async fn apply_tour(
+    tx: &mut SqliteConnection,
     id: i64,
     d: &TourDraft,
     live_ids: &[i64],
@@ -1039,9 +927,9 @@ async fn apply(
                 active = ?, published = 1 WHERE id = ?",
     )
     .bind(&d.name_id)
-    .bind(opt(&d.name_en))
-    .bind(opt(&d.description_id))
-    .bind(opt(&d.description_en))
+    .bind(null_if_empty(&d.name_en))
+    .bind(null_if_empty(&d.description_id))
+    .bind(null_if_empty(&d.description_en))
     .bind(d.active)
     .bind(id)
     .execute(&mut *tx)
@@ -1066,76 +954,8 @@ async fn apply(
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    for (n, s) in d.stops.iter().enumerate() {
-        let position = i64::try_from(n).unwrap_or(i64::MAX) + 1;
+    for (position, s) in (1_i64..).zip(&d.stops) {
         apply_stop(tx, id, position, s, live_ids).await?;
     }
     Ok(())
-}
-
-/// `POST /admin/tours/{id}/publish`: applies the draft (if any) to the live
-/// tour and its stops and makes it public, with an audit record, in one
-/// transaction. Refused (`422`, nothing changes) when the tour fields do not
-/// pass the checks or when a removed stop still has a marker.
-///
-/// # Errors
-/// Unknown id → 404 page; database or session failures.
-pub async fn publish(
-    State(state): State<AppState>,
-    session: Session,
-    Extension(staff): Extension<Staff>,
-    Path(id): Path<i64>,
-) -> Result<Response, PageError> {
-    let t = live_or_404(&state.db, id).await?;
-    let lang = page::lang_of(&session).await;
-    let (d, _) = working(&state.db, &t).await?;
-    let mut errors = Vec::new();
-    check_tour(lang, &d, &mut errors);
-    let live_ids: Vec<i64> = t.tour.stops.iter().filter_map(|s| s.id).collect();
-    let kept: Vec<i64> = d.stops.iter().filter_map(|s| s.id).collect();
-    let blocking: Vec<String> = stop_markers(&state.db, id)
-        .await?
-        .into_iter()
-        .filter(|(stop, _)| !kept.contains(stop))
-        .map(|(_, code)| code)
-        .collect();
-    if !blocking.is_empty() {
-        errors.push(i18n::text_with(
-            lang,
-            "tour-stop-has-marker",
-            &[("codes", blocking.join(", "))],
-        ));
-    }
-    if !errors.is_empty() {
-        return edit_page(&state, &session, &staff, t, None, errors).await;
-    }
-    let mut tx = state.db.begin().await?;
-    apply(&mut tx, id, &d, &live_ids).await?;
-    drafts::delete(&mut tx, "tour", id).await?;
-    audit::record(
-        &mut tx,
-        Some(&staff),
-        "tour.publish",
-        &format!("tour:{id}"),
-        &format!("{} ({} stops)", d.name_id, d.stops.len()),
-    )
-    .await?;
-    tx.commit().await?;
-    state.overlays.clear();
-    page::notice(&session, i18n::text(lang, "published")).await;
-    Ok(Redirect::to(&format!("/admin/tours/{id}")).into_response())
-}
-
-/// `POST /admin/tours/{id}/discard`: drops the draft; the live tour and stops stay.
-///
-/// # Errors
-/// Unknown id → 404 page; database or session failures.
-pub async fn discard(
-    State(state): State<AppState>,
-    session: Session,
-    Extension(staff): Extension<Staff>,
-    Path(id): Path<i64>,
-) -> Result<Response, PageError> {
-    live_or_404(&state.db, id).await?;
-    drafts::discard_and_return(&state.db, &session, &staff, "tour", id).await
 }

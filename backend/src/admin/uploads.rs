@@ -26,14 +26,6 @@ use super::settings::BYTES_PER_MB;
 use super::{csrf, i18n};
 use crate::startup::AppState;
 
-/// The routes whose multipart bodies this module reads; their CSRF token is
-/// the body's first field, checked here ([`super::csrf::PendingCheck`]).
-pub const UPLOAD_ROUTES: &[&str] = &[
-    "/admin/media",
-    "/admin/media/{sha256}/replace",
-    "/admin/import",
-];
-
 /// The folder of upload temp files inside the data dir.
 pub const TEMP_DIR: &str = "upload-tmp";
 /// Longest text field (label, kind) read from an upload form, bytes.

@@ -3,7 +3,8 @@
 //! publish → public changed; bad input answers `422` and stores nothing;
 //! markers apply at once.
 
-use pustaka_backend::admin::tours;
+use pustaka_backend::admin::drafts::{self, Draftable};
+use pustaka_backend::admin::tours::Tours;
 use reqwest::StatusCode;
 use reqwest::header::LOCATION;
 use serde_json::Value;
@@ -30,8 +31,10 @@ pub async fn sample(app: &TestApp, method: &str, pattern: &str, n: usize) -> Opt
         let id = first_id(app, "SELECT id FROM tours ORDER BY id LIMIT 1").await;
         path = path.replace("{id}", &id.to_string());
         if path.contains("{stop}") {
-            let live = tours::live(&app.state.db, id).await.unwrap().unwrap();
-            let (draft, _) = tours::working(&app.state.db, &live).await.unwrap();
+            let live = Tours::load(&app.state.db, id).await.unwrap().unwrap();
+            let (draft, _) = drafts::working::<Tours>(&app.state.db, &live)
+                .await
+                .unwrap();
             // Delete only stops added by this test (live stops carry markers);
             // the anonymous pass, refused anyway, may find none left.
             let stop = if pattern.ends_with("/delete") {
@@ -420,9 +423,9 @@ async fn tour_stops_are_edited_in_the_draft_and_published_with_stable_ids() {
     let r = post(&app, &s, &format!("{path}/stops"), &bad).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.unwrap().contains("dua pilihan"));
-    let live = tours::live(&app.state.db, id).await.unwrap().unwrap();
+    let live = Tours::load(&app.state.db, id).await.unwrap().unwrap();
     assert!(
-        tours::working(&app.state.db, &live)
+        drafts::working::<Tours>(&app.state.db, &live)
             .await
             .unwrap()
             .0

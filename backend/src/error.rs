@@ -2,18 +2,21 @@
 //!
 //! API errors are English, with a stable machine code ([`ErrorCode`]) that the
 //! app localises; the web pages render their own localised HTML instead.
+//!
+//! One way per status: every 4xx is [`AppError::Api`], whose status follows
+//! from its code ([`ErrorCode::http_status`]); every 5xx is
+//! [`AppError::Internal`], opaque to the client and logged once, here.
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use pustaka_api::{ApiError, ApiErrorBody, ErrorCode};
 
-/// A handler's error. 4xx variants carry an English message safe to show;
-/// internal errors become an opaque 500 and are logged once, here.
+/// A handler's error.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
-    /// A client error with a specific code; the status follows from the code
-    /// ([`ErrorCode::http_status`]).
+    /// A client error with a code and an English message safe to show; the
+    /// status follows from the code ([`ErrorCode::http_status`]).
     #[error("{code}: {message}")]
     Api {
         /// The machine code.
@@ -21,22 +24,7 @@ pub enum AppError {
         /// English explanation.
         message: String,
     },
-    /// The thing asked for does not exist (generic code `not_found`).
-    #[error("{0}")]
-    NotFound(String),
-    /// The request is malformed (generic code `bad_request`).
-    #[error("{0}")]
-    BadRequest(String),
-    /// The request body is over the route's size limit (generic code `payload_too_large`).
-    #[error("{0}")]
-    PayloadTooLarge(String),
-    /// The client sent too many requests in the rate-limit window (code `too_many_requests`).
-    #[error("{0}")]
-    TooManyRequests(String),
-    /// A database failure.
-    #[error(transparent)]
-    Sqlx(#[from] sqlx::Error),
-    /// Anything else unexpected.
+    /// A server fault (a database failure, a bug): an opaque 500 `internal`.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -54,12 +42,23 @@ impl AppError {
     pub fn code(&self) -> ErrorCode {
         match self {
             AppError::Api { code, .. } => *code,
-            AppError::NotFound(_) => ErrorCode::NotFound,
-            AppError::BadRequest(_) => ErrorCode::BadRequest,
-            AppError::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
-            AppError::TooManyRequests(_) => ErrorCode::TooManyRequests,
-            AppError::Sqlx(_) | AppError::Internal(_) => ErrorCode::Internal,
+            AppError::Internal(_) => ErrorCode::Internal,
         }
+    }
+}
+
+/// Database errors are server faults (`?` on a query in a handler); the
+/// `sqlx::Error` stays inside, so a caller can `downcast` to tell them apart.
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        AppError::Internal(e.into())
+    }
+}
+
+/// Serialisation errors are bugs: a wire type that cannot be written.
+impl From<serde_json::Error> for AppError {
+    fn from(e: serde_json::Error) -> Self {
+        AppError::Internal(e.into())
     }
 }
 
@@ -70,15 +69,7 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let code = self.code();
         let message = match self {
-            AppError::Api { message, .. }
-            | AppError::NotFound(message)
-            | AppError::BadRequest(message)
-            | AppError::PayloadTooLarge(message)
-            | AppError::TooManyRequests(message) => message,
-            AppError::Sqlx(e) => {
-                tracing::error!(error = %e, "database error");
-                "internal server error".into()
-            }
+            AppError::Api { message, .. } => message,
             AppError::Internal(e) => {
                 tracing::error!(error = ?e, "internal error");
                 "internal server error".into()

@@ -560,7 +560,12 @@ async fn build_page<'a>(
             let overlay = match crate::api::markers::overlay_for(&state.db, &view, m.clone()).await
             {
                 Ok(o) => o,
-                Err(crate::error::AppError::Sqlx(e)) => return Err(e),
+                // A database failure is the page's 500; anything else (the
+                // stop was unpublished meanwhile) means there is no page.
+                Err(crate::error::AppError::Internal(e)) => match e.downcast::<sqlx::Error>() {
+                    Ok(db) => return Err(db),
+                    Err(_) => return Ok(None),
+                },
                 Err(_) => return Ok(None),
             };
             subtitle = overlay.subtitle.clone();

@@ -11,7 +11,7 @@ use bevy::prelude::*;
 use bevy_egui::egui;
 use pustaka_api::{MarkerOverlay, MediaRole};
 use pustaka_mobile::i18n::Locale;
-use pustaka_mobile::net::media::{MediaBytes, MediaCache, MediaError, MediaName};
+use pustaka_mobile::net::media::{MediaBytes, MediaCache, MediaError, MediaName, MediaNameExt};
 use pustaka_mobile::net::{Resolution, Resolutions};
 use pustaka_mobile::pictures::{self, Pictures};
 use pustaka_mobile::trailer::{AudioOutput, AudioStatus, TrailerPlayer, VideoStatus};

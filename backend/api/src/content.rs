@@ -1,5 +1,5 @@
-//! Library content on the wire: media references, titles, shelves, events,
-//! tours, and anonymous scan batches.
+//! Library content on the wire: titles, shelves, events, tours, and
+//! anonymous scan batches (media references are in [`crate::media`]).
 //!
 //! Every visitor-facing string is already resolved to the language asked for
 //! with `?lang=` (falling back to Indonesian), and each response lists the
@@ -8,65 +8,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::Lang;
-
-/// The broad type of a media asset.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MediaKind {
-    /// A still image (JPEG or PNG, re-encoded on ingest).
-    Image,
-    /// A video (H.264 MP4 with faststart, normalised on ingest).
-    Video,
-    /// An audio file (narration).
-    Audio,
-}
-
-/// What a media asset is for on its target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MediaRole {
-    /// The cover of a title.
-    Cover,
-    /// A title's trailer video.
-    Trailer,
-    /// An audio narration (title or tour stop).
-    Narration,
-    /// An event's poster.
-    Poster,
-    /// An event's promotional video.
-    Promo,
-    /// A tour badge's picture.
-    Badge,
-}
-
-/// One media asset as the app downloads it from `/media/{sha256}.{ext}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MediaRef {
-    /// What the asset is for.
-    pub role: MediaRole,
-    /// Image, video or audio.
-    pub kind: MediaKind,
-    /// Absolute URL of the file (immutable: the name is its SHA-256).
-    pub url: String,
-    /// MIME type, e.g. `image/jpeg`, `video/mp4`.
-    pub mime: String,
-    /// File size in bytes.
-    pub size_bytes: u64,
-    /// Width in pixels (images and videos).
-    pub width: Option<u32>,
-    /// Height in pixels (images and videos).
-    pub height: Option<u32>,
-    /// Duration in milliseconds (videos and audio), when known.
-    pub duration_ms: Option<u64>,
-    /// A small JPEG preview (images) or the poster frame (videos), when there is one.
-    pub preview_url: Option<String>,
-    /// Text alternative for the asset, in the requested language.
-    pub alt: Option<String>,
-}
+use crate::{Lang, MediaRef};
 
 /// A title in lists (`GET /api/v1/titles`, a shelf's featured titles).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TitleSummary {
     /// Id for `GET /api/v1/titles/{id}`.
     pub id: i64,
@@ -86,6 +32,7 @@ pub struct TitleSummary {
 
 /// `GET /api/v1/titles/{id}`: one title with everything the app shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TitleDetail {
     /// Id of the title.
     pub id: i64,
@@ -119,6 +66,7 @@ pub struct TitleDetail {
 
 /// A page of a longer list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Page<T> {
     /// The items of this page.
     pub items: Vec<T>,
@@ -132,6 +80,7 @@ pub struct Page<T> {
 
 /// `GET /api/v1/shelves/{id}` (and the items of `GET /api/v1/shelves`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ShelfResponse {
     /// Id of the shelf.
     pub id: i64,
@@ -151,6 +100,7 @@ pub struct ShelfResponse {
 
 /// `GET /api/v1/events/{id}` (and the items of `GET /api/v1/events`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EventResponse {
     /// Id of the event.
     pub id: i64,
@@ -159,8 +109,10 @@ pub struct EventResponse {
     /// Description in the requested language.
     pub description: Option<String>,
     /// Start, RFC 3339 with the WIB offset, e.g. `2026-12-05T09:00:00+07:00`.
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub starts_at: String,
     /// End, RFC 3339 with the WIB offset.
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub ends_at: String,
     /// Where it takes place.
     pub place: String,
@@ -178,6 +130,7 @@ pub struct EventResponse {
 
 /// A tour in `GET /api/v1/tours`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TourSummary {
     /// Id for `GET /api/v1/tours/{id}`.
     pub id: i64,
@@ -192,6 +145,7 @@ pub struct TourSummary {
 /// `GET /api/v1/tours/{id}`: a tour with all its stops, so the app can
 /// prefetch it for offline use.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TourResponse {
     /// Id of the tour.
     pub id: i64,
@@ -207,6 +161,7 @@ pub struct TourResponse {
 
 /// One stop of a tour.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TourStop {
     /// Id of the stop (a marker's `target_id` when its kind is `tour_stop`).
     pub id: i64,
@@ -228,6 +183,7 @@ pub struct TourStop {
 
 /// A multiple-choice question at a tour stop.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Question {
     /// The question text.
     pub prompt: String,
@@ -237,6 +193,7 @@ pub struct Question {
 
 /// One answer choice.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Choice {
     /// The choice text.
     pub text: String,
@@ -248,6 +205,7 @@ pub struct Choice {
 
 /// A badge a visitor earns at a tour stop.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Badge {
     /// Badge name in the requested language.
     pub name: String,
@@ -255,39 +213,29 @@ pub struct Badge {
     pub image: Option<MediaRef>,
 }
 
-/// The kind of client that scanned a code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ClientKind {
-    /// The Android app.
-    Android,
-    /// The iOS app.
-    Ios,
-    /// The desktop build of the app.
-    Desktop,
-    /// The web fallback page.
-    Web,
-}
-
-impl ClientKind {
-    /// The lowercase name stored and sent on the wire.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ClientKind::Android => "android",
-            ClientKind::Ios => "ios",
-            ClientKind::Desktop => "desktop",
-            ClientKind::Web => "web",
-        }
+wire_enum! {
+    /// The kind of client that scanned a code.
+    pub enum ClientKind {
+        /// The Android app.
+        Android = "android",
+        /// The iOS app.
+        Ios = "ios",
+        /// The desktop build of the app.
+        Desktop = "desktop",
+        /// The web fallback page.
+        Web = "web",
     }
 }
 
 /// One anonymous scan: which code, when, from what kind of client. No device
 /// id, no location, nothing personal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ScanEvent {
     /// The marker code as scanned.
     pub code: String,
     /// When it was scanned, RFC 3339 (any offset).
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub scanned_at: String,
     /// The client kind.
     pub client: ClientKind,
@@ -295,8 +243,11 @@ pub struct ScanEvent {
 
 /// `POST /api/v1/scans` body: a batch of scans the app collected.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ScanBatch {
     /// The scans, at most [`MAX_SCANS_PER_BATCH`].
+    // utoipa takes literals only: a server test checks 500 against MAX_SCANS_PER_BATCH.
+    #[cfg_attr(feature = "openapi", schema(max_items = 500))]
     pub scans: Vec<ScanEvent>,
 }
 
@@ -306,6 +257,7 @@ pub const MAX_SCANS_PER_BATCH: usize = 500;
 /// `202 Accepted` answer to a scan batch: `accepted + rejected` is the
 /// number of scans sent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ScanAccepted {
     /// How many scans were stored (their code is a marker of this library).
     pub accepted: u32,

@@ -8,11 +8,83 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Declares a fieldless enum whose variants travel as fixed words. Each word is
+/// written once, next to its variant, and gives serde's name, `as_str`,
+/// `Display`, `FromStr` and `ALL`, so the wire, the database columns and the
+/// OpenAPI schema (feature `openapi`) read the same list.
+macro_rules! wire_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident = $word:literal, )+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        pub enum $name {
+            $( $(#[$vmeta])* #[serde(rename = $word)] $variant, )+
+        }
+
+        impl $name {
+            /// Every variant, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The word on the wire and in the database.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $( $name::$variant => $word, )+
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::std::str::FromStr for $name {
+            type Err = $crate::ParseWireError;
+
+            fn from_str(word: &str) -> Result<Self, Self::Err> {
+                Self::ALL
+                    .iter()
+                    .copied()
+                    .find(|v| v.as_str() == word)
+                    .ok_or_else(|| $crate::ParseWireError {
+                        what: stringify!($name),
+                        word: word.chars().take(40).collect(),
+                    })
+            }
+        }
+    };
+}
+
+/// A word that is none of an enum's wire words (e.g. `"gif"` for a
+/// [`MediaExt`], or a database column holding an unknown role).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseWireError {
+    /// The enum's name, e.g. `MediaRole`.
+    pub what: &'static str,
+    /// The word that was read (at most 40 characters of it).
+    pub word: String,
+}
+
+impl std::fmt::Display for ParseWireError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?} is not a {}", self.word, self.what)
+    }
+}
+
+impl std::error::Error for ParseWireError {}
+
 /// The API version prefix every JSON route lives under.
 pub const API_PREFIX: &str = "/api/v1";
 
 /// A language of visitor-facing text: Bahasa Indonesia first, English second.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
     /// Bahasa Indonesia (BCP 47 `id`), the default.
@@ -41,22 +113,23 @@ impl Lang {
     }
 }
 
-/// What a marker points at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TargetKind {
-    /// A book or other title in the catalogue.
-    Title,
-    /// A shelf (a classification range in a place).
-    Shelf,
-    /// An event with a date and a place.
-    Event,
-    /// One stop of a guided reading tour.
-    TourStop,
+wire_enum! {
+    /// What a marker points at (also the `target_kind` column of markers).
+    pub enum TargetKind {
+        /// A book or other title in the catalogue.
+        Title = "title",
+        /// A shelf (a classification range in a place).
+        Shelf = "shelf",
+        /// An event with a date and a place.
+        Event = "event",
+        /// One stop of a guided reading tour.
+        TourStop = "tour_stop",
+    }
 }
 
 /// `GET /api/v1/markers/{code}`: what the app overlays on a code.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MarkerOverlay {
     /// The canonical marker code (Crockford base-32).
     pub code: String,
@@ -103,6 +176,7 @@ pub const FEATURED_ON_OVERLAY: usize = 8;
 
 /// `GET /healthz`: the server is up and its database answers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Health {
     /// Always `"ok"` when the response is 200.
     pub status: String,
@@ -112,6 +186,7 @@ pub struct Health {
 
 /// The one error envelope of every JSON route (4xx and 5xx).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiErrorBody {
     /// The error.
     pub error: ApiError,
@@ -119,6 +194,7 @@ pub struct ApiErrorBody {
 
 /// The error inside [`ApiErrorBody`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiError {
     /// A stable machine-readable code (a `snake_case` string on the wire, e.g.
     /// `"marker_not_found"`). Clients localise by this code, never by `message`.
@@ -135,6 +211,7 @@ pub struct ApiError {
 /// The generic codes (`bad_request`, `not_found`, `payload_too_large`,
 /// `too_many_requests`, `internal`) are used where no specific code applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// 400: the request is malformed in a way no specific code describes.
@@ -262,7 +339,9 @@ impl std::fmt::Display for ErrorCode {
 }
 
 mod content;
+mod media;
 pub use content::*;
+pub use media::*;
 
 #[cfg(test)]
 mod tests {

@@ -4,8 +4,12 @@
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use pustaka_api::{ErrorCode, Lang, Page};
+use pustaka_api::{
+    ApiErrorBody, ErrorCode, EventResponse, Lang, Page, ShelfResponse, TitleDetail, TitleSummary,
+    TourResponse, TourSummary,
+};
 use serde::Deserialize;
+use utoipa::IntoParams;
 
 use super::{
     ApiPath as Path, ApiQuery as Query, CONTENT_CACHE_CONTROL, LangQueryParams, conditional_json,
@@ -28,19 +32,33 @@ pub const MAX_SEARCH_CHARS: usize = 200;
 pub const UPCOMING_DAYS: i64 = 90;
 
 /// Query string of `GET /api/v1/titles`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TitlesQueryParams {
     /// Case-insensitive substring of the title, author or ISBN.
     pub q: Option<String>,
     /// Page size, 1..=200 (default 50).
+    // utoipa takes literals only: a test checks 200 against MAX_PAGE_LIMIT.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// Items to skip (default 0).
     pub offset: Option<u32>,
-    /// `id` (default) or `en`.
+    /// Language of visitor texts: `id` (default) or `en`.
     pub lang: Option<Lang>,
 }
 
-/// `GET /api/v1/titles`: titles ordered by title, paged, optionally searched.
+/// Titles ordered by title, paged; optionally searched.
+///
+/// `GET /api/v1/titles?q=&limit=&offset=`.
+#[utoipa::path(
+    get,
+    path = "/titles",
+    params(TitlesQueryParams),
+    responses(
+        (status = 200, description = "A page of titles.", body = Page<TitleSummary>),
+        (status = 400, description = "Bad limit or query.", body = ApiErrorBody),
+    )
+)]
 #[tracing::instrument(skip(state, headers))]
 pub async fn list_titles(
     State(state): State<AppState>,
@@ -73,7 +91,19 @@ pub async fn list_titles(
     conditional_json(&headers, &page, CONTENT_CACHE_CONTROL)
 }
 
+/// One title in full.
+///
 /// `GET /api/v1/titles/{id}`.
+#[utoipa::path(
+    get,
+    path = "/titles/{id}",
+    params(("id" = i64, Path, description = "Id of the title."), LangQueryParams),
+    responses(
+        (status = 200, description = "Found.", body = TitleDetail),
+        (status = 400, description = "Malformed id or query.", body = ApiErrorBody),
+        (status = 404, description = "No such title (`title_not_found`).", body = ApiErrorBody),
+    )
+)]
 #[tracing::instrument(skip(state, headers))]
 pub async fn get_title(
     State(state): State<AppState>,
@@ -87,7 +117,18 @@ pub async fn get_title(
     conditional_json(&headers, &t, CONTENT_CACHE_CONTROL)
 }
 
+/// Every shelf with its featured titles.
+///
 /// `GET /api/v1/shelves`.
+#[utoipa::path(
+    get,
+    path = "/shelves",
+    params(LangQueryParams),
+    responses(
+        (status = 200, description = "The list.", body = Vec<ShelfResponse>),
+        (status = 400, description = "Malformed query.", body = ApiErrorBody),
+    )
+)]
 #[tracing::instrument(skip(state, headers))]
 pub async fn list_shelves(
     State(state): State<AppState>,
@@ -98,7 +139,19 @@ pub async fn list_shelves(
     conditional_json(&headers, &shelves, CONTENT_CACHE_CONTROL)
 }
 
+/// One shelf with its featured titles.
+///
 /// `GET /api/v1/shelves/{id}`.
+#[utoipa::path(
+    get,
+    path = "/shelves/{id}",
+    params(("id" = i64, Path, description = "Id of the shelf."), LangQueryParams),
+    responses(
+        (status = 200, description = "Found.", body = ShelfResponse),
+        (status = 400, description = "Malformed id or query.", body = ApiErrorBody),
+        (status = 404, description = "No such shelf (`shelf_not_found`).", body = ApiErrorBody),
+    )
+)]
 #[tracing::instrument(skip(state, headers))]
 pub async fn get_shelf(
     State(state): State<AppState>,
@@ -113,14 +166,15 @@ pub async fn get_shelf(
 }
 
 /// Query string of `GET /api/v1/events`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EventsQueryParams {
     /// Start of the range: a WIB date `YYYY-MM-DD` or RFC 3339; default now.
     pub from: Option<String>,
     /// End of the range (exclusive; a date means through that whole day);
     /// default 90 days after `from`.
     pub to: Option<String>,
-    /// `id` (default) or `en`.
+    /// Language of visitor texts: `id` (default) or `en`.
     pub lang: Option<Lang>,
 }
 
@@ -128,8 +182,19 @@ fn date_range_error(message: String) -> AppError {
     AppError::api(ErrorCode::InvalidDateRange, message)
 }
 
-/// `GET /api/v1/events?from=&to=`: events overlapping the range, by start time.
-/// Without parameters: upcoming events (not yet ended) of the next 90 days.
+/// Events overlapping a range, by start time (default: upcoming, next 90 days).
+///
+/// `GET /api/v1/events?from=&to=`; without parameters, the events not yet
+/// ended that start within 90 days.
+#[utoipa::path(
+    get,
+    path = "/events",
+    params(EventsQueryParams),
+    responses(
+        (status = 200, description = "The events.", body = Vec<EventResponse>),
+        (status = 400, description = "Unparseable or empty range (`invalid_date_range`).", body = ApiErrorBody),
+    )
+)]
 #[tracing::instrument(skip(state, headers))]
 pub async fn list_events(
     State(state): State<AppState>,
@@ -157,7 +222,19 @@ pub async fn list_events(
     conditional_json(&headers, &events, CONTENT_CACHE_CONTROL)
 }
 
+/// One event.
+///
 /// `GET /api/v1/events/{id}`.
+#[utoipa::path(
+    get,
+    path = "/events/{id}",
+    params(("id" = i64, Path, description = "Id of the event."), LangQueryParams),
+    responses(
+        (status = 200, description = "Found.", body = EventResponse),
+        (status = 400, description = "Malformed id or query.", body = ApiErrorBody),
+        (status = 404, description = "No such event (`event_not_found`).", body = ApiErrorBody),
+    )
+)]
 #[tracing::instrument(skip(state, headers))]
 pub async fn get_event(
     State(state): State<AppState>,
@@ -172,7 +249,18 @@ pub async fn get_event(
     conditional_json(&headers, &e, CONTENT_CACHE_CONTROL)
 }
 
+/// Active tours.
+///
 /// `GET /api/v1/tours`.
+#[utoipa::path(
+    get,
+    path = "/tours",
+    params(LangQueryParams),
+    responses(
+        (status = 200, description = "The list.", body = Vec<TourSummary>),
+        (status = 400, description = "Malformed query.", body = ApiErrorBody),
+    )
+)]
 #[tracing::instrument(skip(state, headers))]
 pub async fn list_tours(
     State(state): State<AppState>,
@@ -183,7 +271,19 @@ pub async fn list_tours(
     conditional_json(&headers, &tours, CONTENT_CACHE_CONTROL)
 }
 
-/// `GET /api/v1/tours/{id}`: the tour with every stop, for offline prefetch.
+/// A tour with all its stops (for offline prefetch).
+///
+/// `GET /api/v1/tours/{id}`.
+#[utoipa::path(
+    get,
+    path = "/tours/{id}",
+    params(("id" = i64, Path, description = "Id of the tour."), LangQueryParams),
+    responses(
+        (status = 200, description = "Found.", body = TourResponse),
+        (status = 400, description = "Malformed id or query.", body = ApiErrorBody),
+        (status = 404, description = "No such tour (`tour_not_found`).", body = ApiErrorBody),
+    )
+)]
 #[tracing::instrument(skip(state, headers))]
 pub async fn get_tour(
     State(state): State<AppState>,

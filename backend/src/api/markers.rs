@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use bytes::Bytes;
-use pustaka_api::{ErrorCode, Lang, MarkerOverlay, TargetKind};
+use pustaka_api::{ApiErrorBody, ErrorCode, Lang, MarkerOverlay, TargetKind};
 use pustaka_markers::payload::MarkerCode;
 use sqlx::SqlitePool;
 
@@ -118,8 +118,23 @@ impl OverlayCache {
     }
 }
 
-/// `GET /api/v1/markers/{code}?lang=id|en`: the overlay for a code; 400 when
-/// malformed, 404 when unknown or inactive; `ETag` + `If-None-Match` → 304.
+/// Resolve a marker code to its overlay (the scan hot path).
+///
+/// `GET /api/v1/markers/{code}?lang=id|en`: 400 when the code is malformed,
+/// 404 when unknown or inactive; `ETag` + `If-None-Match` → 304.
+#[utoipa::path(
+    get,
+    path = "/markers/{code}",
+    params(
+        ("code" = String, Path, description = "Marker code (Crockford base-32, case-insensitive)."),
+        LangQueryParams,
+    ),
+    responses(
+        (status = 200, description = "The overlay.", body = MarkerOverlay),
+        (status = 400, description = "Malformed code or query.", body = ApiErrorBody),
+        (status = 404, description = "Unknown or inactive code.", body = ApiErrorBody),
+    )
+)]
 #[tracing::instrument(skip(state, headers), fields(marker.code = %code))]
 pub async fn resolve_marker(
     State(state): State<AppState>,
@@ -169,9 +184,7 @@ async fn build_overlay(state: &AppState, code: &MarkerCode, lang: Lang) -> Resul
             )
         })?;
     let overlay = overlay_for(&state.db, &view(state, Some(lang)), marker).await?;
-    let body: Bytes = serde_json::to_vec(&overlay)
-        .map_err(|e| AppError::Internal(e.into()))?
-        .into();
+    let body: Bytes = serde_json::to_vec(&overlay)?.into();
     let etag = etag_for(&body);
     Ok((body, etag))
 }
@@ -215,8 +228,12 @@ pub async fn overlay_for(
     };
     let mut tour_id = None;
     let mut ebook_url = None;
-    let (kind, title, subtitle, body, has_en) = match m.target_kind.as_str() {
-        "title" => {
+    let kind: TargetKind = m
+        .target_kind
+        .parse()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("marker {}: {e}", m.code)))?;
+    let (title, subtitle, body, has_en) = match kind {
+        TargetKind::Title => {
             let (t, a, s_id, s_en, ebook): TitleHeadRow = sqlx::query_as(
                 "SELECT title, author, synopsis_id, synopsis_en, ebook_url
                    FROM titles WHERE id = ? AND published = 1",
@@ -227,9 +244,9 @@ pub async fn overlay_for(
             .ok_or_else(missing)?;
             let has_en = s_en.is_some();
             ebook_url = ebook.filter(|u| !u.trim().is_empty());
-            (TargetKind::Title, t, a, view.pick_opt(s_id, s_en), has_en)
+            (t, a, view.pick_opt(s_id, s_en), has_en)
         }
-        "shelf" => {
+        TargetKind::Shelf => {
             let (n_id, n_en, loc, d_id, d_en): (
                 String,
                 Option<String>,
@@ -246,20 +263,18 @@ pub async fn overlay_for(
             .ok_or_else(missing)?;
             let has_en = n_en.is_some();
             (
-                TargetKind::Shelf,
                 view.pick(n_id, n_en),
                 loc,
                 view.pick_opt(d_id, d_en),
                 has_en,
             )
         }
-        "event" => {
+        TargetKind::Event => {
             let e = crate::db::content::event_row(pool, m.target_id)
                 .await?
                 .ok_or_else(missing)?;
             let has_en = e.title_en.is_some();
             (
-                TargetKind::Event,
                 view.pick(e.title_id, e.title_en),
                 // "Sabtu, 5 Desember 2026, 09.00–10.30 WIB · place", as on the web page.
                 Some(format!(
@@ -271,7 +286,7 @@ pub async fn overlay_for(
                 has_en,
             )
         }
-        "tour_stop" => {
+        TargetKind::TourStop => {
             let (tid, pos, n_id, n_en, c_id, c_en, nar_id, nar_en, count): StopHeadRow =
                 sqlx::query_as(
                     "SELECT t.id, s.position, t.name_id, t.name_en, s.clue_id, s.clue_en,
@@ -292,17 +307,11 @@ pub async fn overlay_for(
                 "pemberhentian"
             };
             (
-                TargetKind::TourStop,
                 format!("{} · {stop_word} {pos}/{count}", view.pick(n_id, n_en)),
                 Some(view.pick(c_id, c_en)),
                 view.pick_opt(nar_id, nar_en),
                 has_en,
             )
-        }
-        other => {
-            return Err(AppError::Internal(anyhow::anyhow!(
-                "unsupported target kind {other}"
-            )));
         }
     };
     let media = media_for(pool, view, &m.target_kind, m.target_id).await?;

@@ -2,15 +2,19 @@
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use headers::{ETag, HeaderMapExt, IfNoneMatch};
 use pustaka_api::{ErrorCode, Health, Lang};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use utoipa::{IntoParams, OpenApi};
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
 use crate::db::content::View;
 use crate::error::{AppError, Result};
@@ -25,37 +29,30 @@ pub mod scans;
 /// revalidation with `If-None-Match` is cheap (a 304 without a body).
 pub const CONTENT_CACHE_CONTROL: &str = "public, max-age=60, stale-while-revalidate=300";
 
-/// The `/api/v1` router. Every route here must also be in [`openapi::document`]
-/// (a test checks it against [`ROUTES`]).
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/markers/{code}", get(markers::resolve_marker))
-        .route("/titles", get(content::list_titles))
-        .route("/titles/{id}", get(content::get_title))
-        .route("/shelves", get(content::list_shelves))
-        .route("/shelves/{id}", get(content::get_shelf))
-        .route("/events", get(content::list_events))
-        .route("/events/{id}", get(content::get_event))
-        .route("/tours", get(content::list_tours))
-        .route("/tours/{id}", get(content::get_tour))
-        .route("/scans", post(scans::post_scans).layer(scans::body_limit()))
-        .route("/openapi.json", get(openapi::get_openapi))
+/// The `/api/v1` routes with their OpenAPI descriptions. Each handler's
+/// `#[utoipa::path]` declares its method, path, parameters and answers, and
+/// `routes!` registers the route and its description in the same call, so the
+/// router and [`openapi::document`] cannot drift apart. Add routes only here,
+/// only with `.routes(routes!(..))`.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(markers::resolve_marker))
+        .routes(routes!(content::list_titles))
+        .routes(routes!(content::get_title))
+        .routes(routes!(content::list_shelves))
+        .routes(routes!(content::get_shelf))
+        .routes(routes!(content::list_events))
+        .routes(routes!(content::get_event))
+        .routes(routes!(content::list_tours))
+        .routes(routes!(content::get_tour))
+        .routes(routes!(scans::post_scans).layer(scans::body_limit()))
+        .routes(routes!(openapi::get_openapi))
 }
 
-/// Method and path (relative to `/api/v1`) of every API route, in router order.
-pub const ROUTES: &[(&str, &str)] = &[
-    ("get", "/markers/{code}"),
-    ("get", "/titles"),
-    ("get", "/titles/{id}"),
-    ("get", "/shelves"),
-    ("get", "/shelves/{id}"),
-    ("get", "/events"),
-    ("get", "/events/{id}"),
-    ("get", "/tours"),
-    ("get", "/tours/{id}"),
-    ("post", "/scans"),
-    ("get", "/openapi.json"),
-];
+/// The `/api/v1` router (paths relative to [`pustaka_api::API_PREFIX`]).
+pub fn router() -> Router<AppState> {
+    routes().split_for_parts().0
+}
 
 /// `GET /healthz`.
 pub async fn health(State(state): State<AppState>) -> Result<Json<Health>> {
@@ -96,10 +93,41 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiQuer
     }
 }
 
+/// `Json` whose rejection is in the JSON error envelope: 400 `invalid_json`
+/// for a body that is not the JSON the route expects or is not declared
+/// `Content-Type: application/json`, 413 `body_too_large` over the route's
+/// body limit ([`axum::extract::DefaultBodyLimit`]).
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self> {
+        Json::<T>::from_request(req, state)
+            .await
+            .map(|Json(v)| ApiJson(v))
+            .map_err(|e| match e {
+                JsonRejection::JsonDataError(_)
+                | JsonRejection::JsonSyntaxError(_)
+                | JsonRejection::MissingJsonContentType(_) => AppError::api(
+                    ErrorCode::InvalidJson,
+                    format!("invalid JSON: {}", e.body_text()),
+                ),
+                e if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                    AppError::api(ErrorCode::BodyTooLarge, e.body_text())
+                }
+                e => AppError::api(ErrorCode::BadRequest, e.body_text()),
+            })
+    }
+}
+
 /// The `?lang=` query parameter most routes take.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LangQueryParams {
-    /// `id` (default) or `en`.
+    /// Language of visitor texts: `id` (default) or `en`; a text missing in
+    /// English falls back to Indonesian.
     pub lang: Option<Lang>,
 }
 
@@ -117,17 +145,16 @@ pub fn etag_for(body: &[u8]) -> String {
     format!("\"{}\"", hex::encode(&digest[..16]))
 }
 
-/// Whether an `If-None-Match` header matches `etag` (weak comparison, as
-/// RFC 9110 §13.1.2 asks for GET; `*` matches anything).
+/// Whether the request's `If-None-Match` matches `etag` (weak comparison, as
+/// RFC 9110 §13.1.2 asks for GET; `*` matches anything; every header line and
+/// list item counts, unreadable items are skipped).
 pub fn if_none_match_hits(headers: &HeaderMap, etag: &str) -> bool {
-    let bare = etag.trim_start_matches("W/");
+    let Ok(etag) = etag.parse::<ETag>() else {
+        return false;
+    };
     headers
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(str::trim)
-        .any(|tag| tag == "*" || tag.trim_start_matches("W/") == bare)
+        .typed_get::<IfNoneMatch>()
+        .is_some_and(|inm| !inm.precondition_passes(&etag))
 }
 
 /// Serialises `value` and answers 304 when the client already has it, else 200
@@ -140,7 +167,7 @@ pub fn conditional_json<T: Serialize>(
     value: &T,
     cache_control: &'static str,
 ) -> Result<Response> {
-    let body = serde_json::to_vec(value).map_err(|e| AppError::Internal(e.into()))?;
+    let body = serde_json::to_vec(value)?;
     let etag = etag_for(&body);
     Ok(conditional_bytes(headers, body.into(), etag, cache_control))
 }

@@ -7,14 +7,14 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use axum::extract::rejection::BytesRejection;
+use axum::Json;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::{Json, body::Bytes};
-use pustaka_api::{ErrorCode, MAX_SCANS_PER_BATCH, ScanAccepted, ScanBatch};
+use pustaka_api::{ApiErrorBody, ErrorCode, MAX_SCANS_PER_BATCH, ScanAccepted, ScanBatch};
 use pustaka_markers::payload::MarkerCode;
 
+use super::ApiJson;
 use crate::error::{AppError, Result};
 use crate::startup::AppState;
 
@@ -68,6 +68,8 @@ impl RateLimiter {
     }
 }
 
+/// Report a batch of anonymous scans.
+///
 /// `POST /api/v1/scans`: stores the scans of a batch whose code is a marker of
 /// this library (active or not) and answers 202 with how many were stored
 /// (`accepted`) and how many well-formed scans were dropped for an unknown code
@@ -78,11 +80,24 @@ impl RateLimiter {
 /// (nothing of the batch is stored then), 413 `body_too_large` over
 /// [`MAX_SCAN_BODY_BYTES`] or `batch_too_large` over [`MAX_SCANS_PER_BATCH`],
 /// 429 `too_many_requests` over the rate limit.
-#[tracing::instrument(skip(state, body), fields(client.ip = %addr.ip()))]
+#[utoipa::path(
+    post,
+    path = "/scans",
+    request_body = ScanBatch,
+    responses(
+        (status = 202, description = "Scans of known codes stored; the others counted as rejected.", body = ScanAccepted),
+        (status = 400, description = "Malformed batch (`invalid_json`, `invalid_scan`); nothing stored.", body = ApiErrorBody),
+        (status = 413, description = "Body or batch too large (`body_too_large`, `batch_too_large`).", body = ApiErrorBody),
+        (status = 429, description = "Rate limit exceeded.", body = ApiErrorBody),
+    )
+)]
+#[tracing::instrument(skip(state, batch), fields(client.ip = %addr.ip()))]
 pub async fn post_scans(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    body: std::result::Result<Bytes, BytesRejection>,
+    // Taken as a `Result` so that the rate limit is counted first: a client
+    // that keeps posting malformed batches is limited too.
+    batch: Result<ApiJson<ScanBatch>>,
 ) -> Result<Response> {
     if !state.scan_limiter.allow(addr.ip()) {
         return Err(AppError::api(
@@ -93,18 +108,7 @@ pub async fn post_scans(
             ),
         ));
     }
-    let body = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            AppError::api(
-                ErrorCode::BodyTooLarge,
-                format!("body is larger than {MAX_SCAN_BODY_BYTES} bytes"),
-            )
-        } else {
-            AppError::api(ErrorCode::BadRequest, e.body_text())
-        }
-    })?;
-    let batch: ScanBatch = serde_json::from_slice(&body)
-        .map_err(|e| AppError::api(ErrorCode::InvalidJson, format!("invalid JSON: {e}")))?;
+    let ApiJson(batch) = batch?;
     if batch.scans.len() > MAX_SCANS_PER_BATCH {
         return Err(AppError::api(
             ErrorCode::BatchTooLarge,

@@ -2,8 +2,8 @@
 //! the `pustaka-api` wire types for one language.
 
 use pustaka_api::{
-    Badge, Choice, EventResponse, Lang, MediaKind, MediaRef, MediaRole, Question, ShelfResponse,
-    TitleDetail, TitleSummary, TourResponse, TourStop, TourSummary,
+    Badge, Choice, EventResponse, Lang, MediaRef, MediaRole, Question, ShelfResponse, TitleDetail,
+    TitleSummary, TourResponse, TourStop, TourSummary,
 };
 use sqlx::SqlitePool;
 
@@ -73,27 +73,6 @@ type MediaRow = (
     Option<String>,
 );
 
-fn role_from_str(s: &str) -> Option<MediaRole> {
-    Some(match s {
-        "cover" => MediaRole::Cover,
-        "trailer" => MediaRole::Trailer,
-        "narration" => MediaRole::Narration,
-        "poster" => MediaRole::Poster,
-        "promo" => MediaRole::Promo,
-        "badge" => MediaRole::Badge,
-        _ => return None,
-    })
-}
-
-fn kind_from_str(s: &str) -> Option<MediaKind> {
-    Some(match s {
-        "image" => MediaKind::Image,
-        "video" => MediaKind::Video,
-        "audio" => MediaKind::Audio,
-        _ => return None,
-    })
-}
-
 /// Media attached to one piece of content, in a stable role order.
 ///
 /// # Errors
@@ -123,8 +102,9 @@ pub async fn media_for(
         .filter_map(
             |(role, sha, ext, mime, kind, size, w, h, dur, alt_id, alt_en, preview)| {
                 Some(MediaRef {
-                    role: role_from_str(&role)?,
-                    kind: kind_from_str(&kind)?,
+                    // A row of a role or kind this server does not know is skipped.
+                    role: role.parse().ok()?,
+                    kind: kind.parse().ok()?,
                     url: view.media_url(&sha, &ext),
                     mime,
                     size_bytes: u64::try_from(size).unwrap_or(0),

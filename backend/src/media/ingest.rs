@@ -16,11 +16,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use image::{DynamicImage, ImageFormat};
-use pustaka_api::MediaKind;
+use pustaka_api::{MediaExt, MediaKind, MediaName};
 use sha2::{Digest, Sha256};
 use sqlx::SqlitePool;
 
-use super::store::{BlobName, BlobStore};
+use super::store::BlobStore;
 
 /// Largest accepted input, in bytes (a few minutes of phone video).
 pub const MAX_INGEST_BYTES: usize = 200 * 1024 * 1024;
@@ -81,7 +81,7 @@ pub enum IngestError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredAsset {
     /// The stored file's name.
-    pub name: BlobName,
+    pub name: MediaName,
     /// Image, video or audio.
     pub kind: MediaKind,
     /// Size in bytes.
@@ -93,13 +93,13 @@ pub struct StoredAsset {
     /// Duration in milliseconds (video, audio; `None` when ffprobe is absent).
     pub duration_ms: Option<u64>,
     /// Thumbnail (image) or poster frame (video).
-    pub preview: Option<BlobName>,
+    pub preview: Option<MediaName>,
 }
 
 /// One output file waiting in scratch.
 struct Output {
     path: PathBuf,
-    name: BlobName,
+    name: MediaName,
     kind: MediaKind,
     size_bytes: u64,
     width: Option<u32>,
@@ -107,55 +107,43 @@ struct Output {
     duration_ms: Option<u64>,
 }
 
-fn kind_word(k: MediaKind) -> &'static str {
-    match k {
-        MediaKind::Image => "image",
-        MediaKind::Video => "video",
-        MediaKind::Audio => "audio",
-    }
-}
-
 /// Sniffs the bytes; returns the kind and the store extension.
 ///
 /// # Errors
 /// `Unsupported` for anything but JPEG/PNG/WebP images, MP4/QuickTime/WebM/
 /// Matroska videos, and MP3/M4A/Ogg audio; `Mismatch` when it is not `claimed`.
-pub fn sniff(bytes: &[u8], claimed: MediaKind) -> Result<(MediaKind, &'static str), IngestError> {
+pub fn sniff(bytes: &[u8], claimed: MediaKind) -> Result<(MediaKind, MediaExt), IngestError> {
     let t = infer::get(bytes).ok_or_else(|| IngestError::Unsupported("unknown".into()))?;
     let (kind, ext) = match t.mime_type() {
-        "image/jpeg" => (MediaKind::Image, "jpg"),
-        "image/png" => (MediaKind::Image, "png"),
-        "image/webp" => (MediaKind::Image, "jpg"),
+        "image/jpeg" => (MediaKind::Image, MediaExt::Jpg),
+        "image/png" => (MediaKind::Image, MediaExt::Png),
+        "image/webp" => (MediaKind::Image, MediaExt::Jpg),
         "video/mp4" | "video/quicktime" | "video/webm" | "video/x-matroska" => {
-            (MediaKind::Video, "mp4")
+            (MediaKind::Video, MediaExt::Mp4)
         }
-        "audio/mpeg" => (MediaKind::Audio, "mp3"),
-        "audio/m4a" | "audio/x-m4a" | "audio/mp4" => (MediaKind::Audio, "m4a"),
-        "audio/ogg" => (MediaKind::Audio, "ogg"),
+        "audio/mpeg" => (MediaKind::Audio, MediaExt::Mp3),
+        "audio/m4a" | "audio/x-m4a" | "audio/mp4" => (MediaKind::Audio, MediaExt::M4a),
+        "audio/ogg" => (MediaKind::Audio, MediaExt::Ogg),
         other => return Err(IngestError::Unsupported(other.into())),
     };
     if kind != claimed {
         return Err(IngestError::Mismatch {
-            claimed: kind_word(claimed),
+            claimed: claimed.as_str(),
             actual: t.mime_type().into(),
         });
     }
     Ok((kind, ext))
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
-
 fn write_output(
     scratch: &Path,
     bytes: &[u8],
-    ext: &str,
+    ext: MediaExt,
     kind: MediaKind,
     dims: Option<(u32, u32)>,
     duration_ms: Option<u64>,
 ) -> Result<Output, IngestError> {
-    let name = BlobName::new(&sha256_hex(bytes), ext).map_err(IngestError::Unsupported)?;
+    let name = MediaName::from_digest(Sha256::digest(bytes).into(), ext);
     let path = scratch.join(name.file_name());
     std::fs::write(&path, bytes)?;
     Ok(Output {
@@ -224,7 +212,11 @@ fn process_image(
     let main = write_output(
         scratch,
         &main_bytes,
-        if keep_png { "png" } else { "jpg" },
+        if keep_png {
+            MediaExt::Png
+        } else {
+            MediaExt::Jpg
+        },
         MediaKind::Image,
         Some((img.width(), img.height())),
         None,
@@ -234,7 +226,7 @@ fn process_image(
     let thumb = write_output(
         scratch,
         &thumb_bytes,
-        "jpg",
+        MediaExt::Jpg,
         MediaKind::Image,
         Some((thumb_img.width(), thumb_img.height())),
         None,
@@ -315,10 +307,10 @@ fn probe(path: &Path) -> Result<ProbeResult, IngestError> {
 /// codec data copied unchanged, every metadata block (tags, embedded
 /// pictures) and every other stream dropped, so what is stored is only audio
 /// that ffmpeg could read through. A file ffmpeg cannot read is refused.
-fn process_audio(scratch: &Path, input: &Path, ext: &str) -> Result<Output, IngestError> {
+fn process_audio(scratch: &Path, input: &Path, ext: MediaExt) -> Result<Output, IngestError> {
     let muxer = match ext {
-        "mp3" => "mp3",
-        "m4a" => "ipod",
+        MediaExt::Mp3 => "mp3",
+        MediaExt::M4a => "ipod",
         _ => "ogg",
     };
     let remuxed = scratch.join(format!("remuxed.{ext}"));
@@ -395,7 +387,14 @@ fn process_video(scratch: &Path, input: &Path) -> Result<(Output, Output), Inges
     let poster_img = decode_limited(image::ImageReader::open(&poster_path)?)?;
     let (poster, _thumb) = process_image(scratch, poster_img, false)?;
     let bytes = std::fs::read(&mp4)?;
-    let video = write_output(scratch, &bytes, "mp4", MediaKind::Video, dims, duration_ms)?;
+    let video = write_output(
+        scratch,
+        &bytes,
+        MediaExt::Mp4,
+        MediaKind::Video,
+        dims,
+        duration_ms,
+    )?;
     Ok((video, poster))
 }
 
@@ -413,7 +412,7 @@ fn build_outputs(
     match kind {
         MediaKind::Image => {
             let img = decode_limited(image::ImageReader::new(Cursor::new(bytes)))?;
-            let (main, thumb) = process_image(scratch, img, ext == "png")?;
+            let (main, thumb) = process_image(scratch, img, ext == MediaExt::Png)?;
             Ok((main, Some(thumb)))
         }
         MediaKind::Video => {
@@ -460,9 +459,9 @@ pub async fn ingest(
              VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(o.name.sha256())
-        .bind(o.name.ext())
-        .bind(o.name.mime())
-        .bind(kind_word(o.kind))
+        .bind(o.name.ext().as_str())
+        .bind(o.name.ext().mime())
+        .bind(o.kind.as_str())
         .bind(i64::try_from(o.size_bytes).unwrap_or(i64::MAX))
         .bind(o.width)
         .bind(o.height)
@@ -485,7 +484,7 @@ pub async fn ingest(
         .execute(&mut *tx)
         .await?;
     }
-    let mut added: Vec<BlobName> = Vec::new();
+    let mut added: Vec<MediaName> = Vec::new();
     let mut put_result = Ok(());
     for o in &outputs {
         match store.put_file(&o.path, &o.name).await {
@@ -566,7 +565,7 @@ const SNIFF_BYTES: u64 = 8192;
 fn output_from_file(
     scratch: &Path,
     input: &Path,
-    ext: &str,
+    ext: MediaExt,
     kind: MediaKind,
 ) -> Result<Output, IngestError> {
     use std::io::{Read, Write};
@@ -586,8 +585,7 @@ fn output_from_file(
         size_bytes += n as u64;
     }
     writer.flush()?;
-    let name =
-        BlobName::new(&hex::encode(hasher.finalize()), ext).map_err(IngestError::Unsupported)?;
+    let name = MediaName::from_digest(hasher.finalize().into(), ext);
     let path = scratch.join(name.file_name());
     std::fs::rename(&copy, &path)?;
     Ok(Output {
@@ -620,7 +618,7 @@ fn build_outputs_from_file(
     match kind {
         MediaKind::Image => {
             let img = decode_limited(image::ImageReader::open(input)?)?;
-            let (main, thumb) = process_image(scratch, img, ext == "png")?;
+            let (main, thumb) = process_image(scratch, img, ext == MediaExt::Png)?;
             Ok((main, Some(thumb)))
         }
         MediaKind::Video => {
@@ -661,7 +659,7 @@ pub async fn prepare_file(
 
 impl PreparedIngest {
     /// The main output's store name.
-    pub fn name(&self) -> &BlobName {
+    pub fn name(&self) -> &MediaName {
         &self.main.name
     }
 
@@ -687,9 +685,9 @@ impl PreparedIngest {
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             )
             .bind(o.name.sha256())
-            .bind(o.name.ext())
-            .bind(o.name.mime())
-            .bind(kind_word(o.kind))
+            .bind(o.name.ext().as_str())
+            .bind(o.name.ext().mime())
+            .bind(o.kind.as_str())
             .bind(i64::try_from(o.size_bytes).unwrap_or(i64::MAX))
             .bind(o.width)
             .bind(o.height)
@@ -738,7 +736,7 @@ impl PreparedIngest {
         let outputs: Vec<&Output> = std::iter::once(&self.main)
             .chain(self.preview.iter().filter(|p| p.name != self.main.name))
             .collect();
-        let mut added: Vec<BlobName> = Vec::new();
+        let mut added: Vec<MediaName> = Vec::new();
         let mut put_all: Result<(), IngestError> = Ok(());
         for o in &outputs {
             match store.put_file(&o.path, &o.name).await {

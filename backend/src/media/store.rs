@@ -23,84 +23,7 @@ use futures_util::{StreamExt, TryStreamExt};
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjectPath;
 use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt, PutMode, PutOptions};
-
-/// Extensions the store accepts, with their MIME types.
-pub const ALLOWED: &[(&str, &str)] = &[
-    ("jpg", "image/jpeg"),
-    ("png", "image/png"),
-    ("mp4", "video/mp4"),
-    ("m4a", "audio/mp4"),
-    ("mp3", "audio/mpeg"),
-    ("ogg", "audio/ogg"),
-];
-
-/// A validated store name: 64 lowercase hex digits, a dot, an allowed extension.
-/// Nothing else can be turned into a path, which rules out traversal.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct BlobName {
-    sha256: String,
-    ext: &'static str,
-}
-
-impl BlobName {
-    /// Builds a name from a hash and an extension.
-    ///
-    /// # Errors
-    /// When the hash is not 64 lowercase hex digits or the extension is not allowed.
-    pub fn new(sha256: &str, ext: &str) -> Result<Self, String> {
-        let ok_hash = sha256.len() == 64
-            && sha256
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-        if !ok_hash {
-            return Err("not a lowercase SHA-256 hex digest".into());
-        }
-        let ext = ALLOWED
-            .iter()
-            .find(|(e, _)| *e == ext)
-            .map(|(e, _)| *e)
-            .ok_or_else(|| format!("extension {ext:?} is not allowed"))?;
-        Ok(Self {
-            sha256: sha256.to_owned(),
-            ext,
-        })
-    }
-
-    /// Parses a file name `{sha256}.{ext}` as it appears in `/media/` URLs.
-    ///
-    /// # Errors
-    /// Anything else (slashes, dots, `..`, NUL, upper case, other extensions).
-    pub fn parse(file: &str) -> Result<Self, String> {
-        let (hash, ext) = file
-            .split_once('.')
-            .ok_or_else(|| "no extension".to_owned())?;
-        Self::new(hash, ext)
-    }
-
-    /// The hex digest.
-    pub fn sha256(&self) -> &str {
-        &self.sha256
-    }
-
-    /// The extension, without the dot.
-    pub fn ext(&self) -> &'static str {
-        self.ext
-    }
-
-    /// The MIME type that goes with the extension.
-    pub fn mime(&self) -> &'static str {
-        ALLOWED
-            .iter()
-            .find(|(e, _)| *e == self.ext)
-            .map(|(_, m)| *m)
-            .unwrap_or("application/octet-stream")
-    }
-
-    /// `{sha256}.{ext}`.
-    pub fn file_name(&self) -> String {
-        format!("{}.{}", self.sha256, self.ext)
-    }
-}
+use pustaka_api::MediaName;
 
 /// A stream of a blob's bytes.
 pub type ByteStream = futures_util::stream::BoxStream<'static, io::Result<bytes::Bytes>>;
@@ -116,25 +39,25 @@ pub trait BlobStore: Send + Sync {
     /// # Errors
     /// I/O or store errors; on error nothing is left under `name` and `src`
     /// stays for the caller's scratch cleanup.
-    async fn put_file(&self, src: &Path, name: &BlobName) -> io::Result<bool>;
+    async fn put_file(&self, src: &Path, name: &MediaName) -> io::Result<bool>;
 
     /// The size in bytes of a stored blob, or `None` when absent.
     ///
     /// # Errors
     /// Store errors other than "not found".
-    async fn size(&self, name: &BlobName) -> io::Result<Option<u64>>;
+    async fn size(&self, name: &MediaName) -> io::Result<Option<u64>>;
 
     /// Bytes `range` (start inclusive, end exclusive, inside the blob) of a blob.
     ///
     /// # Errors
     /// Store errors, including "not found" as [`io::ErrorKind::NotFound`].
-    async fn read_range(&self, name: &BlobName, range: Range<u64>) -> io::Result<ByteStream>;
+    async fn read_range(&self, name: &MediaName, range: Range<u64>) -> io::Result<ByteStream>;
 
     /// Removes a blob (used to undo a failed ingest); absent is fine.
     ///
     /// # Errors
     /// Store errors other than "not found".
-    async fn remove(&self, name: &BlobName) -> io::Result<()>;
+    async fn remove(&self, name: &MediaName) -> io::Result<()>;
 
     /// A local scratch directory for files about to be put (on the same file
     /// system as a local store, so moving them in is cheap).
@@ -146,7 +69,7 @@ pub trait BlobStore: Send + Sync {
     ///
     /// # Errors
     /// Store errors.
-    async fn list_older_than(&self, _age: Duration) -> io::Result<Vec<BlobName>> {
+    async fn list_older_than(&self, _age: Duration) -> io::Result<Vec<MediaName>> {
         Ok(Vec::new())
     }
 
@@ -249,8 +172,8 @@ impl MediaStore {
         &self.description
     }
 
-    fn location(name: &BlobName) -> ObjectPath {
-        ObjectPath::from(format!("{}/{}", &name.sha256[..2], name.file_name()))
+    fn location(name: &MediaName) -> ObjectPath {
+        ObjectPath::from(format!("{}/{}", &name.sha256()[..2], name.file_name()))
     }
 }
 
@@ -279,7 +202,7 @@ fn s3_store(url: &str) -> Result<Arc<dyn ObjectStore>, String> {
 
 #[async_trait::async_trait]
 impl BlobStore for MediaStore {
-    async fn put_file(&self, src: &Path, name: &BlobName) -> io::Result<bool> {
+    async fn put_file(&self, src: &Path, name: &MediaName) -> io::Result<bool> {
         let location = Self::location(name);
         let bytes = tokio::fs::read(src).await?;
         let opts = PutOptions {
@@ -309,7 +232,7 @@ impl BlobStore for MediaStore {
         Ok(created)
     }
 
-    async fn size(&self, name: &BlobName) -> io::Result<Option<u64>> {
+    async fn size(&self, name: &MediaName) -> io::Result<Option<u64>> {
         match self.inner.head(&Self::location(name)).await {
             Ok(meta) => Ok(Some(meta.size)),
             Err(object_store::Error::NotFound { .. }) => Ok(None),
@@ -317,7 +240,7 @@ impl BlobStore for MediaStore {
         }
     }
 
-    async fn read_range(&self, name: &BlobName, range: Range<u64>) -> io::Result<ByteStream> {
+    async fn read_range(&self, name: &MediaName, range: Range<u64>) -> io::Result<ByteStream> {
         let opts = GetOptions {
             range: Some(GetRange::Bounded(range)),
             ..Default::default()
@@ -330,7 +253,7 @@ impl BlobStore for MediaStore {
         Ok(got.into_stream().map_err(io_error).boxed())
     }
 
-    async fn remove(&self, name: &BlobName) -> io::Result<()> {
+    async fn remove(&self, name: &MediaName) -> io::Result<()> {
         match self.inner.delete(&Self::location(name)).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(io_error(e)),
@@ -341,7 +264,7 @@ impl BlobStore for MediaStore {
         &self.scratch
     }
 
-    async fn list_older_than(&self, age: Duration) -> io::Result<Vec<BlobName>> {
+    async fn list_older_than(&self, age: Duration) -> io::Result<Vec<MediaName>> {
         let before =
             chrono::Utc::now() - chrono::Duration::from_std(age).unwrap_or(chrono::Duration::MAX);
         let metas: Vec<object_store::ObjectMeta> = self
@@ -353,7 +276,7 @@ impl BlobStore for MediaStore {
         Ok(metas
             .into_iter()
             .filter(|m| m.last_modified < before)
-            .filter_map(|m| BlobName::parse(m.location.filename()?).ok())
+            .filter_map(|m| m.location.filename()?.parse::<MediaName>().ok())
             .collect())
     }
 
@@ -407,25 +330,7 @@ mod tests {
 
     const H: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
-    #[test]
-    fn names_reject_everything_but_hash_dot_ext() {
-        assert!(BlobName::parse(&format!("{H}.jpg")).is_ok());
-        for bad in [
-            format!("{H}.JPG"),
-            format!("{H}.exe"),
-            format!("../{H}.jpg"),
-            format!("{}.jpg", H.to_uppercase()),
-            format!("{H}.jpg\0"),
-            format!("{H}.jpg/.."),
-            "..\\..\\etc\\passwd".to_owned(),
-            "C:\\Windows\\win.ini".to_owned(),
-            format!("{}.jpg", &H[..63]),
-        ] {
-            assert!(BlobName::parse(&bad).is_err(), "{bad:?} accepted");
-        }
-    }
-
-    async fn read_all(store: &MediaStore, name: &BlobName, range: Range<u64>) -> Vec<u8> {
+    async fn read_all(store: &MediaStore, name: &MediaName, range: Range<u64>) -> Vec<u8> {
         let chunks: Vec<bytes::Bytes> = store
             .read_range(name, range)
             .await
@@ -437,7 +342,7 @@ mod tests {
     }
 
     async fn put_read_remove(store: MediaStore) {
-        let name = BlobName::new(H, "png").unwrap();
+        let name = MediaName::new(H, pustaka_api::MediaExt::Png).unwrap();
         let src = store.scratch_dir().join("a");
         fs::write(&src, b"hello world").unwrap();
         assert!(store.put_file(&src, &name).await.unwrap());
@@ -460,7 +365,7 @@ mod tests {
     async fn local_store_puts_once_reads_ranges_and_removes() {
         let dir = tempfile::tempdir().unwrap();
         let store = MediaStore::local(dir.path()).unwrap();
-        let name = BlobName::new(H, "png").unwrap();
+        let name = MediaName::new(H, pustaka_api::MediaExt::Png).unwrap();
         let src = store.scratch_dir().join("x");
         fs::write(&src, b"x").unwrap();
         assert!(store.put_file(&src, &name).await.unwrap());

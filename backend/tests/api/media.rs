@@ -310,7 +310,7 @@ async fn videos_are_normalised_with_poster_and_duration() {
     )
     .await
     .unwrap();
-    assert_eq!(asset.name.ext(), "mp4");
+    assert_eq!(asset.name.ext(), pustaka_api::MediaExt::Mp4);
     assert_eq!((asset.width, asset.height), (Some(320), Some(240)));
     let ms = asset.duration_ms.unwrap();
     assert!((2900..=3100).contains(&ms), "{ms} ms");
@@ -325,7 +325,7 @@ async fn videos_are_normalised_with_poster_and_duration() {
     assert!(find(b"moov") < find(b"mdat"));
     assert!(bytes.windows(4).any(|w| w == b"avc1"), "H.264");
     let poster = asset.preview.expect("poster");
-    assert_eq!(poster.ext(), "jpg");
+    assert_eq!(poster.ext(), pustaka_api::MediaExt::Jpg);
 
     // Attached as Malin Kundang's trailer, it shows in the overlay and on the web page.
     sqlx::query(
@@ -377,27 +377,24 @@ impl pustaka_backend::media::store::BlobStore for FailingSecondPut {
     async fn put_file(
         &self,
         src: &std::path::Path,
-        name: &pustaka_backend::media::store::BlobName,
+        name: &pustaka_api::MediaName,
     ) -> std::io::Result<bool> {
         if self.puts.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 1 {
             return Err(std::io::Error::other("disk full"));
         }
         self.inner.put_file(src, name).await
     }
-    async fn size(
-        &self,
-        name: &pustaka_backend::media::store::BlobName,
-    ) -> std::io::Result<Option<u64>> {
+    async fn size(&self, name: &pustaka_api::MediaName) -> std::io::Result<Option<u64>> {
         self.inner.size(name).await
     }
     async fn read_range(
         &self,
-        name: &pustaka_backend::media::store::BlobName,
+        name: &pustaka_api::MediaName,
         range: std::ops::Range<u64>,
     ) -> std::io::Result<pustaka_backend::media::store::ByteStream> {
         self.inner.read_range(name, range).await
     }
-    async fn remove(&self, name: &pustaka_backend::media::store::BlobName) -> std::io::Result<()> {
+    async fn remove(&self, name: &pustaka_api::MediaName) -> std::io::Result<()> {
         self.inner.remove(name).await
     }
     fn scratch_dir(&self) -> &std::path::Path {

@@ -25,19 +25,14 @@ use sha2::{Digest, Sha256};
 use super::{Net, RETRY_FAILED_AFTER};
 use crate::{AppConfig, AppSystems};
 
-/// File extensions the server stores media under; anything else is refused
-/// before it can become a file name.
-pub const MEDIA_EXTENSIONS: &[&str] = &[
-    "jpg", "jpeg", "png", "webp", "gif", "mp4", "webm", "m4a", "mp3", "ogg", "opus", "wav",
-];
-
 /// How long one media download may take in all (a trailer over slow Wi-Fi).
 pub const MEDIA_DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Why media could not be had.
 #[derive(Debug, thiserror::Error)]
 pub enum MediaError {
-    /// The URL does not end in `{sha256}.{ext}` with a known extension.
+    /// The URL does not end in a [`MediaName`], `{sha256}.{ext}` with an
+    /// extension the server stores ([`pustaka_api::MediaExt`]).
     #[error("not a media URL: {0}")]
     BadUrl(String),
     /// The server could not be reached or the transfer broke off.
@@ -62,55 +57,27 @@ pub enum MediaError {
     Io(#[from] std::io::Error),
 }
 
-/// A media file's name: its SHA-256 (64 lowercase hex digits) and extension.
-/// Only values of this type become file names in the cache.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct MediaName {
-    sha256: String,
-    ext: &'static str,
+pub use pustaka_api::MediaName;
+
+/// The media name at the end of `url`.
+///
+/// # Errors
+/// [`MediaError::BadUrl`] when the last segment is not a [`MediaName`].
+fn name_of_url(url: &str) -> Result<MediaName, MediaError> {
+    MediaName::from_url(url).map_err(|_| MediaError::BadUrl(url.chars().take(200).collect()))
 }
 
-impl MediaName {
-    /// Parses the last path segment of a media URL, e.g.
-    /// `http://host/media/3a…f9.jpg` (query and fragment ignored).
-    ///
-    /// # Errors
-    /// [`MediaError::BadUrl`] when the segment is not `{64 hex}.{known ext}`.
-    pub fn from_url(url: &str) -> Result<Self, MediaError> {
-        let bad = || MediaError::BadUrl(url.chars().take(200).collect());
-        let path = url.split(['?', '#']).next().unwrap_or("");
-        let file = path.rsplit('/').next().ok_or_else(bad)?;
-        let (hash, ext) = file.split_once('.').ok_or_else(bad)?;
-        let hash = hash.to_ascii_lowercase();
-        if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(bad());
-        }
-        let ext = ext.to_ascii_lowercase();
-        let ext = *MEDIA_EXTENSIONS
-            .iter()
-            .find(|e| **e == ext)
-            .ok_or_else(bad)?;
-        Ok(Self { sha256: hash, ext })
-    }
-
-    /// `{sha256}.{ext}`.
-    pub fn file_name(&self) -> String {
-        format!("{}.{}", self.sha256, self.ext)
-    }
-
-    /// The extension, lowercase, without the dot.
-    pub fn ext(&self) -> &'static str {
-        self.ext
-    }
-
+/// The app's check of a download against its name (the wire crate has no
+/// hashing: it stays serde-only).
+pub trait MediaNameExt {
     /// True when `bytes` hash to this name.
-    pub fn matches(&self, bytes: &[u8]) -> bool {
-        hex(&Sha256::digest(bytes)) == self.sha256
-    }
+    fn matches(&self, bytes: &[u8]) -> bool;
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+impl MediaNameExt for MediaName {
+    fn matches(&self, bytes: &[u8]) -> bool {
+        MediaName::from_digest(Sha256::digest(bytes).into(), self.ext()) == *self
+    }
 }
 
 /// Media ready to use: a file in the cache folder, or bytes in memory.
@@ -142,7 +109,9 @@ impl MediaBytes {
                 let mut hasher = Sha256::new();
                 std::fs::File::open(p)
                     .and_then(|mut f| std::io::copy(&mut f, &mut hasher))
-                    .is_ok_and(|_| hex(&hasher.finalize()) == name.sha256)
+                    .is_ok_and(|_| {
+                        MediaName::from_digest(hasher.finalize().into(), name.ext()) == *name
+                    })
             }
             MediaBytes::Memory(b) => name.matches(b),
         }
@@ -341,7 +310,7 @@ impl MediaCache {
         client: &reqwest::Client,
         url: &str,
     ) -> Result<MediaBytes, MediaError> {
-        let name = MediaName::from_url(url)?;
+        let name = name_of_url(url)?;
         if let Some(hit) = self.get(&name) {
             // A file can be damaged after it was written (a full disk, a
             // phone cleaner, a hand): it is checked once per fetch, off the
@@ -535,11 +504,7 @@ mod tests {
     use super::*;
 
     fn name_of(bytes: &[u8], ext: &str) -> MediaName {
-        MediaName::from_url(&format!(
-            "http://h/media/{}.{ext}",
-            hex(&Sha256::digest(bytes))
-        ))
-        .unwrap()
+        MediaName::from_digest(Sha256::digest(bytes).into(), ext.parse().unwrap())
     }
 
     #[test]
@@ -556,6 +521,20 @@ mod tests {
             format!("http://h/media/{h}.jpg.mp4/.."),
         ] {
             assert!(MediaName::from_url(&bad).is_err(), "{bad}");
+        }
+        // The app accepts exactly the extensions the server stores: the one
+        // name type of the wire crate, not a list of its own.
+        for ext in pustaka_api::MediaExt::ALL {
+            let name: pustaka_api::MediaName =
+                name_of_url(&format!("http://h/media/{h}.{ext}")).unwrap();
+            assert_eq!(name.ext(), *ext);
+        }
+        for never_stored in ["jpeg", "webp", "gif", "webm", "opus", "wav"] {
+            let url = format!("http://h/media/{h}.{never_stored}");
+            assert!(
+                matches!(name_of_url(&url), Err(MediaError::BadUrl(_))),
+                "{url}"
+            );
         }
     }
 

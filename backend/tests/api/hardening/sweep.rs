@@ -17,7 +17,7 @@ fn age(path: &std::path::Path, ago: Duration) {
 
 #[tokio::test]
 async fn leftovers_of_a_crash_are_swept_at_start_up() {
-    use pustaka_backend::media::store::BlobName;
+    use pustaka_api::{MediaExt, MediaName};
     let app = spawn_app(false).await;
     let data = app.dir.path().to_path_buf();
     let old = Duration::from_secs(7 * 60 * 60);
@@ -35,7 +35,7 @@ async fn leftovers_of_a_crash_are_swept_at_start_up() {
     )
     .await
     .unwrap();
-    let blob_path = |n: &BlobName| {
+    let blob_path = |n: &MediaName| {
         data.join("media")
             .join(&n.sha256()[..2])
             .join(n.file_name())
@@ -53,7 +53,7 @@ async fn leftovers_of_a_crash_are_swept_at_start_up() {
     std::fs::write(scratch.join("input.bin"), b"z").unwrap();
     age(&scratch, old);
     // A staging file of a write cut short, and a blob whose commit never came.
-    let orphan = BlobName::new(&"ab".repeat(32), "jpg").unwrap();
+    let orphan = MediaName::new(&"ab".repeat(32), MediaExt::Jpg).unwrap();
     let src = data.join("orphan.jpg");
     std::fs::write(&src, b"not committed").unwrap();
     assert!(app.state.store.put_file(&src, &orphan).await.unwrap());

@@ -153,7 +153,7 @@ pub fn build_web_app(out: &Path, profile: WasmProfile) -> Result<WebBundle> {
     files.push("index.html".into());
     files.push("sw.js".into());
 
-    compress_all(out, &files)?;
+    compress_all(out, &files, profile)?;
     // A first visit fetches the page, its CSS and JS, the app's glue and
     // wasm, the worker and one of its two wasm files (the SIMD one on any
     // current phone browser), and the manifest; icons only on install.
@@ -253,9 +253,15 @@ fn fill(source: &str, name: &str, pairs: &[(&str, &str)]) -> Result<String> {
     Ok(out)
 }
 
-/// Writes `{file}.br` (brotli, best) and `{file}.gz` (gzip -9) beside each
-/// compressible file.
-fn compress_all(out: &Path, files: &[String]) -> Result {
+/// Writes `{file}.br` and `{file}.gz` beside each compressible file: brotli
+/// `--best` and gzip -9 for release; for a dev bundle (tests), brotli at
+/// quality 3 and gzip -1, since `--best` on the ~110 MB dev wasm takes many
+/// minutes on two cores and what tests check is that the copies are served.
+fn compress_all(out: &Path, files: &[String], profile: WasmProfile) -> Result {
+    let (brotli_level, gzip_level) = match profile {
+        WasmProfile::Release => ("--best", "-9"),
+        WasmProfile::Dev => ("-q3", "-1"),
+    };
     for f in files {
         let ext = f.rsplit('.').next().unwrap_or_default();
         if !COMPRESSED_EXTENSIONS.contains(&ext) {
@@ -263,10 +269,10 @@ fn compress_all(out: &Path, files: &[String]) -> Result {
         }
         let path = out.join(f);
         run(Command::new("brotli")
-            .args(["--best", "--keep", "--force"])
+            .args([brotli_level, "--keep", "--force"])
             .arg(&path))?;
         run(Command::new("gzip")
-            .args(["-9", "--keep", "--force", "--no-name"])
+            .args([gzip_level, "--keep", "--force", "--no-name"])
             .arg(&path))?;
     }
     Ok(())

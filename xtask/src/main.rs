@@ -303,6 +303,7 @@ fn test(ci: bool) -> Result {
         .iter()
         .chain(RUN_PACKAGES)
         .chain(TEST_PACKAGES)
+        .chain(web::COMPRESS_PACKAGES)
         .copied()
         .collect();
     ensure_packages(&all)?;
@@ -319,6 +320,10 @@ fn test(ci: bool) -> Result {
     // The browser test of the scan worker loads it from target/scan-worker.
     fresh_dir(&scan_worker_dir())?;
     build_scanner_worker(&scan_worker_dir(), WasmProfile::Release)?;
+    // The browser test of the AR app loads the bundle from target/web-app;
+    // the dev profile builds in a third of the release time.
+    fresh_dir(&web::default_out())?;
+    web::build_web_app(&web::default_out(), WasmProfile::Dev)?;
     // Tests that open a window (headless app, screenshots) need an X server:
     // xvfb-run gives every test binary one, rendering on software Vulkan.
     let mut t = Command::new("xvfb-run");

@@ -129,6 +129,10 @@ async fn bundle_headers(request: Request, next: Next) -> Response {
         CACHE_REVALIDATE
     };
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(APP_CSP),
+    );
     let file = path.rsplit('/').next().unwrap_or("");
     if SERVICE_WORKER_FILES.contains(&file) {
         headers.insert(
@@ -138,6 +142,17 @@ async fn bundle_headers(request: Request, next: Next) -> Response {
     }
     response
 }
+
+/// The Content-Security-Policy of the bundle's files, set here so the
+/// server-wide one for HTML pages ([`crate::headers`]) does not apply: the
+/// app compiles WebAssembly (`'wasm-unsafe-eval'`, CSP Level 3), starts its
+/// scan worker from its own origin, shows camera frames and saved media as
+/// `blob:` URLs, and its UI library sets element styles. No inline script,
+/// no framing, no plugins, as on the other pages.
+pub const APP_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+     worker-src 'self'; connect-src 'self'; img-src 'self' data: blob:; \
+     media-src 'self' blob:; style-src 'self' 'unsafe-inline'; object-src 'none'; \
+     base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
 /// `GET /ar`: to `/ar/`, keeping the query.
 async fn add_trailing_slash(uri: Uri) -> Redirect {

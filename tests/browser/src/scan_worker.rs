@@ -28,8 +28,12 @@ pub const FRAME_720P: (usize, usize) = (1280, 720);
 const TEST_PAGE: &str = r#"<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Scan worker test</title></head>
 <body><main><h1>Scan worker test</h1></main>
-<script>
-"use strict";
+<script src="test-page.js"></script></body></html>
+"#;
+
+/// The test page's script, a file of its own: the server's Content-Security-Policy
+/// allows no inline script on the app's pages.
+const TEST_SCRIPT: &str = r#""use strict";
 let worker = null;
 const waiting = new Map();
 const frames = [];
@@ -73,7 +77,6 @@ window.scanRepeated = async (index, width, height, n) => {
   }
   return out;
 };
-</script></body></html>
 "#;
 
 /// A frame as the test sends it: luma bytes and size.
@@ -171,6 +174,7 @@ impl WorkerPage {
         let bundle = tempfile::tempdir().expect("temp dir");
         copy_files(&worker_dir, bundle.path());
         std::fs::write(bundle.path().join("index.html"), TEST_PAGE).expect("test page");
+        std::fs::write(bundle.path().join("test-page.js"), TEST_SCRIPT).expect("test script");
         let root = bundle.path().to_path_buf();
         let server = TestServer::spawn_with(false, move |c| c.web_app = Some(root)).await;
         browser.goto(&server.url("/ar/")).await;

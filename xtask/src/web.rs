@@ -260,7 +260,7 @@ fn fill(source: &str, name: &str, pairs: &[(&str, &str)]) -> Result<String> {
 fn compress_all(out: &Path, files: &[String], profile: WasmProfile) -> Result {
     let (brotli_level, gzip_level) = match profile {
         WasmProfile::Release => ("--best", "-9"),
-        WasmProfile::Dev => ("-q3", "-1"),
+        WasmProfile::Dev => ("-3", "-1"),
     };
     for f in files {
         let ext = f.rsplit('.').next().unwrap_or_default();

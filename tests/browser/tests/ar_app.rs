@@ -158,6 +158,27 @@ async fn titles(base: &str, lang: &str) -> Vec<(String, String)> {
     out
 }
 
+/// Gives the page a viewport of the fake camera's shape (16:9, as the
+/// 1280×720 it delivers). The app fills the screen with the camera picture
+/// and crops what overflows, as phone camera views do; in the default
+/// 1280×857 viewport that crop cuts the demo scene's shelf code (RK0001, at
+/// the photo's left edge) in half, and a code whose centre is off screen
+/// rightly gets no card.
+async fn camera_shaped_viewport(b: &Browser) {
+    let chrome = b
+        .client()
+        .execute("return window.outerHeight - window.innerHeight;", vec![])
+        .await
+        .ok()
+        .and_then(|v| v.as_u64())
+        .and_then(|h| u32::try_from(h).ok())
+        .unwrap_or(0);
+    b.client()
+        .set_window_size(1280, 720 + chrome)
+        .await
+        .expect("the window can be resized");
+}
+
 fn chromium_args(camera: &Path, fake_ui: bool) -> Vec<String> {
     let mut args = vec![
         "--use-fake-device-for-media-stream".to_string(),
@@ -177,7 +198,6 @@ fn chromium_args(camera: &Path, fake_ui: bool) -> Vec<String> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "issue 14: in the merged build the page draws 2 of the 3 demo codes (the shelf code RK0001 never gets a card); the app starts, takes the camera and the worker scans; see the closing note"]
 async fn the_ar_app_finds_resolves_and_mirrors_the_demo_codes() {
     let Some(bundle) = bundle_dir() else {
         skip("AR app in a browser: no bundle (run `cargo xtask web --dev`)");
@@ -190,6 +210,7 @@ async fn the_ar_app_finds_resolves_and_mirrors_the_demo_codes() {
     let data = tempfile::tempdir().expect("data dir");
     let base = serve(&bundle, data.path()).await;
     let expected = titles(&base, "id").await;
+    camera_shaped_viewport(&b).await;
 
     b.goto(&format!("{base}/ar/")).await;
     wait_for(
@@ -220,24 +241,21 @@ async fn the_ar_app_finds_resolves_and_mirrors_the_demo_codes() {
         std::fs::metadata(&shot).map(|m| m.len()).unwrap_or(0) > 50_000,
         "the camera picture and cards make a busy screenshot, not a blank one"
     );
-    // The canvas shows the camera picture: a WebGL canvas read back through a
-    // 2D copy is not one flat colour.
-    let distinct = b
-        .client()
-        .execute(
-            "const c = document.getElementById('pustaka-canvas'); \
-             const t = document.createElement('canvas'); t.width = 64; t.height = 48; \
-             const x = t.getContext('2d'); x.drawImage(c, 0, 0, 64, 48); \
-             const d = x.getImageData(0, 0, 64, 48).data; const s = new Set(); \
-             for (let i = 0; i < d.length; i += 4) s.add(d[i] >> 4 << 8 | d[i+1] >> 4 << 4 | d[i+2] >> 4); \
-             return s.size;",
-            vec![],
-        )
-        .await
-        .expect("canvas read back");
+    // The screen shows the camera picture: the screenshot (what the visitor
+    // sees, composited) is not a few flat colours. (A WebGL canvas read back
+    // from script outside its frame is blank, so the pixels come from the
+    // screenshot.)
+    let picture = image::open(&shot)
+        .expect("the screenshot is a PNG")
+        .to_rgb8();
+    let distinct: std::collections::HashSet<[u8; 3]> = picture
+        .pixels()
+        .map(|p| [p[0] >> 4, p[1] >> 4, p[2] >> 4])
+        .collect();
     assert!(
-        distinct.as_u64().unwrap_or(0) > 20,
-        "the canvas shows a picture, {distinct} colours"
+        distinct.len() > 200,
+        "the screen shows a picture, {} colours",
+        distinct.len()
     );
 
     // A press on the mirror's card button opens the panel; its trailer plays.

@@ -84,9 +84,9 @@ pub fn build_web_app(out: &Path, profile: WasmProfile) -> Result<WebBundle> {
     // The scan worker is always the release build, in a dev bundle too: the
     // scanner stops its passes at its per-frame budget (60 ms), and a debug
     // build spends that budget before the passes that read small or tilted
-    // codes, so a dev bundle would not read what phones read (the demo
-    // scene's shelf code RK0001 was never found). Its release build is small
-    // and already cached by `xtask test`, which builds it for its own test.
+    // codes, so a dev bundle would not read what phones read. Its release
+    // build is small and already cached by `xtask test`, which builds it for
+    // its own test.
     let worker = build_scanner_worker(out, WasmProfile::Release)?;
     let (wasm_bytes, glue) = build_app_wasm(profile)?;
     let app_wasm = hashed("pustaka-ar", "wasm", &wasm_bytes);

@@ -24,6 +24,8 @@ pub mod error;
 pub mod headers;
 /// Media: content-addressed store, ingest pipeline, Range serving.
 pub mod media;
+/// Rendered overlays and code pages, reused for a short time.
+pub mod rendered;
 /// The connection loop: header/body timeouts and connection caps.
 pub mod server;
 /// Building the router and running the server.

@@ -12,9 +12,9 @@ use tokio::net::TcpListener;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::api::markers::OverlayCache;
 use crate::api::scans::RateLimiter;
 use crate::media::store::{BlobStore, MediaStore, SCRATCH_DIR};
+use crate::rendered::RenderedCache;
 use crate::{ServeConfig, admin, api, calendar, db, demo, headers, media, web};
 
 /// The media store's folder inside the data dir.
@@ -32,8 +32,8 @@ pub struct AppState {
     pub public_url: Arc<str>,
     /// The media store.
     pub store: Arc<dyn BlobStore>,
-    /// Rendered marker overlays (the scan hot path).
-    pub overlays: Arc<OverlayCache>,
+    /// Rendered overlays and code pages (the scan and visit hot paths).
+    pub rendered: Arc<RenderedCache>,
     /// Rate limit of `POST /api/v1/scans`.
     pub scan_limiter: Arc<RateLimiter>,
 }
@@ -158,7 +158,7 @@ impl Application {
             config: Arc::new(config),
             public_url,
             store,
-            overlays: Arc::new(OverlayCache::default()),
+            rendered: Arc::new(RenderedCache::default()),
             scan_limiter: Arc::new(RateLimiter::default()),
         };
         Ok(Self {

@@ -7,11 +7,13 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 use pustaka_api::{Lang, MediaKind, MediaRole};
 use pustaka_markers::payload::MarkerCode;
 use serde::Deserialize;
 
 use crate::db::content::{self as q, View};
+use crate::rendered::Rendered;
 use crate::startup::AppState;
 
 pub mod ar;
@@ -331,7 +333,7 @@ pub fn human_when(lang: Lang, starts: &str, ends: &str) -> String {
     }
 }
 
-fn html(status: StatusCode, body: String, lang: Lang) -> Response {
+fn html(status: StatusCode, body: impl Into<axum::body::Body>, lang: Lang) -> Response {
     (
         status,
         [
@@ -349,7 +351,7 @@ fn html(status: StatusCode, body: String, lang: Lang) -> Response {
                 HeaderValue::from_static("public, max-age=60"),
             ),
         ],
-        body,
+        body.into(),
     )
         .into_response()
 }
@@ -414,20 +416,53 @@ pub async fn marker_page(
             .get(header::ACCEPT_LANGUAGE)
             .and_then(|v| v.to_str().ok()),
     );
+    if let Some(hit) = state.rendered.get(Rendered::Page, code.as_str(), lang) {
+        return page_response(&headers, hit.body.clone(), &hit.etag, lang);
+    }
+    let failed = |what: &str, e: &dyn std::fmt::Display| {
+        state.rendered.forget(Rendered::Page, code.as_str(), lang);
+        tracing::error!(error = %e, "{what}");
+        (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+    };
     match build_page(&state, &code, lang).await {
         Ok(Some(page)) => match page.render() {
-            Ok(body) => html(StatusCode::OK, body, lang),
-            Err(e) => {
-                tracing::error!(error = %e, "marker template failed");
-                (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+            Ok(body) => {
+                let body = Bytes::from(body);
+                let etag = crate::api::etag_for(&body);
+                state.rendered.put(
+                    Rendered::Page,
+                    code.as_str().to_owned(),
+                    lang,
+                    body.clone(),
+                    etag.clone(),
+                );
+                page_response(&headers, body, &etag, lang)
             }
+            Err(e) => failed("marker template failed", &e),
         },
-        Ok(None) => not_found_page(&base, &path),
-        Err(e) => {
-            tracing::error!(error = %e, "marker page query failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        Ok(None) => {
+            state.rendered.forget(Rendered::Page, code.as_str(), lang);
+            not_found_page(&base, &path)
         }
+        Err(e) => failed("marker page query failed", &e),
     }
+}
+
+/// A code's page (fresh or from [`crate::rendered`]) with its `ETag`; `304`
+/// when the browser's `If-None-Match` already holds it.
+fn page_response(headers: &HeaderMap, body: Bytes, etag: &str, lang: Lang) -> Response {
+    let mut response = if crate::api::if_none_match_hits(headers, etag) {
+        html(StatusCode::NOT_MODIFIED, Bytes::new(), lang)
+    } else {
+        html(StatusCode::OK, body, lang)
+    };
+    if let Ok(value) = HeaderValue::from_str(etag) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    if response.status() == StatusCode::NOT_MODIFIED {
+        response.headers_mut().remove(header::CONTENT_TYPE);
+    }
+    response
 }
 
 async fn build_page<'a>(

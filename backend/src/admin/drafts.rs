@@ -600,7 +600,7 @@ pub async fn publish<S: Draftable>(
     let detail = S::audit_detail(&live, &fields);
     audit::record(&mut tx, Some(&staff), &action, &S::KIND.target(id), &detail).await?;
     tx.commit().await?;
-    state.overlays.clear();
+    state.rendered.clear();
     page::notice(&session, i18n::text(lang, "published")).await;
     Ok(Redirect::to(&S::KIND.edit_href(id)).into_response())
 }

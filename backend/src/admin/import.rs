@@ -222,7 +222,7 @@ pub async fn upload(
     )
     .await?;
     tx.commit().await?;
-    state.overlays.clear();
+    state.rendered.clear();
     tracing::info!(
         import.file = %name,
         import.records = report.records,

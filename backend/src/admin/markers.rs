@@ -368,7 +368,7 @@ pub async fn create(
     )
     .await?;
     tx.commit().await?;
-    state.overlays.clear();
+    state.rendered.clear();
     page::notice(
         &session,
         i18n::text_with(lang, "marker-created", &[("code", code.to_string())]),
@@ -506,7 +506,7 @@ pub async fn save(
     )
     .await?;
     tx.commit().await?;
-    state.overlays.clear();
+    state.rendered.clear();
     page::notice(&session, i18n::text(lang, "marker-saved")).await;
     Ok(Redirect::to(&format!("/admin/markers/{}", m.code)).into_response())
 }
@@ -556,7 +556,7 @@ pub async fn set_active(
     )
     .await?;
     tx.commit().await?;
-    state.overlays.clear();
+    state.rendered.clear();
     let key = if active {
         "marker-activated"
     } else {

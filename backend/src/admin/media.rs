@@ -742,7 +742,7 @@ pub async fn replace(
         .await
         .map_err(PageError::internal)?;
     drop(file);
-    state.overlays.clear();
+    state.rendered.clear();
     page::notice(
         &session,
         i18n::text_with(

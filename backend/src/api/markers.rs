@@ -1,10 +1,6 @@
 //! `GET /api/v1/markers/{code}`: the hot path of every scan. Resolves a code to
-//! its overlay, with an ETag and a short in-memory cache of rendered bodies.
-
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+//! its overlay, with an ETag and a short in-memory cache of rendered bodies
+//! ([`crate::rendered`]).
 
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -21,102 +17,8 @@ use super::{
 use crate::db::content::{View, languages, media_for};
 use crate::db::{self, MarkerRow};
 use crate::error::{AppError, Result};
+use crate::rendered::Rendered;
 use crate::startup::AppState;
-
-/// How long a rendered overlay is reused without asking the database. Short,
-/// because `pustaka-server import` and future admin edits write from other
-/// processes or handlers and must show up within seconds; long enough that a
-/// burst of scans of one code costs one query.
-pub const OVERLAY_CACHE_TTL: Duration = Duration::from_secs(2);
-
-/// Upper bound on cached overlays; the cache is emptied when it is reached, so a
-/// scan of many distinct codes cannot grow memory without bound.
-pub const OVERLAY_CACHE_MAX_ENTRIES: usize = 10_000;
-
-/// How long past [`OVERLAY_CACHE_TTL`] an entry may still be served while one
-/// request rebuilds it. Without this, every request that arrives between the
-/// expiry and the rebuild (all 256 connections of a load test, or a class of
-/// children scanning the same poster) queues on the database at once, which is
-/// what made the tail latency; with it, exactly one request per entry pays.
-/// It also bounds staleness when the rebuilding request is dropped half-way
-/// (a client that hangs up): the entry is then rebuilt after this long.
-pub const OVERLAY_STALE_MAX: Duration = Duration::from_secs(10);
-
-struct CachedOverlay {
-    body: Bytes,
-    etag: String,
-    at: Instant,
-    /// Set by the one request that rebuilds this expired entry.
-    refreshing: AtomicBool,
-}
-
-/// Rendered overlays by canonical code, one map per language (indexed by
-/// [`lang_slot`]), so a lookup borrows the code instead of allocating a key.
-#[derive(Default)]
-pub struct OverlayCache {
-    entries: RwLock<[HashMap<String, Arc<CachedOverlay>>; 2]>,
-}
-
-fn lang_slot(lang: Lang) -> usize {
-    match lang {
-        Lang::Id => 0,
-        Lang::En => 1,
-    }
-}
-
-impl OverlayCache {
-    /// A fresh entry; or an expired one while another request rebuilds it;
-    /// `None` tells the caller to rebuild (it is the first after expiry, or the
-    /// entry is older than [`OVERLAY_STALE_MAX`], or there is none).
-    fn get(&self, code: &str, lang: Lang) -> Option<Arc<CachedOverlay>> {
-        let map = self.entries.read().ok()?;
-        let entry = map[lang_slot(lang)].get(code)?;
-        let age = entry.at.elapsed();
-        if age < OVERLAY_CACHE_TTL
-            || (age < OVERLAY_STALE_MAX && entry.refreshing.swap(true, Ordering::AcqRel))
-        {
-            return Some(entry.clone());
-        }
-        None
-    }
-
-    fn put(&self, code: String, lang: Lang, body: Bytes, etag: String) {
-        self.put_at(code, lang, body, etag, Instant::now());
-    }
-
-    fn put_at(&self, code: String, lang: Lang, body: Bytes, etag: String, at: Instant) {
-        if let Ok(mut map) = self.entries.write() {
-            let slot = &mut map[lang_slot(lang)];
-            if slot.len() >= OVERLAY_CACHE_MAX_ENTRIES {
-                slot.clear();
-            }
-            slot.insert(
-                code,
-                Arc::new(CachedOverlay {
-                    body,
-                    etag,
-                    at,
-                    refreshing: AtomicBool::new(false),
-                }),
-            );
-        }
-    }
-
-    /// Drops one entry (its rebuild failed, or the code is gone), so the next
-    /// request asks the database again instead of being served a stale body.
-    fn forget(&self, code: &str, lang: Lang) {
-        if let Ok(mut map) = self.entries.write() {
-            map[lang_slot(lang)].remove(code);
-        }
-    }
-
-    /// Forgets every cached overlay (after a write in this process).
-    pub fn clear(&self) {
-        if let Ok(mut map) = self.entries.write() {
-            map.iter_mut().for_each(HashMap::clear);
-        }
-    }
-}
 
 /// Resolve a marker code to its overlay (the scan hot path).
 ///
@@ -145,7 +47,7 @@ pub async fn resolve_marker(
     let code = MarkerCode::parse(&code)
         .map_err(|e| AppError::api(ErrorCode::InvalidMarkerCode, e.to_string()))?;
     let lang = q.lang.unwrap_or_default();
-    if let Some(hit) = state.overlays.get(code.as_str(), lang) {
+    if let Some(hit) = state.rendered.get(Rendered::Overlay, code.as_str(), lang) {
         return Ok(conditional_bytes(
             &headers,
             hit.body.clone(),
@@ -157,13 +59,19 @@ pub async fn resolve_marker(
     let (body, etag) = match built {
         Ok(b) => b,
         Err(e) => {
-            state.overlays.forget(code.as_str(), lang);
+            state
+                .rendered
+                .forget(Rendered::Overlay, code.as_str(), lang);
             return Err(e);
         }
     };
-    state
-        .overlays
-        .put(code.as_str().to_owned(), lang, body.clone(), etag.clone());
+    state.rendered.put(
+        Rendered::Overlay,
+        code.as_str().to_owned(),
+        lang,
+        body.clone(),
+        etag.clone(),
+    );
     Ok(conditional_bytes(
         &headers,
         body,
@@ -342,52 +250,4 @@ pub async fn overlay_for(
         ebook_url,
         featured,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn aged(cache: &OverlayCache, code: &str, age: Duration) {
-        let at = Instant::now().checked_sub(age).unwrap_or_else(Instant::now);
-        cache.put_at(
-            code.into(),
-            Lang::Id,
-            Bytes::from_static(b"{}"),
-            "\"e\"".into(),
-            at,
-        );
-    }
-
-    #[test]
-    fn one_request_rebuilds_an_expired_overlay_while_others_get_the_old_one() {
-        let cache = OverlayCache::default();
-        aged(&cache, "BK0001", Duration::ZERO);
-        assert!(cache.get("BK0001", Lang::Id).is_some(), "fresh");
-        assert!(cache.get("BK0001", Lang::En).is_none(), "other language");
-
-        aged(
-            &cache,
-            "BK0001",
-            OVERLAY_CACHE_TTL + Duration::from_millis(100),
-        );
-        assert!(
-            cache.get("BK0001", Lang::Id).is_none(),
-            "first after expiry rebuilds"
-        );
-        for _ in 0..100 {
-            assert!(
-                cache.get("BK0001", Lang::Id).is_some(),
-                "the rest get the old body"
-            );
-        }
-        // The rebuild failed (e.g. the code was deactivated): nothing stale stays.
-        cache.forget("BK0001", Lang::Id);
-        assert!(cache.get("BK0001", Lang::Id).is_none());
-
-        // Too old to serve at all: everyone asks the database.
-        aged(&cache, "BK0001", OVERLAY_STALE_MAX + Duration::from_secs(1));
-        assert!(cache.get("BK0001", Lang::Id).is_none());
-        assert!(cache.get("BK0001", Lang::Id).is_none());
-    }
 }

@@ -643,3 +643,73 @@ async fn markers_change_at_once_and_a_deactivated_code_stops_resolving() {
     .await;
     assert_eq!(audited, 4);
 }
+
+#[tokio::test]
+async fn a_codes_page_is_reused_until_a_publish_changes_it() {
+    let app = spawn_app(true).await;
+    staff_accounts(&app).await;
+    let s = login(&app.base, "librarian1", PASSWORD).await;
+    let first = app.get("/m/RK0001").await;
+    assert_eq!(first.status(), StatusCode::OK);
+    let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+    let old = first.text().await.unwrap();
+    assert!(old.contains("<title>Cerita Rakyat ·"), "{old}");
+
+    // The page is rendered once and reused: same bytes, same ETag; a browser
+    // holding it gets 304 without a body.
+    let again = app.get("/m/RK0001").await;
+    assert_eq!(again.headers()["etag"].to_str().unwrap(), etag);
+    assert_eq!(again.text().await.unwrap(), old);
+    let r = app
+        .client
+        .get(format!("{}/m/RK0001", app.base))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
+    assert!(r.bytes().await.unwrap().is_empty());
+
+    // A publish shows at once, without waiting for the cache to expire.
+    let shelf = first_id(
+        &app,
+        "SELECT target_id FROM markers WHERE code = 'RK0001' AND target_kind = 'shelf'",
+    )
+    .await;
+    let path = format!("/admin/shelves/{shelf}");
+    let form = fields(&[
+        ("name_id", "Rak Dongeng Baru"),
+        ("name_en", "New Folk Tale Shelf"),
+        ("class_range", "398.2"),
+        ("location", "Lantai 1"),
+        ("description_id", "Cerita rakyat."),
+        ("description_en", "Folk tales."),
+        ("featured", "9786020000011"),
+    ]);
+    assert_eq!(
+        post(&app, &s, &path, &form).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert!(
+        app.get("/m/RK0001")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("<title>Cerita Rakyat ·"),
+        "a draft changes nothing public"
+    );
+    assert_eq!(
+        post(&app, &s, &format!("{path}/publish"), &[])
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    let after = app.get("/m/RK0001").await;
+    assert_ne!(after.headers()["etag"].to_str().unwrap(), etag);
+    let new = after.text().await.unwrap();
+    assert!(
+        new.contains("<title>Rak Dongeng Baru ·") && !new.contains("<title>Cerita Rakyat"),
+        "{new}"
+    );
+}

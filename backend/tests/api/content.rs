@@ -66,7 +66,7 @@ async fn title_overlay_carries_the_ebook_link_only_when_there_is_one() {
         .execute(&app.state.db)
         .await
         .unwrap();
-    app.state.overlays.clear();
+    app.state.rendered.clear();
     let after: MarkerOverlay = app
         .get("/api/v1/markers/BK0001")
         .await

@@ -123,7 +123,7 @@ impl Application {
                 .map_err(|e| anyhow::anyhow!("cannot open media store: {e}"))?,
         };
         tracing::info!(media.store = store.describe(), "media store");
-        let store: Arc<dyn BlobStore> = Arc::new(store);
+        let store: Arc<dyn BlobStore> = Arc::new(media::hot::HotMedia::new(Arc::new(store)));
         // Leftovers of a crash go before serving, then every hour.
         let temp_dir = config.data_dir.join(admin::uploads::TEMP_DIR);
         media::sweep::sweep_once(&pool, store.as_ref(), &temp_dir, media::sweep::LEFTOVER_AGE)

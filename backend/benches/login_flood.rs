@@ -22,7 +22,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use support::{WRK_THREADS, have, run_wrk, start_server, wait_ready};
+use support::{have, run_wrk, start_server, wait_ready, wrk_threads};
 
 /// Concurrent flooding clients (the attack measured when the issue was filed).
 const FLOODERS: u32 = 16;
@@ -139,8 +139,9 @@ fn main() {
     };
     let ratio = flooded.rps / quiet.rps;
     println!(
-        "login_flood: GET {path}, {conns} connections, {secs} s, wrk -t{WRK_THREADS}; \
-         flood: {FLOODERS} clients, a new address and name per attempt"
+        "login_flood: GET {path}, {conns} connections, {secs} s, wrk -t{}; \
+         flood: {FLOODERS} clients, a new address and name per attempt",
+        wrk_threads()
     );
     println!(
         "  {:<24} {:>12} {:>10} {:>10}",

@@ -24,8 +24,8 @@
 mod support;
 
 use support::{
-    WRK_THREADS, find_nginx, free_port, have, http_get, rss_mb, run_wrk, start_nginx, start_server,
-    wait_ready, world_readable,
+    find_nginx, free_port, have, http_get, rss_mb, run_wrk, start_nginx, start_server, wait_ready,
+    world_readable, wrk_threads,
 };
 
 /// The code every request resolves (a demo book).
@@ -137,8 +137,9 @@ fn main() {
     let loaded_rss = rss_mb(server.0.id());
     let ratio = ours.rps / base.rps;
     println!(
-        "marker_resolve: GET {path} ({} bytes), {conns} connections, {secs} s, wrk -t{WRK_THREADS}{}",
+        "marker_resolve: GET {path} ({} bytes), {conns} connections, {secs} s, wrk -t{}{}",
         json.len(),
+        wrk_threads(),
         pace_ms.map_or(String::new(), |ms| format!(
             ", paced {ms} ms between a connection's requests"
         ))

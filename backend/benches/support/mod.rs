@@ -9,8 +9,45 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// wrk threads: one per core on the 2-core reference machine.
-pub const WRK_THREADS: &str = "2";
+/// The core the load generator runs on (the machine's last), when there are
+/// two or more and `taskset` exists: the servers under test share the other
+/// cores, so wrk never competes with them for a core.
+pub fn load_cpu() -> Option<String> {
+    let n = std::thread::available_parallelism().map_or(1, usize::from);
+    (n >= 2 && have("taskset", "--version")).then(|| (n - 1).to_string())
+}
+
+/// The cores the servers under test (ours and nginx) may use: every core but
+/// [`load_cpu`]'s; `None` when nothing is pinned.
+pub fn server_cpus() -> Option<String> {
+    let n = std::thread::available_parallelism().map_or(1, usize::from);
+    load_cpu().map(|_| {
+        if n == 2 {
+            "0".into()
+        } else {
+            format!("0-{}", n - 2)
+        }
+    })
+}
+
+/// wrk threads: one on its pinned core, else one per core of the 2-core
+/// reference machine.
+pub fn wrk_threads() -> &'static str {
+    if load_cpu().is_some() { "1" } else { "2" }
+}
+
+/// A command for a server under test, pinned to [`server_cpus`] when there
+/// is a core to spare for the load generator.
+pub fn server_command(bin: &str) -> Command {
+    match server_cpus() {
+        Some(cpus) => {
+            let mut c = Command::new("taskset");
+            c.args(["-c", &cpus, bin]);
+            c
+        }
+        None => Command::new(bin),
+    }
+}
 
 /// A child process killed when dropped.
 pub struct Killed(pub Child);
@@ -104,17 +141,38 @@ pub fn parse_ms(s: &str) -> Option<f64> {
     })
 }
 
-/// Runs wrk against `url` with [`WRK_THREADS`] threads; `None` when its
-/// output cannot be read.
+/// Runs wrk against `url` with [`wrk_threads`] threads on [`load_cpu`];
+/// `None` when its output cannot be read.
 pub fn run_wrk(url: &str, secs: &str, conns: &str, script: Option<&Path>) -> Option<Load> {
-    let mut wrk = Command::new("wrk");
+    run_wrk_with(url, secs, conns, script, None)
+}
+
+/// [`run_wrk`] with one extra request header (`"Range: bytes=0-65535"`).
+pub fn run_wrk_with(
+    url: &str,
+    secs: &str,
+    conns: &str,
+    script: Option<&Path>,
+    header: Option<&str>,
+) -> Option<Load> {
+    let mut wrk = match load_cpu() {
+        Some(cpu) => {
+            let mut c = Command::new("taskset");
+            c.args(["-c", &cpu, "wrk"]);
+            c
+        }
+        None => Command::new("wrk"),
+    };
     if let Some(s) = script {
         wrk.arg("-s").arg(s);
+    }
+    if let Some(h) = header {
+        wrk.args(["-H", h]);
     }
     let out = wrk
         .args([
             "-t",
-            WRK_THREADS,
+            wrk_threads(),
             "-c",
             conns,
             "-d",
@@ -181,7 +239,7 @@ pub fn start_nginx(nginx: &str, root: &Path, port: u16) -> Option<Killed> {
         ),
     )
     .ok()?;
-    let child = Command::new(nginx)
+    let child = server_command(nginx)
         .args(["-p"])
         .arg(root)
         .arg("-c")
@@ -200,7 +258,7 @@ pub fn start_server(
     root: &Path,
     extra: &[&str],
 ) -> Result<(Killed, u16), String> {
-    let mut server = Command::new(server_bin)
+    let mut server = server_command(server_bin)
         .args(["serve", "--demo", "--bind", "127.0.0.1:0"])
         .args(extra)
         .arg("--data-dir")

@@ -25,17 +25,15 @@ pub async fn record(
     target: &str,
     detail: &str,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO audit_log (user_id, username, action, target, detail) VALUES (?, ?, ?, ?, ?)",
+    crate::db::record_audit(
+        conn,
+        staff.map(|s| s.id),
+        staff.map_or(crate::db::COMMAND_LINE_USER, |s| s.username.as_str()),
+        action,
+        target,
+        detail,
     )
-    .bind(staff.map(|s| s.id))
-    .bind(staff.map_or("(command line)", |s| s.username.as_str()))
-    .bind(action)
-    .bind(target)
-    .bind(detail)
-    .execute(conn)
-    .await?;
-    Ok(())
+    .await
 }
 
 /// One audit row as the page shows it.

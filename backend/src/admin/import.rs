@@ -178,7 +178,11 @@ pub async fn upload(
         )
         .await?;
     }
-    let report = match catalog::import_named(&state.db, &file.path, &name, None).await {
+    let by = catalog::Importer {
+        user_id: Some(staff.id),
+        username: &staff.username,
+    };
+    let report = match catalog::import_named_by(&state.db, &file.path, &name, None, by).await {
         Ok(r) => r,
         Err(e) => {
             let mut conn = state.db.acquire().await?;

@@ -237,6 +237,40 @@ pub async fn import_named(
     name: &str,
     progress: Option<&ProgressBar>,
 ) -> anyhow::Result<FileReport> {
+    import_named_by(pool, path, name, progress, Importer::COMMAND_LINE).await
+}
+
+/// Who runs an import: named in the audit row each committed batch writes.
+#[derive(Debug, Clone, Copy)]
+pub struct Importer<'a> {
+    /// The staff account's id; `None` outside the back office.
+    pub user_id: Option<i64>,
+    /// Its user name, or a label such as `(command line)`.
+    pub username: &'a str,
+}
+
+impl Importer<'static> {
+    /// `pustaka-server import` (and tests).
+    pub const COMMAND_LINE: Self = Self {
+        user_id: None,
+        username: crate::db::COMMAND_LINE_USER,
+    };
+}
+
+/// [`import_named`] on behalf of `by`. Each batch of [`BATCH_SIZE`] records
+/// commits with an audit row `catalog.import.batch` on `import:{name}` that
+/// says which records it covered and what became of them, so an import cut
+/// short (a crash, a failure) leaves a record of exactly what it wrote.
+///
+/// # Errors
+/// As [`import_file`].
+pub async fn import_named_by(
+    pool: &SqlitePool,
+    path: &Path,
+    name: &str,
+    progress: Option<&ProgressBar>,
+    by: Importer<'_>,
+) -> anyhow::Result<FileReport> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     let file = name.to_owned();
     let Some(format) = detect_format(path, &bytes) else {
@@ -271,8 +305,10 @@ pub async fn import_named(
         updated: 0,
         skipped: Vec::new(),
     };
+    let target = format!("import:{name}");
     for (batch_no, batch) in parsed.chunks(BATCH_SIZE).enumerate() {
         let mut tx = pool.begin().await.context("cannot start a transaction")?;
+        let before = (report.imported, report.updated, report.skipped.len());
         for (i, item) in batch.iter().enumerate() {
             let record = batch_no * BATCH_SIZE + i + 1;
             match item {
@@ -312,6 +348,24 @@ pub async fn import_named(
                 pb.inc(1);
             }
         }
+        let first = batch_no * BATCH_SIZE + 1;
+        let detail = format!(
+            "records {first}–{}: {} new, {} updated, {} skipped",
+            first + batch.len() - 1,
+            report.imported - before.0,
+            report.updated - before.1,
+            report.skipped.len() - before.2
+        );
+        crate::db::record_audit(
+            &mut tx,
+            by.user_id,
+            by.username,
+            "catalog.import.batch",
+            &target,
+            &detail,
+        )
+        .await
+        .context("cannot record the batch in the audit log")?;
         tx.commit().await.context("cannot commit a batch")?;
     }
     Ok(report)

@@ -66,6 +66,40 @@ pub struct MarkerRow {
     pub active: bool,
 }
 
+/// The user name the audit log gives changes made outside the back office
+/// (`pustaka-server import`, other commands).
+pub const COMMAND_LINE_USER: &str = "(command line)";
+
+/// Appends one row to the audit log: `user_id` and `username` of who did it
+/// (`None` and a label such as `(command line)` outside the back office),
+/// `action` a dotted verb (`title.publish`), `target` the object
+/// (`title:12`, `import:katalog.mrc`), `detail` a short summary (never a
+/// password or personal data). Written inside the caller's transaction, so the
+/// row and the change it describes commit together.
+///
+/// # Errors
+/// Database errors.
+pub async fn record_audit(
+    conn: &mut sqlx::SqliteConnection,
+    user_id: Option<i64>,
+    username: &str,
+    action: &str,
+    target: &str,
+    detail: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO audit_log (user_id, username, action, target, detail) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(user_id)
+    .bind(username)
+    .bind(action)
+    .bind(target)
+    .bind(detail)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// The code of an active marker pointing at `target_kind` / `target_id`
 /// (`title`, `shelf`, `event` or `tour_stop` and that table's id); the
 /// alphabetically first when several do, `None` when none is active.

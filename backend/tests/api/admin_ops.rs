@@ -613,14 +613,26 @@ async fn a_real_catalogue_file_imports_and_the_report_shows_the_counts() {
     );
     let r = post_multipart(&app, &s, "/admin/import", body).await;
     assert_eq!(r.status(), StatusCode::OK);
-    // The start is audited before any batch is written, then the outcome.
-    let actions: Vec<String> = sqlx::query_scalar(
-        "SELECT action FROM audit_log WHERE target = 'import:evergreen_oss.marc' ORDER BY id",
+    // The start is audited before any batch is written, each batch with what
+    // it wrote (in its own transaction), then the outcome.
+    let rows: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT action, username, detail FROM audit_log
+          WHERE target = 'import:evergreen_oss.marc' ORDER BY id",
     )
     .fetch_all(&app.state.db)
     .await
     .unwrap();
-    assert_eq!(actions, ["catalog.import.start", "catalog.import"]);
+    let actions: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "catalog.import.start",
+            "catalog.import.batch",
+            "catalog.import"
+        ]
+    );
+    assert_eq!(rows[1].1, "librarian1");
+    assert_eq!(rows[1].2, "records 1–42: 39 new, 3 updated, 0 skipped");
     let html = r.text().await.unwrap();
     for (id, n) in [
         ("records", 42),

@@ -383,3 +383,30 @@ async fn slims_biblio_columns_import() {
             .unwrap();
     assert!(pg.contains("world's most advanced"), "{pg}");
 }
+
+#[tokio::test]
+async fn every_committed_batch_leaves_an_audit_row_of_what_it_wrote() {
+    let Some(dir) = catalog() else { return };
+    let (_tmp, pool) = fresh_db().await;
+    let r = import_file(&pool, &dir.join("evergreen_jazz_1k.mrc"), None)
+        .await
+        .unwrap();
+    assert_eq!(r.records, 1000);
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT username, detail FROM audit_log
+          WHERE action = 'catalog.import.batch' AND target = 'import:evergreen_jazz_1k.mrc'
+          ORDER BY id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let details: Vec<&str> = rows.iter().map(|r| r.1.as_str()).collect();
+    assert_eq!(
+        details,
+        [
+            "records 1–500: 500 new, 0 updated, 0 skipped",
+            "records 501–1000: 500 new, 0 updated, 0 skipped"
+        ]
+    );
+    assert!(rows.iter().all(|r| r.0 == "(command line)"), "{rows:?}");
+}

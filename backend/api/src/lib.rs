@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 /// Declares a fieldless enum whose variants travel as fixed words. Each word is
 /// written once, next to its variant, and gives serde's name, `as_str`,
-/// `Display`, `FromStr` and `ALL`, so the wire, the database columns and the
+/// `Display`, `FromStr`, `TryFrom<String>` and `ALL`, so the wire, the database columns and the
 /// OpenAPI schema (feature `openapi`) read the same list.
 macro_rules! wire_enum {
     (
@@ -56,6 +56,16 @@ macro_rules! wire_enum {
                         what: stringify!($name),
                         word: word.chars().take(40).collect(),
                     })
+            }
+        }
+
+        /// As [`FromStr`](::std::str::FromStr); lets a database row decode the
+        /// column straight into the enum (`#[sqlx(try_from = "String")]`).
+        impl ::std::convert::TryFrom<String> for $name {
+            type Error = $crate::ParseWireError;
+
+            fn try_from(word: String) -> Result<Self, Self::Error> {
+                word.parse()
             }
         }
     };

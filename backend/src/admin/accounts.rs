@@ -316,6 +316,18 @@ pub async fn sweep_login_records(pool: &SqlitePool) -> sqlx::Result<()> {
     Ok(())
 }
 
+/// The account a login names, as [`login`] reads it.
+#[derive(sqlx::FromRow)]
+struct LoginRow {
+    id: i64,
+    username: String,
+    password_hash: String,
+    /// Stored role name (parsed after the password check).
+    role: String,
+    active: bool,
+    session_epoch: i64,
+}
+
 /// Checks a login (see the module docs for the throttling). The attempt is
 /// recorded as a failure first, atomically with the check of both limits, and
 /// removed again when the password is right (with the account's earlier
@@ -381,7 +393,7 @@ pub async fn login(
             });
         return Err(LoginError::Throttled(wait));
     };
-    let row: Option<(i64, String, String, String, bool, i64)> = sqlx::query_as(
+    let row: Option<LoginRow> = sqlx::query_as(
         "SELECT id, username, password_hash, role, active, session_epoch
            FROM staff_users WHERE username = ?",
     )
@@ -390,7 +402,7 @@ pub async fn login(
     .await
     .map_err(db)?;
     let ok = match &row {
-        Some((_, _, hash, _, active, _)) => verify_password_pooled(password, hash).await && *active,
+        Some(r) => verify_password_pooled(password, &r.password_hash).await && r.active,
         None => {
             let password = password.to_owned();
             let _ = on_hashing_pool(move || verify_password(&password, dummy_hash())).await;
@@ -398,8 +410,8 @@ pub async fn login(
         }
     };
     match row {
-        Some((id, username, _, role, _, session_epoch)) if ok => {
-            let role = Role::parse(&role).map_err(LoginError::Db)?;
+        Some(r) if ok => {
+            let role = Role::parse(&r.role).map_err(LoginError::Db)?;
             // This attempt, and the account's earlier typos from this address;
             // strangers' failures elsewhere keep counting.
             sqlx::query(
@@ -415,8 +427,12 @@ pub async fn login(
                 .await
                 .map_err(db)?;
             Ok(LoggedIn {
-                staff: Staff { id, username, role },
-                session_epoch,
+                staff: Staff {
+                    id: r.id,
+                    username: r.username,
+                    role,
+                },
+                session_epoch: r.session_epoch,
                 device_token,
             })
         }
@@ -434,6 +450,16 @@ const SESSION_SEEN_AT: &str = "seen_at";
 /// seconds (so not every request writes the session); a quarter of the idle
 /// time when that is shorter.
 const SEEN_AT_RESOLUTION: i64 = 30;
+
+/// The account of a session, as [`current_staff`] reads it.
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    id: i64,
+    username: String,
+    /// Stored role name (an unknown one ends the session).
+    role: String,
+    session_epoch: i64,
+}
 
 /// The staff member of a session: the stored id, looked up again on every
 /// request so a deactivated account or a changed role takes effect at once.
@@ -456,18 +482,22 @@ pub async fn current_staff(
     let login_at = session.get::<i64>(SESSION_LOGIN_AT).await?.unwrap_or(0);
     let seen_at = session.get::<i64>(SESSION_SEEN_AT).await?.unwrap_or(0);
     let epoch = session.get::<i64>(SESSION_EPOCH).await?;
-    let row: Option<(i64, String, String, i64)> = sqlx::query_as(
+    let row: Option<SessionRow> = sqlx::query_as(
         "SELECT id, username, role, session_epoch FROM staff_users WHERE id = ? AND active = 1",
     )
     .bind(id)
     .fetch_optional(pool)
     .await?;
-    let staff = row.and_then(|(id, username, role, current_epoch)| {
-        let live = epoch == Some(current_epoch)
+    let staff = row.and_then(|r| {
+        let live = epoch == Some(r.session_epoch)
             && now - login_at < i64::from(limits.max_secs)
             && now - seen_at < i64::from(limits.idle_secs);
-        let role = Role::parse(&role).ok()?;
-        live.then_some(Staff { id, username, role })
+        let role = Role::parse(&r.role).ok()?;
+        live.then_some(Staff {
+            id: r.id,
+            username: r.username,
+            role,
+        })
     });
     let resolution = SEEN_AT_RESOLUTION.min(i64::from(limits.idle_secs) / 4);
     if staff.is_none() {
@@ -788,11 +818,11 @@ pub async fn staff_update(
         }
     };
     let mut tx = state.db.begin().await?;
-    let name: Option<(String,)> = sqlx::query_as("SELECT username FROM staff_users WHERE id = ?")
+    let name: Option<String> = sqlx::query_scalar("SELECT username FROM staff_users WHERE id = ?")
         .bind(id)
         .fetch_optional(&mut *tx)
         .await?;
-    let Some((name,)) = name else {
+    let Some(name) = name else {
         return Err(PageError::not_found("no such account"));
     };
     // A new password or a deactivation ends every session of the account and

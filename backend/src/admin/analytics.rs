@@ -11,6 +11,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use pustaka_api::TargetKind;
 use sqlx::SqlitePool;
 use tower_sessions::Session;
 
@@ -34,7 +35,7 @@ pub fn routes() -> Routes {
 pub const DAYS: i64 = 30;
 
 /// One bar: its label and value.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Bar {
     /// What the bar stands for (a date, a code, a title).
     pub label: String,
@@ -48,22 +49,17 @@ pub struct Bar {
 /// # Errors
 /// Database errors.
 pub async fn per_day(pool: &SqlitePool) -> sqlx::Result<Vec<Bar>> {
-    sqlx::query_as::<_, (String, i64)>(
+    sqlx::query_as(
         "WITH RECURSIVE days(d) AS (
             SELECT date('now', '+7 hours', ?)
             UNION ALL SELECT date(d, '+1 day') FROM days WHERE d < date('now', '+7 hours'))
-         SELECT d, (SELECT COUNT(*) FROM scan_events s
-                     WHERE date(s.scanned_at, '+7 hours') = d)
+         SELECT d AS label, (SELECT COUNT(*) FROM scan_events s
+                     WHERE date(s.scanned_at, '+7 hours') = d) AS count
            FROM days ORDER BY d",
     )
     .bind(format!("-{} days", DAYS - 1))
     .fetch_all(pool)
     .await
-    .map(|rows| {
-        rows.into_iter()
-            .map(|(label, count)| Bar { label, count })
-            .collect()
-    })
 }
 
 /// Scans per marker (all time and last [`DAYS`] days), most scanned first.
@@ -73,8 +69,9 @@ pub struct MarkerCount {
     pub code: String,
     /// Librarian's label.
     pub label: String,
-    /// `title` | `shelf` | `event` | `tour_stop`.
-    pub target_kind: String,
+    /// What the marker points at.
+    #[sqlx(try_from = "String")]
+    pub target_kind: TargetKind,
     /// Scans ever.
     pub total: i64,
     /// Scans in the last [`DAYS`] days.
@@ -103,19 +100,14 @@ pub async fn per_marker(pool: &SqlitePool) -> sqlx::Result<Vec<MarkerCount>> {
 /// # Errors
 /// Database errors.
 pub async fn top_titles(pool: &SqlitePool) -> sqlx::Result<Vec<Bar>> {
-    sqlx::query_as::<_, (String, i64)>(
-        "SELECT t.title, COUNT(s.id) AS n
+    sqlx::query_as(
+        "SELECT t.title AS label, COUNT(s.id) AS count
            FROM scan_events s JOIN markers m ON m.code = s.code
            JOIN titles t ON m.target_kind = 'title' AND t.id = m.target_id
-          GROUP BY t.id ORDER BY n DESC, t.title LIMIT 10",
+          GROUP BY t.id ORDER BY count DESC, t.title LIMIT 10",
     )
     .fetch_all(pool)
     .await
-    .map(|rows| {
-        rows.into_iter()
-            .map(|(label, count)| Bar { label, count })
-            .collect()
-    })
 }
 
 /// Per tour: scans of the code at its last stop (see the module docs).
@@ -123,21 +115,16 @@ pub async fn top_titles(pool: &SqlitePool) -> sqlx::Result<Vec<Bar>> {
 /// # Errors
 /// Database errors.
 pub async fn tour_completions(pool: &SqlitePool) -> sqlx::Result<Vec<Bar>> {
-    sqlx::query_as::<_, (String, i64)>(
-        "SELECT t.name_id,
+    sqlx::query_as(
+        "SELECT t.name_id AS label,
                 (SELECT COUNT(*) FROM scan_events s JOIN markers m ON m.code = s.code
                   WHERE m.target_kind = 'tour_stop'
                     AND m.target_id = (SELECT id FROM tour_stops
-                                        WHERE tour_id = t.id ORDER BY position DESC LIMIT 1))
+                                        WHERE tour_id = t.id ORDER BY position DESC LIMIT 1)) AS count
            FROM tours t ORDER BY t.id",
     )
     .fetch_all(pool)
     .await
-    .map(|rows| {
-        rows.into_iter()
-            .map(|(label, count)| Bar { label, count })
-            .collect()
-    })
 }
 
 /// A horizontal or vertical bar chart as inline SVG markup (escaped by askama
@@ -152,8 +139,25 @@ pub struct Chart {
     pub width: u32,
     /// Height, SVG user units (px).
     pub height: u32,
-    /// The bars: x, y, width, height, label, value.
-    pub bars: Vec<(u32, u32, u32, u32, String, i64)>,
+    /// The bars, in order.
+    pub bars: Vec<ChartBar>,
+}
+
+/// One bar of a [`Chart`]: its rectangle in SVG user units and what it shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChartBar {
+    /// Left edge.
+    pub x: u32,
+    /// Top edge.
+    pub y: u32,
+    /// Width.
+    pub width: u32,
+    /// Height.
+    pub height: u32,
+    /// What the bar stands for.
+    pub label: String,
+    /// Its value.
+    pub count: i64,
 }
 
 impl Chart {
@@ -168,14 +172,14 @@ impl Chart {
             .zip(0u32..)
             .map(|(b, i)| {
                 let bh = u32::try_from(b.count * i64::from(h - 20) / max).unwrap_or(0);
-                (
-                    i * slot + 1,
-                    h - bh,
-                    slot.saturating_sub(2).max(1),
-                    bh,
-                    b.label.clone(),
-                    b.count,
-                )
+                ChartBar {
+                    x: i * slot + 1,
+                    y: h - bh,
+                    width: slot.saturating_sub(2).max(1),
+                    height: bh,
+                    label: b.label.clone(),
+                    count: b.count,
+                }
             })
             .collect();
         Self {
@@ -196,7 +200,14 @@ impl Chart {
             .zip(0u32..)
             .map(|(b, i)| {
                 let bw = u32::try_from(b.count * i64::from(w - 60) / max).unwrap_or(0);
-                (0, i * 24, bw, 20, b.label.clone(), b.count)
+                ChartBar {
+                    x: 0,
+                    y: i * 24,
+                    width: bw,
+                    height: 20,
+                    label: b.label.clone(),
+                    count: b.count,
+                }
             })
             .collect();
         let height = 24 * u32::try_from(items.len().max(1)).unwrap_or(1);
@@ -270,28 +281,41 @@ fn csv_field(s: &str) -> String {
     }
 }
 
+/// One line of the CSV export: scans of one code on one WIB day. The label
+/// and kind are empty for a code no marker has (any more).
+#[derive(sqlx::FromRow)]
+struct CsvRow {
+    d: String,
+    code: String,
+    label: String,
+    target_kind: String,
+    scans: i64,
+}
+
 /// `GET /admin/analytics.csv`: scans per WIB day and marker, all time:
 /// `date_wib,code,label,target_kind,scans`.
 ///
 /// # Errors
 /// Database errors, as an HTML error page.
 pub async fn csv_export(State(state): State<AppState>) -> Result<Response, PageError> {
-    let rows: Vec<(String, String, String, String, i64)> = sqlx::query_as(
+    let rows: Vec<CsvRow> = sqlx::query_as(
         "SELECT date(s.scanned_at, '+7 hours') AS d, s.code,
-                COALESCE(m.label, ''), COALESCE(m.target_kind, ''), COUNT(*)
+                COALESCE(m.label, '') AS label, COALESCE(m.target_kind, '') AS target_kind,
+                COUNT(*) AS scans
            FROM scan_events s LEFT JOIN markers m ON m.code = s.code
           GROUP BY d, s.code ORDER BY d, s.code",
     )
     .fetch_all(&state.db)
     .await?;
     let mut out = String::from("date_wib,code,label,target_kind,scans\r\n");
-    for (d, code, label, kind, n) in rows {
+    for r in rows {
         out.push_str(&format!(
-            "{},{},{},{},{n}\r\n",
-            csv_field(&d),
-            csv_field(&code),
-            csv_field(&label),
-            csv_field(&kind)
+            "{},{},{},{},{}\r\n",
+            csv_field(&r.d),
+            csv_field(&r.code),
+            csv_field(&r.label),
+            csv_field(&r.target_kind),
+            r.scans
         ));
     }
     Ok((
@@ -343,11 +367,11 @@ mod tests {
             },
         ];
         let c = Chart::columns("t".into(), "d".into(), &items);
-        assert_eq!(c.bars[0].3, 180);
-        assert_eq!(c.bars[1].3, 90);
-        assert_eq!(c.bars[2].3, 0);
+        assert_eq!(c.bars[0].height, 180);
+        assert_eq!(c.bars[1].height, 90);
+        assert_eq!(c.bars[2].height, 0);
         let r = Chart::rows("t".into(), "d".into(), &items);
-        assert_eq!(r.bars[0].2, 540);
+        assert_eq!(r.bars[0].width, 540);
         assert_eq!(r.height, 72);
     }
 }

@@ -17,6 +17,15 @@ use crate::startup::AppState;
 /// How many items each list on the dashboard shows.
 pub const LIST_LEN: i64 = 10;
 
+/// A title without a synopsis in either language.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct NoSynopsis {
+    /// Row id.
+    pub id: i64,
+    /// Title proper.
+    pub title: String,
+}
+
 /// A marker that was never scanned.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Unscanned {
@@ -34,7 +43,7 @@ struct DashboardPage {
     p: Page,
     show_content: bool,
     no_synopsis_count: i64,
-    no_synopsis: Vec<(i64, String)>,
+    no_synopsis: Vec<NoSynopsis>,
     unscanned_count: i64,
     unscanned: Vec<Unscanned>,
     drafts: Vec<Pending>,
@@ -55,7 +64,7 @@ pub async fn show(
     let db = &state.db;
     let no_syn = "FROM titles WHERE COALESCE(TRIM(synopsis_id), '') = ''
                     AND COALESCE(TRIM(synopsis_en), '') = ''";
-    let (no_synopsis_count,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) {no_syn}"))
+    let no_synopsis_count: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) {no_syn}"))
         .fetch_one(db)
         .await?;
     let no_synopsis = sqlx::query_as(&format!(
@@ -66,7 +75,7 @@ pub async fn show(
     .await?;
     let unscanned_sql = "FROM markers m WHERE m.active = 1
         AND NOT EXISTS (SELECT 1 FROM scan_events s WHERE s.code = m.code)";
-    let (unscanned_count,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) {unscanned_sql}"))
+    let unscanned_count: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) {unscanned_sql}"))
         .fetch_one(db)
         .await?;
     let unscanned = sqlx::query_as(&format!(
@@ -75,7 +84,7 @@ pub async fn show(
     .bind(LIST_LEN)
     .fetch_all(db)
     .await?;
-    let (scans_7d,): (i64,) = sqlx::query_as(
+    let scans_7d: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM scan_events WHERE scanned_at >= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-7 days')",
     )
     .fetch_one(db)

@@ -7,7 +7,7 @@
 use askama::Template;
 use axum::response::Response;
 use chrono::{Duration, NaiveDateTime, TimeZone};
-use pustaka_api::Lang;
+use pustaka_api::{Lang, MediaKind, MediaRole, TargetKind};
 use serde::{Deserialize, Serialize};
 use sqlx::{SqliteConnection, SqlitePool};
 
@@ -261,8 +261,8 @@ pub async fn validate(
         errors.push(i18n::text(lang, "event-bad-registration"));
     }
     for (sha, kind, key) in [
-        (&f.poster, "image", "event-bad-poster"),
-        (&f.promo, "video", "event-bad-promo"),
+        (&f.poster, MediaKind::Image, "event-bad-poster"),
+        (&f.promo, MediaKind::Video, "event-bad-promo"),
     ] {
         if !sha.is_empty() && !attachments::exists(pool, sha, kind).await {
             errors.push(i18n::text(lang, key));
@@ -294,7 +294,7 @@ impl Draftable for Events {
         .fetch_optional(pool)
         .await?;
         let Some(r) = row else { return Ok(None) };
-        let media = attachments::attached(pool, "event", r.id).await?;
+        let media = attachments::attached(pool, TargetKind::Event, r.id).await?;
         Ok(Some(Live {
             id: r.id,
             published: r.published,
@@ -309,8 +309,8 @@ impl Draftable for Events {
                 audience_id: r.audience_id.unwrap_or_default(),
                 audience_en: r.audience_en.unwrap_or_default(),
                 registration_url: r.registration_url.unwrap_or_default(),
-                poster: media.get("poster"),
-                promo: media.get("promo"),
+                poster: media.get(MediaRole::Poster),
+                promo: media.get(MediaRole::Promo),
             },
             extra: (),
         }))
@@ -366,19 +366,19 @@ impl Draftable for Events {
         .await?;
         for a in [
             Attachment {
-                role: "poster",
+                role: MediaRole::Poster,
                 sha256: &f.poster,
                 alt_id: format!("Poster acara {}", f.title_id),
                 alt_en: format!("Poster: {}", f.name_en()),
             },
             Attachment {
-                role: "promo",
+                role: MediaRole::Promo,
                 sha256: &f.promo,
                 alt_id: format!("Video promosi acara {}", f.title_id),
                 alt_en: format!("Promo video: {}", f.name_en()),
             },
         ] {
-            attachments::attach(tx, "event", live.id, &a).await?;
+            attachments::attach(tx, TargetKind::Event, live.id, &a).await?;
         }
         Ok(())
     }
@@ -394,8 +394,8 @@ impl Draftable for Events {
             _ => String::new(),
         };
         Ok(render(&EditPage {
-            images: media_choices(&state.db, "image").await?,
-            videos: media_choices(&state.db, "video").await?,
+            images: media_choices(&state.db, MediaKind::Image).await?,
+            videos: media_choices(&state.db, MediaKind::Video).await?,
             p: v.p,
             e: v.e,
             f,

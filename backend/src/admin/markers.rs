@@ -11,7 +11,7 @@ use askama::Template;
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use pustaka_api::Lang;
+use pustaka_api::{Lang, TargetKind};
 use pustaka_markers::payload::MarkerCode;
 use serde::Deserialize;
 use sqlx::SqlitePool;
@@ -49,16 +49,15 @@ pub const MAX_SIZE_MM: i64 = 500;
 pub const DEFAULT_SIZE_MM: i64 = 50;
 /// Longest label or placement note, in characters.
 pub const MAX_LABEL_CHARS: usize = 200;
-/// Target kinds a marker may point at (the `markers.target_kind` values).
-pub const TARGET_KINDS: [&str; 4] = ["title", "shelf", "event", "tour_stop"];
 
 /// One marker as the list shows it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct MarkerListRow {
     /// Canonical code.
     pub code: String,
-    /// `title` | `shelf` | `event` | `tour_stop`.
-    pub target_kind: String,
+    /// What it points at.
+    #[sqlx(try_from = "String")]
+    pub target_kind: TargetKind,
     /// Target row id.
     pub target_id: i64,
     /// The target's name (`None` when the target is gone).
@@ -117,9 +116,18 @@ pub struct TargetChoice {
     pub label: String,
 }
 
+/// The choices of one target kind (an `<optgroup>`).
+#[derive(Debug, Clone)]
+pub struct TargetGroup {
+    /// Their kind.
+    pub kind: TargetKind,
+    /// The choices, in the order the select box shows them.
+    pub choices: Vec<TargetChoice>,
+}
+
 /// Shelves, events and tour stops (titles are too many for a select box and
 /// are given by id or ISBN-13).
-async fn target_choices(pool: &SqlitePool) -> sqlx::Result<Vec<(String, Vec<TargetChoice>)>> {
+async fn target_choices(pool: &SqlitePool) -> sqlx::Result<Vec<TargetGroup>> {
     let shelves = sqlx::query_as(
         "SELECT 'shelf:' || id AS value, name_id || COALESCE(' (' || class_range || ')', '') AS label
            FROM shelves ORDER BY name_id, id",
@@ -139,9 +147,18 @@ async fn target_choices(pool: &SqlitePool) -> sqlx::Result<Vec<(String, Vec<Targ
     .fetch_all(pool)
     .await?;
     Ok(vec![
-        ("shelf".into(), shelves),
-        ("event".into(), events),
-        ("tour_stop".into(), stops),
+        TargetGroup {
+            kind: TargetKind::Shelf,
+            choices: shelves,
+        },
+        TargetGroup {
+            kind: TargetKind::Event,
+            choices: events,
+        },
+        TargetGroup {
+            kind: TargetKind::TourStop,
+            choices: stops,
+        },
     ])
 }
 
@@ -182,7 +199,7 @@ impl Default for CreateForm {
 struct ListPage {
     p: Page,
     rows: Vec<MarkerListRow>,
-    groups: Vec<(String, Vec<TargetChoice>)>,
+    groups: Vec<TargetGroup>,
     f: CreateForm,
     errors: Vec<String>,
     public_url: String,
@@ -230,6 +247,15 @@ pub async fn list(
     list_page(&state, &session, &staff, CreateForm::default(), Vec::new()).await
 }
 
+/// A marker's label, placement note and printed size, checked and cleaned.
+#[derive(Debug, Clone, PartialEq)]
+struct Details {
+    label: String,
+    placement: Option<String>,
+    /// Printed side in metres.
+    size_m: f64,
+}
+
 /// Checks label, placement and size; returns them cleaned (size in metres).
 fn check_details(
     lang: Lang,
@@ -237,7 +263,7 @@ fn check_details(
     placement: &str,
     size_mm: &str,
     errors: &mut Vec<String>,
-) -> (String, Option<String>, f64) {
+) -> Details {
     let label = label.trim().to_owned();
     let placement = placement.trim().to_owned();
     let max = [("max", MAX_LABEL_CHARS.to_string())];
@@ -264,47 +290,60 @@ fn check_details(
     }
     // Whole millimetres → metres; exact enough for pose estimation.
     let size_m = mm.unwrap_or(DEFAULT_SIZE_MM) as f64 / 1000.0;
-    (label, (!placement.is_empty()).then_some(placement), size_m)
+    Details {
+        label,
+        placement: (!placement.is_empty()).then_some(placement),
+        size_m,
+    }
 }
 
-/// Finds the posted target: `(kind, id)` of an existing row.
-async fn find_target(pool: &SqlitePool, f: &CreateForm) -> sqlx::Result<Option<(String, i64)>> {
+/// An existing row a new marker may point at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Target {
+    kind: TargetKind,
+    id: i64,
+}
+
+/// Finds the posted target: the kind and id of an existing row.
+async fn find_target(pool: &SqlitePool, f: &CreateForm) -> sqlx::Result<Option<Target>> {
     if f.target.is_empty() {
         let t = f.title.trim();
         let digits: String = t.chars().filter(|c| *c != '-' && *c != ' ').collect();
-        let found: Option<(i64,)> = if digits.len() == 13 {
-            sqlx::query_as("SELECT id FROM titles WHERE isbn13 = ?")
+        let found: Option<i64> = if digits.len() == 13 {
+            sqlx::query_scalar("SELECT id FROM titles WHERE isbn13 = ?")
                 .bind(&digits)
                 .fetch_optional(pool)
                 .await?
         } else if let Ok(id) = digits.parse::<i64>() {
-            sqlx::query_as("SELECT id FROM titles WHERE id = ?")
+            sqlx::query_scalar("SELECT id FROM titles WHERE id = ?")
                 .bind(id)
                 .fetch_optional(pool)
                 .await?
         } else {
             None
         };
-        return Ok(found.map(|(id,)| ("title".to_owned(), id)));
+        return Ok(found.map(|id| Target {
+            kind: TargetKind::Title,
+            id,
+        }));
     }
     let Some((kind, id)) = f.target.split_once(':') else {
         return Ok(None);
     };
-    let (Some(kind), Ok(id)) = (TARGET_KINDS.iter().find(|k| **k == kind), id.parse::<i64>())
-    else {
+    let (Ok(kind), Ok(id)) = (kind.parse::<TargetKind>(), id.parse::<i64>()) else {
         return Ok(None);
     };
-    let table = match *kind {
-        "title" => "titles",
-        "shelf" => "shelves",
-        "event" => "events",
-        _ => "tour_stops",
+    let table = match kind {
+        TargetKind::Title => "titles",
+        TargetKind::Shelf => "shelves",
+        TargetKind::Event => "events",
+        TargetKind::TourStop => "tour_stops",
     };
-    let found: Option<(i64,)> = sqlx::query_as(&format!("SELECT id FROM {table} WHERE id = ?"))
+    let found: Option<i64> = sqlx::query_scalar(&format!("SELECT id FROM {table} WHERE id = ?"))
         .bind(id)
         .fetch_optional(pool)
         .await?;
-    Ok(found.map(|(id,)| ((*kind).to_owned(), id)))
+    Ok(found.map(|id| Target { kind, id }))
 }
 
 /// A random code that no marker uses yet.
@@ -312,7 +351,7 @@ async fn new_code(conn: &mut sqlx::SqliteConnection) -> anyhow::Result<MarkerCod
     for _ in 0..CODE_ATTEMPTS {
         let bits = OsRng.next_u64() & ((1 << (5 * GENERATED_CODE_LEN)) - 1);
         let code = MarkerCode::from_u64(bits, GENERATED_CODE_LEN)?;
-        let taken: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM markers WHERE code = ?")
+        let taken: Option<i64> = sqlx::query_scalar("SELECT 1 FROM markers WHERE code = ?")
             .bind(code.as_str())
             .fetch_optional(&mut *conn)
             .await?;
@@ -340,9 +379,8 @@ pub async fn create(
     if target.is_none() {
         errors.push(i18n::text(lang, "marker-bad-target"));
     }
-    let (label, placement, size_m) =
-        check_details(lang, &f.label, &f.placement, &f.size_mm, &mut errors);
-    let Some((kind, id)) = target.filter(|_| errors.is_empty()) else {
+    let d = check_details(lang, &f.label, &f.placement, &f.size_mm, &mut errors);
+    let Some(Target { kind, id }) = target.filter(|_| errors.is_empty()) else {
         return list_page(&state, &session, &staff, f, errors).await;
     };
     let mut tx = state.db.begin().await?;
@@ -352,11 +390,11 @@ pub async fn create(
          VALUES (?, ?, ?, ?, ?, ?, 1)",
     )
     .bind(code.as_str())
-    .bind(&kind)
+    .bind(kind.as_str())
     .bind(id)
-    .bind(&label)
-    .bind(size_m)
-    .bind(&placement)
+    .bind(&d.label)
+    .bind(d.size_m)
+    .bind(&d.placement)
     .execute(&mut *tx)
     .await?;
     audit::record(
@@ -364,7 +402,7 @@ pub async fn create(
         Some(&staff),
         "marker.create",
         &format!("marker:{code}"),
-        &format!("{kind}:{id} · {label}"),
+        &format!("{kind}:{id} · {}", d.label),
     )
     .await?;
     tx.commit().await?;
@@ -476,8 +514,11 @@ pub async fn save(
     let m = marker_or_404(&state.db, &code).await?;
     let lang = page::lang_of(&session).await;
     let mut errors = Vec::new();
-    let (label, placement, size_m) =
-        check_details(lang, &f.label, &f.placement, &f.size_mm, &mut errors);
+    let Details {
+        label,
+        placement,
+        size_m,
+    } = check_details(lang, &f.label, &f.placement, &f.size_mm, &mut errors);
     if !errors.is_empty() {
         return edit_page(&state, &session, &staff, m, Some(f), errors).await;
     }

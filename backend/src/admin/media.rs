@@ -9,7 +9,7 @@ use askama::Template;
 use axum::extract::{Form, Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use pustaka_api::{Lang, MediaKind};
+use pustaka_api::{Lang, MediaKind, MediaRole, TargetKind};
 use serde::Deserialize;
 use tower_sessions::Session;
 
@@ -40,21 +40,9 @@ pub fn routes() -> Routes {
 pub const PAGE_SIZE: i64 = 50;
 /// Longest label a librarian may type, characters.
 pub const MAX_LABEL_CHARS: usize = uploads::MAX_LABEL_CHARS;
-/// The kinds an upload may claim, in the order the form offers them.
-pub const KINDS: [MediaKind; 3] = [MediaKind::Image, MediaKind::Video, MediaKind::Audio];
-
-/// The stored word of a kind (`image`, `video`, `audio`).
-pub fn kind_word(k: MediaKind) -> &'static str {
-    match k {
-        MediaKind::Image => "image",
-        MediaKind::Video => "video",
-        MediaKind::Audio => "audio",
-    }
-}
-
-/// Parses a stored or posted kind word.
-pub fn kind_from_word(w: &str) -> Option<MediaKind> {
-    KINDS.into_iter().find(|k| kind_word(*k) == w)
+/// A posted kind word (`image`, `video`, `audio`), if it is one.
+fn posted_kind(word: &str) -> Option<MediaKind> {
+    word.parse().ok()
 }
 
 /// One asset as the pages show it.
@@ -64,8 +52,9 @@ pub struct AssetRow {
     pub sha256: String,
     /// Store extension.
     pub ext: String,
-    /// `image` | `video` | `audio`.
-    pub kind: String,
+    /// Image, video or audio.
+    #[sqlx(try_from = "String")]
+    pub kind: MediaKind,
     /// Stored size.
     pub size_bytes: i64,
     /// Pixels.
@@ -100,10 +89,10 @@ impl AssetRow {
 
     /// The file input's `accept` list for a replacement of the same kind.
     pub fn accept(&self) -> &'static str {
-        match self.kind.as_str() {
-            "image" => "image/jpeg,image/png,image/webp",
-            "video" => "video/*",
-            _ => "audio/*",
+        match self.kind {
+            MediaKind::Image => "image/jpeg,image/png,image/webp",
+            MediaKind::Video => "video/*",
+            MediaKind::Audio => "audio/*",
         }
     }
 
@@ -157,12 +146,14 @@ pub fn size_text(bytes: u64) -> String {
 pub struct AssetUse {
     /// The asset.
     pub sha256: String,
-    /// `title` | `shelf` | `event` | `tour_stop`.
-    pub target_kind: String,
+    /// What uses it.
+    #[sqlx(try_from = "String")]
+    pub target_kind: TargetKind,
     /// Its row id.
     pub target_id: i64,
-    /// `cover`, `trailer`, …
-    pub role: String,
+    /// What the asset is for there.
+    #[sqlx(try_from = "String")]
+    pub role: MediaRole,
     /// Its name (title, shelf or event name, tour name and stop number).
     pub name: Option<String>,
     /// The id of the back-office page (the tour's for a tour stop).
@@ -172,22 +163,22 @@ pub struct AssetUse {
 impl AssetUse {
     /// The back-office page of the user.
     pub fn href(&self) -> String {
-        let section = match self.target_kind.as_str() {
-            "title" => "titles",
-            "shelf" => "shelves",
-            "event" => "events",
-            _ => "tours",
+        let section = match self.target_kind {
+            TargetKind::Title => "titles",
+            TargetKind::Shelf => "shelves",
+            TargetKind::Event => "events",
+            TargetKind::TourStop => "tours",
         };
         format!("/admin/{section}/{}", self.page_id)
     }
 
     /// The text key of its kind.
     pub fn kind_key(&self) -> &'static str {
-        match self.target_kind.as_str() {
-            "title" => "kind-title",
-            "shelf" => "kind-shelf",
-            "event" => "kind-event",
-            _ => "kind-tour",
+        match self.target_kind {
+            TargetKind::Title => "kind-title",
+            TargetKind::Shelf => "kind-shelf",
+            TargetKind::Event => "kind-event",
+            TargetKind::TourStop => "kind-tour",
         }
     }
 }
@@ -227,8 +218,8 @@ async fn uses_of(pool: &sqlx::SqlitePool, shas: &[&str]) -> sqlx::Result<Vec<Ass
 /// One kind choice of the upload form, with its cap.
 #[derive(Debug, Clone)]
 pub struct KindChoice {
-    /// `image` | `video` | `audio`.
-    pub word: &'static str,
+    /// The kind.
+    pub kind: MediaKind,
     /// Cap in MB.
     pub cap_mb: u64,
     /// Cap in bytes (for the script's check before sending).
@@ -236,10 +227,10 @@ pub struct KindChoice {
 }
 
 fn kind_choices(caps: &UploadCaps) -> Vec<KindChoice> {
-    KINDS
-        .into_iter()
-        .map(|k| KindChoice {
-            word: kind_word(k),
+    MediaKind::ALL
+        .iter()
+        .map(|&k| KindChoice {
+            kind: k,
             cap_mb: caps.mb(UploadKind::Media(k)),
             cap_bytes: caps.bytes(UploadKind::Media(k)),
         })
@@ -252,13 +243,15 @@ struct ListPage {
     p: Page,
     rows: Vec<AssetRow>,
     uses: Vec<AssetUse>,
-    kind: String,
+    /// The list's filter (`None`: every kind).
+    kind: Option<MediaKind>,
     kinds: Vec<KindChoice>,
     total: i64,
     page: i64,
     pages: i64,
     errors: Vec<String>,
-    chosen_kind: String,
+    /// The kind the refused upload claimed, selected again.
+    chosen_kind: Option<MediaKind>,
     label: String,
 }
 
@@ -268,7 +261,8 @@ impl ListPage {
     }
 
     fn link(&self, page: i64) -> String {
-        format!("/admin/media?kind={}&page={page}", self.kind)
+        let kind = self.kind.map_or("", MediaKind::as_str);
+        format!("/admin/media?kind={kind}&page={page}")
     }
 }
 
@@ -288,7 +282,7 @@ pub struct ListQuery {
 struct Refused {
     status: Option<StatusCode>,
     errors: Vec<String>,
-    kind: String,
+    kind: Option<MediaKind>,
     label: String,
 }
 
@@ -300,13 +294,14 @@ async fn list_page(
     refused: Refused,
 ) -> Result<Response, PageError> {
     let p = Page::new(session, Some(staff), "/admin/media").await?;
-    let kind = kind_from_word(&q.kind).map_or("", kind_word).to_owned();
+    let kind = posted_kind(&q.kind);
     let filter =
         "a.sha256 NOT IN (SELECT sha256 FROM media_renditions) AND (?1 = '' OR a.kind = ?1)";
-    let (total,): (i64,) = sqlx::query_as(&format!(
+    let kind_word = kind.map_or("", MediaKind::as_str);
+    let total: i64 = sqlx::query_scalar(&format!(
         "SELECT COUNT(*) FROM media_assets a WHERE {filter}"
     ))
-    .bind(&kind)
+    .bind(kind_word)
     .fetch_one(&state.db)
     .await?;
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
@@ -315,7 +310,7 @@ async fn list_page(
         "SELECT {ASSET_COLUMNS} FROM media_assets a WHERE {filter}
           ORDER BY a.created_at DESC, a.sha256 LIMIT ?2 OFFSET ?3"
     ))
-    .bind(&kind)
+    .bind(kind_word)
     .bind(PAGE_SIZE)
     .bind((page - 1) * PAGE_SIZE)
     .fetch_all(&state.db)
@@ -371,7 +366,7 @@ pub fn typed_label(s: &str) -> Option<String> {
 
 /// The status and message for an upload the library refuses.
 fn refusal(lang: Lang, e: &IngestError, kind: MediaKind) -> (StatusCode, String) {
-    let kind_name = i18n::text(lang, &format!("ops-media-kind-{}", kind_word(kind)));
+    let kind_name = i18n::text(lang, &format!("ops-media-kind-{kind}"));
     match e {
         IngestError::Size(_) => (
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -426,16 +421,16 @@ pub async fn upload(
         fields
             .iter()
             .find(|(k, _)| k == "kind")
-            .and_then(|(_, v)| kind_from_word(v))
+            .and_then(|(_, v)| posted_kind(v))
             .map_or(caps.largest_media_bytes(), |k| {
                 caps.bytes(UploadKind::Media(k))
             })
     };
     let received = uploads::receive(&state, req, "file", &[], cap_for).await;
-    let refuse = |status, errors, kind: &str, label: &str| Refused {
+    let refuse = |status, errors, kind: Option<MediaKind>, label: &str| Refused {
         status: Some(status),
         errors,
-        kind: kind.to_owned(),
+        kind,
         label: label.to_owned(),
     };
     let received = match received {
@@ -452,16 +447,15 @@ pub async fn upload(
                         &session,
                         &staff,
                         ListQuery::default(),
-                        refuse(status, vec![text], "", ""),
+                        refuse(status, vec![text], None, ""),
                     )
                     .await
                 }
             };
         }
     };
-    let kind_text = received.field("kind").unwrap_or_default().to_owned();
     let label_text = received.field("label").unwrap_or_default().to_owned();
-    let Some(kind) = kind_from_word(&kind_text) else {
+    let Some(kind) = received.field("kind").and_then(posted_kind) else {
         return list_page(
             &state,
             &session,
@@ -470,7 +464,7 @@ pub async fn upload(
             refuse(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 vec![i18n::text(lang, "ops-media-choose-kind")],
-                "",
+                None,
                 &label_text,
             ),
         )
@@ -491,7 +485,7 @@ pub async fn upload(
             refuse(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 vec![too_large_text(lang, "ops-media-file", cap)],
-                &kind_text,
+                Some(kind),
                 &label_text,
             ),
         )
@@ -510,7 +504,7 @@ pub async fn upload(
                 &session,
                 &staff,
                 ListQuery::default(),
-                refuse(status, vec![text], &kind_text, &label_text),
+                refuse(status, vec![text], Some(kind), &label_text),
             )
             .await;
         }
@@ -529,7 +523,7 @@ pub async fn upload(
         &format!(
             "{} ({}, {})",
             label.as_deref().unwrap_or(""),
-            kind_word(kind),
+            kind,
             size_text(file.size_bytes)
         ),
     )
@@ -539,7 +533,7 @@ pub async fn upload(
         .await
         .map_err(PageError::internal)?;
     drop(file);
-    tracing::info!(media.sha256 = %sha, upload.kind = kind_word(kind), "media uploaded");
+    tracing::info!(media.sha256 = %sha, upload.kind = kind.as_str(), "media uploaded");
     page::notice(&session, i18n::text(lang, "ops-media-uploaded")).await;
     Ok(Redirect::to(&format!("/admin/media/{sha}")).into_response())
 }
@@ -586,12 +580,11 @@ async fn detail_page(
     let p = Page::new(session, Some(staff), "/admin/media").await?;
     let uses = uses_of(&state.db, &[a.sha256.as_str()]).await?;
     let caps = settings::upload_caps(state).await?;
-    let kind = kind_from_word(&a.kind).unwrap_or(MediaKind::Image);
     let mut resp = render(&DetailPage {
         p,
         uses,
-        cap_mb: caps.mb(UploadKind::Media(kind)),
-        cap_bytes: caps.bytes(UploadKind::Media(kind)),
+        cap_mb: caps.mb(UploadKind::Media(a.kind)),
+        cap_bytes: caps.bytes(UploadKind::Media(a.kind)),
         errors,
         a,
     });
@@ -674,7 +667,7 @@ pub async fn replace(
     let old = asset_or_404(&state.db, &sha).await?;
     let lang = page::lang_of(&session).await;
     let back = format!("/admin/media/{}", old.sha256);
-    let kind = kind_from_word(&old.kind).unwrap_or(MediaKind::Image);
+    let kind = old.kind;
     let caps = settings::upload_caps(&state).await?;
     let cap = caps.bytes(UploadKind::Media(kind));
     let received = match uploads::receive(&state, req, "file", &[], |_| cap).await {

@@ -161,10 +161,9 @@ pub fn router(state: AppState) -> Router<AppState> {
             state.config.staff_sessions.idle_secs,
         ))));
     let (router, rules) = routes().into_parts();
-    let guarded = guard::Guarded {
-        state,
-        rules: Arc::from(rules),
-    };
+    let rules: Arc<[RouteRule]> = Arc::from(rules);
+    routes::install(Arc::clone(&rules));
+    let guarded = guard::Guarded { state, rules };
     router
         .route_layer(middleware::from_fn_with_state(guarded, guard::guard))
         .layer(sessions)

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::extract::Form;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use pustaka_api::Lang;
 use serde::Deserialize;
@@ -12,6 +12,7 @@ use tower_sessions::Session;
 use super::csrf;
 use super::error::{PageError, error_page};
 use super::i18n::{self, Tr};
+use super::routes::{access_for, installed};
 use super::staff::{Role, Staff};
 
 /// Session key of the chosen language (`"id"` or `"en"`).
@@ -19,22 +20,33 @@ const SESSION_LANG: &str = "lang";
 /// Session key of the one-shot notice shown on the next page.
 const SESSION_NOTICE: &str = "notice";
 
-/// One entry of the navigation: link, text key, least role that sees it.
-pub const NAV: &[(&str, &str, Role)] = &[
-    ("/admin", "nav-dashboard", Role::Volunteer),
-    ("/admin/titles", "nav-titles", Role::Librarian),
-    ("/admin/shelves", "nav-shelves", Role::Librarian),
-    ("/admin/events", "nav-events", Role::Volunteer),
-    ("/admin/tours", "nav-tours", Role::Volunteer),
-    ("/admin/markers", "nav-markers", Role::Librarian),
-    ("/admin/media", "nav-media", Role::Librarian),
-    ("/admin/import", "nav-import", Role::Librarian),
-    ("/admin/print", "nav-print", Role::Librarian),
-    ("/admin/analytics", "nav-analytics", Role::Librarian),
-    ("/admin/staff", "nav-staff", Role::Admin),
-    ("/admin/settings", "nav-settings", Role::Admin),
-    ("/admin/audit", "nav-audit", Role::Admin),
+/// The navigation, in order: link and text key. Who sees an entry is not
+/// written here: a role sees it exactly when the route list
+/// ([`super::routes()`]) lets that role `GET` the link ([`nav_for`]).
+pub const NAV: &[(&str, &str)] = &[
+    ("/admin", "nav-dashboard"),
+    ("/admin/titles", "nav-titles"),
+    ("/admin/shelves", "nav-shelves"),
+    ("/admin/events", "nav-events"),
+    ("/admin/tours", "nav-tours"),
+    ("/admin/markers", "nav-markers"),
+    ("/admin/media", "nav-media"),
+    ("/admin/import", "nav-import"),
+    ("/admin/print", "nav-print"),
+    ("/admin/analytics", "nav-analytics"),
+    ("/admin/staff", "nav-staff"),
+    ("/admin/settings", "nav-settings"),
+    ("/admin/audit", "nav-audit"),
 ];
+
+/// The [`NAV`] entries (link, text key) that `role` may open: those whose
+/// `GET` route the route list ([`super::routes::installed`]) allows it. A link
+/// without a route is never shown.
+pub fn nav_for(role: Role) -> impl Iterator<Item = (&'static str, &'static str)> {
+    NAV.iter().copied().filter(move |(href, _)| {
+        access_for(installed(), &Method::GET, href).is_some_and(|a| a.allows(role))
+    })
+}
 
 /// A navigation link as templates see it.
 #[derive(Debug, Clone)]
@@ -96,12 +108,11 @@ impl Page {
             .map_err(PageError::internal)?;
         let nav = staff
             .map(|s| {
-                NAV.iter()
-                    .filter(|(_, _, role)| s.role >= *role)
-                    .map(|(href, key, _)| NavLink {
+                nav_for(s.role)
+                    .map(|(href, key)| NavLink {
                         href,
                         text: i18n::text(lang, key),
-                        current: *href == current,
+                        current: href == current,
                     })
                     .collect()
             })
@@ -219,7 +230,34 @@ pub fn wants_html(headers: &HeaderMap) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::safe_back;
+    use super::*;
+
+    fn install_the_route_list() {
+        crate::admin::routes::install(crate::admin::all_routes().into());
+    }
+
+    #[test]
+    fn every_navigation_link_has_a_get_route() {
+        install_the_route_list();
+        for (href, _) in NAV {
+            assert!(
+                access_for(installed(), &Method::GET, href).is_some(),
+                "{href} is in the navigation but not in the route list"
+            );
+        }
+    }
+
+    #[test]
+    fn the_navigation_follows_the_route_list() {
+        install_the_route_list();
+        let hrefs = |role| nav_for(role).map(|(href, _)| href).collect::<Vec<_>>();
+        assert_eq!(
+            hrefs(Role::Volunteer),
+            ["/admin", "/admin/events", "/admin/tours"]
+        );
+        assert_eq!(hrefs(Role::Librarian).len(), NAV.len() - 3);
+        assert_eq!(hrefs(Role::Admin).len(), NAV.len());
+    }
 
     #[test]
     fn back_links_stay_in_the_back_office() {

@@ -9,6 +9,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use pustaka_api::TargetKind;
 use pustaka_markers::payload::MarkerCode;
 use pustaka_markers::sheet::{self, Label, SheetLayout};
 use sqlx::SqlitePool;
@@ -56,8 +57,8 @@ pub fn layout(value: &str) -> SheetLayout {
 pub struct Printable {
     /// Canonical code.
     pub code: String,
-    /// `title` | `shelf` | `event` | `tour_stop`.
-    pub kind: String,
+    /// What the marker points at.
+    pub kind: TargetKind,
     /// Librarian's label.
     pub label: String,
     /// What the label says as title.
@@ -68,8 +69,19 @@ pub struct Printable {
     pub active: bool,
 }
 
-/// code, kind, label, active, target title, call number.
-type PrintableRow = (String, String, String, bool, Option<String>, Option<String>);
+/// A marker and what its target says, as [`printables`] reads them.
+#[derive(sqlx::FromRow)]
+struct PrintableRow {
+    code: String,
+    #[sqlx(try_from = "String")]
+    target_kind: TargetKind,
+    label: String,
+    active: bool,
+    /// The target's name (`None` when the target is gone).
+    target_title: Option<String>,
+    /// Call number (titles) or classification range (shelves).
+    call_number: Option<String>,
+}
 
 /// Every marker with the title and call number its label will carry.
 ///
@@ -84,25 +96,25 @@ pub async fn printables(pool: &SqlitePool) -> sqlx::Result<Vec<Printable>> {
                   WHEN 'event' THEN (SELECT title_id FROM events WHERE id = m.target_id)
                   ELSE (SELECT t.name_id || ' · ' || s.position FROM tour_stops s
                           JOIN tours t ON t.id = s.tour_id WHERE s.id = m.target_id)
-                END,
+                END AS target_title,
                 CASE m.target_kind
                   WHEN 'title' THEN (SELECT call_number FROM titles WHERE id = m.target_id)
                   WHEN 'shelf' THEN (SELECT class_range FROM shelves WHERE id = m.target_id)
                   ELSE NULL
-                END
+                END AS call_number
            FROM markers m ORDER BY m.code",
     )
     .fetch_all(pool)
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(code, kind, label, active, title, call)| Printable {
-            title: title.unwrap_or_else(|| label.clone()),
-            code,
-            kind,
-            label,
-            call_number: call.unwrap_or_default(),
-            active,
+        .map(|r| Printable {
+            title: r.target_title.unwrap_or_else(|| r.label.clone()),
+            code: r.code,
+            kind: r.target_kind,
+            label: r.label,
+            call_number: r.call_number.unwrap_or_default(),
+            active: r.active,
         })
         .collect())
 }

@@ -1,6 +1,9 @@
 //! The one list of back-office routes: [`Routes`] registers each route on the
 //! router and its [`Access`] rule in the same call, so the router, the access
-//! check of [`super::guard`] and the route × role test all read one list.
+//! check of [`crate::admin::guard`], the navigation of [`crate::admin::page`]
+//! and the route × role test all read one list.
+
+use std::sync::{Arc, OnceLock};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -18,6 +21,16 @@ pub enum Access {
     Public,
     /// A logged-in staff member with at least this role.
     Staff(Role),
+}
+
+impl Access {
+    /// Whether a staff member with `role` may use a route with this rule.
+    pub fn allows(self, role: Role) -> bool {
+        match self {
+            Access::Public => true,
+            Access::Staff(needed) => role >= needed,
+        }
+    }
 }
 
 impl From<Role> for Access {
@@ -134,4 +147,21 @@ pub fn rule_for<'a>(
 /// The access rule for a method and matched path pattern, if the route is known.
 pub fn access_for(rules: &[RouteRule], method: &Method, pattern: &str) -> Option<Access> {
     rule_for(rules, method, pattern).map(|r| r.access)
+}
+
+/// The rules of the route list that [`super::router`] built.
+static INSTALLED: OnceLock<Arc<[RouteRule]>> = OnceLock::new();
+
+/// Keeps the rules of the route list for the code below the sections that
+/// needs them but cannot import the sections that declare them: the
+/// navigation ([`super::page::nav_for`]). [`super::router`] calls it; every
+/// build of the list gives the same rules, so the first one stays.
+pub fn install(rules: Arc<[RouteRule]>) {
+    let _ = INSTALLED.set(rules);
+}
+
+/// The rules [`install`] kept; none before the router is built (then the
+/// navigation shows nothing: fail closed).
+pub fn installed() -> &'static [RouteRule] {
+    INSTALLED.get().map_or(&[], |r| r)
 }

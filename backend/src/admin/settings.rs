@@ -41,6 +41,16 @@ pub enum UploadKind {
     Catalog,
 }
 
+impl UploadKind {
+    /// Its word in text keys: the media kind's wire word, or `catalog`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UploadKind::Media(kind) => kind.as_str(),
+            UploadKind::Catalog => "catalog",
+        }
+    }
+}
+
 /// One cap: its settings key, what it is for, and the largest value an
 /// administrator may set (MB), with the reason in the comment.
 struct CapSpec {
@@ -144,9 +154,16 @@ pub async fn upload_caps(state: &AppState) -> sqlx::Result<UploadCaps> {
     Ok(caps)
 }
 
+/// One row of the `settings` table.
+#[derive(sqlx::FromRow)]
+struct Setting {
+    key: String,
+    value: String,
+}
+
 /// The values saved on the settings page, in [`CAPS`] order (`None`: not set).
 async fn stored_caps(pool: &SqlitePool) -> sqlx::Result<Vec<Option<u64>>> {
-    let rows: Vec<(String, String)> =
+    let rows: Vec<Setting> =
         sqlx::query_as("SELECT key, value FROM settings WHERE key LIKE 'upload_cap_%'")
             .fetch_all(pool)
             .await?;
@@ -154,8 +171,8 @@ async fn stored_caps(pool: &SqlitePool) -> sqlx::Result<Vec<Option<u64>>> {
         .iter()
         .map(|spec| {
             rows.iter()
-                .find(|(k, _)| k == spec.key)
-                .and_then(|(_, v)| v.parse().ok())
+                .find(|r| r.key == spec.key)
+                .and_then(|r| r.value.parse().ok())
         })
         .collect())
 }
@@ -179,22 +196,13 @@ struct SettingsPage {
     errors: Vec<String>,
 }
 
-fn kind_word(kind: UploadKind) -> &'static str {
-    match kind {
-        UploadKind::Media(MediaKind::Image) => "image",
-        UploadKind::Media(MediaKind::Video) => "video",
-        UploadKind::Media(MediaKind::Audio) => "audio",
-        UploadKind::Catalog => "catalog",
-    }
-}
-
 fn rows(state: &AppState, values: &[String]) -> Vec<CapRow> {
     let defaults = UploadCaps::from_config(&state.config.upload_caps);
     CAPS.iter()
         .zip(values)
         .map(|(spec, value)| CapRow {
             key: spec.key,
-            label_key: format!("ops-settings-cap-{}", kind_word(spec.kind)),
+            label_key: format!("ops-settings-cap-{}", spec.kind.as_str()),
             value: value.clone(),
             default_mb: defaults.mb(spec.kind),
             max_mb: spec.max_mb,
@@ -287,7 +295,7 @@ pub async fn save(
                 &[
                     (
                         "what",
-                        i18n::text(lang, &format!("ops-settings-cap-{}", kind_word(spec.kind))),
+                        i18n::text(lang, &format!("ops-settings-cap-{}", spec.kind.as_str())),
                     ),
                     ("max", spec.max_mb.to_string()),
                 ],

@@ -6,7 +6,7 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use pustaka_api::Lang;
+use pustaka_api::{Lang, MediaKind, MediaRole, TargetKind};
 use serde::{Deserialize, Serialize};
 use sqlx::{SqliteConnection, SqlitePool};
 use tower_sessions::Session;
@@ -220,8 +220,8 @@ pub async fn validate(
         errors.push(i18n::text(lang, "title-bad-age"));
     }
     for (sha, kind, key) in [
-        (&f.cover, "image", "title-bad-cover"),
-        (&f.trailer, "video", "title-bad-trailer"),
+        (&f.cover, MediaKind::Image, "title-bad-cover"),
+        (&f.trailer, MediaKind::Video, "title-bad-trailer"),
     ] {
         if !sha.is_empty() && !attachments::exists(pool, sha, kind).await {
             errors.push(i18n::text(lang, key));
@@ -264,7 +264,7 @@ impl Draftable for Titles {
         .fetch_optional(pool)
         .await?;
         let Some(r) = row else { return Ok(None) };
-        let media = attachments::attached(pool, "title", r.id).await?;
+        let media = attachments::attached(pool, TargetKind::Title, r.id).await?;
         Ok(Some(Live {
             id: r.id,
             published: r.published,
@@ -273,8 +273,8 @@ impl Draftable for Titles {
                 synopsis_en: r.synopsis_en.unwrap_or_default(),
                 ebook_url: r.ebook_url.unwrap_or_default(),
                 age_group: r.age_group.unwrap_or_default(),
-                cover: media.get("cover"),
-                trailer: media.get("trailer"),
+                cover: media.get(MediaRole::Cover),
+                trailer: media.get(MediaRole::Trailer),
             },
             extra: TitleInfo {
                 title: r.title,
@@ -319,19 +319,19 @@ impl Draftable for Titles {
         let title = &live.extra.title;
         for a in [
             Attachment {
-                role: "cover",
+                role: MediaRole::Cover,
                 sha256: &f.cover,
                 alt_id: format!("Sampul buku {title}"),
                 alt_en: format!("Cover of {title}"),
             },
             Attachment {
-                role: "trailer",
+                role: MediaRole::Trailer,
                 sha256: &f.trailer,
                 alt_id: format!("Video tentang buku {title}"),
                 alt_en: format!("Video about {title}"),
             },
         ] {
-            attachments::attach(tx, "title", live.id, &a).await?;
+            attachments::attach(tx, TargetKind::Title, live.id, &a).await?;
         }
         Ok(())
     }
@@ -342,8 +342,8 @@ impl Draftable for Titles {
 
     async fn render_edit(state: &AppState, v: EditView<Self>) -> Result<Response, PageError> {
         Ok(render(&EditPage {
-            images: media_choices(&state.db, "image").await?,
-            videos: media_choices(&state.db, "video").await?,
+            images: media_choices(&state.db, MediaKind::Image).await?,
+            videos: media_choices(&state.db, MediaKind::Video).await?,
             age_groups: AGE_GROUPS,
             f: v.posted.unwrap_or(v.fields),
             t: v.live.extra,

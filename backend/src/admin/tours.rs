@@ -15,7 +15,7 @@ use askama::Template;
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use pustaka_api::Lang;
+use pustaka_api::{Lang, MediaKind, MediaRole, TargetKind};
 use serde::{Deserialize, Serialize};
 use sqlx::{SqliteConnection, SqlitePool};
 use tower_sessions::Session;
@@ -532,7 +532,7 @@ async fn stop_page(
         position,
         s,
         choices,
-        images: media_choices(&state.db, "image").await?,
+        images: media_choices(&state.db, MediaKind::Image).await?,
         errors,
     });
     if failed {
@@ -809,7 +809,9 @@ pub async fn read_stop(
     if s.badge_name_id.is_empty() && (!s.badge_image.is_empty() || !s.badge_name_en.is_empty()) {
         errors.push(i18n::text(lang, "stop-badge-no-name"));
     }
-    if !s.badge_image.is_empty() && !attachments::exists(pool, &s.badge_image, "image").await {
+    if !s.badge_image.is_empty()
+        && !attachments::exists(pool, &s.badge_image, MediaKind::Image).await
+    {
         errors.push(i18n::text(lang, "stop-bad-badge-image"));
     }
     (s, errors)
@@ -850,7 +852,7 @@ async fn apply_stop(
         .await?;
         id
     } else {
-        let (id,): (i64,) = sqlx::query_as(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO tour_stops (tour_id, position, clue_id, clue_en, narration_id,
                     narration_en, question_id, question_en, badge_name_id, badge_name_en)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -906,12 +908,12 @@ async fn apply_stop(
         &s.badge_name_en
     };
     let badge = Attachment {
-        role: "badge",
+        role: MediaRole::Badge,
         sha256: image,
         alt_id: format!("Lencana {}", s.badge_name_id),
         alt_en: format!("Badge: {alt_en}"),
     };
-    attachments::attach(tx, "tour_stop", stop_id, &badge).await?;
+    attachments::attach(tx, TargetKind::TourStop, stop_id, &badge).await?;
     Ok(stop_id)
 }
 

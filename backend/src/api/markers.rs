@@ -97,27 +97,40 @@ async fn build_overlay(state: &AppState, code: &MarkerCode, lang: Lang) -> Resul
     Ok((body, etag))
 }
 
-/// Title, author, synopsis (id, en), e-book URL.
-type TitleHeadRow = (
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-);
+/// What a title's overlay shows.
+#[derive(sqlx::FromRow)]
+struct TitleHeadRow {
+    title: String,
+    author: Option<String>,
+    synopsis_id: Option<String>,
+    synopsis_en: Option<String>,
+    ebook_url: Option<String>,
+}
 
-/// Tour id, stop position, tour name (id, en), clue (id, en), narration (id, en), stop count.
-type StopHeadRow = (
-    i64,
-    i64,
-    String,
-    Option<String>,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    i64,
-);
+/// What a shelf's overlay shows.
+#[derive(sqlx::FromRow)]
+struct ShelfHeadRow {
+    name_id: String,
+    name_en: Option<String>,
+    location: Option<String>,
+    description_id: Option<String>,
+    description_en: Option<String>,
+}
+
+/// What a tour stop's overlay shows: its tour, place in it and texts.
+#[derive(sqlx::FromRow)]
+struct StopHeadRow {
+    tour_id: i64,
+    position: i64,
+    name_id: String,
+    name_en: Option<String>,
+    clue_id: String,
+    clue_en: Option<String>,
+    narration_id: Option<String>,
+    narration_en: Option<String>,
+    /// Stops of the tour.
+    stop_count: i64,
+}
 
 /// Builds the overlay of an (active) marker in the view's language.
 ///
@@ -142,7 +155,7 @@ pub async fn overlay_for(
         .map_err(|e| AppError::Internal(anyhow::anyhow!("marker {}: {e}", m.code)))?;
     let (title, subtitle, body, has_en) = match kind {
         TargetKind::Title => {
-            let (t, a, s_id, s_en, ebook): TitleHeadRow = sqlx::query_as(
+            let t: TitleHeadRow = sqlx::query_as(
                 "SELECT title, author, synopsis_id, synopsis_en, ebook_url
                    FROM titles WHERE id = ? AND published = 1",
             )
@@ -150,18 +163,17 @@ pub async fn overlay_for(
             .fetch_optional(pool)
             .await?
             .ok_or_else(missing)?;
-            let has_en = s_en.is_some();
-            ebook_url = ebook.filter(|u| !u.trim().is_empty());
-            (t, a, view.pick_opt(s_id, s_en), has_en)
+            let has_en = t.synopsis_en.is_some();
+            ebook_url = t.ebook_url.filter(|u| !u.trim().is_empty());
+            (
+                t.title,
+                t.author,
+                view.pick_opt(t.synopsis_id, t.synopsis_en),
+                has_en,
+            )
         }
         TargetKind::Shelf => {
-            let (n_id, n_en, loc, d_id, d_en): (
-                String,
-                Option<String>,
-                Option<String>,
-                Option<String>,
-                Option<String>,
-            ) = sqlx::query_as(
+            let s: ShelfHeadRow = sqlx::query_as(
                 "SELECT name_id, name_en, location, description_id, description_en
                    FROM shelves WHERE id = ? AND published = 1",
             )
@@ -169,11 +181,11 @@ pub async fn overlay_for(
             .fetch_optional(pool)
             .await?
             .ok_or_else(missing)?;
-            let has_en = n_en.is_some();
+            let has_en = s.name_en.is_some();
             (
-                view.pick(n_id, n_en),
-                loc,
-                view.pick_opt(d_id, d_en),
+                view.pick(s.name_id, s.name_en),
+                s.location,
+                view.pick_opt(s.description_id, s.description_en),
                 has_en,
             )
         }
@@ -195,29 +207,33 @@ pub async fn overlay_for(
             )
         }
         TargetKind::TourStop => {
-            let (tid, pos, n_id, n_en, c_id, c_en, nar_id, nar_en, count): StopHeadRow =
-                sqlx::query_as(
-                    "SELECT t.id, s.position, t.name_id, t.name_en, s.clue_id, s.clue_en,
+            let s: StopHeadRow = sqlx::query_as(
+                "SELECT t.id AS tour_id, s.position, t.name_id, t.name_en, s.clue_id, s.clue_en,
                         s.narration_id, s.narration_en,
-                        (SELECT COUNT(*) FROM tour_stops x WHERE x.tour_id = t.id)
+                        (SELECT COUNT(*) FROM tour_stops x WHERE x.tour_id = t.id) AS stop_count
                    FROM tour_stops s JOIN tours t ON t.id = s.tour_id
                   WHERE s.id = ? AND t.active = 1 AND t.published = 1",
-                )
-                .bind(m.target_id)
-                .fetch_optional(pool)
-                .await?
-                .ok_or_else(missing)?;
-            tour_id = Some(tid);
-            let has_en = n_en.is_some();
+            )
+            .bind(m.target_id)
+            .fetch_optional(pool)
+            .await?
+            .ok_or_else(missing)?;
+            tour_id = Some(s.tour_id);
+            let has_en = s.name_en.is_some();
             let stop_word = if view.lang == Lang::En {
                 "stop"
             } else {
                 "pemberhentian"
             };
             (
-                format!("{} · {stop_word} {pos}/{count}", view.pick(n_id, n_en)),
-                Some(view.pick(c_id, c_en)),
-                view.pick_opt(nar_id, nar_en),
+                format!(
+                    "{} · {stop_word} {}/{}",
+                    view.pick(s.name_id, s.name_en),
+                    s.position,
+                    s.stop_count
+                ),
+                Some(view.pick(s.clue_id, s.clue_en)),
+                view.pick_opt(s.narration_id, s.narration_en),
                 has_en,
             )
         }

@@ -8,9 +8,26 @@
 //! garbage. Greek symbols, subscript and superscript escapes pass digits and
 //! letters through unchanged.
 //!
-//! Written here because no maintained Rust MARC crate converts MARC-8: `marc`
-//! 3.x panics on non-UTF-8 subfields and `marc-rs` 1.0 decodes MARC-8 as
-//! Windows-1252 (wrong for every diacritic).
+//! Written here, not taken from a crate: `marc` 3.x panics on non-UTF-8
+//! subfields and `marc-rs` 1.0 decodes MARC-8 as Windows-1252 (wrong for
+//! every diacritic). `mrrc` 0.9.2 does convert MARC-8
+//! (`mrrc::encoding::decode_bytes`; its ISO 2709 reader itself reads every
+//! record as UTF-8), but not as the MARC-8 code tables say. Run on the same
+//! field bytes of the 1,074 MARC-8 records in the 5 ISO 2709 files of
+//! `../shared/data/catalog` that have any (34,855 control-field and subfield
+//! values), it differs from this module in 187 values of 97 records
+//! (`evergreen_jazz_1k.mrc` 181 values in 95 records, `evergreen_oss.marc` 6 in
+//! 2): exactly the values that hold an ANSEL combining mark (the files use
+//! E1, E2, E3, E4, E8 and F0), and it agrees on every other value. Two faults:
+//! its G1 table is shifted against the code table (E1 grave → U+0301 acute,
+//! E2 acute → U+0302 circumflex, E8 diaeresis → U+030A ring above, F0 cedilla
+//! → the letter U+0233 ȳ …; 85 of the 94 G1 bytes A1–FE decode differently),
+//! and it leaves each mark *before* its base letter, where NFC cannot compose
+//! it. Example, 700 $a of a record in `evergreen_jazz_1k.mrc`, bytes
+//! `Chopin, Fr\xE2ed\xE2eric,`: here `Chopin, Frédéric,`, in mrrc
+//! `Chopin, Fr\u{302}ed\u{302}eric,`. The parity test in
+//! `backend/tests/api/catalog.rs` asserts these numbers, so a release of mrrc
+//! that fixes them is noticed (then adopt it if it matches everywhere).
 
 use unicode_normalization::UnicodeNormalization;
 

@@ -58,20 +58,25 @@ fn has_text(s: &Option<String>) -> bool {
     s.as_deref().is_some_and(|s| !s.trim().is_empty())
 }
 
-type MediaRow = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    i64,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-);
+/// One attached asset as [`media_for`] reads it.
+#[derive(sqlx::FromRow)]
+struct MediaRow {
+    /// Stored role word (a role this server does not know skips the row).
+    role: String,
+    sha256: String,
+    ext: String,
+    mime: String,
+    /// Stored kind word (an unknown kind skips the row).
+    kind: String,
+    size_bytes: i64,
+    width: Option<i64>,
+    height: Option<i64>,
+    duration_ms: Option<i64>,
+    alt_id: Option<String>,
+    alt_en: Option<String>,
+    /// `{sha256}.{ext}` of its thumbnail or poster frame, if any.
+    preview: Option<String>,
+}
 
 /// Media attached to one piece of content, in a stable role order.
 ///
@@ -88,7 +93,7 @@ pub async fn media_for(
                 a.duration_ms, cm.alt_id, cm.alt_en,
                 (SELECT r.sha256 || '.' || ra.ext FROM media_renditions r
                    JOIN media_assets ra ON ra.sha256 = r.sha256
-                  WHERE r.source_sha256 = a.sha256 ORDER BY r.role LIMIT 1)
+                  WHERE r.source_sha256 = a.sha256 ORDER BY r.role LIMIT 1) AS preview
            FROM content_media cm JOIN media_assets a ON a.sha256 = cm.sha256
           WHERE cm.target_kind = ? AND cm.target_id = ?
           ORDER BY cm.role",
@@ -99,23 +104,21 @@ pub async fn media_for(
     .await?;
     Ok(rows
         .into_iter()
-        .filter_map(
-            |(role, sha, ext, mime, kind, size, w, h, dur, alt_id, alt_en, preview)| {
-                Some(MediaRef {
-                    // A row of a role or kind this server does not know is skipped.
-                    role: role.parse().ok()?,
-                    kind: kind.parse().ok()?,
-                    url: view.media_url(&sha, &ext),
-                    mime,
-                    size_bytes: u64::try_from(size).unwrap_or(0),
-                    width: w.and_then(|v| u32::try_from(v).ok()),
-                    height: h.and_then(|v| u32::try_from(v).ok()),
-                    duration_ms: dur.and_then(|v| u64::try_from(v).ok()),
-                    preview_url: preview.map(|p| format!("{}/media/{p}", view.base_url)),
-                    alt: view.pick_opt(alt_id, alt_en),
-                })
-            },
-        )
+        .filter_map(|r| {
+            Some(MediaRef {
+                // A row of a role or kind this server does not know is skipped.
+                role: r.role.parse().ok()?,
+                kind: r.kind.parse().ok()?,
+                url: view.media_url(&r.sha256, &r.ext),
+                mime: r.mime,
+                size_bytes: u64::try_from(r.size_bytes).unwrap_or(0),
+                width: r.width.and_then(|v| u32::try_from(v).ok()),
+                height: r.height.and_then(|v| u32::try_from(v).ok()),
+                duration_ms: r.duration_ms.and_then(|v| u64::try_from(v).ok()),
+                preview_url: r.preview.map(|p| format!("{}/media/{p}", view.base_url)),
+                alt: view.pick_opt(r.alt_id, r.alt_en),
+            })
+        })
         .collect())
 }
 
@@ -216,7 +219,7 @@ pub async fn list_titles(
     let pattern = q.map(|q| format!("%{}%", q.replace(['%', '_'], "")));
     let filter =
         "published = 1 AND (?1 IS NULL OR title LIKE ?1 OR author LIKE ?1 OR isbn13 LIKE ?1)";
-    let (total,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM titles WHERE {filter}"))
+    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM titles WHERE {filter}"))
         .bind(&pattern)
         .fetch_one(pool)
         .await?;
@@ -235,22 +238,22 @@ pub async fn list_titles(
     Ok((items, u64::try_from(total).unwrap_or(0)))
 }
 
-type ShelfRow = (
-    i64,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-);
+#[derive(sqlx::FromRow)]
+struct ShelfRow {
+    id: i64,
+    name_id: String,
+    name_en: Option<String>,
+    class_range: Option<String>,
+    location: Option<String>,
+    description_id: Option<String>,
+    description_en: Option<String>,
+}
 
 async fn shelf_from_row(
     pool: &SqlitePool,
     view: &View<'_>,
     r: ShelfRow,
 ) -> sqlx::Result<ShelfResponse> {
-    let (id, name_id, name_en, class_range, location, d_id, d_en) = r;
     let rows: Vec<TitleRow> = sqlx::query_as(&format!(
         "SELECT {} FROM titles t JOIN shelf_titles st ON st.title_id = t.id
           WHERE st.shelf_id = ? AND t.published = 1 ORDER BY st.position",
@@ -260,7 +263,7 @@ async fn shelf_from_row(
             .collect::<Vec<_>>()
             .join(", ")
     ))
-    .bind(id)
+    .bind(r.id)
     .fetch_all(pool)
     .await?;
     let mut featured = Vec::with_capacity(rows.len());
@@ -268,12 +271,12 @@ async fn shelf_from_row(
         featured.push(summary_from_row(pool, view, t).await?);
     }
     Ok(ShelfResponse {
-        id,
-        languages: languages(has_text(&name_en)),
-        name: view.pick(name_id, name_en),
-        class_range,
-        location,
-        description: view.pick_opt(d_id, d_en),
+        id: r.id,
+        languages: languages(has_text(&r.name_en)),
+        name: view.pick(r.name_id, r.name_en),
+        class_range: r.class_range,
+        location: r.location,
+        description: view.pick_opt(r.description_id, r.description_en),
         featured,
     })
 }
@@ -420,39 +423,48 @@ pub async fn event_response(
     })
 }
 
-/// Id, name (id, en), description (id, en), stop count.
-type TourListRow = (
-    i64,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    i64,
-);
-/// Id, name (id, en), description (id, en).
-type TourHeadRow = (i64, String, Option<String>, Option<String>, Option<String>);
-/// Text (id, en), correct, feedback (id, en).
-type ChoiceRow = (String, Option<String>, bool, Option<String>, Option<String>);
+/// A tour's name and description; in the list also its stop count.
+#[derive(sqlx::FromRow)]
+struct TourHeadRow {
+    id: i64,
+    name_id: String,
+    name_en: Option<String>,
+    description_id: Option<String>,
+    description_en: Option<String>,
+    /// Stops (read by [`list_tours`] only).
+    #[sqlx(default)]
+    stop_count: i64,
+}
+
+/// One answer choice of a stop's question.
+#[derive(sqlx::FromRow)]
+struct ChoiceRow {
+    text_id: String,
+    text_en: Option<String>,
+    correct: bool,
+    feedback_id: Option<String>,
+    feedback_en: Option<String>,
+}
 
 /// Active tours with their stop counts.
 ///
 /// # Errors
 /// Database errors.
 pub async fn list_tours(pool: &SqlitePool, view: &View<'_>) -> sqlx::Result<Vec<TourSummary>> {
-    let rows: Vec<TourListRow> = sqlx::query_as(
+    let rows: Vec<TourHeadRow> = sqlx::query_as(
         "SELECT t.id, t.name_id, t.name_en, t.description_id, t.description_en,
-                    (SELECT COUNT(*) FROM tour_stops s WHERE s.tour_id = t.id)
+                    (SELECT COUNT(*) FROM tour_stops s WHERE s.tour_id = t.id) AS stop_count
                FROM tours t WHERE t.active = 1 AND t.published = 1 ORDER BY t.id",
     )
     .fetch_all(pool)
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, n_id, n_en, d_id, d_en, count)| TourSummary {
-            id,
-            name: view.pick(n_id, n_en),
-            description: view.pick_opt(d_id, d_en),
-            stop_count: u32::try_from(count).unwrap_or(0),
+        .map(|t| TourSummary {
+            id: t.id,
+            name: view.pick(t.name_id, t.name_en),
+            description: view.pick_opt(t.description_id, t.description_en),
+            stop_count: u32::try_from(t.stop_count).unwrap_or(0),
         })
         .collect())
 }
@@ -488,7 +500,7 @@ pub async fn tour(
     .bind(id)
     .fetch_optional(pool)
     .await?;
-    let Some((id, n_id, n_en, d_id, d_en)) = row else {
+    let Some(head) = row else {
         return Ok(None);
     };
     let stops: Vec<StopRow> = sqlx::query_as(
@@ -498,7 +510,7 @@ pub async fn tour(
                     AND m.target_id = s.id AND m.active = 1 ORDER BY m.code LIMIT 1) AS marker_code
            FROM tour_stops s WHERE s.tour_id = ? ORDER BY s.position",
     )
-    .bind(id)
+    .bind(head.id)
     .fetch_all(pool)
     .await?;
     let mut out = Vec::with_capacity(stops.len());
@@ -517,10 +529,10 @@ pub async fn tour(
                     prompt: view.pick(q_id, s.question_en),
                     choices: choices
                         .into_iter()
-                        .map(|(t_id, t_en, correct, f_id, f_en)| Choice {
-                            text: view.pick(t_id, t_en),
-                            correct,
-                            feedback: view.pick_opt(f_id, f_en),
+                        .map(|c| Choice {
+                            text: view.pick(c.text_id, c.text_en),
+                            correct: c.correct,
+                            feedback: view.pick_opt(c.feedback_id, c.feedback_en),
                         })
                         .collect(),
                 })
@@ -546,10 +558,10 @@ pub async fn tour(
         });
     }
     Ok(Some(TourResponse {
-        id,
-        languages: languages(has_text(&n_en)),
-        name: view.pick(n_id, n_en),
-        description: view.pick_opt(d_id, d_en),
+        id: head.id,
+        languages: languages(has_text(&head.name_en)),
+        name: view.pick(head.name_id, head.name_en),
+        description: view.pick_opt(head.description_id, head.description_en),
         stops: out,
     }))
 }

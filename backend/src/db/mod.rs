@@ -111,7 +111,7 @@ pub async fn active_code_for(
     target_kind: &str,
     target_id: i64,
 ) -> sqlx::Result<Option<String>> {
-    let row: Option<(String,)> = sqlx::query_as(
+    sqlx::query_scalar(
         "SELECT code FROM markers
          WHERE target_kind = ? AND target_id = ? AND active = 1
          ORDER BY code LIMIT 1",
@@ -119,8 +119,7 @@ pub async fn active_code_for(
     .bind(target_kind)
     .bind(target_id)
     .fetch_optional(pool)
-    .await?;
-    Ok(row.map(|(c,)| c))
+    .await
 }
 
 /// Looks up a marker by canonical code.

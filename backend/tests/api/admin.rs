@@ -3,7 +3,7 @@
 //! processes on one database, drafts that stay private until published, and the
 //! `create-admin` command.
 
-use pustaka_backend::admin::{Access, Role, accounts, all_routes};
+use pustaka_backend::admin::{Access, Role, accounts, all_routes, page};
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
 
@@ -313,6 +313,49 @@ async fn the_router_has_no_admin_route_outside_the_table() {
             "{}",
             rule.method
         );
+    }
+}
+
+/// The navigation is derived from the route list: for every role, the links
+/// on the dashboard are exactly the [`page::NAV`] entries whose `GET` route
+/// that role may use.
+#[tokio::test]
+async fn the_navigation_shows_exactly_the_sections_each_role_may_open() {
+    let app = spawn_app(false).await;
+    staff_accounts(&app).await;
+    let rules = all_routes();
+    let links = scraper::Selector::parse("nav.main a").unwrap();
+    for role in Role::ALL {
+        let s = login(&app.base, &format!("{}1", role.as_str()), PASSWORD).await;
+        let html = send(&app, "GET", "/admin", Some(&s), &[], true)
+            .await
+            .text()
+            .await
+            .unwrap();
+        let shown: Vec<String> = scraper::Html::parse_document(&html)
+            .select(&links)
+            .filter_map(|a| a.value().attr("href").map(str::to_owned))
+            .collect();
+        let may_open: Vec<&str> = page::NAV
+            .iter()
+            .map(|(href, _)| *href)
+            .filter(|href| {
+                let rule = rules
+                    .iter()
+                    .find(|r| r.method == reqwest::Method::GET && r.path == *href)
+                    .unwrap_or_else(|| panic!("navigation link {href} has no GET route"));
+                match rule.access {
+                    Access::Public => true,
+                    Access::Staff(needed) => role >= needed,
+                }
+            })
+            .collect();
+        assert_eq!(shown, may_open, "navigation of {role:?}");
+        // And each link it shows opens.
+        for href in &shown {
+            let resp = send(&app, "GET", href, Some(&s), &[], true).await;
+            assert_eq!(resp.status(), StatusCode::OK, "{href} as {role:?}");
+        }
     }
 }
 

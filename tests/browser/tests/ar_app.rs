@@ -43,15 +43,20 @@ fn bundle_dir() -> Option<PathBuf> {
 }
 
 /// The fake camera: the demo scene as one Y4M frame (Chromium repeats it).
-/// Y4M, not MJPEG: Debian's headless Chromium delivers a one-frame MJPEG as
-/// flat green frames.
 fn fake_camera() -> PathBuf {
-    let out = target_dir().join("browser-ar").join("shelf-01.y4m");
-    std::fs::create_dir_all(out.parent().expect("a parent")).expect("browser-ar dir");
     let scene = pustaka_test_support::workspace_root().join("assets/demo/shelf-01.jpg");
+    fake_camera_from(&scene, "shelf-01")
+}
+
+/// The fake camera showing the picture at `image` as one Y4M frame, written
+/// as `{name}.y4m`. Y4M, not MJPEG: Debian's headless Chromium delivers a
+/// one-frame MJPEG as flat green frames.
+fn fake_camera_from(image: &Path, name: &str) -> PathBuf {
+    let out = target_dir().join("browser-ar").join(format!("{name}.y4m"));
+    std::fs::create_dir_all(out.parent().expect("a parent")).expect("browser-ar dir");
     let status = Command::new("ffmpeg")
         .args(["-loglevel", "error", "-y", "-i"])
-        .arg(&scene)
+        .arg(image)
         .args(["-pix_fmt", "yuv420p", "-f", "yuv4mpegpipe"])
         .arg(&out)
         .status()
@@ -392,5 +397,84 @@ async fn a_refused_camera_offers_the_code_field_and_a_photo() {
         |v| v == "/m/BK0001",
     )
     .await;
+    b.close().await;
+}
+
+/// A listener that counts the connections made to it (the foreign code's
+/// host: nothing may ever connect).
+fn trap() -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("trap listener");
+    let port = listener.local_addr().expect("trap address").port();
+    let hits = std::sync::Arc::new(AtomicUsize::new(0));
+    let counted = hits.clone();
+    std::thread::spawn(move || {
+        for _ in listener.incoming() {
+            counted.fetch_add(1, Ordering::SeqCst);
+        }
+    });
+    (port, hits)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_foreign_code_gets_a_chip_and_no_request_to_its_host() {
+    let Some(bundle) = bundle_dir() else {
+        skip("AR app in a browser: no bundle (run `cargo xtask web --dev`)");
+        return;
+    };
+    // A scene of two codes: a library code, and one that looks like a code
+    // page but lives on another host (plain http, a port of its own).
+    let (trap_port, hits) = trap();
+    let foreign = format!("http://127.0.0.1:{trap_port}/m/BK0002");
+    let library = "https://perpustakaan.metrokota.go.id/m/BK0001";
+    let mut scene = image::GrayImage::from_pixel(1280, 720, image::Luma([235]));
+    for (text, x) in [(library, 160), (foreign.as_str(), 760)] {
+        let code = pustaka_markers::generate::luma_image(text, 7).expect("a code");
+        for y in 0..code.height() {
+            for dx in 0..code.width() {
+                scene.put_pixel(
+                    (x + dx) as u32,
+                    (200 + y) as u32,
+                    image::Luma([code.data()[y * code.width() + dx]]),
+                );
+            }
+        }
+    }
+    let picture = target_dir().join("browser-ar").join("foreign.png");
+    std::fs::create_dir_all(picture.parent().expect("a parent")).expect("browser-ar dir");
+    scene.save(&picture).expect("scene written");
+    let camera = fake_camera_from(&picture, "foreign");
+    let Some(b) = Browser::start_with_args("AR app", &chromium_args(&camera, true)).await else {
+        return;
+    };
+    let data = tempfile::tempdir().expect("data dir");
+    let base = serve(&bundle, data.path()).await;
+    camera_shaped_viewport(&b).await;
+    b.goto(&format!("{base}/ar/")).await;
+    let script = "return {live: document.getElementById('pustaka-live').textContent, \
+         chips: [...document.querySelectorAll('#pustaka-cards p')].map(p => p.textContent), \
+         cards: [...document.querySelectorAll('#pustaka-cards button[data-code]')] \
+           .map(b => ({code: b.dataset.code, name: b.textContent}))};";
+    let seen = wait_for(&b, "chip-and-card", script, START_TIMEOUT, |v| {
+        mirror_codes(v) == ["BK0001"]
+            && v["chips"].as_array().is_some_and(|c| {
+                c.iter()
+                    .any(|t| t.as_str().is_some_and(|t| t.contains("127.0.0.1")))
+            })
+    })
+    .await;
+    let chip = seen["chips"][0].as_str().unwrap_or("");
+    assert!(
+        chip.contains("Bukan kode perpustakaan"),
+        "the chip says it is not the library's: {seen}"
+    );
+    b.screenshot("ar-foreign").await;
+    // Give the app time it would need to ask (it asks the library at once).
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        hits.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "nothing connected to the foreign code's host"
+    );
     b.close().await;
 }

@@ -1,10 +1,13 @@
 //! The web fallback page `GET /m/{code}` for phones without the app: an
 //! accessible HTML page (askama templates, everything escaped) with Open Graph
 //! and Twitter-card meta so shared links preview. Bahasa Indonesia by default,
-//! English by `?lang=en` or `Accept-Language` ([`page_lang`]). The fixed texts
-//! of these pages and of [`ar`] and [`home`] are the Fluent messages of
-//! `backend/locales/{id,en}/web.ftl` ([`TEXTS`]); templates read them through
-//! a [`Texts`] in the page's language: `{{ t.t("share") }}`.
+//! English by `?lang=en` or `Accept-Language` ([`page_lang`](crate::web::page_lang)).
+//!
+//! The fixed texts of these pages, of [`home`](crate::web::home) and of
+//! [`ar`](crate::web::ar) are the Fluent messages of
+//! `backend/locales/{id,en}/web.ftl` ([`TEXTS`](crate::web::TEXTS)); templates
+//! read them through a [`Texts`](pustaka_i18n::Texts) in the page's language:
+//! `{{ t.t("share") }}`.
 
 use std::fmt::Write as _;
 

@@ -1,7 +1,15 @@
 //! The web fallback page `GET /m/{code}` for phones without the app: an
 //! accessible HTML page (askama templates, everything escaped) with Open Graph
 //! and Twitter-card meta so shared links preview. Bahasa Indonesia by default,
-//! English by `?lang=en` or `Accept-Language`.
+//! English by `?lang=en` or `Accept-Language` ([`page_lang`](crate::web::page_lang)).
+//!
+//! The fixed texts of these pages, of [`home`](crate::web::home) and of
+//! [`ar`](crate::web::ar) are the Fluent messages of
+//! `backend/locales/{id,en}/web.ftl` ([`TEXTS`](crate::web::TEXTS)); templates
+//! read them through a [`Texts`](pustaka_i18n::Texts) in the page's language:
+//! `{{ t.t("share") }}`.
+
+use std::fmt::Write as _;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -9,6 +17,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use pustaka_api::{Lang, MediaKind, MediaRole};
+use pustaka_i18n::{FtlFile, Texts, Translator};
 use pustaka_markers::payload::MarkerCode;
 use serde::Deserialize;
 
@@ -19,121 +28,13 @@ use crate::startup::AppState;
 pub mod ar;
 pub mod home;
 
-/// Fixed texts of the page in one language.
-pub struct Labels {
-    library: &'static str,
-    skip: &'static str,
-    nav_label: &'static str,
-    other_lang_name: &'static str,
-    footer: &'static str,
-    video: &'static str,
-    download_video: &'static str,
-    event_details: &'static str,
-    when: &'static str,
-    where_: &'static str,
-    audience: &'static str,
-    add_to_calendar: &'static str,
-    register: &'static str,
-    details: &'static str,
-    read_ebook: &'static str,
-    share: &'static str,
-    synopsis: &'static str,
-    about_shelf: &'static str,
-    featured: &'static str,
-    about_event: &'static str,
-    narration: &'static str,
-    kind_title: &'static str,
-    kind_shelf: &'static str,
-    kind_event: &'static str,
-    kind_tour_stop: &'static str,
-    cover_of: &'static str,
-    call_number: &'static str,
-    location: &'static str,
-    isbn: &'static str,
-    subjects: &'static str,
-    not_found_title: &'static str,
-    not_found_body: &'static str,
-    view_ar: &'static str,
-}
-
-const ID: Labels = Labels {
-    library: "Perpustakaan Kota Metro",
-    skip: "Langsung ke isi",
-    nav_label: "Navigasi utama",
-    other_lang_name: "English",
-    footer: "Perpustakaan Kota Metro, Lampung · Pindai kode di rak dengan aplikasi Pustaka AR.",
-    video: "Video",
-    download_video: "Unduh video",
-    event_details: "Rincian acara",
-    when: "Waktu",
-    where_: "Tempat",
-    audience: "Untuk",
-    add_to_calendar: "Tambahkan ke kalender",
-    register: "Daftar",
-    details: "Keterangan",
-    read_ebook: "Baca e-book",
-    share: "Bagikan",
-    synopsis: "Sinopsis",
-    about_shelf: "Tentang rak ini",
-    featured: "Pilihan di rak ini",
-    about_event: "Tentang acara",
-    narration: "Cerita",
-    kind_title: "Buku",
-    kind_shelf: "Rak",
-    kind_event: "Acara",
-    kind_tour_stop: "Tur membaca",
-    cover_of: "Sampul buku",
-    call_number: "Nomor panggil",
-    location: "Lokasi",
-    isbn: "ISBN",
-    subjects: "Subjek",
-    not_found_title: "Kode tidak ditemukan",
-    not_found_body: "Maaf, kode ini tidak dikenal atau sudah tidak aktif. Tanyakan kepada pustakawan di meja layanan.",
-    view_ar: "Lihat dengan kamera AR",
-};
-
-const EN: Labels = Labels {
-    library: "Metro City Library",
-    skip: "Skip to content",
-    nav_label: "Main navigation",
-    other_lang_name: "Bahasa Indonesia",
-    footer: "Metro City Library, Lampung · Scan the codes on the shelves with the Pustaka AR app.",
-    video: "Video",
-    download_video: "Download the video",
-    event_details: "Event details",
-    when: "When",
-    where_: "Where",
-    audience: "For",
-    add_to_calendar: "Add to calendar",
-    register: "Register",
-    details: "Details",
-    read_ebook: "Read the e-book",
-    share: "Share",
-    synopsis: "Synopsis",
-    about_shelf: "About this shelf",
-    featured: "Featured on this shelf",
-    about_event: "About the event",
-    narration: "Story",
-    kind_title: "Book",
-    kind_shelf: "Shelf",
-    kind_event: "Event",
-    kind_tour_stop: "Reading tour",
-    cover_of: "Cover of",
-    call_number: "Call number",
-    location: "Location",
-    isbn: "ISBN",
-    subjects: "Subjects",
-    not_found_title: "Code not found",
-    not_found_body: "Sorry, this code is unknown or no longer active. Please ask a librarian at the service desk.",
-    view_ar: "View with the AR camera",
-};
-
-fn labels(lang: Lang) -> &'static Labels {
-    match lang {
-        Lang::Id => &ID,
-        Lang::En => &EN,
-    }
-}
+/// The web pages' texts (`backend/locales/{id,en}/web.ftl`): what the
+/// templates show through [`Texts`] and what [`human_when`] writes.
+pub static TEXTS: Translator = Translator::new(&[FtlFile {
+    name: "web.ftl",
+    id: include_str!("../locales/id/web.ftl"),
+    en: include_str!("../locales/en/web.ftl"),
+}]);
 
 /// One of a shelf's featured titles as its page lists it.
 pub struct FeaturedItem {
@@ -177,25 +78,24 @@ pub struct PageEvent {
 
 #[derive(Template)]
 #[template(path = "marker.html")]
-struct MarkerPage<'a> {
+struct MarkerPage {
     lang: &'static str,
-    l: &'static Labels,
+    t: Texts,
     home_url: String,
     other_lang: &'static str,
     other_lang_url: String,
-    og_locale: &'static str,
     og_type: &'static str,
     page_url: String,
-    kind_label: &'static str,
+    kind_label: String,
     heading: String,
     subtitle: Option<String>,
     description: String,
-    body_heading: &'a str,
+    body_heading: String,
     paragraphs: Vec<String>,
     image: Option<PageImage>,
     video: Option<PageVideo>,
     event: Option<PageEvent>,
-    details: Vec<(&'static str, String)>,
+    details: Vec<(String, String)>,
     /// A shelf's featured titles.
     featured: Vec<FeaturedItem>,
     ebook_url: Option<String>,
@@ -210,7 +110,7 @@ struct MarkerPage<'a> {
 #[template(path = "not_found.html")]
 struct NotFoundPage {
     lang: &'static str,
-    l: &'static Labels,
+    t: Texts,
     home_url: String,
     other_lang: &'static str,
     other_lang_url: String,
@@ -223,34 +123,13 @@ pub struct PageQueryParams {
     pub lang: Option<String>,
 }
 
-/// The page language: `?lang=` when it names `id` or `en`, else the
-/// `Accept-Language` entry with the highest weight among Indonesian (`id`, or
-/// the old `in`) and English, else Indonesian.
-pub fn choose_lang(query: Option<&str>, accept_language: Option<&str>) -> Lang {
-    match query {
-        Some("en") => return Lang::En,
-        Some("id") => return Lang::Id,
-        _ => {}
-    }
-    let mut best: Option<(f32, Lang)> = None;
-    for part in accept_language.unwrap_or("").split(',') {
-        let mut pieces = part.split(';');
-        let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
-        let primary = tag.split('-').next().unwrap_or("");
-        let lang = match primary {
-            "id" | "in" => Lang::Id,
-            "en" => Lang::En,
-            _ => continue,
-        };
-        let q = pieces
-            .find_map(|p| p.trim().strip_prefix("q="))
-            .and_then(|v| v.trim().parse::<f32>().ok())
-            .unwrap_or(1.0);
-        if q > 0.0 && best.is_none_or(|(bq, _)| q > bq) {
-            best = Some((q, lang));
-        }
-    }
-    best.map_or(Lang::Id, |(_, l)| l)
+/// The page language: `?lang=` (`id` or `en`), else the request's
+/// `Accept-Language`, else Indonesian ([`pustaka_i18n::negotiate`]).
+pub fn page_lang(query: Option<&str>, headers: &HeaderMap) -> Lang {
+    let accept = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    pustaka_i18n::negotiate(query, accept)
 }
 
 /// Percent-encodes a string for a URL query value (RFC 3986 unreserved kept).
@@ -266,27 +145,12 @@ pub fn url_encode(s: &str) -> String {
     out
 }
 
-const DAYS_ID: [&str; 7] = [
-    "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu",
-];
-const MONTHS_ID: [&str; 12] = [
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-];
-
-/// "Sabtu, 5 Desember 2026, 09.00–10.30 WIB" / "Saturday, 5 December 2026, 09:00–10:30 WIB".
+/// An event's time in words, in WIB, with the day and month names of the
+/// language's locale (chrono's `format_localized`) and the patterns of
+/// `web.ftl`: "Sabtu, 5 Desember 2026, 09.00–10.30 WIB" /
+/// "Saturday, 5 December 2026, 09:00–10:30 WIB"; the end's date is written
+/// too when the event ends on another day.
 pub fn human_when(lang: Lang, starts: &str, ends: &str) -> String {
-    use chrono::{Datelike, Timelike};
     let (Ok(s), Ok(e)) = (
         crate::wib::parse_stored(starts),
         crate::wib::parse_stored(ends),
@@ -297,40 +161,32 @@ pub fn human_when(lang: Lang, starts: &str, ends: &str) -> String {
         s.with_timezone(&crate::wib::wib()),
         e.with_timezone(&crate::wib::wib()),
     );
-    let same_day = s.date_naive() == e.date_naive();
-    match lang {
-        Lang::Id => {
-            let day = DAYS_ID[s.weekday().num_days_from_monday() as usize];
-            let month = MONTHS_ID[s.month0() as usize];
-            let end = if same_day {
-                format!("{:02}.{:02}", e.hour(), e.minute())
-            } else {
-                format!(
-                    "{} {} {}, {:02}.{:02}",
-                    e.day(),
-                    MONTHS_ID[e.month0() as usize],
-                    e.year(),
-                    e.hour(),
-                    e.minute()
-                )
-            };
-            format!(
-                "{day}, {} {month} {}, {:02}.{:02}–{end} WIB",
-                s.day(),
-                s.year(),
-                s.hour(),
-                s.minute()
-            )
-        }
-        Lang::En => {
-            let end = if same_day {
-                e.format("%H:%M").to_string()
-            } else {
-                e.format("%-d %B %Y, %H:%M").to_string()
-            };
-            format!("{}–{end} WIB", s.format("%A, %-d %B %Y, %H:%M"))
-        }
-    }
+    let locale = chrono::Locale::try_from(TEXTS.text(lang, "locale").as_str())
+        .unwrap_or(chrono::Locale::id_ID);
+    let end_pattern = if s.date_naive() == e.date_naive() {
+        "when-end-same-day"
+    } else {
+        "when-end-other-day"
+    };
+    // A pattern chrono cannot read fails the write instead of panicking.
+    let local = |t: chrono::DateTime<chrono::FixedOffset>, pattern: &str| {
+        let mut out = String::new();
+        write!(
+            out,
+            "{}",
+            t.format_localized(&TEXTS.text(lang, pattern), locale)
+        )
+        .ok()?;
+        Some(out)
+    };
+    let (Some(start), Some(end)) = (local(s, "when-start"), local(e, end_pattern)) else {
+        tracing::error!(
+            lang = lang.tag(),
+            "web.ftl has an unreadable event time pattern"
+        );
+        return format!("{starts} – {ends}");
+    };
+    TEXTS.text_with(lang, "when", [("start", start), ("end", end)])
 }
 
 fn html(status: StatusCode, body: impl Into<axum::body::Body>, lang: Lang) -> Response {
@@ -361,7 +217,7 @@ fn html(status: StatusCode, body: impl Into<axum::body::Body>, lang: Lang) -> Re
 fn not_found_page(base: &str, path: &str) -> Response {
     let page = NotFoundPage {
         lang: "id",
-        l: &ID,
+        t: TEXTS.in_lang(Lang::Id),
         home_url: format!("{base}/"),
         other_lang: "en",
         other_lang_url: format!("{base}{path}?lang=en"),
@@ -370,7 +226,8 @@ fn not_found_page(base: &str, path: &str) -> Response {
         Ok(body) => html(StatusCode::NOT_FOUND, body, Lang::Id),
         Err(e) => {
             tracing::error!(error = %e, "404 template failed");
-            (StatusCode::NOT_FOUND, "Kode tidak ditemukan").into_response()
+            let title = TEXTS.text(Lang::Id, "not-found-title");
+            (StatusCode::NOT_FOUND, title).into_response()
         }
     }
 }
@@ -410,12 +267,7 @@ pub async fn marker_page(
         return not_found_page(&base, "/");
     };
     let path = format!("/m/{code}");
-    let lang = choose_lang(
-        p.lang.as_deref(),
-        headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok()),
-    );
+    let lang = page_lang(p.lang.as_deref(), &headers);
     if let Some(hit) = state.rendered.get(Rendered::Page, code.as_str(), lang) {
         return page_response(&headers, hit.body.clone(), &hit.etag, lang);
     }
@@ -465,11 +317,11 @@ fn page_response(headers: &HeaderMap, body: Bytes, etag: &str, lang: Lang) -> Re
     response
 }
 
-async fn build_page<'a>(
-    state: &'a AppState,
+async fn build_page(
+    state: &AppState,
     code: &MarkerCode,
     lang: Lang,
-) -> sqlx::Result<Option<MarkerPage<'a>>> {
+) -> sqlx::Result<Option<MarkerPage>> {
     let base = &*state.public_url;
     let Some(m) = crate::db::marker_by_code(&state.db, code.as_str())
         .await?
@@ -481,7 +333,7 @@ async fn build_page<'a>(
         lang,
         base_url: base,
     };
-    let l = labels(lang);
+    let t = TEXTS.in_lang(lang);
     let page_url = format!("{base}/m/{}", m.code);
     let other_lang = lang.other();
     let media = q::media_for(&state.db, &view, &m.target_kind, m.target_id).await?;
@@ -513,27 +365,27 @@ async fn build_page<'a>(
     let mut ebook_url = None;
     let (kind_label, og_type, heading, body, body_heading, image) = match m.target_kind.as_str() {
         "title" => {
-            let Some(t) = q::title_detail(&state.db, &view, m.target_id).await? else {
+            let Some(title) = q::title_detail(&state.db, &view, m.target_id).await? else {
                 return Ok(None);
             };
-            subtitle = (!t.authors.is_empty()).then(|| t.authors.join("; "));
-            if let Some(c) = t.call_number {
-                details.push((l.call_number, c));
+            subtitle = (!title.authors.is_empty()).then(|| title.authors.join("; "));
+            if let Some(c) = title.call_number {
+                details.push((t.t("call-number"), c));
             }
-            if let Some(i) = t.isbn13 {
-                details.push((l.isbn, i));
+            if let Some(i) = title.isbn13 {
+                details.push((t.t("isbn"), i));
             }
-            if !t.subjects.is_empty() {
-                details.push((l.subjects, t.subjects.join("; ")));
+            if !title.subjects.is_empty() {
+                details.push((t.t("subjects"), title.subjects.join("; ")));
             }
-            ebook_url = t.ebook_url;
-            let alt = format!("{} {}", l.cover_of, t.title);
+            ebook_url = title.ebook_url;
+            let alt = t.t_with("cover-of", [("title", title.title.as_str())]);
             (
-                l.kind_title,
+                t.t("kind-title"),
                 "book",
-                t.title,
-                t.synopsis,
-                l.synopsis,
+                title.title,
+                title.synopsis,
+                t.t("synopsis"),
                 image_of(&[MediaRole::Cover], alt),
             )
         }
@@ -542,28 +394,28 @@ async fn build_page<'a>(
                 return Ok(None);
             };
             if let Some(loc) = s.location.clone() {
-                details.push((l.location, loc));
+                details.push((t.t("location"), loc));
             }
             if let Some(c) = s.class_range {
-                details.push((l.call_number, c));
+                details.push((t.t("call-number"), c));
             }
             subtitle = s.location;
-            for t in s.featured {
-                let code = crate::db::active_code_for(&state.db, "title", t.id).await?;
+            for f in s.featured {
+                let code = crate::db::active_code_for(&state.db, "title", f.id).await?;
                 featured.push(FeaturedItem {
-                    title: t.title,
-                    author: t.author,
-                    call_number: t.call_number,
+                    title: f.title,
+                    author: f.author,
+                    call_number: f.call_number,
                     url: code.map(|c| format!("{base}/m/{c}?lang={}", lang.tag())),
                 });
             }
             let alt = s.name.clone();
             (
-                l.kind_shelf,
+                t.t("kind-shelf"),
                 "website",
                 s.name,
                 s.description,
-                l.about_shelf,
+                t.t("about-shelf"),
                 image_of(&[MediaRole::Cover, MediaRole::Poster], alt),
             )
         }
@@ -581,13 +433,13 @@ async fn build_page<'a>(
                 registration_url: e.registration_url.clone(),
             });
             subtitle = Some(e.place.clone());
-            let alt = format!("Poster: {}", e.title);
+            let alt = t.t_with("poster-of", [("title", e.title.as_str())]);
             (
-                l.kind_event,
+                t.t("kind-event"),
                 "website",
                 e.title,
                 e.description,
-                l.about_event,
+                t.t("about-event"),
                 image_of(&[MediaRole::Poster], alt),
             )
         }
@@ -606,11 +458,11 @@ async fn build_page<'a>(
             subtitle = overlay.subtitle.clone();
             let alt = overlay.title.clone();
             (
-                l.kind_tour_stop,
+                t.t("kind-tour-stop"),
                 "website",
                 overlay.title,
                 overlay.body,
-                l.narration,
+                t.t("narration"),
                 image_of(&[MediaRole::Badge, MediaRole::Cover], alt),
             )
         }
@@ -618,18 +470,14 @@ async fn build_page<'a>(
     };
     let paragraphs = paragraphs(body);
     let description = first_sentence_or(&paragraphs, &heading);
-    let share_text = format!("{heading} — {}", l.library);
+    let share_text = format!("{heading} — {}", t.t("library"));
     let ar_url = ar_url(base, Some(&m.code), lang);
     Ok(Some(MarkerPage {
         lang: lang.tag(),
-        l,
+        t,
         home_url: format!("{base}/"),
         other_lang: other_lang.tag(),
         other_lang_url: format!("{page_url}?lang={}", other_lang.tag()),
-        og_locale: match lang {
-            Lang::Id => "id_ID",
-            Lang::En => "en_US",
-        },
         og_type,
         share_whatsapp: format!(
             "https://wa.me/?text={}",
@@ -680,17 +528,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn language_negotiation() {
-        assert_eq!(choose_lang(None, None), Lang::Id);
-        assert_eq!(choose_lang(Some("en"), Some("id")), Lang::En);
-        assert_eq!(choose_lang(None, Some("en-US,en;q=0.9")), Lang::En);
-        assert_eq!(choose_lang(None, Some("en;q=0.5, id;q=0.8")), Lang::Id);
-        assert_eq!(choose_lang(None, Some("fr, de")), Lang::Id);
-        assert_eq!(choose_lang(None, Some("en;q=0")), Lang::Id);
-        assert_eq!(choose_lang(Some("xx"), Some("en")), Lang::En);
-    }
-
-    #[test]
     fn dates_read_naturally() {
         let s = "2026-12-05T09:00:00+07:00";
         let e = "2026-12-05T10:30:00+07:00";
@@ -702,6 +539,41 @@ mod tests {
             human_when(Lang::En, s, e),
             "Saturday, 5 December 2026, 09:00–10:30 WIB"
         );
+    }
+
+    #[test]
+    fn dates_over_two_days_name_both_and_convert_to_wib() {
+        // 23:00 UTC is 06:00 WIB the next day.
+        let s = "2026-12-03T23:00:00Z";
+        let e = "2026-12-05T12:00:00+07:00";
+        assert_eq!(
+            human_when(Lang::Id, s, e),
+            "Jumat, 4 Desember 2026, 06.00–5 Desember 2026, 12.00 WIB"
+        );
+        assert_eq!(
+            human_when(Lang::En, s, e),
+            "Friday, 4 December 2026, 06:00–5 December 2026, 12:00 WIB"
+        );
+        assert_eq!(human_when(Lang::En, "soon", e), format!("soon – {e}"));
+    }
+
+    #[test]
+    fn every_server_text_file_is_compiled_in_and_complete() {
+        let problems = TEXTS.problems();
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+        let mut compiled: Vec<&str> = (TEXTS.files().iter())
+            .chain(crate::admin::i18n::TEXTS.files())
+            .map(|f| f.name)
+            .collect();
+        compiled.sort_unstable();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("locales/id");
+        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".ftl"))
+            .collect();
+        on_disk.sort_unstable();
+        assert_eq!(compiled, on_disk);
     }
 
     #[test]

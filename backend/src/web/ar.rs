@@ -32,13 +32,14 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use pustaka_api::Lang;
 use pustaka_markers::payload::MarkerCode;
 use serde::Deserialize;
 use tower::ServiceBuilder;
 use tower_http::services::ServeDir;
 
-use super::{Labels, choose_lang, html, labels};
+use pustaka_i18n::Texts;
+
+use super::{TEXTS, html, page_lang};
 use crate::startup::AppState;
 
 /// Where the web app lives on the server.
@@ -162,38 +163,11 @@ async fn add_trailing_slash(uri: Uri) -> Redirect {
     }
 }
 
-/// Fixed texts of the not-installed page in one language.
-pub struct ArLabels {
-    heading: &'static str,
-    body: &'static str,
-    code_link: &'static str,
-    home_link: &'static str,
-}
-
-const AR_ID: ArLabels = ArLabels {
-    heading: "Kamera AR belum tersedia di sini",
-    body: "Aplikasi kamera AR untuk peramban belum dipasang di server perpustakaan ini. \
-           Semua kode tetap bisa dibuka sebagai halaman web biasa: pindai kode QR dengan \
-           kamera ponsel Anda, atau buka halaman web perpustakaan.",
-    code_link: "Buka halaman kode",
-    home_link: "Buka halaman web perpustakaan",
-};
-
-const AR_EN: ArLabels = ArLabels {
-    heading: "The AR camera is not available here",
-    body: "The AR camera app for the browser is not installed on this library's server. \
-           Every code still opens as an ordinary web page: scan a QR code with your \
-           phone's camera, or open the library's web pages.",
-    code_link: "Open the page of code",
-    home_link: "Open the library's web pages",
-};
-
 #[derive(Template)]
 #[template(path = "ar_missing.html")]
 struct NotInstalledPage {
     lang: &'static str,
-    l: &'static Labels,
-    a: &'static ArLabels,
+    t: Texts,
     home_url: String,
     other_lang: &'static str,
     other_lang_url: String,
@@ -219,12 +193,7 @@ async fn not_installed_page(
     Query(p): Query<ArQueryParams>,
     headers: HeaderMap,
 ) -> Response {
-    let lang = choose_lang(
-        p.lang.as_deref(),
-        headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok()),
-    );
+    let lang = page_lang(p.lang.as_deref(), &headers);
     let base = &*state.public_url;
     let code = p
         .code
@@ -238,11 +207,7 @@ async fn not_installed_page(
     };
     let page = NotInstalledPage {
         lang: lang.tag(),
-        l: labels(lang),
-        a: match lang {
-            Lang::Id => &AR_ID,
-            Lang::En => &AR_EN,
-        },
+        t: TEXTS.in_lang(lang),
         home_url: format!("{base}/?lang={}", lang.tag()),
         other_lang: other.tag(),
         other_lang_url: format!("{base}{AR_PREFIX}{other_query}"),
@@ -262,7 +227,7 @@ async fn not_installed_page(
         }
         Err(e) => {
             tracing::error!(error = %e, "ar_missing template failed");
-            (StatusCode::NOT_FOUND, AR_ID.heading).into_response()
+            (StatusCode::NOT_FOUND, TEXTS.text(lang, "ar-heading")).into_response()
         }
     }
 }

@@ -4,11 +4,13 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use pustaka_api::Lang;
 
-use super::{Labels, PageQueryParams, choose_lang, html, human_when, labels};
+use pustaka_i18n::Texts;
+
+use super::{PageQueryParams, TEXTS, html, human_when, page_lang};
 use crate::db::content::{self as q, View};
 use crate::startup::AppState;
 use crate::wib;
@@ -18,82 +20,6 @@ pub const HOME_EVENTS_DAYS: i64 = crate::api::content::UPCOMING_DAYS;
 
 /// Most events listed on the landing page; the calendar feed has them all.
 pub const HOME_EVENTS_MAX: usize = 20;
-
-/// Fixed texts of the landing page in one language.
-pub struct HomeLabels {
-    heading: &'static str,
-    intro: &'static str,
-    how_heading: &'static str,
-    how_steps: [&'static str; 3],
-    events_heading: &'static str,
-    no_events: &'static str,
-    event_page: &'static str,
-    add_to_calendar: &'static str,
-    subscribe_heading: &'static str,
-    subscribe_body: &'static str,
-    subscribe_link: &'static str,
-    tours_heading: &'static str,
-    no_tours: &'static str,
-    stops: &'static str,
-    first_clue: &'static str,
-}
-
-const HOME_ID: HomeLabels = HomeLabels {
-    heading: "Pustaka AR",
-    intro: "Pustaka AR adalah teman augmented reality untuk pengunjung Perpustakaan Kota Metro. \
-            Arahkan kamera ponsel ke kode QR di rak, buku atau poster acara: sampul, sinopsis, \
-            video dan rincian acara muncul di layar. Tanpa aplikasi pun setiap kode membuka \
-            halaman web seperti ini.",
-    how_heading: "Cara memakai",
-    how_steps: [
-        "Cari kode QR pada label rak, sampul belakang buku atau poster acara.",
-        "Pindai dengan aplikasi Pustaka AR, atau dengan kamera ponsel biasa.",
-        "Baca, dengarkan atau tonton isinya; anak-anak bisa ikut tur membaca dan mengumpulkan lencana.",
-    ],
-    events_heading: "Acara mendatang",
-    no_events: "Belum ada acara yang dijadwalkan. Tanyakan kepada pustakawan di meja layanan.",
-    event_page: "Selengkapnya",
-    add_to_calendar: "Tambahkan ke kalender",
-    subscribe_heading: "Kalender acara",
-    subscribe_body: "Semua acara perpustakaan dalam satu kalender (iCalendar, waktu WIB) untuk ponsel atau komputer Anda.",
-    subscribe_link: "Unduh atau langganan kalender acara (.ics)",
-    tours_heading: "Tur membaca",
-    no_tours: "Belum ada tur membaca.",
-    stops: "pemberhentian",
-    first_clue: "Petunjuk pertama",
-};
-
-const HOME_EN: HomeLabels = HomeLabels {
-    heading: "Pustaka AR",
-    intro: "Pustaka AR is an augmented-reality companion for visitors of Metro City Library. \
-            Point a phone camera at a QR code on a shelf, a book or an event poster: the cover, \
-            synopsis, video and event details appear on the screen. Even without the app, every \
-            code opens a web page like this one.",
-    how_heading: "How to use it",
-    how_steps: [
-        "Find a QR code on a shelf label, the back cover of a book or an event poster.",
-        "Scan it with the Pustaka AR app, or with an ordinary phone camera.",
-        "Read, listen or watch; children can follow a reading tour and collect badges.",
-    ],
-    events_heading: "Upcoming events",
-    no_events: "No events are scheduled yet. Please ask a librarian at the service desk.",
-    event_page: "More",
-    add_to_calendar: "Add to calendar",
-    subscribe_heading: "Event calendar",
-    subscribe_body: "Every library event in one calendar (iCalendar, WIB times) for your phone or computer.",
-    subscribe_link: "Download or subscribe to the event calendar (.ics)",
-    tours_heading: "Reading tours",
-    no_tours: "No reading tours yet.",
-    stops: "stops",
-    first_clue: "First clue",
-};
-
-fn home_labels(lang: Lang) -> &'static HomeLabels {
-    match lang {
-        Lang::Id => &HOME_ID,
-        Lang::En => &HOME_EN,
-    }
-}
 
 /// An event as listed on the landing page.
 pub struct HomeEvent {
@@ -118,13 +44,11 @@ pub struct HomeTour {
 #[template(path = "home.html")]
 struct HomePage {
     lang: &'static str,
-    l: &'static Labels,
-    h: &'static HomeLabels,
+    t: Texts,
     home_url: String,
     page_url: String,
     other_lang: &'static str,
     other_lang_url: String,
-    og_locale: &'static str,
     events: Vec<HomeEvent>,
     tours: Vec<HomeTour>,
     calendar_url: String,
@@ -140,12 +64,7 @@ pub async fn home_page(
     Query(p): Query<PageQueryParams>,
     headers: HeaderMap,
 ) -> Response {
-    let lang = choose_lang(
-        p.lang.as_deref(),
-        headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok()),
-    );
+    let lang = page_lang(p.lang.as_deref(), &headers);
     let page = match build_home(&state, lang).await {
         Ok(page) => page,
         Err(e) => {
@@ -211,16 +130,11 @@ async fn build_home(state: &AppState, lang: Lang) -> sqlx::Result<HomePage> {
     let other_lang = lang.other();
     Ok(HomePage {
         lang: lang.tag(),
-        l: labels(lang),
-        h: home_labels(lang),
+        t: TEXTS.in_lang(lang),
         home_url: format!("{base}/"),
         page_url: format!("{base}/"),
         other_lang: other_lang.tag(),
         other_lang_url: format!("{base}/?lang={}", other_lang.tag()),
-        og_locale: match lang {
-            Lang::Id => "id_ID",
-            Lang::En => "en_US",
-        },
         events,
         tours,
         calendar_url: format!("{base}/events.ics?lang={}", lang.tag()),

@@ -17,6 +17,7 @@ use bevy::prelude::*;
 pub mod anchor;
 pub mod camera;
 pub mod config;
+pub mod detail;
 pub mod headless;
 pub mod i18n;
 pub mod mirror;

@@ -12,9 +12,10 @@ use bevy::prelude::*;
 use pustaka_api::MarkerOverlay;
 use serde::Serialize;
 
+use crate::detail::OpenDetail;
 use crate::i18n::Locale;
 use crate::net::{NetStatus, Resolution, Resolutions};
-use crate::ui::{DrawnCards, OpenDetail};
+use crate::ui::DrawnCards;
 
 /// What the page's hidden DOM says (serialised as JSON for it).
 #[derive(Resource, Debug, Default, Clone, PartialEq, Serialize)]

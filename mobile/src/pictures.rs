@@ -196,7 +196,7 @@ fn request_pictures(
     net: Option<Res<Net>>,
     media: Option<ResMut<Media>>,
     resolutions: Res<Resolutions>,
-    open: Option<Res<crate::ui::OpenDetail>>,
+    open: Option<Res<crate::detail::OpenDetail>>,
     mut pictures: ResMut<Pictures>,
 ) {
     let (Some(net), Some(mut media)) = (net, media) else {

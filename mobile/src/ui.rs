@@ -22,9 +22,7 @@ use crate::scanning::Detections;
 use crate::speech::Speech;
 use crate::tracking::{TrackedCode, TrackedCodes, assumed_intrinsics};
 
-/// The code whose detail panel is open, if any.
-#[derive(Resource, Debug, Default, Clone, PartialEq)]
-pub struct OpenDetail(pub Option<String>);
+pub use crate::detail::OpenDetail;
 
 /// Where the status bar (app name, language switch, offline banner, camera
 /// problem) was drawn this frame, in egui points; cards are placed around it

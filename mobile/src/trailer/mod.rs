@@ -98,7 +98,7 @@ pub fn plugin(app: &mut App) {
 /// Starts the open panel's trailer once it is in the media cache, and stops
 /// it (both children killed and reaped) when the panel closes or changes.
 pub fn drive_trailer(
-    open: Option<Res<crate::ui::OpenDetail>>,
+    open: Option<Res<crate::detail::OpenDetail>>,
     resolutions: Res<Resolutions>,
     #[cfg(not(target_arch = "wasm32"))] net: Option<Res<Net>>,
     #[cfg(not(target_arch = "wasm32"))] media: Option<ResMut<Media>>,

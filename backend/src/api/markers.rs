@@ -51,7 +51,7 @@ struct CachedOverlay {
 }
 
 /// Rendered overlays by canonical code, one map per language (indexed by
-/// [`lang_slot`]), so a lookup borrows the code instead of allocating a key.
+/// `lang_slot`), so a lookup borrows the code instead of allocating a key.
 #[derive(Default)]
 pub struct OverlayCache {
     entries: RwLock<[HashMap<String, Arc<CachedOverlay>>; 2]>,

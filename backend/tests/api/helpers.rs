@@ -11,9 +11,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The server's state (pool, media store) for direct setup.
     pub state: AppState,
-    /// The server; dropped before `dir`, so it stops before its data goes.
-    _server: pustaka_test_support::server::TestServer,
-    /// The server's data dir, removed when the test ends.
+    /// Kept so the data dir lives as long as the server.
     pub dir: tempfile::TempDir,
 }
 
@@ -40,11 +38,13 @@ pub async fn spawn_app_with(demo: bool, configure: impl FnOnce(&mut ServeConfig)
         .configure(configure)
         .start()
         .await;
-    TestApp {
+    let app = TestApp {
         base: server.base_url().to_owned(),
         client: reqwest::Client::new(),
         state: server.state().clone(),
-        _server: server,
         dir,
-    }
+    };
+    // Serves until the test's runtime ends, as every server here always has.
+    server.detach();
+    app
 }

@@ -147,7 +147,7 @@ impl Net {
     }
 
     /// Starts resolving `code` in `lang` against `server_url`; the answer arrives
-    /// through [`collect_resolutions`].
+    /// through `collect_resolutions`.
     pub fn resolve(&self, server_url: &str, code: &str, lang: Lang) {
         let url = format!(
             "{server_url}{}/markers/{code}?lang={}",

@@ -169,6 +169,8 @@ pub struct TestServer {
     state: AppState,
     task: tokio::task::JoinHandle<()>,
     runtime: Option<tokio::runtime::Runtime>,
+    /// Set by [`Self::detach`]: dropping stops nothing.
+    detached: bool,
     /// Dropped last (fields drop after [`Drop::drop`] stopped the server).
     _temp: Option<tempfile::TempDir>,
 }
@@ -197,6 +199,7 @@ impl TestServer {
             state,
             task,
             runtime,
+            detached: false,
             _temp: temp,
         }
     }
@@ -230,10 +233,27 @@ impl TestServer {
     /// Stops the server now (the same as dropping it; reads better in a test
     /// that goes on without it).
     pub fn stop(self) {}
+
+    /// Lets the server run on without this handle, until its runtime ends
+    /// (the test's, for [`TestServerBuilder::start`]; the process, for
+    /// [`TestServerBuilder::start_blocking`]), and keeps its data dir: for a
+    /// harness that keeps only the URL and state, with a data dir of its own
+    /// ([`TestServerBuilder::data_dir`]).
+    pub fn detach(mut self) {
+        self.detached = true;
+    }
 }
 
 impl Drop for TestServer {
     fn drop(&mut self) {
+        if self.detached {
+            // Dropping the join handle leaves the task running.
+            std::mem::forget(self.runtime.take());
+            if let Some(dir) = self._temp.take() {
+                let _ = dir.keep();
+            }
+            return;
+        }
         self.task.abort();
         if let Some(runtime) = self.runtime.take() {
             // Waiting is not allowed inside an async context.

@@ -172,7 +172,7 @@ pub struct TestServer {
     /// Set by [`Self::detach`]: dropping stops nothing.
     detached: bool,
     /// Dropped last (fields drop after [`Drop::drop`] stopped the server).
-    _temp: Option<tempfile::TempDir>,
+    temp: Option<tempfile::TempDir>,
 }
 
 impl TestServer {
@@ -200,7 +200,7 @@ impl TestServer {
             task,
             runtime,
             detached: false,
-            _temp: temp,
+            temp,
         }
     }
 
@@ -249,7 +249,7 @@ impl Drop for TestServer {
         if self.detached {
             // Dropping the join handle leaves the task running.
             std::mem::forget(self.runtime.take());
-            if let Some(dir) = self._temp.take() {
+            if let Some(dir) = self.temp.take() {
                 let _ = dir.keep();
             }
             return;

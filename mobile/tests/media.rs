@@ -134,22 +134,6 @@ fn a_cut_or_corrupt_download_leaves_no_file() {
     );
 }
 
-fn ffmpeg_available() -> bool {
-    let found = std::process::Command::new("ffmpeg")
-        .arg("-version")
-        .stdout(std::process::Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !found {
-        assert!(
-            !pustaka_test_support::in_ci(),
-            "CI must have ffmpeg (cargo xtask test installs it)"
-        );
-        eprintln!("SKIPPED: ffmpeg not installed");
-    }
-    found
-}
-
 fn process_alive(pid: u32) -> bool {
     Path::new(&format!("/proc/{pid}")).exists()
 }
@@ -185,7 +169,7 @@ fn play_frames(player: &mut TrailerPlayer, frames: u64) -> (egui::TextureId, Vec
 
 #[test]
 fn trailer_plays_real_frames_muted_and_stop_ends_its_children() {
-    if !ffmpeg_available() {
+    if !pustaka_test_support::tool_available("ffmpeg") {
         return;
     }
     let Some(clip) = pustaka_test_support::data_path("video/clip_02_caminandes.mp4") else {
@@ -228,7 +212,7 @@ fn trailer_plays_real_frames_muted_and_stop_ends_its_children() {
 
 #[test]
 fn trailer_with_sound_from_memory_runs_two_decoders_and_stops_both() {
-    if !ffmpeg_available() {
+    if !pustaka_test_support::tool_available("ffmpeg") {
         return;
     }
     let Some(clip) = pustaka_test_support::data_path("video/mdn_rabbit320.mp4") else {
@@ -254,7 +238,7 @@ fn trailer_with_sound_from_memory_runs_two_decoders_and_stops_both() {
 
 #[test]
 fn without_a_sound_device_the_trailer_still_plays() {
-    if !ffmpeg_available() {
+    if !pustaka_test_support::tool_available("ffmpeg") {
         return;
     }
     let Some(clip) = pustaka_test_support::data_path("video/mdn_rabbit320.mp4") else {

@@ -219,29 +219,13 @@ fn a_cover_ends_up_as_a_texture_on_the_card() {
     );
 }
 
-fn ffmpeg_available() -> bool {
-    let found = std::process::Command::new("ffmpeg")
-        .arg("-version")
-        .stdout(std::process::Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !found {
-        assert!(
-            !pustaka_test_support::in_ci(),
-            "CI must have ffmpeg (cargo xtask test installs it)"
-        );
-        eprintln!("SKIPPED: ffmpeg not installed");
-    }
-    found
-}
-
 fn process_alive(pid: u32) -> bool {
     Path::new(&format!("/proc/{pid}")).exists()
 }
 
 #[test]
 fn opening_and_closing_the_panel_starts_and_stops_the_demo_trailer() {
-    if !ffmpeg_available() {
+    if !pustaka_test_support::tool_available("ffmpeg") {
         return;
     }
     let server = TestServer::demo()

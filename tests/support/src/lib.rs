@@ -88,6 +88,29 @@ pub fn data_path(rel: &str) -> Option<PathBuf> {
     resolve(dir.join(rel), in_ci(), rel)
 }
 
+/// Whether the command-line tool `program` runs (`program -version`, as
+/// ffmpeg spells it), for tests that need a real peer such as ffmpeg: when it
+/// does not, prints why the calling test is skipped and returns false.
+///
+/// # Panics
+/// Under `CI=true` when the tool is missing: `cargo xtask test` installs it.
+pub fn tool_available(program: &str) -> bool {
+    let found = std::process::Command::new(program)
+        .arg("-version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !found {
+        assert!(
+            !in_ci(),
+            "CI must have {program} (cargo xtask test installs it)"
+        );
+        eprintln!("SKIPPED: {program} not installed");
+    }
+    found
+}
+
 fn resolve(path: PathBuf, ci: bool, what: &str) -> Option<PathBuf> {
     if path.exists() {
         return Some(path);

@@ -4,7 +4,11 @@
 // The OpenAPI document is one large `serde_json::json!` literal.
 #![recursion_limit = "512"]
 
-/// The back office under `/admin` (staff login, roles, content editing).
+// Modules whose own `//!` docs link to their items get `//` one-liners here,
+// not `///`: rustdoc resolves a module's inner docs in this file's scope when
+// the module has outer docs too, and those links would break.
+
+// The back office under `/admin` (staff login, roles, content editing).
 pub mod admin;
 /// JSON routes for the app under `/api/v1`.
 pub mod api;
@@ -18,15 +22,15 @@ pub mod config;
 pub mod db;
 /// The demo library seeded by `serve --demo`.
 pub mod demo;
-/// The server's error type and its HTTP rendering.
+// The server's error type and its HTTP rendering.
 pub mod error;
-/// Security headers on every response (CSP, nosniff, HSTS, ...).
+// Security headers on every response (CSP, nosniff, HSTS, ...).
 pub mod headers;
 /// Media: content-addressed store, ingest pipeline, Range serving.
 pub mod media;
-/// Rendered overlays and code pages, reused for a short time.
+// Rendered overlays and code pages, reused for a short time.
 pub mod rendered;
-/// The connection loop: header/body timeouts and connection caps.
+// The connection loop: header/body timeouts and connection caps.
 pub mod server;
 /// Building the router and running the server.
 pub mod startup;

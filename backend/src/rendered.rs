@@ -58,7 +58,7 @@ pub struct CachedBody {
 }
 
 /// Rendered bodies by canonical code, one map per kind and language (indexed
-/// by [`slot`]), so a lookup borrows the code instead of allocating a key.
+/// by kind and language), so a lookup borrows the code instead of allocating a key.
 #[derive(Debug, Default)]
 pub struct RenderedCache {
     entries: RwLock<[HashMap<String, Arc<CachedBody>>; 4]>,

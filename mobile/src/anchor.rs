@@ -114,7 +114,7 @@ impl CardPlacement {
 /// (within [`CARD_SCALE_RANGE`]), and shifted sideways to stay on `screen`.
 /// When that spot leaves the screen or covers one of the `avoid` obstacles,
 /// the card goes below, right or left of the code instead, whichever covers
-/// least (area off screen or over codes counts [`HARD_OVERLAP_WEIGHT`] times
+/// least (area off screen or over codes counts `HARD_OVERLAP_WEIGHT` times
 /// area over other cards; ties go to the earlier side in [`Side`]'s order).
 ///
 /// Returns `None` for an unusable outline (a non-finite point, or a code
@@ -213,7 +213,7 @@ fn choose<const N: usize>(
 }
 
 /// The weighted area (points²) a card's bounds would cover: off `screen` or
-/// over a code counts [`HARD_OVERLAP_WEIGHT`] times, over a card once.
+/// over a code counts `HARD_OVERLAP_WEIGHT` times, over a card once.
 pub fn covering_cost(quad: &[Vec2; 4], screen: Rect, avoid: &Obstacles<'_>) -> f32 {
     let r = bounds(quad);
     let off_screen = area(r) - area(r.intersect(screen));

@@ -1,5 +1,7 @@
 //! `AppConfig`: the app's settings, in one place.
 
+use std::time::Duration;
+
 use bevy::prelude::*;
 
 /// Default content server for a desktop run (the demo server's address).
@@ -22,6 +24,57 @@ pub struct AppConfig {
     /// Cap on the media cache (covers, posters, trailers), in bytes; on disk
     /// under `cache_dir`, else in memory.
     pub media_cache_max_bytes: u64,
+    /// How long network requests may take; tests of a stalled network set short ones.
+    pub timeouts: NetTimeouts,
+}
+
+/// The network's timeouts and retry intervals. The defaults suit a library's
+/// Wi-Fi (slow, rarely dead); tests shorten them instead of waiting them out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NetTimeouts {
+    /// Give up connecting after this long (default 3 s: the library's Wi-Fi
+    /// can be slow, not dead).
+    pub connect: Duration,
+    /// Give up when no byte has arrived for this long, at any point of an
+    /// answer (default 5 s: a stalled link); a stalled media download is
+    /// dropped after this, long before its [`Self::media_download`].
+    pub read: Duration,
+    /// Give up on a whole request after this long (default 8 s).
+    pub request: Duration,
+    /// Give up on one media download (a cover, a trailer) after this long
+    /// (default 120 s: a trailer of tens of MB over slow Wi-Fi).
+    pub media_download: Duration,
+    /// A code seen again after this long is revalidated (default 60 s; cheap:
+    /// usually a 304).
+    pub revalidate_after: Duration,
+    /// A code or media file whose fetch failed is tried again after this long
+    /// while it stays in view (default 5 s).
+    pub retry_failed_after: Duration,
+}
+
+impl Default for NetTimeouts {
+    fn default() -> Self {
+        Self {
+            connect: Duration::from_secs(3),
+            read: Duration::from_secs(5),
+            request: Duration::from_secs(8),
+            media_download: Duration::from_secs(120),
+            revalidate_after: Duration::from_secs(60),
+            retry_failed_after: Duration::from_secs(5),
+        }
+    }
+}
+
+/// The app's folder name inside the platform's cache folder.
+pub const CACHE_FOLDER: &str = "pustaka-ar";
+
+/// Where the desktop app keeps its offline cache and scan queue unless told
+/// otherwise: [`CACHE_FOLDER`] in the platform's cache folder (`dirs::cache_dir()`:
+/// `$XDG_CACHE_HOME` or `~/.cache` on Linux, `~/Library/Caches` on macOS,
+/// `%LOCALAPPDATA%` on Windows). `None` where the platform has none.
+#[cfg(any(target_os = "linux", target_os = "windows", target_os = "macos"))]
+pub fn default_cache_dir() -> Option<std::path::PathBuf> {
+    dirs::cache_dir().map(|d| d.join(CACHE_FOLDER))
 }
 
 /// Default cap of the offline cache: 20 MB, small next to a phone's storage.
@@ -55,6 +108,7 @@ impl Default for AppConfig {
             cache_dir: None,
             cache_max_bytes: DEFAULT_CACHE_MAX_BYTES,
             media_cache_max_bytes: DEFAULT_MEDIA_CACHE_MAX_BYTES,
+            timeouts: NetTimeouts::default(),
         }
     }
 }

@@ -17,6 +17,8 @@ use bevy::prelude::*;
 pub mod anchor;
 pub mod camera;
 pub mod config;
+#[cfg(any(target_os = "linux", target_os = "windows", target_os = "macos"))]
+pub mod desktop;
 pub mod detail;
 pub mod headless;
 pub mod i18n;

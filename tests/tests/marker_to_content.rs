@@ -4,19 +4,11 @@
 use pustaka_markers::payload::{ScannedContent, classify};
 use pustaka_markers::{Scanner, ScannerConfig, generate, payload::MarkerCode};
 use pustaka_mobile::net::{Resolution, fetch_overlay};
+use pustaka_test_support::server::TestServer;
 
 #[tokio::test]
 async fn printed_code_resolves_to_its_title() {
-    let _ = rustls_provider();
-    let dir = tempfile::tempdir().unwrap();
-    let server = pustaka_backend::Application::build(pustaka_backend::ServeConfig::for_tests(
-        dir.path().to_path_buf(),
-        true,
-    ))
-    .await
-    .unwrap();
-    let base = format!("http://{}", server.local_addr());
-    tokio::spawn(server.run_until_stopped());
+    let server = TestServer::demo().start().await;
 
     for code in pustaka_backend::demo::DEMO_CODES {
         let url = MarkerCode::parse(code)
@@ -40,20 +32,12 @@ async fn printed_code_resolves_to_its_title() {
         };
         assert_eq!(scanned.as_str(), code);
 
-        let client = reqwest_client();
-        let r = fetch_overlay(&client, &format!("{base}/api/v1/markers/{scanned}")).await;
+        let client = reqwest::Client::new();
+        let r = fetch_overlay(&client, &server.url(&format!("/api/v1/markers/{scanned}"))).await;
         let Resolution::Ready(overlay) = r else {
             panic!("{code}: {r:?}")
         };
         assert_eq!(overlay.code, code);
         assert!(!overlay.title.is_empty());
     }
-}
-
-fn rustls_provider() -> Result<(), std::sync::Arc<rustls::crypto::CryptoProvider>> {
-    rustls::crypto::ring::default_provider().install_default()
-}
-
-fn reqwest_client() -> reqwest::Client {
-    reqwest::Client::new()
 }

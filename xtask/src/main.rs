@@ -1,14 +1,18 @@
 //! `cargo xtask`: the project's own commands.
 //!
+//! - `cargo xtask setup`: installs what the other commands need (Debian
+//!   packages, rustfmt and clippy, the wasm toolchain); `test`, `demo` and
+//!   `bench` run their part of it first.
 //! - `cargo xtask demo [--headless]`: the server on an embedded SQLite database
 //!   seeded with the demo library, and the app connected to it.
-//! - `cargo xtask test`: everything CI runs (format, lints, every test).
+//! - `cargo xtask test`: everything CI runs (format, lints, docs, feature
+//!   checks, every test), with the wall time of each step.
 //! - `cargo xtask bench`: the benchmarks.
 //! - `cargo xtask ci`: `test` with `CI=true` (data-driven tests become mandatory).
 //! - `cargo xtask scan-worker`: the browser's scan worker alone (see [`scanner_worker`]).
 //!
-//! Each command first installs the Debian packages it needs when run as root,
-//! or prints the exact `sudo apt-get install ...` line and stops.
+//! Setting up installs the Debian packages when run as root, or prints the
+//! exact `sudo apt-get install ...` line and stops.
 //! This crate has no dependencies so that it builds in seconds on a fresh machine.
 
 use std::io::{Read, Write};
@@ -72,6 +76,7 @@ const DEMO_PORT: u16 = 8080;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
+        Some("setup") => setup_command(&args[1..]),
         Some("demo") => demo(&args[1..]),
         Some("test") => no_more_args(&args[1..]).and_then(|()| test(false)),
         Some("ci") => no_more_args(&args[1..]).and_then(|()| test(true)),
@@ -99,11 +104,16 @@ type Result<T = ()> = std::result::Result<T, String>;
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
+  setup [test|demo|bench]
+                     install what the commands need (Debian packages when
+                     root, rustfmt/clippy, the wasm toolchain); without an
+                     argument, for all of them. test, demo and bench run it
   demo [--headless] [--port N]
                      run the server with the demo library (on 127.0.0.1:8080,
                      or port N) and the app; --headless renders offscreen and
                      saves a screenshot and a report in target/demo-out/
-  test               format check, clippy, every test (what CI runs)
+  test               format check, clippy, docs (warnings denied), feature
+                     checks, every test, with each step's wall time (what CI runs)
   ci                 `test` with CI=true (test data mandatory)
   bench              the benchmarks, with ratios against baselines
   scan-worker [--dev] [--out DIR]
@@ -298,43 +308,160 @@ fn ensure_rust_components() -> Result {
     Ok(())
 }
 
+/// What `cargo xtask setup` prepares the machine for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    /// `cargo xtask test`: build, run headless, the tests' real peers, the
+    /// scan worker and web bundle the browser tests load.
+    Test,
+    /// `cargo xtask demo`; a windowed demo also speaks (espeak-ng).
+    Demo { windowed: bool },
+    /// `cargo xtask bench`: load generator and baseline server.
+    Bench,
+}
+
+impl Purpose {
+    /// The Debian packages this purpose needs.
+    fn packages(self) -> Vec<&'static str> {
+        let extra: &[&[&str]] = match self {
+            Purpose::Test => &[
+                RUN_PACKAGES,
+                TEST_PACKAGES,
+                web::COMPRESS_PACKAGES,
+                scanner_worker::WASM_PACKAGES,
+            ],
+            Purpose::Demo { windowed: false } => &[RUN_PACKAGES, DEMO_MEDIA_PACKAGES],
+            Purpose::Demo { windowed: true } => &[RUN_PACKAGES, DEMO_MEDIA_PACKAGES, DEMO_PACKAGES],
+            Purpose::Bench => &[TEST_PACKAGES, BENCH_PACKAGES, scanner_worker::WASM_PACKAGES],
+        };
+        let mut all: Vec<&str> = BUILD_PACKAGES.to_vec();
+        extra.iter().for_each(|p| all.extend_from_slice(p));
+        all.sort_unstable();
+        all.dedup();
+        all
+    }
+}
+
+/// `cargo xtask setup [test|demo|bench]`: without an argument, everything.
+fn setup_command(args: &[String]) -> Result {
+    let purposes: &[Purpose] = match args {
+        [] => &[
+            Purpose::Test,
+            Purpose::Demo { windowed: true },
+            Purpose::Bench,
+        ],
+        [one] if one == "test" => &[Purpose::Test],
+        [one] if one == "demo" => &[Purpose::Demo { windowed: true }],
+        [one] if one == "bench" => &[Purpose::Bench],
+        [other, ..] => return Err(format!("unknown setup target '{other}'\n\n{USAGE}")),
+    };
+    purposes.iter().try_for_each(|p| setup(*p))
+}
+
+/// Installs what `purpose` needs: Debian packages (as root; otherwise the
+/// `sudo apt-get` line and an error), and for tests and benchmarks rustfmt,
+/// clippy and the wasm toolchain (target, wasm-bindgen CLI, wasm-opt).
+fn setup(purpose: Purpose) -> Result {
+    ensure_packages(&purpose.packages())?;
+    if matches!(purpose, Purpose::Test | Purpose::Bench) {
+        ensure_rust_components()?;
+        scanner_worker::ensure_wasm_toolchain(WasmProfile::Release)?;
+    }
+    Ok(())
+}
+
+/// Wall times of a command's steps, printed as a table at the end.
+struct StepTimes {
+    start: Instant,
+    steps: Vec<(&'static str, Duration)>,
+}
+
+impl StepTimes {
+    fn new() -> Self {
+        Self {
+            start: Instant::now(),
+            steps: Vec::new(),
+        }
+    }
+
+    /// Runs one step and notes its wall time, whether it passed or not.
+    fn run(&mut self, name: &'static str, step: impl FnOnce() -> Result) -> Result {
+        let t = Instant::now();
+        let result = step();
+        self.steps.push((name, t.elapsed()));
+        result
+    }
+
+    /// The table: each step's time and the whole run's.
+    fn print(&self) {
+        println!("\nxtask: wall time per step");
+        for (name, took) in &self.steps {
+            println!("  {:>7.1} s  {name}", took.as_secs_f64());
+        }
+        println!("  {:>7.1} s  total", self.start.elapsed().as_secs_f64());
+    }
+}
+
 fn test(ci: bool) -> Result {
-    let all: Vec<&str> = BUILD_PACKAGES
-        .iter()
-        .chain(RUN_PACKAGES)
-        .chain(TEST_PACKAGES)
-        .chain(web::COMPRESS_PACKAGES)
-        .copied()
-        .collect();
-    ensure_packages(&all)?;
-    ensure_rust_components()?;
-    run(cargo().args(["fmt", "--all", "--check"]))?;
-    run(cargo().args([
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--",
-        "-D",
-        "warnings",
-    ]))?;
+    let mut times = StepTimes::new();
+    let result = test_steps(ci, &mut times);
+    times.print();
+    result
+}
+
+fn test_steps(ci: bool, times: &mut StepTimes) -> Result {
+    times.run("setup", || setup(Purpose::Test))?;
+    times.run("cargo fmt --check", || {
+        run(cargo().args(["fmt", "--all", "--check"]))
+    })?;
+    times.run("cargo clippy -D warnings", || {
+        run(cargo().args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    })?;
+    // Broken intra-doc links and malformed docs fail, like clippy's warnings.
+    times.run("cargo doc (warnings denied)", || {
+        run(cargo()
+            .env("RUSTDOCFLAGS", "-D warnings")
+            .args(["doc", "--no-deps", "--workspace"]))
+    })?;
+    // Feature sets the workspace build never compiles: the scanner alone (as
+    // the app and the browser worker use it) and the server's S3 store.
+    times.run("cargo check markers, no default features", || {
+        run(cargo().args(["check", "-p", "pustaka-markers", "--no-default-features"]))
+    })?;
+    times.run("cargo check backend --features s3", || {
+        run(cargo().args(["check", "-p", "pustaka-backend", "--features", "s3"]))
+    })?;
     // The browser test of the scan worker loads it from target/scan-worker.
-    fresh_dir(&scan_worker_dir())?;
-    build_scanner_worker(&scan_worker_dir(), WasmProfile::Release)?;
+    times.run("scan worker (release wasm)", || {
+        fresh_dir(&scan_worker_dir())?;
+        build_scanner_worker(&scan_worker_dir(), WasmProfile::Release).map(|_| ())
+    })?;
     // The browser test of the AR app loads the bundle from target/web-app;
     // the dev profile builds in a third of the release time.
-    fresh_dir(&web::default_out())?;
-    web::build_web_app(&web::default_out(), WasmProfile::Dev)?;
+    times.run("web app bundle (dev wasm)", || {
+        fresh_dir(&web::default_out())?;
+        web::build_web_app(&web::default_out(), WasmProfile::Dev).map(|_| ())
+    })?;
     // Tests that open a window (headless app, screenshots) need an X server:
     // xvfb-run gives every test binary one, rendering on software Vulkan.
-    let mut t = Command::new("xvfb-run");
-    t.current_dir(root())
-        .args(["-a", "-s", "-screen 0 1280x800x24"])
-        .arg(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["test", "--workspace", "--no-fail-fast"]);
-    if ci {
-        t.env("CI", "true");
-    }
-    run_tallied(&mut t)
+    times.run("cargo test --workspace", || {
+        let mut t = Command::new("xvfb-run");
+        t.current_dir(root())
+            .args(["-a", "-s", "-screen 0 1280x800x24"])
+            .arg(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args(["test", "--workspace", "--no-fail-fast"]);
+        if ci {
+            t.env("CI", "true");
+        }
+        run_tallied(&mut t)
+    })
 }
 
 /// Runs `cargo test`, echoing its output, then prints one closing line that
@@ -370,13 +497,7 @@ fn run_tallied(cmd: &mut Command) -> Result {
 }
 
 fn bench() -> Result {
-    let all: Vec<&str> = BUILD_PACKAGES
-        .iter()
-        .chain(TEST_PACKAGES)
-        .chain(BENCH_PACKAGES)
-        .copied()
-        .collect();
-    ensure_packages(&all)?;
+    setup(Purpose::Bench)?;
     // The scanner benchmark compares the worker's wasm with the native scanner.
     fresh_dir(&scan_worker_dir())?;
     build_scanner_worker(&scan_worker_dir(), WasmProfile::Release)?;
@@ -472,16 +593,9 @@ fn demo(args: &[String]) -> Result {
             .into());
     }
     // Vulkan drivers and X11 client libraries are needed with a real display too.
-    let mut packages: Vec<&str> = BUILD_PACKAGES
-        .iter()
-        .chain(RUN_PACKAGES)
-        .chain(DEMO_MEDIA_PACKAGES)
-        .copied()
-        .collect();
-    if !headless {
-        packages.extend(DEMO_PACKAGES);
-    }
-    ensure_packages(&packages)?;
+    setup(Purpose::Demo {
+        windowed: !headless,
+    })?;
     // The same package and feature selection as `cargo xtask test`, so the two
     // commands share one set of compiled dependencies instead of building bevy twice.
     run(cargo().args(["build", "--workspace", "--all-targets"]))?;
@@ -699,5 +813,29 @@ mod tests {
         all.sort_unstable();
         all.dedup();
         assert_eq!(all.len(), n);
+    }
+
+    #[test]
+    fn setup_installs_what_each_command_needs() {
+        let test = Purpose::Test.packages();
+        for p in [
+            "libclang-dev",
+            "xvfb",
+            "ffmpeg",
+            "chromium",
+            "brotli",
+            "binaryen",
+        ] {
+            assert!(test.contains(&p), "test lacks {p}");
+        }
+        let headless = Purpose::Demo { windowed: false }.packages();
+        assert!(headless.contains(&"ffmpeg") && !headless.contains(&"espeak-ng"));
+        assert!(
+            Purpose::Demo { windowed: true }
+                .packages()
+                .contains(&"espeak-ng")
+        );
+        assert!(Purpose::Bench.packages().contains(&"wrk"));
+        assert!(setup_command(&["nothing".into()]).is_err());
     }
 }

@@ -12,7 +12,7 @@ struct ErrorTemplate<'a> {
     message: &'a str,
 }
 
-/// A small standalone HTML error page (used before a [`Page`] can be built).
+/// A small standalone HTML error page (used before a [`Page`](super::page::Page) can be built).
 pub fn error_page(status: StatusCode, message: &str) -> Response {
     let html = ErrorTemplate {
         status: status.as_u16(),

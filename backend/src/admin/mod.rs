@@ -13,54 +13,54 @@
 //! 4. every state-changing request (any method but GET/HEAD) must carry the
 //!    session's CSRF token ([`csrf`]): else `403`.
 
-/// Staff accounts: password hashing (argon2id), login with throttling, the
-/// `create-admin` command, and the staff pages.
+// Staff accounts: password hashing (argon2id), login with throttling, the
+// `create-admin` command, and the staff pages.
 pub mod accounts;
-/// Scan analytics: charts and CSV.
+// Scan analytics: charts and CSV.
 pub mod analytics;
-/// Media from the library attached to content (cover, poster, badge …).
+// Media from the library attached to content (cover, poster, badge …).
 pub mod attachments;
-/// The audit log: who changed what, when.
+// The audit log: who changed what, when.
 pub mod audit;
-/// CSRF tokens bound to the session.
+// CSRF tokens bound to the session.
 pub mod csrf;
-/// The dashboard: what needs attention.
+// The dashboard: what needs attention.
 pub mod dashboard;
-/// Drafts: edits stay private until published; the draftable-section trait.
+// Drafts: edits stay private until published; the draftable-section trait.
 pub mod drafts;
-/// How a back-office request fails: the HTML error page.
+// How a back-office request fails: the HTML error page.
 pub mod error;
-/// Events: list by date (WIB), edit as drafts, poster and promo video, publish.
+// Events: list by date (WIB), edit as drafts, poster and promo video, publish.
 pub mod events;
-/// The access check every `/admin` request passes.
+// The access check every `/admin` request passes.
 pub mod guard;
-/// Texts of the back office in Bahasa Indonesia and English (Fluent).
+// Texts of the back office in Bahasa Indonesia and English (Fluent).
 pub mod i18n;
-/// Catalogue import from an uploaded MARC21/MARCXML/CSV file, with its report.
+// Catalogue import from an uploaded MARC21/MARCXML/CSV file, with its report.
 pub mod import;
-/// Markers: create for any target, label, placement, size, activate/deactivate.
+// Markers: create for any target, label, placement, size, activate/deactivate.
 pub mod markers;
-/// The media library: streamed uploads, replace, where each asset is used.
+// The media library: streamed uploads, replace, where each asset is used.
 pub mod media;
-/// The page frame every admin template shares, and how pages render.
+// The page frame every admin template shares, and how pages render.
 pub mod page;
-/// Printing label sheets and posters (PDF).
+// Printing label sheets and posters (PDF).
 pub mod print;
-/// The one list of routes with their access rules.
+// The one list of routes with their access rules.
 pub mod routes;
-/// Settings an administrator changes: upload caps.
+// Settings an administrator changes: upload caps.
 pub mod settings;
-/// Shelves: names, classification range, location, featured titles, publish.
+// Shelves: names, classification range, location, featured titles, publish.
 pub mod shelves;
-/// Staff roles and the logged-in staff member.
+// Staff roles and the logged-in staff member.
 pub mod staff;
-/// The one rule for text typed into forms, and its length limits.
+// The one rule for text typed into forms, and its length limits.
 pub mod text;
-/// Titles: search, edit (synopsis per language, cover, trailer, e-book, age group), publish.
+// Titles: search, edit (synopsis per language, cover, trailer, e-book, age group), publish.
 pub mod titles;
-/// Reading tours: ordered stops with clue, narration, question, badge; publish.
+// Reading tours: ordered stops with clue, narration, question, badge; publish.
 pub mod tours;
-/// Streamed multipart uploads to temp files in the data dir, with caps.
+// Streamed multipart uploads to temp files in the data dir, with caps.
 pub mod uploads;
 
 use std::sync::Arc;

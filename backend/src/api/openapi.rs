@@ -1,11 +1,11 @@
 //! `GET /api/v1/openapi.json`: the OpenAPI 3.1 description of `/api/v1`,
 //! derived, not written: paths and parameters come from each handler's
-//! `#[utoipa::path]` (collected by [`super::routes`]), schemas from the wire
+//! `#[utoipa::path]` (collected by [`super::routes()`]), schemas from the wire
 //! types of `pustaka-api` (its `openapi` feature derives `utoipa::ToSchema`;
 //! the app builds that crate without it and stays serde-only).
 //!
 //! What every content GET shares, conditional GET (`ETag`, `Cache-Control`,
-//! `304`), is added here once, by [`describe_conditional_get`].
+//! `304`), is added here once, by `describe_conditional_get`.
 
 use std::sync::LazyLock;
 
@@ -18,7 +18,7 @@ use utoipa::openapi::{self, Header, RefOr, Response, Server};
 
 use crate::startup::AppState;
 
-/// The document's head; the paths are added by [`super::routes`].
+/// The document's head; the paths are added by [`super::routes()`].
 #[derive(OpenApi)]
 #[openapi(info(
     title = "Pustaka AR content API",

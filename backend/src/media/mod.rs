@@ -1,6 +1,6 @@
 //! Media: the content-addressed store, the ingest pipeline, and the
 //! `/media/{sha256}.{ext}` route with Range support, served from memory for
-//! small blobs ([`hot`]).
+//! small blobs (`hot`).
 
 pub mod hot;
 pub mod ingest;

@@ -83,7 +83,7 @@ pub fn router(web_app: Option<&Path>) -> Router<AppState> {
 }
 
 /// Whether `file_name` carries a content hash: a dot-separated part between
-/// the stem and the extension made of [`HASH_HEX_DIGITS`] hex digits
+/// the stem and the extension made of `HASH_HEX_DIGITS` hex digits
 /// (`scan-worker.0123abcd.js`, `app.3f9c2a1be0d44c17.wasm`; not `sw.js`).
 pub fn has_content_hash(file_name: &str) -> bool {
     let parts: Vec<&str> = file_name.split('.').collect();

@@ -1,7 +1,9 @@
-//! `spawn_app`: a real server on 127.0.0.1:0 with a temporary data dir.
+//! `spawn_app`: a real server on 127.0.0.1:0 with a temporary data dir
+//! (`pustaka_test_support::server::TestServer`), plus a client.
 
+use pustaka_backend::ServeConfig;
 use pustaka_backend::startup::AppState;
-use pustaka_backend::{Application, ServeConfig};
+use pustaka_test_support::server::{Library, TestServerBuilder};
 
 /// A running test server.
 pub struct TestApp {
@@ -29,18 +31,20 @@ pub async fn spawn_app(demo: bool) -> TestApp {
 
 /// `spawn_app` with a change to the test configuration first.
 pub async fn spawn_app_with(demo: bool, configure: impl FnOnce(&mut ServeConfig)) -> TestApp {
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut config = ServeConfig::for_tests(dir.path().to_path_buf(), demo);
-    configure(&mut config);
-    let app = Application::build(config).await.expect("server builds");
-    let base = format!("http://{}", app.local_addr());
-    let state = app.state().clone();
-    tokio::spawn(app.run_until_stopped());
-    TestApp {
-        base,
+    let library = if demo { Library::Demo } else { Library::Empty };
+    let server = TestServerBuilder::new(library)
+        .data_dir(dir.path())
+        .configure(configure)
+        .start()
+        .await;
+    let app = TestApp {
+        base: server.base_url().to_owned(),
         client: reqwest::Client::new(),
-        state,
+        state: server.state().clone(),
         dir,
-    }
+    };
+    // Serves until the test's runtime ends, as every server here always has.
+    server.detach();
+    app
 }

@@ -7,7 +7,7 @@ use super::{Frame, FrameError, FrameSource};
 use bevy::platform::time::Instant;
 
 /// Replays images as camera frames at a steady rate, looping forever: each
-/// image is shown for [`SECONDS_PER_IMAGE`] (like a visitor pausing at a
+/// image is shown for `SECONDS_PER_IMAGE` (like a visitor pausing at a
 /// shelf), then the next one.
 pub struct ImageFolderSource {
     files: Vec<PathBuf>,

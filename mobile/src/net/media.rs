@@ -22,11 +22,9 @@ use bevy::prelude::*;
 use crossbeam_channel::{Receiver, Sender, unbounded};
 use sha2::{Digest, Sha256};
 
-use super::{Net, RETRY_FAILED_AFTER};
+use super::Net;
+use crate::config::NetTimeouts;
 use crate::{AppConfig, AppSystems};
-
-/// How long one media download may take in all (a trailer over slow Wi-Fi).
-pub const MEDIA_DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Why media could not be had.
 #[derive(Debug, thiserror::Error)]
@@ -131,6 +129,8 @@ struct MemoryStore {
 pub struct MediaCache {
     dir: Option<PathBuf>,
     max_bytes: u64,
+    /// How long one download may take in all ([`NetTimeouts::media_download`]).
+    download_timeout: Duration,
     memory: Arc<Mutex<MemoryStore>>,
 }
 
@@ -139,8 +139,9 @@ const PART_SUFFIX: &str = ".part";
 
 impl MediaCache {
     /// A cache under `{cache_dir}/media` (created on first write), or in memory
-    /// when `cache_dir` is `None`, holding at most `max_bytes`. Leftover
-    /// temporary files of an earlier run are removed.
+    /// when `cache_dir` is `None`, holding at most `max_bytes`, downloading
+    /// within the default [`NetTimeouts::media_download`]. Leftover temporary
+    /// files of an earlier run are removed.
     pub fn new(cache_dir: Option<&Path>, max_bytes: u64) -> Self {
         let dir = cache_dir.map(|d| d.join("media"));
         if let Some(dir) = &dir
@@ -155,8 +156,16 @@ impl MediaCache {
         Self {
             dir,
             max_bytes,
+            download_timeout: NetTimeouts::default().media_download,
             memory: Arc::default(),
         }
+    }
+
+    /// The same cache, giving up on one download after `timeout`.
+    #[must_use]
+    pub fn with_download_timeout(mut self, timeout: Duration) -> Self {
+        self.download_timeout = timeout;
+        self
     }
 
     /// The cache folder, when on disk.
@@ -329,7 +338,7 @@ impl MediaCache {
         }
         let resp = client
             .get(url)
-            .timeout(MEDIA_DOWNLOAD_TIMEOUT)
+            .timeout(self.download_timeout)
             .send()
             .await
             .map_err(|e| MediaError::Network(e.to_string()))?;
@@ -437,9 +446,8 @@ impl Media {
         let status = match self.known.get(url) {
             None => None,
             Some((Known::Loading, _)) => Some(MediaStatus::Loading),
-            Some((Known::Failed(e), at)) => {
-                (at.elapsed() < RETRY_FAILED_AFTER).then(|| MediaStatus::Failed(e.clone()))
-            }
+            Some((Known::Failed(e), at)) => (at.elapsed() < net.timeouts().retry_failed_after)
+                .then(|| MediaStatus::Failed(e.clone())),
             Some((Known::Ready, _)) => MediaName::from_url(url)
                 .ok()
                 .and_then(|n| self.cache.get(&n))
@@ -490,12 +498,17 @@ pub fn collect_media(media: Option<ResMut<Media>>) {
 
 /// The media plugin: a [`Media`] resource sized by [`AppConfig`].
 pub fn plugin(app: &mut App) {
-    let (dir, max) = app
+    let (dir, max, timeouts) = app
         .world()
         .get_resource::<AppConfig>()
-        .map(|c| (c.cache_dir.clone(), c.media_cache_max_bytes))
-        .unwrap_or((None, crate::config::DEFAULT_MEDIA_CACHE_MAX_BYTES));
-    app.insert_resource(Media::new(MediaCache::new(dir.as_deref(), max)))
+        .map(|c| (c.cache_dir.clone(), c.media_cache_max_bytes, c.timeouts))
+        .unwrap_or((
+            None,
+            crate::config::DEFAULT_MEDIA_CACHE_MAX_BYTES,
+            NetTimeouts::default(),
+        ));
+    let cache = MediaCache::new(dir.as_deref(), max).with_download_timeout(timeouts.media_download);
+    app.insert_resource(Media::new(cache))
         .add_systems(Update, collect_media.in_set(AppSystems::Resolve));
 }
 

@@ -21,6 +21,7 @@ use pustaka_markers::payload::ScannedContent;
 use reqwest::StatusCode;
 use reqwest::header::{ETAG, IF_NONE_MATCH};
 
+use crate::config::NetTimeouts;
 use crate::i18n::Locale;
 use crate::scanning::Detections;
 use crate::{AppConfig, AppSystems};
@@ -32,22 +33,10 @@ pub mod scans;
 
 use cache::{CachedOverlay, OverlayCache};
 
-/// Give up connecting after this long (the library's Wi-Fi can be slow, not dead).
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
-/// Give up when no byte has arrived for this long, at any point of an answer
-/// (a stalled link): a stalled media download is dropped after this, long
-/// before its [`media::MEDIA_DOWNLOAD_TIMEOUT`].
-pub const READ_TIMEOUT: Duration = Duration::from_secs(5);
-/// Give up on a whole request after this long.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(8);
 /// Attempts per resolve before falling back to the cache.
 pub const MAX_ATTEMPTS: u32 = 3;
 /// First retry delay; doubles after each failed attempt (250 ms, 500 ms, ...).
 pub const RETRY_BASE: Duration = Duration::from_millis(250);
-/// A code seen again after this long is revalidated (cheap: usually a 304).
-pub const REVALIDATE_AFTER: Duration = Duration::from_secs(60);
-/// A code whose resolve failed is tried again after this long while it stays in view.
-pub const RETRY_FAILED_AFTER: Duration = Duration::from_secs(5);
 
 /// Header a cache between the app and the server adds to an answer that is
 /// its saved copy, not the server's (the browser build's service worker,
@@ -110,6 +99,7 @@ pub struct Net {
     runtime: runtime::Runtime,
     client: reqwest::Client,
     cache: Option<OverlayCache>,
+    timeouts: NetTimeouts,
     tx: Sender<Answer>,
     rx: Receiver<Answer>,
 }
@@ -128,31 +118,36 @@ struct Answer {
 }
 
 impl Net {
-    /// Starts the runtime (one worker thread) and the HTTP client; `cache_dir`
-    /// enables the disk cache capped at `cache_max_bytes`.
+    /// Starts the runtime (one worker thread) and the HTTP client with
+    /// `timeouts`; `cache_dir` enables the disk cache capped at `cache_max_bytes`.
     ///
     /// # Errors
     /// When the runtime or the TLS client cannot be built.
-    pub fn new(cache_dir: Option<PathBuf>, cache_max_bytes: u64) -> anyhow::Result<Self> {
+    pub fn new(
+        cache_dir: Option<PathBuf>,
+        cache_max_bytes: u64,
+        timeouts: NetTimeouts,
+    ) -> anyhow::Result<Self> {
         // reqwest is built without a bundled crypto provider; use ring's on
         // desktop (phone shells install their own before starting the app).
         #[cfg(any(target_os = "linux", target_os = "windows", target_os = "macos"))]
         let _ = rustls::crypto::ring::default_provider().install_default();
         let runtime = runtime::Runtime::new()?;
-        let client = http_client()?;
+        let client = http_client(&timeouts)?;
         let cache = cache_dir.map(|d| OverlayCache::new(&d, cache_max_bytes));
         let (tx, rx) = unbounded();
         Ok(Self {
             runtime,
             client,
             cache,
+            timeouts,
             tx,
             rx,
         })
     }
 
     /// Starts resolving `code` in `lang` against `server_url`; the answer arrives
-    /// through [`collect_resolutions`].
+    /// through `collect_resolutions`.
     pub fn resolve(&self, server_url: &str, code: &str, lang: Lang) {
         let url = format!(
             "{server_url}{}/markers/{code}?lang={}",
@@ -163,6 +158,7 @@ impl Net {
         let cache = self.cache.clone();
         let tx = self.tx.clone();
         let code = code.to_string();
+        let timeouts = self.timeouts;
         self.runtime.spawn(async move {
             if let Some(saved) = cache.as_ref().and_then(|c| saved_copy(c, &code, lang)) {
                 let _ = tx.send(Answer {
@@ -173,7 +169,7 @@ impl Net {
                 });
             }
             let (resolution, reached_server) =
-                resolve_with_cache(&client, cache.as_ref(), &code, lang, &url).await;
+                resolve_with_cache(&client, &timeouts, cache.as_ref(), &code, lang, &url).await;
             let _ = tx.send(Answer {
                 code,
                 lang,
@@ -192,30 +188,36 @@ impl Net {
     pub fn client(&self) -> &reqwest::Client {
         &self.client
     }
+
+    /// The timeouts the client and the retries use.
+    pub fn timeouts(&self) -> &NetTimeouts {
+        &self.timeouts
+    }
 }
 
-/// The app's HTTP client: [`CONNECT_TIMEOUT`], [`READ_TIMEOUT`],
-/// [`REQUEST_TIMEOUT`] and a `pustaka-ar/{version}` user agent. Needs a
-/// rustls crypto provider installed first (see [`Net::new`]).
+/// The app's HTTP client: the connect, read and request `timeouts` and a
+/// `pustaka-ar/{version}` user agent. Needs a rustls crypto provider
+/// installed first (see [`Net::new`]).
 ///
 /// # Errors
 /// When the TLS backend cannot be set up.
 ///
 /// In the browser, `fetch` sets the user agent and has no connect or read
-/// timeout of its own: each request carries [`REQUEST_TIMEOUT`] instead (see
-/// `attempt`).
-pub fn http_client() -> reqwest::Result<reqwest::Client> {
+/// timeout of its own: each request carries [`NetTimeouts::request`] instead
+/// (see `attempt`).
+pub fn http_client(timeouts: &NetTimeouts) -> reqwest::Result<reqwest::Client> {
     #[cfg(not(target_arch = "wasm32"))]
     {
         reqwest::Client::builder()
-            .connect_timeout(CONNECT_TIMEOUT)
-            .read_timeout(READ_TIMEOUT)
-            .timeout(REQUEST_TIMEOUT)
+            .connect_timeout(timeouts.connect)
+            .read_timeout(timeouts.read)
+            .timeout(timeouts.request)
             .user_agent(concat!("pustaka-ar/", env!("CARGO_PKG_VERSION")))
             .build()
     }
     #[cfg(target_arch = "wasm32")]
     {
+        let _ = timeouts;
         reqwest::Client::builder().build()
     }
 }
@@ -231,7 +233,7 @@ enum Attempt {
     /// Worth retrying: network error, 5xx, 408 or 429.
     Transient(String),
     /// No answer within the timeouts (a stalled link): retried with the
-    /// next ask of the code ([`RETRY_FAILED_AFTER`]), not at once, so the
+    /// next ask of the code ([`NetTimeouts::retry_failed_after`]), not at once, so the
     /// visitor hears "cannot connect" after one timeout instead of three.
     TimedOut(String),
     /// Not worth retrying: another 4xx, or a body that is not an overlay (a
@@ -239,10 +241,15 @@ enum Attempt {
     Permanent(String),
 }
 
-async fn attempt(client: &reqwest::Client, url: &str, etag: Option<&str>) -> Attempt {
+async fn attempt(
+    client: &reqwest::Client,
+    timeouts: &NetTimeouts,
+    url: &str,
+    etag: Option<&str>,
+) -> Attempt {
     let mut req = client.get(url);
     if cfg!(target_arch = "wasm32") {
-        req = req.timeout(REQUEST_TIMEOUT);
+        req = req.timeout(timeouts.request);
     }
     if let Some(etag) = etag {
         req = req.header(IF_NONE_MATCH, etag);
@@ -301,8 +308,10 @@ async fn attempt(client: &reqwest::Client, url: &str, etag: Option<&str>) -> Att
 /// when the server stays unreachable or something else answers in its place
 /// (a captive portal's login page, a proxy's 403, another server's 404). Returns the resolution and whether the server answered at all
 /// (`false` for those stand-ins too, so the offline banner shows).
+/// `timeouts` must be the ones `client` was made with ([`http_client`]).
 pub async fn resolve_with_cache(
     client: &reqwest::Client,
+    timeouts: &NetTimeouts,
     cache: Option<&OverlayCache>,
     code: &str,
     lang: Lang,
@@ -315,7 +324,7 @@ pub async fn resolve_with_cache(
         if n > 0 {
             runtime::sleep(RETRY_BASE * 2u32.pow(n - 1)).await;
         }
-        match attempt(client, url, etag).await {
+        match attempt(client, timeouts, url, etag).await {
             Attempt::Fresh(etag, overlay) => {
                 if let Some(c) = cache
                     && let Err(e) = c.put(
@@ -390,9 +399,10 @@ fn or_other_lang(
     in_lang.or_else(|| cache?.get(code, lang.other()))
 }
 
-/// Fetches one overlay without cache or retries (tests and tools).
+/// Fetches one overlay without cache or retries (tests and tools), with the
+/// default [`NetTimeouts`] in the browser.
 pub async fn fetch_overlay(client: &reqwest::Client, url: &str) -> Resolution {
-    match attempt(client, url, None).await {
+    match attempt(client, &NetTimeouts::default(), url, None).await {
         Attempt::Fresh(_, o) => Resolution::Ready(*o),
         Attempt::Saved(o) => Resolution::Offline(*o),
         Attempt::NotFound => Resolution::NotFound,
@@ -405,12 +415,12 @@ pub async fn fetch_overlay(client: &reqwest::Client, url: &str) -> Resolution {
 
 /// The net plugin. Without a working runtime the app still runs, showing codes unresolved.
 pub fn plugin(app: &mut App) {
-    let (cache_dir, cache_max) = app
+    let (cache_dir, cache_max, timeouts) = app
         .world()
         .get_resource::<AppConfig>()
-        .map(|c| (c.cache_dir.clone(), c.cache_max_bytes))
-        .unwrap_or((None, 0));
-    match Net::new(cache_dir, cache_max) {
+        .map(|c| (c.cache_dir.clone(), c.cache_max_bytes, c.timeouts))
+        .unwrap_or_default();
+    match Net::new(cache_dir, cache_max, timeouts) {
         Ok(net) => {
             app.insert_resource(net);
         }
@@ -461,9 +471,9 @@ fn request_resolutions(
             (None, _) | (Some(_), None) => true,
             (Some(Resolution::Pending | Resolution::Cached(_)), _) => false,
             (Some(Resolution::Failed(_) | Resolution::Offline(_)), Some(t)) => {
-                now - *t >= RETRY_FAILED_AFTER
+                now - *t >= config.timeouts.retry_failed_after
             }
-            (Some(_), Some(t)) => now - *t >= REVALIDATE_AFTER,
+            (Some(_), Some(t)) => now - *t >= config.timeouts.revalidate_after,
         };
         if due {
             asked.0.insert(code.to_string(), now);

@@ -3,7 +3,7 @@
 //!
 //! - desktop: [`ffmpeg`] decodes the clip from the media cache into an egui
 //!   texture and rodio plays its sound;
-//! - browser: [`web`] asks the page for an HTML `<video playsinline>` laid
+//! - browser: `web` asks the page for an HTML `<video playsinline>` laid
 //!   over the space the panel keeps for it (the browser streams, decodes and
 //!   caches the clip itself).
 //!

@@ -28,8 +28,8 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
+use pustaka_backend::ServeConfig;
 use pustaka_backend::startup::AppState;
-use pustaka_backend::{Application, ServeConfig};
 use serde::Deserialize;
 
 pub use fantoccini;
@@ -121,7 +121,9 @@ fn http_client() -> reqwest::ClientBuilder {
 // The server
 // ---------------------------------------------------------------------------
 
-/// A real server on `127.0.0.1:0` with a temporary data dir.
+/// A real server on `127.0.0.1:0` with a temporary data dir (the shared
+/// [`pustaka_test_support::server::TestServer`]) and a client that does not
+/// follow redirects.
 pub struct TestServer {
     /// `http://127.0.0.1:PORT`, no trailing slash.
     pub base: String,
@@ -129,13 +131,13 @@ pub struct TestServer {
     /// (e.g. creating a staff user).
     pub state: AppState,
     http: reqwest::Client,
-    /// Kept so the data dir lives as long as the server.
-    _dir: tempfile::TempDir,
+    /// The server itself; dropping it stops the server and removes its data.
+    _server: pustaka_test_support::server::TestServer,
 }
 
 impl TestServer {
     /// Starts a server, seeded with the demo library when `demo`, serving in a
-    /// task of the calling tokio runtime (it stops with the runtime).
+    /// task of the calling tokio runtime.
     ///
     /// # Panics
     /// When the server cannot be built (a bug, not an environment problem).
@@ -149,22 +151,21 @@ impl TestServer {
     /// # Panics
     /// When the server cannot be built.
     pub async fn spawn_with(demo: bool, configure: impl FnOnce(&mut ServeConfig)) -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let mut config = ServeConfig::for_tests(dir.path().to_path_buf(), demo);
-        configure(&mut config);
-        let app = Application::build(config).await.expect("server builds");
-        let base = format!("http://{}", app.local_addr());
-        let state = app.state().clone();
-        tokio::spawn(app.run_until_stopped());
+        use pustaka_test_support::server::{Library, TestServerBuilder};
+        let library = if demo { Library::Demo } else { Library::Empty };
+        let server = TestServerBuilder::new(library)
+            .configure(configure)
+            .start()
+            .await;
         let http = http_client()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("http client");
         Self {
-            base,
-            state,
+            base: server.base_url().to_owned(),
+            state: server.state().clone(),
             http,
-            _dir: dir,
+            _server: server,
         }
     }
 

@@ -21,9 +21,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use pustaka_backend::{Application, ServeConfig};
 use pustaka_browser_tests::fantoccini::Locator;
 use pustaka_browser_tests::{Browser, skip, target_dir};
+use pustaka_test_support::server::TestServer;
 use serde_json::Value;
 
 /// The demo scene's codes in `shelf-01.jpg` (see assets/demo/README.md).
@@ -67,14 +67,15 @@ fn fake_camera_from(image: &Path, name: &str) -> PathBuf {
 
 /// A real server with the demo library (and its trailer) serving the bundle
 /// at `/ar/` (`serve --web-app DIR`), on a loopback port.
-async fn serve(bundle: &Path, data: &Path) -> String {
-    let mut config = ServeConfig::for_tests(data.to_path_buf(), true);
-    config.demo_trailer = true;
-    config.web_app = Some(bundle.to_path_buf());
-    let app = Application::build(config).await.expect("server builds");
-    let base = format!("http://{}", app.local_addr());
-    tokio::spawn(app.run_until_stopped());
-    base
+async fn serve(bundle: &Path) -> TestServer {
+    let bundle = bundle.to_path_buf();
+    TestServer::demo()
+        .configure(|c| {
+            c.demo_trailer = true;
+            c.web_app = Some(bundle);
+        })
+        .start()
+        .await
 }
 
 /// Polls `script` (returning a value) until `done` says yes or `timeout`.
@@ -212,8 +213,8 @@ async fn the_ar_app_finds_resolves_and_mirrors_the_demo_codes() {
     let Some(b) = Browser::start_with_args("AR app", &chromium_args(&camera, true)).await else {
         return;
     };
-    let data = tempfile::tempdir().expect("data dir");
-    let base = serve(&bundle, data.path()).await;
+    let server = serve(&bundle).await;
+    let base = server.base_url().to_owned();
     let expected = titles(&base, "id").await;
     camera_shaped_viewport(&b).await;
 
@@ -329,8 +330,8 @@ async fn a_refused_camera_offers_the_code_field_and_a_photo() {
     else {
         return;
     };
-    let data = tempfile::tempdir().expect("data dir");
-    let base = serve(&bundle, data.path()).await;
+    let server = serve(&bundle).await;
+    let base = server.base_url().to_owned();
     b.goto(&format!("{base}/ar/")).await;
     let shown = wait_for(
         &b,
@@ -447,10 +448,9 @@ async fn a_foreign_code_gets_a_chip_and_no_request_to_its_host() {
     let Some(b) = Browser::start_with_args("AR app", &chromium_args(&camera, true)).await else {
         return;
     };
-    let data = tempfile::tempdir().expect("data dir");
-    let base = serve(&bundle, data.path()).await;
+    let server = serve(&bundle).await;
     camera_shaped_viewport(&b).await;
-    b.goto(&format!("{base}/ar/")).await;
+    b.goto(&server.url("/ar/")).await;
     let script = "return {live: document.getElementById('pustaka-live').textContent, \
          chips: [...document.querySelectorAll('#pustaka-cards p')].map(p => p.textContent), \
          cards: [...document.querySelectorAll('#pustaka-cards button[data-code]')] \

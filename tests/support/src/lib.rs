@@ -1,4 +1,7 @@
-//! Test helpers shared by every crate: where the real test data lives.
+//! Test helpers shared by every crate: where the real test data lives, a
+//! real server on a loopback port, and waiting on background work.
+//!
+//! # The shared test data
 //!
 //! The real photos, catalogue records and videos live beside the project in
 //! `../shared/data` (never copied into it). Tests find that folder through
@@ -10,6 +13,33 @@
 //! When the folder is missing, a data-driven test is skipped with a message on
 //! stderr, except under `CI=true`, where a missing folder fails the test: CI
 //! must never pass by skipping.
+//!
+//! # Features
+//!
+//! - `server`: `server::TestServer`, `pustaka-server` on `127.0.0.1:0` with
+//!   the demo library or an empty one, in a temporary data dir. It is a
+//!   feature, not a default, because `pustaka-backend`'s own tests use this
+//!   crate too: cargo allows that dev-dependency cycle (backend's tests →
+//!   test-support → backend's library), but every crate that only needs the
+//!   data folder (markers, the app) would otherwise compile the whole server.
+//!   Inside backend's integration tests the `TestServer` and the tests share
+//!   one copy of `pustaka_backend`, so its `AppState` is theirs; backend's
+//!   unit tests (`#[cfg(test)]` in `src/`) must not use it, since there the
+//!   crate under test and the one linked here are two different copies.
+//! - `bevy`: `bevy::run_until`, which updates a Bevy `App` until a check
+//!   passes or a deadline does, for tests of the app; without the feature
+//!   nothing here links Bevy.
+//!
+//! Without a feature: [`wait::poll_until`], the same wait for anything else
+//! that finishes in the background, and [`peers`], a stalled server and a
+//! canned-answer server for tests of the app's network code.
+
+#[cfg(feature = "bevy")]
+pub mod bevy;
+pub mod peers;
+#[cfg(feature = "server")]
+pub mod server;
+pub mod wait;
 
 use std::path::{Path, PathBuf};
 
@@ -56,6 +86,29 @@ pub fn data_dir(what: &str) -> Option<PathBuf> {
 pub fn data_path(rel: &str) -> Option<PathBuf> {
     let dir = data_dir(rel)?;
     resolve(dir.join(rel), in_ci(), rel)
+}
+
+/// Whether the command-line tool `program` runs (`program -version`, as
+/// ffmpeg spells it), for tests that need a real peer such as ffmpeg: when it
+/// does not, prints why the calling test is skipped and returns false.
+///
+/// # Panics
+/// Under `CI=true` when the tool is missing: `cargo xtask test` installs it.
+pub fn tool_available(program: &str) -> bool {
+    let found = std::process::Command::new(program)
+        .arg("-version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !found {
+        assert!(
+            !in_ci(),
+            "CI must have {program} (cargo xtask test installs it)"
+        );
+        eprintln!("SKIPPED: {program} not installed");
+    }
+    found
 }
 
 fn resolve(path: PathBuf, ci: bool, what: &str) -> Option<PathBuf> {

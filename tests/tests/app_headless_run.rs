@@ -3,12 +3,20 @@
 //! resolved code; and leave a foreign code unresolved and unvisited. The
 //! screenshot is kept as `target/tmp/headless_run.png`.
 //! Needs `DISPLAY` (the test command runs everything under `xvfb-run`).
+//!
+//! The binary is this package's `pustaka-ar-e2e`, the desktop app's own
+//! `main` (`pustaka_mobile::desktop::main`) built here, since cargo hands a
+//! test only its own package's binaries.
 
 use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use pustaka_markers::{generate, payload::MarkerCode};
+use pustaka_test_support::server::TestServer;
+
+/// The app's binary under test.
+const APP: &str = env!("CARGO_BIN_EXE_pustaka-ar-e2e");
 
 #[test]
 fn headless_run_writes_screenshot_and_report() {
@@ -20,15 +28,9 @@ fn headless_run_writes_screenshot_and_report() {
         eprintln!("SKIPPED: no DISPLAY; run under xvfb-run -a");
         return;
     }
-    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = TestServer::demo().start_blocking();
+    let base = server.base_url();
     let dir = tempfile::tempdir().unwrap();
-    let server = rt
-        .block_on(pustaka_backend::Application::build(
-            pustaka_backend::ServeConfig::for_tests(dir.path().join("data"), true),
-        ))
-        .unwrap();
-    let base = format!("http://{}", server.local_addr());
-    rt.spawn(server.run_until_stopped());
 
     // A stand-in for a phishing site: counts every connection made to it.
     let phishing = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -66,15 +68,8 @@ fn headless_run_writes_screenshot_and_report() {
     let shot = dir.path().join("shot.png");
     let report = dir.path().join("report.json");
 
-    let status = Command::new(env!("CARGO_BIN_EXE_pustaka-ar"))
-        .args([
-            "--headless",
-            "--frames",
-            "40",
-            "--server",
-            &base,
-            "--source",
-        ])
+    let status = Command::new(APP)
+        .args(["--headless", "--frames", "40", "--server", base, "--source"])
         .arg(&scene)
         .arg("--screenshot")
         .arg(&shot)
@@ -165,8 +160,8 @@ fn headless_run_writes_screenshot_and_report() {
 
     // A screenshot that cannot be saved (its folder does not exist) fails the
     // run, even without --report, instead of exiting 0 with nothing written.
-    let status = Command::new(env!("CARGO_BIN_EXE_pustaka-ar"))
-        .args(["--headless", "--frames", "5", "--server", &base, "--source"])
+    let status = Command::new(APP)
+        .args(["--headless", "--frames", "5", "--server", base, "--source"])
         .arg(&scene)
         .arg("--screenshot")
         .arg(dir.path().join("no-such-folder/shot.png"))
@@ -177,13 +172,13 @@ fn headless_run_writes_screenshot_and_report() {
     assert!(!status.success(), "unsaved screenshot but exit {status}");
 
     // `--open` with something that is not a marker code says so and stops.
-    let out = Command::new(env!("CARGO_BIN_EXE_pustaka-ar"))
+    let out = Command::new(APP)
         .args([
             "--headless",
             "--frames",
             "5",
             "--server",
-            &base,
+            base,
             "--open",
             "ZZ!",
         ])

@@ -13,7 +13,8 @@
 //!    classify, what the scan task runs) on a 720p frame with a code and on an
 //!    empty one, next to the bare scanner as the baseline; plus the process
 //!    CPU time per frame during part 1 (`/proc/self/stat`).
-//! 3. **Memory over a long run** (a report): the real `pustaka-ar` binary,
+//! 3. **Memory over a long run** (a report): the real `pustaka-ar` binary
+//!    (built in this package as `pustaka-ar-e2e`, the same `main`),
 //!    windowed under `xvfb-run` (software Vulkan), replaying the bundled demo
 //!    scene in a loop against a real demo server; its RSS (`VmRSS`) sampled
 //!    every 10 s for `PUSTAKA_BENCH_RSS_SECS` seconds (default 600, the
@@ -37,6 +38,7 @@ use pustaka_mobile::camera::{Frame, FrameError, FrameSource, PendingSource};
 use pustaka_mobile::scanning::{Detections, scan_frame};
 use pustaka_mobile::tracking::TrackedCodes;
 use pustaka_mobile::{AppConfig, AppPlugin};
+use pustaka_test_support::server::TestServer;
 
 /// The host printed in the benchmark's codes (a configured library host).
 const HOST: &str = "perpustakaan.metrokota.go.id";
@@ -306,23 +308,16 @@ fn rss_report() {
         );
         return;
     }
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let data = tempfile::tempdir().expect("temp dir");
-    let server = rt
-        .block_on(pustaka_backend::Application::build(
-            pustaka_backend::ServeConfig::for_tests(data.path().to_path_buf(), true),
-        ))
-        .expect("server");
-    let base = format!("http://{}", server.local_addr());
-    rt.spawn(server.run_until_stopped());
+    let server = TestServer::demo().start_blocking();
+    let base = server.base_url().to_owned();
     let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/demo");
-    let cache = data
-        .path()
+    let cache = server
+        .data_dir()
         .join(format!("app-cache-{}", std::process::id()));
     let marker = cache.to_string_lossy().into_owned();
     let mut child = Command::new("xvfb-run")
         .args(["-a", "-s", "-screen 0 1280x720x24"])
-        .arg(env!("CARGO_BIN_EXE_pustaka-ar"))
+        .arg(env!("CARGO_BIN_EXE_pustaka-ar-e2e"))
         .args(["--server", &base, "--source"])
         .arg(&demo)
         .arg("--cache-dir")

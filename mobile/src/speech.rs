@@ -26,10 +26,8 @@ impl Speech {
     /// Starts speaking `text` in `lang`, stopping anything already spoken.
     pub fn say(&mut self, text: &str, lang: Lang) {
         self.stop();
-        let voice = match lang {
-            Lang::Id => "id",
-            Lang::En => "en",
-        };
+        // espeak-ng names its voices by BCP 47 tag.
+        let voice = lang.tag();
         match Command::new("espeak-ng")
             .args(["-v", voice, "--", text])
             .stdout(Stdio::null())

@@ -134,10 +134,7 @@ impl Page {
 
     /// `lang` attribute value.
     pub fn lang_code(&self) -> &'static str {
-        match self.lang {
-            Lang::Id => "id",
-            Lang::En => "en",
-        }
+        self.lang.tag()
     }
 
     /// Whether the staff member may open the media library (volunteers may
@@ -158,7 +155,7 @@ impl Page {
 /// The session's language (Indonesian unless English was chosen).
 pub async fn lang_of(session: &Session) -> Lang {
     match session.get::<String>(SESSION_LANG).await {
-        Ok(Some(l)) if l == "en" => Lang::En,
+        Ok(Some(l)) if l == Lang::En.tag() => Lang::En,
         _ => Lang::Id,
     }
 }

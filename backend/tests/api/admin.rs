@@ -4,10 +4,11 @@
 //! `create-admin` command.
 
 use pustaka_backend::admin::{Access, Role, accounts, all_routes, page};
+use pustaka_test_support::server::TestServer;
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, spawn_app, spawn_app_with};
 
 /// `application/x-www-form-urlencoded` bodies (reqwest 0.13 builds have no `form`).
 pub trait FormExt {
@@ -445,14 +446,8 @@ async fn sessions_live_in_the_database_so_a_second_server_accepts_them() {
     staff_accounts(&app).await;
     let s = login(&app.base, "librarian1", PASSWORD).await;
     // A second server process on the same data dir (a replica) knows the session.
-    let replica = pustaka_backend::Application::build(pustaka_backend::ServeConfig::for_tests(
-        app.dir.path().to_path_buf(),
-        false,
-    ))
-    .await
-    .unwrap();
-    let base2 = format!("http://{}", replica.local_addr());
-    tokio::spawn(replica.run_until_stopped());
+    let replica = TestServer::empty().data_dir(app.dir.path()).start().await;
+    let base2 = replica.base_url();
     let resp = client()
         .get(format!("{base2}/admin/titles"))
         .header(COOKIE, &s.cookie)
@@ -466,14 +461,12 @@ async fn sessions_live_in_the_database_so_a_second_server_accepts_them() {
 
 #[tokio::test]
 async fn secure_cookie_when_served_over_https() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = pustaka_backend::ServeConfig::for_tests(dir.path().to_path_buf(), false);
-    config.public_url = Some("https://perpustakaan.example.id".into());
-    let app = pustaka_backend::Application::build(config).await.unwrap();
-    let base = format!("http://{}", app.local_addr());
-    tokio::spawn(app.run_until_stopped());
+    let app = spawn_app_with(false, |c| {
+        c.public_url = Some("https://perpustakaan.example.id".into());
+    })
+    .await;
     let page = client()
-        .get(format!("{base}/admin/login"))
+        .get(format!("{}/admin/login", app.base))
         .send()
         .await
         .unwrap();

@@ -7,12 +7,13 @@ use std::time::Duration;
 
 use pustaka_backend::admin::uploads::TEMP_DIR;
 use pustaka_backend::media::ingest::ffmpeg_available;
+use pustaka_test_support::wait::poll_until_async;
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION};
 use tokio::io::AsyncWriteExt;
 
 use crate::admin::{PASSWORD, Sample, StaffSession, fields, login, send, staff_accounts};
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, spawn_app, spawn_app_with};
 
 /// Samples for the operations routes (see `admin::sample`); `n` makes
 /// values unique between calls.
@@ -325,17 +326,7 @@ async fn over_the_cap_is_413_with_a_message_and_the_caps_come_from_config_then_s
     let Some(jpg) = photo() else { return };
     assert!(jpg.len() > 2_000_000, "the photo is over 2 MB");
     // The server is configured with a 1 MB image cap (as by PUSTAKA_UPLOAD_CAP_IMAGE_MB=1).
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = pustaka_backend::ServeConfig::for_tests(dir.path().to_path_buf(), false);
-    config.upload_caps.image_mb = 1;
-    let built = pustaka_backend::Application::build(config).await.unwrap();
-    let app = TestApp {
-        base: format!("http://{}", built.local_addr()),
-        client: reqwest::Client::new(),
-        state: built.state().clone(),
-        dir,
-    };
-    tokio::spawn(built.run_until_stopped());
+    let app = spawn_app_with(false, |c| c.upload_caps.image_mb = 1).await;
     staff_accounts(&app).await;
     let s = login(&app.base, "librarian1", PASSWORD).await;
     let upload = || {
@@ -437,28 +428,25 @@ async fn an_aborted_upload_leaves_no_temp_file_and_no_row() {
     conn.write_all(&jpg[..1_000_000]).await.unwrap();
     conn.flush().await.unwrap();
     // While it is in flight, the upload is on disk in the temp folder (streamed).
-    let mut seen = 0;
-    for _ in 0..100 {
-        seen = temp_files(&app)
-            .iter()
-            .map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
-            .sum::<u64>();
-        if seen > 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(seen > 0, "the upload is streamed into the temp folder");
+    poll_until_async(
+        "the upload streamed into the temp folder",
+        Duration::from_secs(5),
+        || {
+            let seen: u64 = temp_files(&app)
+                .iter()
+                .map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
+                .sum();
+            std::future::ready((seen > 0).then_some(()))
+        },
+    )
+    .await;
     drop(conn);
-    let mut left = temp_files(&app);
-    for _ in 0..100 {
-        if left.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        left = temp_files(&app);
-    }
-    assert!(left.is_empty(), "temp files left: {left:?}");
+    poll_until_async(
+        "no temp file left after the cut upload",
+        Duration::from_secs(5),
+        || std::future::ready(temp_files(&app).is_empty().then_some(())),
+    )
+    .await;
     assert_eq!(count(&app, "SELECT COUNT(*) FROM media_assets").await, 0);
     assert_eq!(
         count(

@@ -767,18 +767,12 @@ impl Browser {
     pub async fn login(&self, login_url: &str, username: &str, password: &str) -> String {
         let login_path = url_path(login_url);
         self.submit_login(login_url, username, password).await;
-        let deadline = Instant::now() + LOGIN_TIMEOUT;
-        loop {
+        let what = format!("the browser to leave {login_path} after logging in as {username}");
+        pustaka_test_support::wait::poll_until_async(&what, LOGIN_TIMEOUT, || async {
             let now = self.client.current_url().await.expect("current url");
-            if now.path() != login_path {
-                return now.path().to_string();
-            }
-            assert!(
-                Instant::now() < deadline,
-                "still on {login_path} {LOGIN_TIMEOUT:?} after logging in as {username}"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+            (now.path() != login_path).then(|| now.path().to_string())
+        })
+        .await
     }
 
     /// The distinct same-origin links (`href` resolved by the browser) on the

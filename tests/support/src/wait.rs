@@ -83,6 +83,39 @@ pub fn poll_until<T>(what: &str, timeout: Duration, check: impl FnMut() -> Optio
     try_poll_until(what, timeout, check).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// Pause between two checks of [`poll_until_async`]: its checks are requests
+/// (to a server, a browser), so it asks less often than [`POLL_PAUSE`].
+#[cfg(feature = "tokio")]
+pub const ASYNC_POLL_PAUSE: Duration = Duration::from_millis(50);
+
+/// [`poll_until`] for async tests: awaits `check` until it returns `Some`
+/// (its value is returned), sleeping [`ASYNC_POLL_PAUSE`] on tokio's timer
+/// between checks, so the server or browser being waited for keeps running.
+///
+/// # Panics
+/// When `timeout` passes before `check` returns `Some`, with
+/// "timed out after … s waiting for {what}".
+#[cfg(feature = "tokio")]
+pub async fn poll_until_async<T, F>(what: &str, timeout: Duration, mut check: impl FnMut() -> F) -> T
+where
+    F: std::future::Future<Output = Option<T>>,
+{
+    let start = Instant::now();
+    loop {
+        if let Some(done) = check().await {
+            return done;
+        }
+        if start.elapsed() >= timeout {
+            let e = TimedOut {
+                what: what.to_owned(),
+                after: start.elapsed(),
+            };
+            panic!("{e}");
+        }
+        tokio::time::sleep(ASYNC_POLL_PAUSE).await;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -96,7 +96,11 @@ pub const ASYNC_POLL_PAUSE: Duration = Duration::from_millis(50);
 /// When `timeout` passes before `check` returns `Some`, with
 /// "timed out after … s waiting for {what}".
 #[cfg(feature = "tokio")]
-pub async fn poll_until_async<T, F>(what: &str, timeout: Duration, mut check: impl FnMut() -> F) -> T
+pub async fn poll_until_async<T, F>(
+    what: &str,
+    timeout: Duration,
+    mut check: impl FnMut() -> F,
+) -> T
 where
     F: std::future::Future<Output = Option<T>>,
 {

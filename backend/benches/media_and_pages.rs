@@ -38,15 +38,12 @@ fn fail(why: &str) -> ! {
 
 /// The first `/media/{sha256}.mp4` path in an overlay's JSON.
 fn trailer_path(json: &str) -> Option<String> {
-    let start = json.find("/media/")?;
-    let rest = &json[start..];
-    let end = rest.find(".mp4")? + ".mp4".len();
-    let path = &rest[..end];
-    path.bytes()
-        .skip("/media/".len())
-        .take(64)
-        .all(|b| b.is_ascii_hexdigit())
-        .then(|| path.to_owned())
+    json.match_indices("/media/").find_map(|(at, prefix)| {
+        let name = json.get(at + prefix.len()..at + prefix.len() + 64 + ".mp4".len())?;
+        let (hash, ext) = name.split_at(64);
+        (ext == ".mp4" && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+            .then(|| format!("{prefix}{name}"))
+    })
 }
 
 /// Writes `bytes` at `www/{path}` for nginx.

@@ -625,11 +625,12 @@ pub async fn login_submit(
         Err(e) => {
             let (token, set_cookie) = csrf::login_token(&headers, is_https(&state));
             let p = Page::with_csrf(&session, None, "", token).await?;
-            let (status, msg) = match e {
-                LoginError::Invalid => (StatusCode::UNAUTHORIZED, p.t("login-invalid")),
+            let (status, msg, retry_after_min) = match e {
+                LoginError::Invalid => (StatusCode::UNAUTHORIZED, p.t("login-invalid"), None),
                 LoginError::Throttled(m) => (
                     StatusCode::TOO_MANY_REQUESTS,
                     i18n::text_with(p.lang, "login-throttled", &[("minutes", m.to_string())]),
+                    Some(m),
                 ),
                 LoginError::Db(e) => return Err(PageError::internal(e)),
             };
@@ -640,6 +641,13 @@ pub async fn login_submit(
                 error: Some(msg),
             });
             *resp.status_mut() = status;
+            // RFC 9110 §10.2.3: a 429 says when to try again, in seconds.
+            if let Some(m) = retry_after_min
+                && let Ok(v) = axum::http::HeaderValue::from_str(&(m.max(1) * 60).to_string())
+            {
+                resp.headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, v);
+            }
             add_cookie(&mut resp, set_cookie);
             Ok(resp)
         }

@@ -171,15 +171,6 @@ struct StopRow {
     badge_image: Option<String>,
 }
 
-#[derive(sqlx::FromRow)]
-struct ChoiceRow {
-    text_id: String,
-    text_en: Option<String>,
-    correct: bool,
-    feedback_id: Option<String>,
-    feedback_en: Option<String>,
-}
-
 /// The live stops of a tour, in order, as a draft holds them.
 async fn live_stops(pool: &SqlitePool, tour_id: i64) -> sqlx::Result<Vec<StopDraft>> {
     let rows: Vec<StopRow> = sqlx::query_as(
@@ -194,13 +185,7 @@ async fn live_stops(pool: &SqlitePool, tour_id: i64) -> sqlx::Result<Vec<StopDra
     .await?;
     let mut stops = Vec::with_capacity(rows.len());
     for s in rows {
-        let choices: Vec<ChoiceRow> = sqlx::query_as(
-            "SELECT text_id, text_en, correct, feedback_id, feedback_en
-               FROM tour_stop_choices WHERE stop_id = ? ORDER BY position",
-        )
-        .bind(s.id)
-        .fetch_all(pool)
-        .await?;
+        let choices = crate::db::content::stop_choices(pool, s.id).await?;
         stops.push(StopDraft {
             key: format!("s{}", s.id),
             id: Some(s.id),

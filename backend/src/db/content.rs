@@ -436,14 +436,34 @@ struct TourHeadRow {
     stop_count: i64,
 }
 
-/// One answer choice of a stop's question.
-#[derive(sqlx::FromRow)]
-struct ChoiceRow {
-    text_id: String,
-    text_en: Option<String>,
-    correct: bool,
-    feedback_id: Option<String>,
-    feedback_en: Option<String>,
+/// One answer choice of a tour stop's question, as stored (both languages).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ChoiceRow {
+    /// The choice in Indonesian.
+    pub text_id: String,
+    /// The choice in English, if written.
+    pub text_en: Option<String>,
+    /// Whether this is the right answer.
+    pub correct: bool,
+    /// What a child reads after picking it, Indonesian.
+    pub feedback_id: Option<String>,
+    /// The same in English, if written.
+    pub feedback_en: Option<String>,
+}
+
+/// The answer choices of a tour stop's question, in their order (the public
+/// API and the back office's editor read the same rows).
+///
+/// # Errors
+/// Database errors.
+pub async fn stop_choices(pool: &SqlitePool, stop_id: i64) -> sqlx::Result<Vec<ChoiceRow>> {
+    sqlx::query_as(
+        "SELECT text_id, text_en, correct, feedback_id, feedback_en
+           FROM tour_stop_choices WHERE stop_id = ? ORDER BY position",
+    )
+    .bind(stop_id)
+    .fetch_all(pool)
+    .await
 }
 
 /// Active tours with their stop counts.
@@ -518,13 +538,7 @@ pub async fn tour(
         let media = media_for(pool, view, "tour_stop", s.id).await?;
         let question = match s.question_id {
             Some(q_id) => {
-                let choices: Vec<ChoiceRow> = sqlx::query_as(
-                    "SELECT text_id, text_en, correct, feedback_id, feedback_en
-                           FROM tour_stop_choices WHERE stop_id = ? ORDER BY position",
-                )
-                .bind(s.id)
-                .fetch_all(pool)
-                .await?;
+                let choices = stop_choices(pool, s.id).await?;
                 Some(Question {
                     prompt: view.pick(q_id, s.question_en),
                     choices: choices

@@ -403,6 +403,15 @@ async fn login_failures_are_throttled_and_cookies_are_safe() {
     // Now even the right password is refused until the window passes.
     let r = attempt(PASSWORD).await;
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (60..=accounts::THROTTLE_WINDOW_MIN as u64 * 60).contains(&retry),
+        "Retry-After in seconds, within the window: {retry}"
+    );
     assert!(r.text().await.unwrap().contains("menit"));
     // Another account is not affected; the session cookie is safe.
     let ok = c

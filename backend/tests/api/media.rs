@@ -60,6 +60,39 @@ async fn full_get_is_immutable_and_advertises_ranges() {
 }
 
 #[tokio::test]
+async fn if_range_with_another_validator_gets_the_whole_blob_and_blobs_are_sandboxed() {
+    let app = spawn_app(true).await;
+    let (path, file) = cover(&app).await;
+    let etag = app.get(&path).await.headers()["etag"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let with_if_range = |validator: String| {
+        app.client
+            .get(format!("{}{path}", app.base))
+            .header("Range", "bytes=0-99")
+            .header("If-Range", validator)
+            .send()
+    };
+    let same = with_if_range(etag.clone()).await.unwrap();
+    assert_eq!(same.status(), 206);
+    for other in [
+        "\"0000\"".to_owned(),
+        format!("W/{etag}"),
+        "Sat, 05 Dec 2026 02:00:00 GMT".to_owned(),
+    ] {
+        let r = with_if_range(other.clone()).await.unwrap();
+        assert_eq!(r.status(), 200, "If-Range: {other}");
+        assert_eq!(r.bytes().await.unwrap().as_ref(), file.as_slice());
+    }
+    let csp = app.get(&path).await.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(csp, pustaka_backend::media::serve::MEDIA_CSP);
+}
+
+#[tokio::test]
 async fn ranges_are_exact_bytes() {
     let app = spawn_app(true).await;
     let (path, file) = cover(&app).await;

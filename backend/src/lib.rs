@@ -30,6 +30,8 @@ pub mod headers;
 pub mod media;
 // Rendered overlays and code pages, reused for a short time.
 pub mod rendered;
+// The public texts (web.ftl) and an event's time in words.
+pub mod texts;
 // The connection loop: header/body timeouts and connection caps.
 pub mod server;
 /// Building the router and running the server.

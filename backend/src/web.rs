@@ -5,11 +5,9 @@
 //!
 //! The fixed texts of these pages, of [`home`](crate::web::home) and of
 //! [`ar`](crate::web::ar) are the Fluent messages of
-//! `backend/locales/{id,en}/web.ftl` ([`TEXTS`](crate::web::TEXTS)); templates
+//! `backend/locales/{id,en}/web.ftl` ([`TEXTS`](crate::texts::TEXTS)); templates
 //! read them through a [`Texts`](pustaka_i18n::Texts) in the page's language:
 //! `{{ t.t("share") }}`.
-
-use std::fmt::Write as _;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -17,7 +15,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use pustaka_api::{Lang, MediaKind, MediaRole};
-use pustaka_i18n::{FtlFile, Texts, Translator};
+use pustaka_i18n::Texts;
 use pustaka_markers::payload::MarkerCode;
 use serde::Deserialize;
 
@@ -28,13 +26,7 @@ use crate::startup::AppState;
 pub mod ar;
 pub mod home;
 
-/// The web pages' texts (`backend/locales/{id,en}/web.ftl`): what the
-/// templates show through [`Texts`] and what [`human_when`] writes.
-pub static TEXTS: Translator = Translator::new(&[FtlFile {
-    name: "web.ftl",
-    id: include_str!("../locales/id/web.ftl"),
-    en: include_str!("../locales/en/web.ftl"),
-}]);
+pub use crate::texts::{TEXTS, human_when};
 
 /// One of a shelf's featured titles as its page lists it.
 pub struct FeaturedItem {
@@ -143,50 +135,6 @@ pub fn url_encode(s: &str) -> String {
         }
     }
     out
-}
-
-/// An event's time in words, in WIB, with the day and month names of the
-/// language's locale (chrono's `format_localized`) and the patterns of
-/// `web.ftl`: "Sabtu, 5 Desember 2026, 09.00–10.30 WIB" /
-/// "Saturday, 5 December 2026, 09:00–10:30 WIB"; the end's date is written
-/// too when the event ends on another day.
-pub fn human_when(lang: Lang, starts: &str, ends: &str) -> String {
-    let (Ok(s), Ok(e)) = (
-        crate::wib::parse_stored(starts),
-        crate::wib::parse_stored(ends),
-    ) else {
-        return format!("{starts} – {ends}");
-    };
-    let (s, e) = (
-        s.with_timezone(&crate::wib::wib()),
-        e.with_timezone(&crate::wib::wib()),
-    );
-    let locale = chrono::Locale::try_from(TEXTS.text(lang, "locale").as_str())
-        .unwrap_or(chrono::Locale::id_ID);
-    let end_pattern = if s.date_naive() == e.date_naive() {
-        "when-end-same-day"
-    } else {
-        "when-end-other-day"
-    };
-    // A pattern chrono cannot read fails the write instead of panicking.
-    let local = |t: chrono::DateTime<chrono::FixedOffset>, pattern: &str| {
-        let mut out = String::new();
-        write!(
-            out,
-            "{}",
-            t.format_localized(&TEXTS.text(lang, pattern), locale)
-        )
-        .ok()?;
-        Some(out)
-    };
-    let (Some(start), Some(end)) = (local(s, "when-start"), local(e, end_pattern)) else {
-        tracing::error!(
-            lang = lang.tag(),
-            "web.ftl has an unreadable event time pattern"
-        );
-        return format!("{starts} – {ends}");
-    };
-    TEXTS.text_with(lang, "when", [("start", start), ("end", end)])
 }
 
 fn html(status: StatusCode, body: impl Into<axum::body::Body>, lang: Lang) -> Response {

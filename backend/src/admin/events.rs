@@ -85,7 +85,7 @@ async fn rows(
     Ok(rows
         .into_iter()
         .map(|r| EventListRow {
-            when: crate::web::human_when(lang, &r.starts_at, &r.ends_at),
+            when: crate::texts::human_when(lang, &r.starts_at, &r.ends_at),
             id: r.id,
             title_id: r.title_id,
             place: r.place,
@@ -390,7 +390,7 @@ impl Draftable for Events {
     async fn render_edit(state: &AppState, v: EditView<Self>) -> Result<Response, PageError> {
         let f = v.posted.unwrap_or(v.fields);
         let when = match (stored_from_local(&f.starts), stored_from_local(&f.ends)) {
-            (Some(s), Some(en)) => crate::web::human_when(v.p.lang, &s, &en),
+            (Some(s), Some(en)) => crate::texts::human_when(v.p.lang, &s, &en),
             _ => String::new(),
         };
         Ok(render(&EditPage {

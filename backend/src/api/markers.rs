@@ -199,7 +199,7 @@ pub async fn overlay_for(
                 // "Sabtu, 5 Desember 2026, 09.00–10.30 WIB · place", as on the web page.
                 Some(format!(
                     "{} · {}",
-                    crate::web::human_when(view.lang, &e.starts_at, &e.ends_at),
+                    crate::texts::human_when(view.lang, &e.starts_at, &e.ends_at),
                     e.place
                 )),
                 view.pick_opt(e.description_id, e.description_en),

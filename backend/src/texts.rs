@@ -1,0 +1,61 @@
+//! The public texts: the Fluent messages of `backend/locales/{id,en}/web.ftl`
+//! that the web pages ([`crate::web`]) show and the API's event overlays
+//! share (an event's time in words). Below both, so neither imports the other
+//! for them.
+
+use std::fmt::Write as _;
+
+use pustaka_api::Lang;
+use pustaka_i18n::{FtlFile, Translator};
+
+/// The web pages' texts (`backend/locales/{id,en}/web.ftl`): what the
+/// templates show through [`pustaka_i18n::Texts`] and what [`human_when`] writes.
+pub static TEXTS: Translator = Translator::new(&[FtlFile {
+    name: "web.ftl",
+    id: include_str!("../locales/id/web.ftl"),
+    en: include_str!("../locales/en/web.ftl"),
+}]);
+
+/// An event's time in words, in WIB, with the day and month names of the
+/// language's locale (chrono's `format_localized`) and the patterns of
+/// `web.ftl`: "Sabtu, 5 Desember 2026, 09.00–10.30 WIB" /
+/// "Saturday, 5 December 2026, 09:00–10:30 WIB"; the end's date is written
+/// too when the event ends on another day.
+pub fn human_when(lang: Lang, starts: &str, ends: &str) -> String {
+    let (Ok(s), Ok(e)) = (
+        crate::wib::parse_stored(starts),
+        crate::wib::parse_stored(ends),
+    ) else {
+        return format!("{starts} – {ends}");
+    };
+    let (s, e) = (
+        s.with_timezone(&crate::wib::wib()),
+        e.with_timezone(&crate::wib::wib()),
+    );
+    let locale = chrono::Locale::try_from(TEXTS.text(lang, "locale").as_str())
+        .unwrap_or(chrono::Locale::id_ID);
+    let end_pattern = if s.date_naive() == e.date_naive() {
+        "when-end-same-day"
+    } else {
+        "when-end-other-day"
+    };
+    // A pattern chrono cannot read fails the write instead of panicking.
+    let local = |t: chrono::DateTime<chrono::FixedOffset>, pattern: &str| {
+        let mut out = String::new();
+        write!(
+            out,
+            "{}",
+            t.format_localized(&TEXTS.text(lang, pattern), locale)
+        )
+        .ok()?;
+        Some(out)
+    };
+    let (Some(start), Some(end)) = (local(s, "when-start"), local(e, end_pattern)) else {
+        tracing::error!(
+            lang = lang.tag(),
+            "web.ftl has an unreadable event time pattern"
+        );
+        return format!("{starts} – {ends}");
+    };
+    TEXTS.text_with(lang, "when", [("start", start), ("end", end)])
+}

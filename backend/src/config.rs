@@ -104,6 +104,15 @@ impl TlsConfig {
     }
 }
 
+/// Default of [`UploadCapsConfig::image_mb`].
+pub const DEFAULT_IMAGE_CAP_MB: u64 = 20;
+/// Default of [`UploadCapsConfig::video_mb`].
+pub const DEFAULT_VIDEO_CAP_MB: u64 = 500;
+/// Default of [`UploadCapsConfig::audio_mb`].
+pub const DEFAULT_AUDIO_CAP_MB: u64 = 50;
+/// Default of [`UploadCapsConfig::catalog_mb`].
+pub const DEFAULT_CATALOG_CAP_MB: u64 = 50;
+
 /// Default upload caps, in megabytes (1 MB = 1 000 000 bytes, as file
 /// managers show sizes).
 #[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
@@ -112,28 +121,28 @@ pub struct UploadCapsConfig {
     #[arg(
         long = "upload-cap-image-mb",
         env = "PUSTAKA_UPLOAD_CAP_IMAGE_MB",
-        default_value_t = 20
+        default_value_t = DEFAULT_IMAGE_CAP_MB
     )]
     pub image_mb: u64,
     /// Largest video upload (trailer, promo), MB.
     #[arg(
         long = "upload-cap-video-mb",
         env = "PUSTAKA_UPLOAD_CAP_VIDEO_MB",
-        default_value_t = 500
+        default_value_t = DEFAULT_VIDEO_CAP_MB
     )]
     pub video_mb: u64,
     /// Largest audio upload (narration), MB.
     #[arg(
         long = "upload-cap-audio-mb",
         env = "PUSTAKA_UPLOAD_CAP_AUDIO_MB",
-        default_value_t = 50
+        default_value_t = DEFAULT_AUDIO_CAP_MB
     )]
     pub audio_mb: u64,
     /// Largest catalogue file (MARC21, MARCXML, CSV) for the back-office import, MB.
     #[arg(
         long = "upload-cap-catalog-mb",
         env = "PUSTAKA_UPLOAD_CAP_CATALOG_MB",
-        default_value_t = 50
+        default_value_t = DEFAULT_CATALOG_CAP_MB
     )]
     pub catalog_mb: u64,
 }
@@ -141,10 +150,10 @@ pub struct UploadCapsConfig {
 impl Default for UploadCapsConfig {
     fn default() -> Self {
         Self {
-            image_mb: 20,
-            video_mb: 500,
-            audio_mb: 50,
-            catalog_mb: 50,
+            image_mb: DEFAULT_IMAGE_CAP_MB,
+            video_mb: DEFAULT_VIDEO_CAP_MB,
+            audio_mb: DEFAULT_AUDIO_CAP_MB,
+            catalog_mb: DEFAULT_CATALOG_CAP_MB,
         }
     }
 }

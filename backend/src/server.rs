@@ -40,6 +40,19 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tower::ServiceExt;
 
+/// Default of [`ConnectionLimits::header_timeout_secs`]: Apache httpd's
+/// `RequestReadTimeout header=20`.
+pub const DEFAULT_HEADER_TIMEOUT_SECS: u64 = 20;
+/// Default of [`ConnectionLimits::body_timeout_secs`]: nginx's
+/// `client_body_timeout 60s`.
+pub const DEFAULT_BODY_TIMEOUT_SECS: u64 = 60;
+/// Default of [`ConnectionLimits::max_connections`]: nginx's compiled-in
+/// `worker_connections 512`.
+pub const DEFAULT_MAX_CONNECTIONS: u32 = 512;
+/// Default of [`ConnectionLimits::max_connections_per_address`]: a quarter of
+/// [`DEFAULT_MAX_CONNECTIONS`].
+pub const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS: u32 = 128;
+
 /// Limits on connections and on how long a client may take; `serve` flags.
 ///
 /// The defaults follow what widely deployed servers ship with: Apache httpd's
@@ -55,7 +68,7 @@ pub struct ConnectionLimits {
     #[arg(
         long = "header-timeout-secs",
         env = "PUSTAKA_HEADER_TIMEOUT_SECS",
-        default_value_t = 20,
+        default_value_t = DEFAULT_HEADER_TIMEOUT_SECS,
         value_parser = clap::value_parser!(u64).range(1..)
     )]
     pub header_timeout_secs: u64,
@@ -63,7 +76,7 @@ pub struct ConnectionLimits {
     #[arg(
         long = "body-timeout-secs",
         env = "PUSTAKA_BODY_TIMEOUT_SECS",
-        default_value_t = 60,
+        default_value_t = DEFAULT_BODY_TIMEOUT_SECS,
         value_parser = clap::value_parser!(u64).range(1..)
     )]
     pub body_timeout_secs: u64,
@@ -72,7 +85,7 @@ pub struct ConnectionLimits {
     #[arg(
         long = "max-connections",
         env = "PUSTAKA_MAX_CONNECTIONS",
-        default_value_t = 512,
+        default_value_t = DEFAULT_MAX_CONNECTIONS,
         value_parser = clap::value_parser!(u32).range(1..)
     )]
     pub max_connections: u32,
@@ -82,7 +95,7 @@ pub struct ConnectionLimits {
     #[arg(
         long = "max-connections-per-address",
         env = "PUSTAKA_MAX_CONNECTIONS_PER_ADDRESS",
-        default_value_t = 128
+        default_value_t = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS
     )]
     pub max_connections_per_address: u32,
 }
@@ -90,10 +103,10 @@ pub struct ConnectionLimits {
 impl Default for ConnectionLimits {
     fn default() -> Self {
         Self {
-            header_timeout_secs: 20,
-            body_timeout_secs: 60,
-            max_connections: 512,
-            max_connections_per_address: 128,
+            header_timeout_secs: DEFAULT_HEADER_TIMEOUT_SECS,
+            body_timeout_secs: DEFAULT_BODY_TIMEOUT_SECS,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_connections_per_address: DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
         }
     }
 }

@@ -59,3 +59,38 @@ pub fn human_when(lang: Lang, starts: &str, ends: &str) -> String {
     };
     TEXTS.text_with(lang, "when", [("start", start), ("end", end)])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_read_naturally() {
+        let s = "2026-12-05T09:00:00+07:00";
+        let e = "2026-12-05T10:30:00+07:00";
+        assert_eq!(
+            human_when(Lang::Id, s, e),
+            "Sabtu, 5 Desember 2026, 09.00–10.30 WIB"
+        );
+        assert_eq!(
+            human_when(Lang::En, s, e),
+            "Saturday, 5 December 2026, 09:00–10:30 WIB"
+        );
+    }
+
+    #[test]
+    fn dates_over_two_days_name_both_and_convert_to_wib() {
+        // 23:00 UTC is 06:00 WIB the next day.
+        let s = "2026-12-03T23:00:00Z";
+        let e = "2026-12-05T12:00:00+07:00";
+        assert_eq!(
+            human_when(Lang::Id, s, e),
+            "Jumat, 4 Desember 2026, 06.00–5 Desember 2026, 12.00 WIB"
+        );
+        assert_eq!(
+            human_when(Lang::En, s, e),
+            "Friday, 4 December 2026, 06:00–5 December 2026, 12:00 WIB"
+        );
+        assert_eq!(human_when(Lang::En, "soon", e), format!("soon – {e}"));
+    }
+}

@@ -574,7 +574,7 @@ pub async fn save_form<S: Draftable>(
 
 /// `POST /admin/{section}/{id}/publish`: applies the draft (if any) to the live
 /// item and makes it public, with a `{kind}.publish` audit record, in one
-/// transaction, then clears the overlay cache. Fields that no longer pass
+/// transaction, then clears the rendered overlays and pages. Fields that no longer pass
 /// [`Draftable::check_publish`] are shown again with the problems (`422`) and
 /// nothing changes.
 ///

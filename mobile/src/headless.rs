@@ -43,6 +43,10 @@ pub struct ScanRecord {
     pub frame_seq: u64,
     /// Milliseconds inside the scanner.
     pub decode_ms: f32,
+    /// Wall-clock time the scan was recorded, milliseconds since the Unix
+    /// epoch (`None` where the clock cannot be read): what a benchmark
+    /// compares with the moment it started the app.
+    pub unix_ms: Option<u64>,
     /// Codes found.
     pub detections: Vec<DetectionRecord>,
 }
@@ -118,6 +122,7 @@ fn record_scans(
             frame: progress.frames,
             frame_seq: detections.frame_seq,
             decode_ms: detections.decode_ms,
+            unix_ms: unix_ms_now(),
             detections: detections_out,
         });
     }
@@ -173,6 +178,22 @@ fn drive_run(
         }
     }
     exit.write(AppExit::Success);
+}
+
+/// Milliseconds since the Unix epoch; `None` on wasm32 (where `std` has no
+/// clock; headless runs are desktop only) or a clock set before 1970.
+fn unix_ms_now() -> Option<u64> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        None
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()
+            .and_then(|d| u64::try_from(d.as_millis()).ok())
+    }
 }
 
 /// Saves a captured window image as an RGB PNG (alpha dropped, as the window

@@ -34,7 +34,9 @@ use serde::Deserialize;
 
 pub use fantoccini;
 
+pub mod ar_app;
 pub mod scan_worker;
+pub mod wire;
 
 /// Debian's chromedriver (package `chromium-driver`); `PUSTAKA_CHROMEDRIVER` overrides.
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -588,6 +590,26 @@ impl Browser {
         &self.client
     }
 
+    /// Sends the Chrome `DevTools` Protocol command `method` with `params` to
+    /// the page (chromedriver's `goog/cdp/execute`) and returns its result.
+    /// Only commands: the page's CDP events do not come back this way.
+    ///
+    /// # Errors
+    /// The command is unknown, its parameters are wrong, or the browser is gone.
+    pub async fn cdp(
+        &self,
+        method: &str,
+        params: serde_json::Value,
+    ) -> Result<serde_json::Value, String> {
+        self.client
+            .issue_cmd(CdpCommand {
+                method: method.to_string(),
+                params,
+            })
+            .await
+            .map_err(|e| format!("CDP {method}: {e}"))
+    }
+
     /// Loads `url` and waits for its `load` event.
     ///
     /// # Panics
@@ -808,6 +830,32 @@ impl Browser {
         } = self;
         let _ = client.close().await;
         drop(_driver);
+    }
+}
+
+/// A Chrome `DevTools` Protocol command through chromedriver's vendor
+/// endpoint `POST /session/{id}/goog/cdp/execute` (`{"cmd", "params"}`).
+#[derive(Debug)]
+struct CdpCommand {
+    method: String,
+    params: serde_json::Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for CdpCommand {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = serde_json::json!({"cmd": self.method, "params": self.params});
+        (http::Method::POST, Some(body.to_string()))
     }
 }
 

@@ -17,13 +17,15 @@
 //! (`cargo xtask web --dev` writes it); without one the test is skipped (a
 //! failure under CI=true).
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
+use std::time::Duration;
 
+use pustaka_browser_tests::ar_app::{
+    MIRROR_SCRIPT, camera_shaped_viewport, chromium_args, fake_camera, fake_camera_from,
+    mirror_codes, serve, wait_for,
+};
 use pustaka_browser_tests::fantoccini::Locator;
 use pustaka_browser_tests::{Browser, skip, target_dir};
-use pustaka_test_support::server::TestServer;
 use serde_json::Value;
 
 /// The demo scene's codes in `shelf-01.jpg` (see assets/demo/README.md).
@@ -42,79 +44,6 @@ fn bundle_dir() -> Option<PathBuf> {
     dir.join("index.html").is_file().then_some(dir)
 }
 
-/// The fake camera: the demo scene as one Y4M frame (Chromium repeats it).
-fn fake_camera() -> PathBuf {
-    let scene = pustaka_test_support::workspace_root().join("assets/demo/shelf-01.jpg");
-    fake_camera_from(&scene, "shelf-01")
-}
-
-/// The fake camera showing the picture at `image` as one Y4M frame, written
-/// as `{name}.y4m`. Y4M, not MJPEG: Debian's headless Chromium delivers a
-/// one-frame MJPEG as flat green frames.
-fn fake_camera_from(image: &Path, name: &str) -> PathBuf {
-    let out = target_dir().join("browser-ar").join(format!("{name}.y4m"));
-    std::fs::create_dir_all(out.parent().expect("a parent")).expect("browser-ar dir");
-    let status = Command::new("ffmpeg")
-        .args(["-loglevel", "error", "-y", "-i"])
-        .arg(image)
-        .args(["-pix_fmt", "yuv420p", "-f", "yuv4mpegpipe"])
-        .arg(&out)
-        .status()
-        .expect("ffmpeg runs (Debian package `ffmpeg`)");
-    assert!(status.success(), "ffmpeg could not make {}", out.display());
-    out
-}
-
-/// A real server with the demo library (and its trailer) serving the bundle
-/// at `/ar/` (`serve --web-app DIR`), on a loopback port.
-async fn serve(bundle: &Path) -> TestServer {
-    let bundle = bundle.to_path_buf();
-    TestServer::demo()
-        .configure(|c| {
-            c.demo_trailer = true;
-            c.web_app = Some(bundle);
-        })
-        .start()
-        .await
-}
-
-/// Polls `script` (returning a value) until `done` says yes or `timeout`.
-async fn wait_for(
-    b: &Browser,
-    what: &str,
-    script: &str,
-    timeout: Duration,
-    done: impl Fn(&Value) -> bool,
-) -> Value {
-    let deadline = Instant::now() + timeout;
-    loop {
-        let v = b
-            .client()
-            .execute(script, vec![])
-            .await
-            .unwrap_or(Value::Null);
-        if done(&v) {
-            return v;
-        }
-        if Instant::now() > deadline {
-            let state = b
-                .client()
-                .execute(
-                    "return {body: Object.assign({}, document.body.dataset), \
-                     fallback: document.getElementById('fallback').hidden ? null : \
-                     document.getElementById('fallback').innerText, \
-                     live: document.getElementById('pustaka-live').textContent};",
-                    vec![],
-                )
-                .await
-                .unwrap_or(Value::Null);
-            b.screenshot(&format!("ar-timeout-{what}")).await;
-            panic!("{what}: not within {timeout:?}; last value {v}; page {state}");
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-}
-
 /// Presses the button `css` the way assistive technology does (a click event).
 async fn press(b: &Browser, css: &str) {
     let found = b
@@ -126,21 +55,6 @@ async fn press(b: &Browser, css: &str) {
         .await
         .expect("script runs");
     assert_eq!(found, Value::Bool(true), "no {css} to press");
-}
-
-const MIRROR_SCRIPT: &str = "return {live: document.getElementById('pustaka-live').textContent, \
-     cards: [...document.querySelectorAll('#pustaka-cards button[data-code]')] \
-       .map(b => ({code: b.dataset.code, name: b.textContent}))};";
-
-fn mirror_codes(v: &Value) -> Vec<String> {
-    v["cards"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|c| c["code"].as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// The demo titles by code, from the server's own API.
@@ -162,45 +76,6 @@ async fn titles(base: &str, lang: &str) -> Vec<(String, String)> {
         ));
     }
     out
-}
-
-/// Gives the page a viewport of the fake camera's shape (16:9, as the
-/// 1280×720 it delivers). The app fills the screen with the camera picture
-/// and crops what overflows, as phone camera views do; in the default
-/// 1280×857 viewport that crop cuts the demo scene's shelf code (RK0001, at
-/// the photo's left edge) in half, and a code whose centre is off screen
-/// rightly gets no card.
-async fn camera_shaped_viewport(b: &Browser) {
-    let chrome = b
-        .client()
-        .execute("return window.outerHeight - window.innerHeight;", vec![])
-        .await
-        .ok()
-        .and_then(|v| v.as_u64())
-        .and_then(|h| u32::try_from(h).ok())
-        .unwrap_or(0);
-    b.client()
-        .set_window_size(1280, 720 + chrome)
-        .await
-        .expect("the window can be resized");
-}
-
-fn chromium_args(camera: &Path, fake_ui: bool) -> Vec<String> {
-    let mut args = vec![
-        "--use-fake-device-for-media-stream".to_string(),
-        format!("--use-file-for-fake-video-capture={}", camera.display()),
-        "--enable-unsafe-swiftshader".to_string(),
-        "--use-angle=swiftshader".to_string(),
-        "--enable-webgl".to_string(),
-        "--ignore-gpu-blocklist".to_string(),
-        "--autoplay-policy=no-user-gesture-required".to_string(),
-    ];
-    if fake_ui {
-        args.push("--use-fake-ui-for-media-stream".into());
-    } else {
-        args.push("--deny-permission-prompts".into());
-    }
-    args
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

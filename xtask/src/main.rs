@@ -115,7 +115,9 @@ commands:
   test               format check, clippy, docs (warnings denied), feature
                      checks, every test, with each step's wall time (what CI runs)
   ci                 `test` with CI=true (test data mandatory)
-  bench              the benchmarks, with ratios against baselines
+  bench              the benchmarks, with ratios against baselines (builds
+                     the scan worker, the release web bundle and the
+                     release desktop app they measure first)
   scan-worker [--dev] [--out DIR]
                      build the browser's scan worker (wasm + JS) into DIR
                      (default target/scan-worker); --dev: dev profile, quicker
@@ -501,7 +503,34 @@ fn bench() -> Result {
     // The scanner benchmark compares the worker's wasm with the native scanner.
     fresh_dir(&scan_worker_dir())?;
     build_scanner_worker(&scan_worker_dir(), WasmProfile::Release)?;
-    run(cargo().args(["bench", "--workspace"]))
+    // The AR app benchmark (tests/browser/benches/ar_app.rs) measures the
+    // release bundle against the release desktop app.
+    let web = web_bench_dir();
+    web::build_web_app(&web, WasmProfile::Release)?;
+    run(cargo().args([
+        "build",
+        "--release",
+        "-p",
+        "pustaka-mobile",
+        "--bin",
+        "pustaka-ar",
+    ]))?;
+    run(cargo()
+        .args(["bench", "--workspace"])
+        .env("PUSTAKA_BENCH_WEB_APP", &web)
+        .env("PUSTAKA_BENCH_DESKTOP_APP", desktop_release_app()))
+}
+
+/// Where `cargo xtask bench` builds the release web bundle for the AR app
+/// benchmark (its default when `PUSTAKA_BENCH_WEB_APP` is unset too).
+fn web_bench_dir() -> PathBuf {
+    target_dir().join("web-app-release")
+}
+
+/// The release desktop app that `cargo xtask bench` builds as the AR app
+/// benchmark's baseline.
+fn desktop_release_app() -> PathBuf {
+    target_dir().join("release").join("pustaka-ar")
 }
 
 /// Counts of one libtest closing line

@@ -92,6 +92,7 @@ pub fn routes() -> Routes {
         .get("/admin/staff", Admin, accounts::staff_page)
         .post("/admin/staff", Admin, accounts::staff_create)
         .post("/admin/staff/{id}", Admin, accounts::staff_update)
+        .post("/admin/staff/{id}/unblock", Admin, accounts::unblock)
         .get("/admin/audit", Admin, audit::page)
         .merge(titles::routes())
         .merge(shelves::routes())

@@ -193,7 +193,7 @@ pub const WEB_VISITS_REMEMBERED: usize = 65_536;
 /// with a random per-process key, held in memory for
 /// [`WEB_VISIT_WINDOW`] to drop repeated views (reloads, language switches)
 /// the way the app dedupes its own scans. Crawlers and link previews
-/// (WhatsApp, Facebook, Telegram, Slack...) are recognised by their
+/// (`WhatsApp`, Facebook, Telegram, Slack...) are recognised by their
 /// `User-Agent` with the `isbot` crate, as are requests without one and
 /// browser prefetches (`Sec-Purpose: prefetch`), and are not counted.
 ///

@@ -65,6 +65,8 @@ pub struct PageEvent {
     place: String,
     audience: Option<String>,
     calendar_url: String,
+    /// Google Calendar's "add event" link ([`crate::calendar::google_calendar_url`]).
+    google_calendar_url: Option<String>,
     registration_url: Option<String>,
 }
 
@@ -402,6 +404,13 @@ async fn build_page(
                 place: e.place.clone(),
                 audience: e.audience.clone(),
                 calendar_url: format!("{}?lang={}", e.calendar_url, lang.tag()),
+                google_calendar_url: crate::calendar::google_calendar_url(
+                    &e.title,
+                    &e.starts_at,
+                    &e.ends_at,
+                    &e.place,
+                    &page_url,
+                ),
                 registration_url: e.registration_url.clone(),
             });
             subtitle = Some(e.place.clone());

@@ -26,6 +26,7 @@ when-label = Waktu
 where-label = Tempat
 audience = Untuk
 add-to-calendar = Tambahkan ke kalender
+add-to-google-calendar = Tambahkan ke Google Kalender
 register = Daftar
 details = Keterangan
 read-ebook = Baca e-book
@@ -60,10 +61,12 @@ home-no-events = Belum ada acara yang dijadwalkan. Tanyakan kepada pustakawan di
 home-event-page = Selengkapnya
 home-subscribe-heading = Kalender acara
 home-subscribe-body = Semua acara perpustakaan dalam satu kalender (iCalendar, waktu WIB) untuk ponsel atau komputer Anda.
-home-subscribe-link = Unduh atau langganan kalender acara (.ics)
+home-subscribe-link = Unduh kalender acara (.ics)
+home-subscribe-webcal = Langganan kalender acara
+home-subscribe-google = Langganan di Google Kalender (Android)
 home-tours-heading = Tur membaca
 home-no-tours = Belum ada tur membaca.
-home-stops = pemberhentian
+home-stops = perhentian
 home-first-clue = Petunjuk pertama
 
 ## Kamera AR belum dipasang (/ar/)

@@ -164,7 +164,7 @@ async fn main() -> anyhow::Result<()> {
         Command::UnblockLogin { data_dir, username } => {
             let pool = db::connect_and_migrate(&data_dir).await?;
             let name = username.trim().to_ascii_lowercase();
-            let cleared = accounts::clear_login_failures(&pool, &name)
+            let cleared = accounts::clear_login_failures(&pool, &name, None)
                 .await
                 .context("clearing failed logins")?;
             eprintln!("{name:?}: {cleared} failed logins forgotten; it can log in now");

@@ -29,6 +29,7 @@ login-hint = Forgot your password? Ask the library's admin to reset it.
 login-invalid = Wrong user name or password.
 login-throttled = Too many failed logins. Try again in { $minutes } minutes.
 login-throttled-seconds = Too many failed logins. Try again in { $seconds } seconds.
+login-busy = Too many logins at once. Try again in a moment.
 audit-hint = Every change is recorded here: who, what and when (UTC times).
 audit-when = When
 audit-who = By

@@ -29,6 +29,7 @@ login-hint = Lupa kata sandi? Minta admin perpustakaan untuk mengaturnya ulang.
 login-invalid = Nama pengguna atau kata sandi salah.
 login-throttled = Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam { $minutes } menit.
 login-throttled-seconds = Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam { $seconds } detik.
+login-busy = Terlalu banyak orang sedang masuk. Coba lagi sebentar lagi.
 audit-hint = Setiap perubahan tercatat di sini: siapa, apa, dan kapan (waktu UTC).
 audit-when = Waktu
 audit-who = Oleh

@@ -3,9 +3,10 @@
 //! recommendation), login with throttling, logout, and the staff pages.
 //!
 //! Hashing is CPU work of tens of milliseconds: it runs on tokio's blocking
-//! pool, at most [`hashing_slots`] at once (half the cores), so a flood of
-//! logins waits in line instead of taking the async workers that serve the
-//! public API.
+//! pool in a [`HashingLine`]: at most half the cores for strangers, whose
+//! queue is bounded (more get "busy" at once), and a slot of its own for
+//! trusted devices, so a flood of logins neither takes the async workers that
+//! serve the public API nor keeps a librarian's own browser waiting.
 //!
 //! Throttling, per the OWASP authentication cheat sheet ("Account Lockout"
 //! and "Slow Brute-force": device cookies): a browser that has logged in to
@@ -16,9 +17,10 @@
 //! that address is refused for the rest of the window) and per user name:
 //! from the [`THROTTLE_MAX_FAILURES`]th failure on, each further attempt at
 //! the name waits an exponential backoff after the last one
-//! ([`name_backoff_secs`], at most [`BACKOFF_MAX_SECS`]) instead of a lockout,
-//! so five wrong passwords from anyone keep the right one waiting seconds,
-//! not the whole window. An admin clears an account's failures from the staff
+//! ([`name_backoff_secs`], at most [`BACKOFF_MAX_SECS`]) instead of a lockout;
+//! an attempt from a clean address (no failure in the window) is checked
+//! despite the backoff until the name has [`NAME_MAX_FAILURES`], so strangers
+//! who keep the backoff busy do not keep a librarian's new browser out. An admin clears an account's failures from the staff
 //! page ([`unblock`]), or from a terminal with `pustaka-server unblock-login`
 //! ([`clear_login_failures`]). An attempt is recorded before the password is
 //! checked, in one statement that also checks every limit, so concurrent
@@ -60,6 +62,13 @@ pub const THROTTLE_WINDOW_MIN: i64 = 15;
 /// [`THROTTLE_WINDOW_MIN`] minutes after which that address is refused, for
 /// every user name, until the window passes (trusted devices excepted).
 pub const THROTTLE_MAX_FAILURES_PER_ADDRESS: i64 = 10;
+/// Failed logins at one user name within the window (from untrusted
+/// browsers) up to which an attempt from a *clean* address (one with no
+/// failure in the window) is checked even while the name is in backoff, so
+/// strangers racing for the backoff's slot cannot keep the librarian's new
+/// browser out; NIST SP 800-63B 5.2.2 allows up to 100 consecutive failures
+/// per account.
+pub const NAME_MAX_FAILURES: i64 = 100;
 /// The wait after the [`THROTTLE_MAX_FAILURES`]th failure at a name, seconds;
 /// it doubles with each further failure.
 pub const BACKOFF_FIRST_SECS: i64 = 2;
@@ -120,6 +129,10 @@ pub enum LoginError {
     /// again after this many seconds (at least 1).
     #[error("too many failed logins; try again in {0} seconds")]
     Throttled(i64),
+    /// Too many strangers' attempts are waiting for a password check: try
+    /// again in a moment (nothing was counted).
+    #[error("too many logins at once; try again in a moment")]
+    Busy,
     /// Storage failed.
     #[error("database error: {0}")]
     Db(String),
@@ -157,41 +170,96 @@ pub fn hash_password(password: &str) -> Result<String, AccountError> {
         .map_err(|e| AccountError::Db(e.to_string()))
 }
 
-/// The semaphore that bounds concurrent password hashing: half the CPU cores
-/// (at least one), so hashing never takes all of them from the API.
-pub fn hashing_slots() -> &'static tokio::sync::Semaphore {
-    static S: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
-    S.get_or_init(|| {
-        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-        tokio::sync::Semaphore::new((cores / 2).max(1))
-    })
+/// Which line a password computation waits in: staff's own (a browser
+/// that is a trusted device of the account, or a logged-in staff member
+/// setting a password) never waits behind strangers' attempts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HashLane {
+    /// Trusted devices and logged-in staff: one slot of their own.
+    Staff,
+    /// Everyone else: [`HashingLine::open`]'s slots, with a bounded queue.
+    Open,
 }
 
-/// Runs one argon2 computation on the blocking pool under [`hashing_slots`].
+/// Strangers' attempts that may wait for a hashing slot at once; more are
+/// answered "busy" at once ([`LoginError::Busy`]) instead of queueing for
+/// tens of seconds (at ~50 ms a hash, 32 waiting is under 2 s per slot).
+pub const MAX_WAITING_HASHES: usize = 32;
+
+/// The bounded places where argon2 runs: half the CPU cores (at least one)
+/// for [`HashLane::Open`], so hashing never takes all of them from the API,
+/// plus one slot for [`HashLane::Staff`].
+pub struct HashingLine {
+    open: tokio::sync::Semaphore,
+    staff: tokio::sync::Semaphore,
+    waiting: std::sync::atomic::AtomicUsize,
+    max_waiting: usize,
+}
+
+impl HashingLine {
+    /// A line with `open` slots for strangers (at least 1), one for staff,
+    /// and at most `max_waiting` strangers waiting.
+    #[must_use]
+    pub fn new(open: usize, max_waiting: usize) -> Self {
+        Self {
+            open: tokio::sync::Semaphore::new(open.max(1)),
+            staff: tokio::sync::Semaphore::new(1),
+            waiting: std::sync::atomic::AtomicUsize::new(0),
+            max_waiting,
+        }
+    }
+
+    /// The server's line: half the cores, [`MAX_WAITING_HASHES`].
+    pub fn shared() -> &'static Self {
+        static LINE: std::sync::OnceLock<HashingLine> = std::sync::OnceLock::new();
+        LINE.get_or_init(|| {
+            let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+            HashingLine::new(cores / 2, MAX_WAITING_HASHES)
+        })
+    }
+
+    /// Waits for a slot in `lane`; `None` when the open lane already has
+    /// `max_waiting` waiting (the caller answers "busy").
+    pub async fn enter(&self, lane: HashLane) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        use std::sync::atomic::Ordering;
+        match lane {
+            HashLane::Staff => self.staff.acquire().await.ok(),
+            HashLane::Open => {
+                if let Ok(permit) = self.open.try_acquire() {
+                    return Some(permit);
+                }
+                if self.waiting.fetch_add(1, Ordering::AcqRel) >= self.max_waiting {
+                    self.waiting.fetch_sub(1, Ordering::AcqRel);
+                    return None;
+                }
+                let permit = self.open.acquire().await.ok();
+                self.waiting.fetch_sub(1, Ordering::AcqRel);
+                permit
+            }
+        }
+    }
+}
+
+/// Runs one argon2 computation on the blocking pool in `lane` of
+/// [`HashingLine::shared`]; `None` when the line is full or the task failed.
 async fn on_hashing_pool<T: Send + 'static>(
+    lane: HashLane,
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Option<T> {
-    let _permit = hashing_slots().acquire().await.ok()?;
+    let _permit = HashingLine::shared().enter(lane).await?;
     tokio::task::spawn_blocking(work).await.ok()
 }
 
-/// [`hash_password`] on the bounded hashing pool.
+/// [`hash_password`] on the hashing pool (staff lane: only logged-in staff
+/// and the command line set passwords).
 ///
 /// # Errors
 /// As [`hash_password`].
 pub async fn hash_password_pooled(password: &str) -> Result<String, AccountError> {
     let password = password.to_owned();
-    on_hashing_pool(move || hash_password(&password))
+    on_hashing_pool(HashLane::Staff, move || hash_password(&password))
         .await
         .unwrap_or_else(|| Err(AccountError::Db("password hashing task failed".into())))
-}
-
-/// [`verify_password`] on the bounded hashing pool.
-pub async fn verify_password_pooled(password: &str, phc: &str) -> bool {
-    let (password, phc) = (password.to_owned(), phc.to_owned());
-    on_hashing_pool(move || verify_password(&password, &phc))
-        .await
-        .unwrap_or(false)
 }
 
 /// Whether `password` matches a stored PHC hash (false for a malformed hash).
@@ -447,17 +515,34 @@ fn throttled_for(c: &FailureCounts, trusted: bool, now: chrono::DateTime<Utc>) -
 /// Forgets every recorded failed login of account `name` (all addresses and
 /// devices), so its next attempt is neither slowed nor refused: the admin's
 /// way in for a librarian whom strangers keep waiting, used by the staff page
-/// ([`unblock`]) and `pustaka-server unblock-login`. Returns how many were
-/// forgotten.
+/// ([`unblock`], `by` the admin) and `pustaka-server unblock-login` (`by`
+/// `None`: the command line). Recorded in the audit log (`staff.unblock`) in
+/// the same transaction. Returns how many were forgotten.
 ///
 /// # Errors
 /// Database errors.
-pub async fn clear_login_failures(pool: &SqlitePool, name: &str) -> sqlx::Result<u64> {
+pub async fn clear_login_failures(
+    pool: &SqlitePool,
+    name: &str,
+    by: Option<&Staff>,
+) -> sqlx::Result<u64> {
+    let name = name.trim().to_ascii_lowercase();
+    let mut tx = pool.begin().await?;
     let done = sqlx::query("DELETE FROM login_failures WHERE username = ?")
-        .bind(name.trim())
-        .execute(pool)
+        .bind(&name)
+        .execute(&mut *tx)
         .await?;
-    Ok(done.rows_affected())
+    let cleared = done.rows_affected();
+    audit::record(
+        &mut tx,
+        by,
+        "staff.unblock",
+        &format!("staff:{name}"),
+        &format!("{cleared} failed logins cleared"),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(cleared)
 }
 
 /// Checks a login (see the module docs for the throttling). The attempt is
@@ -510,7 +595,11 @@ pub async fn login(
                     OR (SELECT COUNT(*) FROM login_failures
                          WHERE username = ?1 AND device = '' AND failed_at > ?5) < ?6
                     OR (SELECT MAX(failed_at) FROM login_failures
-                         WHERE username = ?1 AND device = '') <= ?8)
+                         WHERE username = ?1 AND device = '') <= ?8
+                    OR ((SELECT COUNT(*) FROM login_failures
+                          WHERE address = ?2 AND device = '' AND failed_at > ?5) = 0
+                        AND (SELECT COUNT(*) FROM login_failures
+                          WHERE username = ?1 AND device = '' AND failed_at > ?5) < ?9))
                 END
          RETURNING rowid",
     )
@@ -522,6 +611,7 @@ pub async fn login(
     .bind(THROTTLE_MAX_FAILURES)
     .bind(THROTTLE_MAX_FAILURES_PER_ADDRESS)
     .bind(&quiet_since)
+    .bind(NAME_MAX_FAILURES)
     .fetch_optional(pool)
     .await
     .map_err(db)?;
@@ -539,14 +629,37 @@ pub async fn login(
     .fetch_optional(pool)
     .await
     .map_err(db)?;
-    let ok = match &row {
-        Some(r) => verify_password_pooled(password, &r.password_hash).await && r.active,
+    let lane = if trusted {
+        HashLane::Staff
+    } else {
+        HashLane::Open
+    };
+    let checked = match &row {
+        Some(r) => {
+            let (password, phc) = (password.to_owned(), r.password_hash.clone());
+            on_hashing_pool(lane, move || verify_password(&password, &phc)).await
+        }
+        // A name that cannot exist needs no hash to hide that it does not.
+        None if name.is_empty() => Some(false),
+        // An unknown account costs the same hash as a known one, so the time
+        // of the answer does not tell them apart.
         None => {
             let password = password.to_owned();
-            let _ = on_hashing_pool(move || verify_password(&password, dummy_hash())).await;
-            false
+            on_hashing_pool(lane, move || verify_password(&password, dummy_hash()))
+                .await
+                .map(|_| false)
         }
     };
+    let Some(matches) = checked else {
+        // Nothing was checked: the attempt is not a failure.
+        sqlx::query("DELETE FROM login_failures WHERE rowid = ?")
+            .bind(reserved)
+            .execute(pool)
+            .await
+            .map_err(db)?;
+        return Err(LoginError::Busy);
+    };
+    let ok = matches && row.as_ref().is_some_and(|r| r.active);
     match row {
         Some(r) if ok => {
             let role = Role::parse(&r.role).map_err(LoginError::Db)?;
@@ -772,6 +885,7 @@ pub async fn login_submit(
                     throttled_message(p.lang, secs),
                     Some(secs),
                 ),
+                LoginError::Busy => (StatusCode::SERVICE_UNAVAILABLE, p.t("login-busy"), Some(1)),
                 LoginError::Db(e) => return Err(PageError::internal(e)),
             };
             let mut resp = render(&LoginPage {
@@ -1078,16 +1192,9 @@ pub async fn unblock(
     let Some(name) = name else {
         return Err(PageError::not_found("no such account"));
     };
-    let cleared = clear_login_failures(&state.db, &name).await?;
-    let mut conn = state.db.acquire().await?;
-    audit::record(
-        &mut conn,
-        Some(&staff),
-        "staff.unblock",
-        &format!("staff:{name}"),
-        &format!("{cleared} failed logins cleared"),
-    )
-    .await?;
+    clear_login_failures(&state.db, &name, Some(&staff))
+        .await
+        .map_err(PageError::internal)?;
     page::notice(
         &session,
         i18n::text_with(lang, "staff-unblocked", &[("name", name)]),

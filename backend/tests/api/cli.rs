@@ -153,11 +153,23 @@ fn unblock_login_forgets_an_accounts_failed_logins() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let left: i64 = rt.block_on(async {
-        sqlx::query_scalar("SELECT COUNT(*) FROM login_failures")
+    let (left, audited): (i64, String) = rt.block_on(async {
+        let left = sqlx::query_scalar("SELECT COUNT(*) FROM login_failures")
             .fetch_one(&pool)
             .await
-            .unwrap()
+            .unwrap();
+        let by = sqlx::query_scalar(
+            "SELECT username FROM audit_log WHERE action = 'staff.unblock' AND target = 'staff:siti'",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        (left, by)
     });
     assert_eq!(left, 0);
+    assert_eq!(
+        audited,
+        pustaka_backend::db::COMMAND_LINE_USER,
+        "audited as the command line"
+    );
 }

@@ -45,6 +45,8 @@ pub fn build_router(state: AppState) -> Router {
     Router::new()
         .route("/", get(web::home::home_page))
         .route("/healthz", get(api::health))
+        .route("/favicon.svg", get(web::favicon))
+        .route("/favicon.ico", get(web::favicon))
         .nest(
             pustaka_api::API_PREFIX,
             api::router()

@@ -126,6 +126,28 @@ pub fn page_lang(query: Option<&str>, headers: &HeaderMap) -> Lang {
     pustaka_i18n::negotiate(query, accept)
 }
 
+/// The site's icon (the AR app's own, drawn for Pustaka AR), SVG.
+const FAVICON_SVG: &[u8] = include_bytes!("../../mobile/web/static/icons/icon.svg");
+
+/// `GET /favicon.svg` and `GET /favicon.ico`: the site's icon as SVG (the
+/// browsers we serve read SVG at either path), cached for a day.
+pub async fn favicon() -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("image/svg+xml"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=86400"),
+            ),
+        ],
+        FAVICON_SVG,
+    )
+        .into_response()
+}
+
 /// Percent-encodes a string for a URL query value (RFC 3986 unreserved kept).
 pub fn url_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len() * 3);

@@ -333,3 +333,22 @@ async fn a_browser_visit_counts_as_a_web_scan_once_and_previews_do_not() {
         "{columns:?}"
     );
 }
+
+#[tokio::test]
+async fn pages_link_the_site_icon_which_is_served() {
+    let app = spawn_app(true).await;
+    for path in ["/favicon.ico", "/favicon.svg"] {
+        let r = app.get(path).await;
+        assert_eq!(r.status(), 200, "{path}");
+        assert_eq!(r.headers()["content-type"], "image/svg+xml", "{path}");
+        assert!(r.text().await.unwrap().starts_with("<svg"), "{path}");
+    }
+    for path in ["/", "/m/BK0001", "/admin/login"] {
+        let (_, doc) = page(&app, path, None).await;
+        let icons: Vec<&str> = doc
+            .select(&Selector::parse("link[rel=icon]").unwrap())
+            .filter_map(|l| l.value().attr("href"))
+            .collect();
+        assert_eq!(icons, ["/favicon.svg"], "{path}");
+    }
+}

@@ -65,6 +65,7 @@ tour-create = Create tour
 tour-about = About the tour
 tour-stops = Stops
 tour-no-stops = This tour has no stops yet.
+tour-publish-all = Publish the tour with all its stops
 tour-stops-hint = Changes to stops are saved in the tour's draft; visitors see them once the tour is published.
 tour-bad-name = The tour needs a name (at most { $max } characters).
 tour-too-many-stops = At most { $max } stops per tour.

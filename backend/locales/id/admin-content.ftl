@@ -65,6 +65,7 @@ tour-create = Buat tur
 tour-about = Tentang tur
 tour-stops = Pemberhentian
 tour-no-stops = Tur ini belum punya pemberhentian.
+tour-publish-all = Terbitkan tur dengan semua perhentiannya
 tour-stops-hint = Perubahan pemberhentian disimpan sebagai draf tur dan baru terlihat oleh pengunjung setelah tur diterbitkan.
 tour-bad-name = Nama tur wajib diisi (maksimal { $max } karakter).
 tour-too-many-stops = Paling banyak { $max } pemberhentian per tur.

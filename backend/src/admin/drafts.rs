@@ -11,7 +11,7 @@
 
 use std::future::Future;
 
-use axum::extract::{Form, Path, State};
+use axum::extract::{Form, Path, RawForm, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use pustaka_api::Lang;
@@ -24,7 +24,7 @@ use super::error::PageError;
 use super::page::{self, Page};
 use super::routes::Routes;
 use super::staff::{Role, Staff};
-use super::{audit, i18n, text};
+use super::{audit, confirm, i18n, text};
 use crate::startup::AppState;
 
 /// What a draft belongs to (the `drafts.target_kind` values).
@@ -389,6 +389,11 @@ pub fn routes<S: Draftable>() -> Routes {
         .get(&format!("{base}/{{id}}"), role, edit::<S>)
         .post(&format!("{base}/{{id}}"), role, save_form::<S>)
         .post(&format!("{base}/{{id}}/publish"), role, publish::<S>)
+        .get(
+            &format!("{base}/{{id}}/discard"),
+            role,
+            discard_confirm::<S>,
+        )
         .post(&format!("{base}/{{id}}/discard"), role, discard::<S>)
 }
 
@@ -572,23 +577,49 @@ pub async fn save_form<S: Draftable>(
     }
 }
 
-/// `POST /admin/{section}/{id}/publish`: applies the draft (if any) to the live
-/// item and makes it public, with a `{kind}.publish` audit record, in one
-/// transaction, then clears the rendered overlays and pages. Fields that no longer pass
+/// Whether a posted body carries form fields besides the CSRF token (the
+/// edit form's Publish button sends them; a bare publish form does not).
+fn posts_fields(body: &[u8]) -> bool {
+    form_urlencoded::parse(body).any(|(k, _)| k != super::csrf::FIELD)
+}
+
+/// `POST /admin/{section}/{id}/publish`: publishes what the librarian sees.
+/// When the edit form's fields come with it (its Publish button), they are
+/// checked and saved as the draft first, so nothing typed is lost: problems
+/// re-show the form as typed (`422`) and nothing is published. Then the draft
+/// (if any) is applied to the live item and made public, with a
+/// `{kind}.publish` audit record, in one transaction, and the rendered
+/// overlays and pages are cleared. Fields that no longer pass
 /// [`Draftable::check_publish`] are shown again with the problems (`422`) and
 /// nothing changes.
 ///
 /// # Errors
-/// Unknown id → 404 page; database or session failures.
+/// Unknown id → 404 page; a body that does not decode as the section's form →
+/// 400 page; database or session failures.
 pub async fn publish<S: Draftable>(
     State(state): State<AppState>,
     session: Session,
     staff: Staff,
     Path(id): Path<i64>,
+    RawForm(body): RawForm,
 ) -> Result<Response, PageError> {
     let live = live_or_404::<S>(&state.db, id).await?;
     let lang = page::lang_of(&session).await;
-    let (fields, _) = working::<S>(&state.db, &live).await?;
+    let (mut fields, _) = working::<S>(&state.db, &live).await?;
+    if posts_fields(&body) {
+        let form: S::Form = serde_urlencoded::from_bytes(&body).map_err(|_| {
+            PageError::bad_request("Formulir tidak terbaca / The form could not be read")
+        })?;
+        match S::validate(&state.db, lang, &form, fields).await {
+            Ok(clean) => {
+                save(&state.db, &staff, S::KIND, id, &clean).await?;
+                fields = clean;
+            }
+            Err(errors) => {
+                return edit_page::<S>(&state, &session, &staff, live, Some(form), errors).await;
+            }
+        }
+    }
     let fields = match S::check_publish(&state.db, lang, &live, fields).await? {
         Ok(f) => f,
         Err(errors) => return edit_page::<S>(&state, &session, &staff, live, None, errors).await,
@@ -603,6 +634,36 @@ pub async fn publish<S: Draftable>(
     state.rendered.clear();
     page::notice(&session, i18n::text(lang, "published")).await;
     Ok(Redirect::to(&S::KIND.edit_href(id)).into_response())
+}
+
+/// `GET /admin/{section}/{id}/discard`: asks before the draft is thrown away
+/// (a page of its own, see [`confirm`]); without a draft, back to the edit page.
+///
+/// # Errors
+/// Unknown id → 404 page; database or session failures.
+pub async fn discard_confirm<S: Draftable>(
+    State(state): State<AppState>,
+    session: Session,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    let live = live_or_404::<S>(&state.db, id).await?;
+    if load::<S::Fields>(&state.db, S::KIND, id).await?.is_none() {
+        return Ok(Redirect::to(&S::KIND.edit_href(id)).into_response());
+    }
+    let p = Page::new(&session, Some(&staff), S::KIND.list_href()).await?;
+    let name = [("name", S::heading(&live))];
+    let href = S::KIND.edit_href(id);
+    let c = confirm::Confirm {
+        heading: i18n::text_with(p.lang, "discard-confirm-heading", &name),
+        message: p.t("discard-confirm-message"),
+        details: Vec::new(),
+        action: format!("{href}/discard"),
+        button: p.t("discard-confirm-button"),
+        here: format!("{href}/discard"),
+        cancel: href,
+    };
+    Ok(confirm::page(p, c))
 }
 
 /// `POST /admin/{section}/{id}/discard`: drops the draft (with a

@@ -182,6 +182,33 @@ async fn click_and_wait(b: &Browser, css: &str) {
     }
 }
 
+/// The current value of the form field matching `css`.
+async fn field_value(b: &Browser, css: &str) -> String {
+    b.client()
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no field {css:?}: {e}"))
+        .prop("value")
+        .await
+        .unwrap_or_else(|e| panic!("value of {css:?}: {e}"))
+        .unwrap_or_default()
+}
+
+/// Whether leaving the page now would ask first: a `beforeunload` event sent
+/// to the page is cancelled by its typing guard.
+async fn leaving_asks(b: &Browser) -> bool {
+    b.client()
+        .execute(
+            "var e = new Event('beforeunload', {cancelable: true}); \
+             window.dispatchEvent(e); return e.defaultPrevented;",
+            vec![],
+        )
+        .await
+        .expect("the script runs")
+        .as_bool()
+        .unwrap_or(false)
+}
+
 /// The session cookie header of the browser, for downloads done over plain HTTP.
 async fn cookie_header(b: &Browser) -> String {
     b.client()
@@ -247,20 +274,16 @@ async fn librarian_work(s: &Session) -> Vec<String> {
         after - before
     );
 
-    // 2. Edit the synopsis of an imported title and publish it.
+    // 2. Edit the synopsis of an imported title: a saved draft stays private.
     let (id, title): (i64, String) =
         sqlx::query_as("SELECT id, title FROM titles ORDER BY id DESC LIMIT 1")
             .fetch_one(db)
             .await
             .unwrap();
-    let synopsis = "Sinopsis uji dari peramban: seorang anak menemukan perpustakaan ajaib.";
+    let draft = "Sinopsis uji dari peramban: seorang anak menemukan perpustakaan ajaib.";
     b.goto(&s.server.url(&format!("/admin/titles/{id}"))).await;
-    fill(b, "#synopsis_id", synopsis).await;
-    click_and_wait(
-        b,
-        &format!("form[action='/admin/titles/{id}'] button[type=submit]"),
-    )
-    .await;
+    fill(b, "#synopsis_id", draft).await;
+    click_and_wait(b, "#edit-form button[type=submit]:not([formaction])").await;
     b.screenshot("flow-2-title-draft").await;
     step(
         "title draft",
@@ -278,17 +301,56 @@ async fn librarian_work(s: &Session) -> Vec<String> {
         }
     };
     let (_, live) = api(format!("/api/v1/titles/{id}")).await;
-    assert_ne!(live["synopsis"].as_str(), Some(synopsis), "a draft leaked");
-    click_and_wait(
-        b,
-        &format!("form[action='/admin/titles/{id}/publish'] button"),
-    )
-    .await;
+    assert_ne!(live["synopsis"].as_str(), Some(draft), "a draft leaked");
+
+    // 2b. Nothing typed is lost: type, switch the language → the text is
+    // still there (saved as the draft first), the page now in English.
+    let typed_en = "A test synopsis typed just before switching the language.";
+    fill(b, "#synopsis_en", typed_en).await;
+    assert!(
+        leaving_asks(b).await,
+        "leaving a page with unsaved typing does not ask"
+    );
+    click_and_wait(b, "header form[action='/admin/lang'] button").await;
+    let lang = b
+        .client()
+        .execute("return document.documentElement.lang", vec![])
+        .await
+        .unwrap();
+    assert_eq!(lang.as_str(), Some("en"), "the language did not switch");
+    assert_eq!(
+        field_value(b, "#synopsis_en").await,
+        typed_en,
+        "the text typed before the language switch is gone"
+    );
+    assert_eq!(field_value(b, "#synopsis_id").await, draft);
+    assert!(
+        !leaving_asks(b).await,
+        "a saved page still asks before leaving"
+    );
+    b.screenshot("flow-2b-title-after-language-switch").await;
+    step(
+        "title after language switch",
+        b.accessibility_problems("flow-2b-title-after-language-switch")
+            .await,
+    );
+    click_and_wait(b, "header form[action='/admin/lang'] button").await;
+
+    // 2c. Type a synopsis and press Publish right away: the published title
+    // shows the typed text (one click: Publish).
+    let synopsis = "Sinopsis yang langsung diterbitkan: si kancil belajar membaca.";
+    fill(b, "#synopsis_id", synopsis).await;
+    click_and_wait(b, "#edit-form button[formaction$='/publish']").await;
+    b.screenshot("flow-2c-title-published").await;
+    step(
+        "title published",
+        b.accessibility_problems("flow-2c-title-published").await,
+    );
     let (_, live) = api(format!("/api/v1/titles/{id}")).await;
     assert_eq!(
         live["synopsis"].as_str(),
         Some(synopsis),
-        "published synopsis"
+        "Publish right after typing did not publish the typed synopsis"
     );
 
     // 3. Upload a cover and a video into the media library, attach both.
@@ -342,16 +404,7 @@ async fn librarian_work(s: &Session) -> Vec<String> {
         .click()
         .await
         .unwrap();
-    click_and_wait(
-        b,
-        &format!("form[action='/admin/titles/{id}'] button[type=submit]"),
-    )
-    .await;
-    click_and_wait(
-        b,
-        &format!("form[action='/admin/titles/{id}/publish'] button"),
-    )
-    .await;
+    click_and_wait(b, "#edit-form button[formaction$='/publish']").await;
     let (_, live) = api(format!("/api/v1/titles/{id}")).await;
     let media = live["media"].to_string();
     assert!(
@@ -379,6 +432,15 @@ async fn librarian_work(s: &Session) -> Vec<String> {
     assert!(
         codes.iter().any(|t| t.ends_with(&format!("/m/{code}"))),
         "the sheet's label for {code} did not scan back: {codes:?}"
+    );
+
+    // The title's public page (its code's fallback page) shows the synopsis
+    // that was published right after typing.
+    b.goto(&s.server.url(&format!("/m/{code}"))).await;
+    let public = b.text("main").await;
+    assert!(
+        public.contains(synopsis),
+        "the public page of {code} does not show the published synopsis: {public}"
     );
 
     // 6. Resolve it as the app does, report the scan, see it counted.

@@ -171,3 +171,118 @@ async fn the_typing_guard_is_served_as_a_script() {
         "the guard does not ask before leaving"
     );
 }
+
+/// A SLiMS-style CSV of two titles (valid ISBN-13s), with the synopses and
+/// call number given.
+fn catalogue_csv(syn_a: &str, syn_b: &str, call_b: &str) -> Vec<u8> {
+    format!(
+        "title,isbn_issn,call_number,authors,notes\n\
+         Kancil dan Buaya,9789793062792,899.221 KAN k,Sutan Iskandar,{syn_a}\n\
+         Laskar Pelangi,9780596009304,{call_b},Andrea Hirata,{syn_b}\n"
+    )
+    .into_bytes()
+}
+
+async fn import_csv(app: &TestApp, s: &StaffSession, csv: &[u8]) -> String {
+    use crate::admin_ops::{multipart, post_multipart};
+    let body = multipart(&[], Some(("katalog.csv", "text/csv", csv)));
+    let r = post_multipart(app, s, "/admin/import", body).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    r.text().await.unwrap()
+}
+
+async fn synopsis_of(app: &TestApp, isbn: &str) -> (i64, Option<String>) {
+    sqlx::query_as("SELECT id, synopsis_id FROM titles WHERE isbn13 = ?")
+        .bind(isbn)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_reimport_keeps_what_a_librarian_published_and_says_so() {
+    let app = spawn_app(false).await;
+    staff_accounts(&app).await;
+    let s = login(&app.base, "librarian1", PASSWORD).await;
+    import_csv(
+        &app,
+        &s,
+        &catalogue_csv("Sinopsis impor A1.", "Sinopsis impor B1.", "899.221 HIR l"),
+    )
+    .await;
+    let (a, syn) = synopsis_of(&app, "9789793062792").await;
+    assert_eq!(syn.as_deref(), Some("Sinopsis impor A1."));
+
+    // A librarian writes and publishes A's synopsis.
+    let mine = "Sinopsis tulisan pustakawan untuk Kancil.";
+    let r = post(
+        &app,
+        &s,
+        &format!("/admin/titles/{a}/publish"),
+        &title_form(mine, ""),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    // The catalogue changes both records; the re-import keeps the librarian's
+    // synopsis and updates the untouched imported one.
+    let html = import_csv(
+        &app,
+        &s,
+        &catalogue_csv("Sinopsis impor A2.", "Sinopsis impor B2.", "899.221 HIR la"),
+    )
+    .await;
+    let (_, syn_a) = synopsis_of(&app, "9789793062792").await;
+    assert_eq!(
+        syn_a.as_deref(),
+        Some(mine),
+        "the re-import overwrote a librarian's synopsis"
+    );
+    let (b, syn_b) = synopsis_of(&app, "9780596009304").await;
+    assert_eq!(
+        syn_b.as_deref(),
+        Some("Sinopsis impor B2."),
+        "an imported synopsis was not updated"
+    );
+    let (_, live) = json(&app, &format!("/api/v1/titles/{a}")).await;
+    assert_eq!(live["synopsis"].as_str(), Some(mine), "{live}");
+
+    // The report says per title what changed and what was kept, and why.
+    let doc = scraper::Html::parse_document(&html);
+    let rows = scraper::Selector::parse("table[aria-labelledby=report-titles] tbody tr").unwrap();
+    let text_of = |id: i64| {
+        doc.select(&rows)
+            .find(|r| r.inner_html().contains(&format!("/admin/titles/{id}\"")))
+            .map(|r| r.text().collect::<String>())
+            .unwrap_or_else(|| panic!("the report has no row for title {id}: {html}"))
+    };
+    let row_a = text_of(a);
+    assert!(row_a.contains("Kancil dan Buaya"), "{row_a}");
+    assert!(
+        row_a.contains("Sinopsis (Bahasa Indonesia)")
+            && row_a.contains("ditulis atau diterbitkan pustakawan"),
+        "the report does not say the synopsis was kept and why: {row_a}"
+    );
+    let row_b = text_of(b);
+    assert!(
+        row_b.contains("Sinopsis (Bahasa Indonesia)") && row_b.contains("Nomor panggil"),
+        "the report does not say what changed: {row_b}"
+    );
+    assert!(!row_b.contains("ditulis atau diterbitkan"), "{row_b}");
+
+    // The same file again: B is unchanged and not listed; A's synopsis is
+    // still the librarian's and the report still says it was kept.
+    let html = import_csv(
+        &app,
+        &s,
+        &catalogue_csv("Sinopsis impor A2.", "Sinopsis impor B2.", "899.221 HIR la"),
+    )
+    .await;
+    assert!(
+        !html.contains(&format!("/admin/titles/{b}\"")),
+        "an unchanged title was reported"
+    );
+    assert!(html.contains(&format!("/admin/titles/{a}\"")));
+    let (_, syn_a) = synopsis_of(&app, "9789793062792").await;
+    assert_eq!(syn_a.as_deref(), Some(mine));
+}

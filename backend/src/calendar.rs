@@ -138,7 +138,12 @@ pub async fn get_calendar(
     State(state): State<AppState>,
     Query(p): Query<LangQueryParams>,
 ) -> Result<Response> {
-    let rows = all_event_rows(&state.db).await?;
+    // The feed lists what is still to come: an event leaves it once over.
+    let rows = all_event_rows(&state.db)
+        .await?
+        .into_iter()
+        .filter(|e| !crate::wib::is_over(&e.ends_at))
+        .collect();
     let view = crate::api::view(&state, p.lang);
     Ok(ics_response(render(&view, rows), "acara.ics"))
 }

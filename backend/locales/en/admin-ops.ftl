@@ -107,3 +107,7 @@ import-field-synopsis-en = Synopsis (English)
 import-field-age-group = Age group
 import-field-ebook-url = E-book link
 import-field-cover = Cover
+media-delete-heading = Delete the file “{ $name }”?
+media-delete-message = The file and its thumbnails stop opening at once. This cannot be undone.
+media-delete-refused = Cannot be deleted yet: the file is still used in these places. Detach it there first (choose “None” and publish), then delete it.
+media-delete-used-by-draft = the draft of { $kind } #{ $id }

@@ -107,3 +107,7 @@ import-field-synopsis-en = Sinopsis (Bahasa Inggris)
 import-field-age-group = Kelompok usia
 import-field-ebook-url = Tautan e-book
 import-field-cover = Sampul
+media-delete-heading = Hapus berkas «{ $name }»?
+media-delete-message = Berkas ini langsung tidak bisa dibuka lagi, beserta gambar kecilnya. Ini tidak bisa dibatalkan.
+media-delete-refused = Belum bisa dihapus: berkas ini masih dipakai di tempat berikut. Lepaskan dulu di sana (pilih “Tidak ada” lalu terbitkan), baru hapus.
+media-delete-used-by-draft = draf { $kind } #{ $id }

@@ -90,6 +90,11 @@ impl DraftKind {
         ))
     }
 
+    /// The table of the live items, e.g. `titles`.
+    pub fn table(self) -> &'static str {
+        self.list_href().trim_start_matches("/admin/")
+    }
+
     /// The audit target of item `id`, e.g. `title:7`.
     fn target(self, id: i64) -> String {
         format!("{}:{id}", self.as_str())
@@ -395,6 +400,9 @@ pub fn routes<S: Draftable>() -> Routes {
             discard_confirm::<S>,
         )
         .post(&format!("{base}/{{id}}/discard"), role, discard::<S>)
+        .post(&format!("{base}/{{id}}/unpublish"), role, unpublish::<S>)
+        .get(&format!("{base}/{{id}}/delete"), role, delete_confirm::<S>)
+        .post(&format!("{base}/{{id}}/delete"), role, delete_item::<S>)
 }
 
 /// [`routes`] plus the list and create routes of a [`Listed`] section.
@@ -688,4 +696,173 @@ pub async fn discard<S: Draftable>(
     tx.commit().await?;
     page::notice(&session, i18n::text(lang, "draft-discarded")).await;
     Ok(Redirect::to(&S::KIND.edit_href(id)).into_response())
+}
+
+/// A code (marker) that still points at an item or one of its tour stops.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CodeUse {
+    /// The code, e.g. `BK0001`.
+    pub code: String,
+    /// What the librarians call it.
+    pub label: String,
+}
+
+/// The codes that point at item `id` of `kind` (for a tour: at its stops).
+///
+/// # Errors
+/// Database errors.
+pub async fn codes_using(
+    pool: &SqlitePool,
+    kind: DraftKind,
+    id: i64,
+) -> sqlx::Result<Vec<CodeUse>> {
+    sqlx::query_as(
+        "SELECT code, label FROM markers
+          WHERE (target_kind = ?1 AND target_id = ?2)
+             OR (?1 = 'tour' AND target_kind = 'tour_stop'
+                 AND target_id IN (SELECT id FROM tour_stops WHERE tour_id = ?2))
+          ORDER BY code",
+    )
+    .bind(kind)
+    .bind(id)
+    .fetch_all(pool)
+    .await
+}
+
+/// The refusal naming the codes that still use an item, in `lang`.
+fn codes_refusal(lang: Lang, codes: &[CodeUse]) -> String {
+    let list = codes
+        .iter()
+        .map(|c| format!("{} ({})", c.code, c.label))
+        .collect::<Vec<_>>()
+        .join(", ");
+    i18n::text_with(lang, "delete-refused-codes", &[("codes", list)])
+}
+
+/// `POST /admin/{section}/{id}/unpublish`: hides the item from visitors (its
+/// content, draft and codes stay; Publish shows it again), with a
+/// `{kind}.unpublish` audit record, and clears the rendered pages.
+///
+/// # Errors
+/// Unknown id → 404 page; database or session failures.
+pub async fn unpublish<S: Draftable>(
+    State(state): State<AppState>,
+    session: Session,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    let live = live_or_404::<S>(&state.db, id).await?;
+    let lang = page::lang_of(&session).await;
+    let mut tx = state.db.begin().await?;
+    sqlx::query(&format!(
+        "UPDATE {} SET published = 0 WHERE id = ?",
+        S::KIND.table()
+    ))
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    let action = format!("{}.unpublish", S::KIND.as_str());
+    let name = S::heading(&live);
+    audit::record(&mut tx, Some(&staff), &action, &S::KIND.target(id), &name).await?;
+    tx.commit().await?;
+    state.rendered.clear();
+    page::notice(&session, i18n::text(lang, "unpublished")).await;
+    Ok(Redirect::to(&S::KIND.edit_href(id)).into_response())
+}
+
+/// `GET /admin/{section}/{id}/delete`: the confirmation step, saying what goes
+/// with the item; while codes still point at it, the refusal naming them
+/// instead of a button.
+///
+/// # Errors
+/// Unknown id → 404 page; database or session failures.
+pub async fn delete_confirm<S: Draftable>(
+    State(state): State<AppState>,
+    session: Session,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    let live = live_or_404::<S>(&state.db, id).await?;
+    let p = Page::new(&session, Some(&staff), S::KIND.list_href()).await?;
+    let name = [("name", S::heading(&live))];
+    let href = S::KIND.edit_href(id);
+    let codes = codes_using(&state.db, S::KIND, id).await?;
+    if !codes.is_empty() {
+        let message = codes_refusal(p.lang, &codes);
+        let c = confirm::Confirm {
+            heading: i18n::text_with(p.lang, "delete-heading", &name),
+            message,
+            details: Vec::new(),
+            action: String::new(),
+            button: String::new(),
+            here: format!("{href}/delete"),
+            cancel: href,
+        };
+        let mut resp = confirm::page(p, c);
+        *resp.status_mut() = StatusCode::CONFLICT;
+        return Ok(resp);
+    }
+    let c = confirm::Confirm {
+        heading: i18n::text_with(p.lang, "delete-heading", &name),
+        message: p.t("delete-message"),
+        details: vec![p.t(&format!("delete-goes-{}", S::KIND.as_str()))],
+        action: format!("{href}/delete"),
+        button: p.t("delete-button"),
+        here: format!("{href}/delete"),
+        cancel: href,
+    };
+    Ok(confirm::page(p, c))
+}
+
+/// `POST /admin/{section}/{id}/delete`: deletes the item with its draft and
+/// attached media links (the media stay in the library; a tour's stops go
+/// with it), with a `{kind}.delete` audit record, in one transaction, then
+/// clears the rendered pages. Refused (`409`, nothing changes) while codes
+/// point at it.
+///
+/// # Errors
+/// Unknown id → 404 page; database or session failures.
+pub async fn delete_item<S: Draftable>(
+    State(state): State<AppState>,
+    session: Session,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    let live = live_or_404::<S>(&state.db, id).await?;
+    let lang = page::lang_of(&session).await;
+    let codes = codes_using(&state.db, S::KIND, id).await?;
+    if !codes.is_empty() {
+        let errors = vec![codes_refusal(lang, &codes)];
+        let resp = edit_page::<S>(&state, &session, &staff, live, None, errors).await?;
+        let mut resp = resp;
+        *resp.status_mut() = StatusCode::CONFLICT;
+        return Ok(resp);
+    }
+    let mut tx = state.db.begin().await?;
+    sqlx::query(
+        "DELETE FROM content_media
+          WHERE (target_kind = ?1 AND target_id = ?2)
+             OR (?1 = 'tour' AND target_kind = 'tour_stop'
+                 AND target_id IN (SELECT id FROM tour_stops WHERE tour_id = ?2))",
+    )
+    .bind(S::KIND)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    delete(&mut tx, S::KIND, id).await?;
+    sqlx::query(&format!("DELETE FROM {} WHERE id = ?", S::KIND.table()))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let action = format!("{}.delete", S::KIND.as_str());
+    let name = S::heading(&live);
+    audit::record(&mut tx, Some(&staff), &action, &S::KIND.target(id), &name).await?;
+    tx.commit().await?;
+    state.rendered.clear();
+    page::notice(
+        &session,
+        i18n::text_with(lang, "deleted", &[("name", name)]),
+    )
+    .await;
+    Ok(Redirect::to(S::KIND.list_href()).into_response())
 }

@@ -6,7 +6,7 @@
 
 use askama::Template;
 use axum::response::Response;
-use chrono::{Duration, NaiveDateTime, TimeZone};
+use chrono::{NaiveDateTime, TimeZone};
 use pustaka_api::{Lang, MediaKind, MediaRole, TargetKind};
 use serde::{Deserialize, Serialize};
 use sqlx::{SqliteConnection, SqlitePool};
@@ -410,22 +410,15 @@ impl Listed for Events {
     const MAX_NAME_CHARS: usize = MAX_NAME_CHARS;
 
     /// A new event runs tomorrow 09.00–10.00 WIB until edited, with no place yet.
+    /// A new event has no date yet (empty start and end, never a guessed
+    /// time): the form starts with empty date fields, and it cannot be
+    /// published until both are filled in.
     async fn insert(tx: &mut SqliteConnection, name: &str) -> sqlx::Result<i64> {
-        let tomorrow = wib::now_wib().date_naive() + Duration::days(1);
-        let at = |h: u32| {
-            tomorrow
-                .and_hms_opt(h, 0, 0)
-                .and_then(|t| wib::wib().from_local_datetime(&t).single())
-                .map(wib::format_wib)
-                .unwrap_or_default()
-        };
         sqlx::query_scalar(
             "INSERT INTO events (title_id, starts_at, ends_at, place, published)
-             VALUES (?, ?, ?, '', 0) RETURNING id",
+             VALUES (?, '', '', '', 0) RETURNING id",
         )
         .bind(name)
-        .bind(at(9))
-        .bind(at(10))
         .fetch_one(tx)
         .await
     }
@@ -445,7 +438,10 @@ impl Listed for Events {
         let upcoming = rows(
             &state.db,
             p.lang,
-            &format!("{cols} WHERE e.ends_at >= ?1 ORDER BY e.starts_at, e.id LIMIT ?2"),
+            // Undated new events first, then by date.
+            &format!(
+                "{cols} WHERE e.ends_at >= ?1 OR e.ends_at = '' ORDER BY e.starts_at, e.id LIMIT ?2"
+            ),
             &now,
             -1,
         )
@@ -453,7 +449,7 @@ impl Listed for Events {
         let past = rows(
             &state.db,
             p.lang,
-            &format!("{cols} WHERE e.ends_at < ?1 ORDER BY e.starts_at DESC, e.id LIMIT ?2"),
+            &format!("{cols} WHERE e.ends_at < ?1 AND e.ends_at <> '' ORDER BY e.starts_at DESC, e.id LIMIT ?2"),
             &now,
             PAST_LIMIT,
         )

@@ -175,6 +175,9 @@ async fn core_sample(app: &TestApp, method: &str, pattern: &str, n: usize) -> Op
 /// A request for any admin route that a staff member with the right role can
 /// send successfully. Each section of the back office adds its sampler here.
 async fn sample(app: &TestApp, method: &str, pattern: &str, n: usize) -> Sample {
+    if let Some(s) = crate::admin_trust::sample(app, method, pattern, n).await {
+        return s;
+    }
     if let Some(s) = core_sample(app, method, pattern, n).await {
         return s;
     }

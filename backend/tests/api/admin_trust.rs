@@ -6,8 +6,69 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::admin::{PASSWORD, StaffSession, fields, first_id, login, send, staff_accounts};
+use crate::admin::{PASSWORD, Sample, StaffSession, fields, first_id, login, send, staff_accounts};
 use crate::helpers::{TestApp, spawn_app};
+
+/// Samples for the delete and unpublish routes (see `admin::sample`): each
+/// delete acts on an item made for it (nothing uses it, so it may go), so the
+/// other samples keep their items.
+pub async fn sample(app: &TestApp, method: &str, pattern: &str, n: usize) -> Option<Sample> {
+    let db = &app.state.db;
+    let fresh = |sql: &'static str| async move {
+        let id: i64 = sqlx::query_scalar(sql).fetch_one(db).await.unwrap();
+        id
+    };
+    let path = match pattern {
+        p if p.ends_with("/unpublish") => {
+            let section = p.split('/').nth(2)?;
+            let id = first_id(
+                app,
+                &format!("SELECT id FROM {section} ORDER BY id LIMIT 1"),
+            )
+            .await;
+            p.replace("{id}", &id.to_string())
+        }
+        p if p.ends_with("/{id}/delete") => {
+            let id = match p.split('/').nth(2)? {
+                "titles" => fresh("INSERT INTO titles (title) VALUES ('Judul untuk dihapus') RETURNING id").await,
+                "shelves" => fresh("INSERT INTO shelves (name_id) VALUES ('Rak untuk dihapus') RETURNING id").await,
+                "events" => {
+                    fresh("INSERT INTO events (title_id, starts_at, ends_at, place) VALUES ('Acara untuk dihapus', '', '', '') RETURNING id").await
+                }
+                "tours" => fresh("INSERT INTO tours (name_id) VALUES ('Tur untuk dihapus') RETURNING id").await,
+                _ => return None,
+            };
+            p.replace("{id}", &id.to_string())
+        }
+        "/admin/markers/{code}/delete" => {
+            let code = format!("ZD{n:04}");
+            sqlx::query(
+                "INSERT OR IGNORE INTO markers (code, target_kind, target_id, label, active)
+                 VALUES (?, 'title', 1, 'Kode untuk dihapus', 0)",
+            )
+            .bind(&code)
+            .execute(db)
+            .await
+            .unwrap();
+            format!("/admin/markers/{code}/delete")
+        }
+        "/admin/media/{sha256}/delete" => {
+            let sha = format!("{n:064x}");
+            sqlx::query(
+                "INSERT OR IGNORE INTO media_assets (sha256, ext, mime, kind, size_bytes)
+                 VALUES (?, 'png', 'image/png', 'image', 1)",
+            )
+            .bind(&sha)
+            .execute(db)
+            .await
+            .unwrap();
+            format!("/admin/media/{sha}/delete")
+        }
+        _ => return None,
+    };
+    let _ = method;
+    Some((path, Vec::new()))
+}
 
 async fn post(
     app: &TestApp,
@@ -285,4 +346,437 @@ async fn a_reimport_keeps_what_a_librarian_published_and_says_so() {
     assert!(html.contains(&format!("/admin/titles/{a}\"")));
     let (_, syn_a) = synopsis_of(&app, "9789793062792").await;
     assert_eq!(syn_a.as_deref(), Some(mine));
+}
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    first_id(app, sql).await
+}
+
+fn location(r: &reqwest::Response) -> String {
+    r.headers()["location"].to_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_shelf_is_unpublished_then_deleted_once_no_code_points_at_it() {
+    let app = spawn_app(true).await;
+    staff_accounts(&app).await;
+    let s = login(&app.base, "librarian1", PASSWORD).await;
+    let r = post(
+        &app,
+        &s,
+        "/admin/shelves",
+        &fields(&[("name_id", "Rak Sementara")]),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let path = location(&r);
+    let id: i64 = path.rsplit('/').next().unwrap().parse().unwrap();
+    let form = fields(&[
+        ("name_id", "Rak Sementara"),
+        ("name_en", "Temporary Shelf"),
+        ("class_range", "500-599"),
+        ("location", "Lantai 2"),
+        ("description_id", "Rak untuk pameran."),
+        ("description_en", ""),
+        ("featured", ""),
+    ]);
+    let r = post(&app, &s, &format!("{path}/publish"), &form).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        json(&app, &format!("/api/v1/shelves/{id}")).await.0,
+        StatusCode::OK
+    );
+
+    // Unpublish: hidden at once, content kept, audited.
+    let r = post(&app, &s, &format!("{path}/unpublish"), &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        json(&app, &format!("/api/v1/shelves/{id}")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT COUNT(*) FROM shelves WHERE id = {id}")
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT COUNT(*) FROM audit_log WHERE action = 'shelf.unpublish' AND target = 'shelf:{id}'")
+        )
+        .await,
+        1
+    );
+
+    // A code points at it: deleting is refused, naming the code.
+    let r = post(
+        &app,
+        &s,
+        "/admin/markers",
+        &fields(&[
+            ("target", &format!("shelf:{id}")),
+            ("label", "Rak pameran"),
+            ("size_mm", "60"),
+        ]),
+    )
+    .await;
+    let code = location(&r).rsplit('/').next().unwrap().to_owned();
+    let (status, page) = get_page(&app, &s, &format!("{path}/delete")).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(
+        page.contains(&code) && page.contains("Rak pameran"),
+        "{page}"
+    );
+    assert!(
+        !page.contains(&format!("action=\"{path}/delete\"")),
+        "a refused delete offers its button"
+    );
+    let r = post(&app, &s, &format!("{path}/delete"), &[]).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT COUNT(*) FROM shelves WHERE id = {id}")
+        )
+        .await,
+        1
+    );
+
+    // The code itself: active → refused naming what it opens; deactivated → deleted.
+    let mpath = format!("/admin/markers/{code}");
+    let (status, page) = get_page(&app, &s, &format!("{mpath}/delete")).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(
+        page.contains("Rak Sementara"),
+        "the refusal does not say what the code opens: {page}"
+    );
+    let r = post(&app, &s, &format!("{mpath}/delete"), &[]).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let r = post(
+        &app,
+        &s,
+        &format!("{mpath}/active"),
+        &fields(&[("active", "0")]),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (status, page) = get_page(&app, &s, &format!("{mpath}/delete")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains(&format!("action=\"{mpath}/delete\"")));
+    let r = post(&app, &s, &format!("{mpath}/delete"), &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT COUNT(*) FROM markers WHERE code = '{code}'")
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT COUNT(*) FROM audit_log WHERE action = 'marker.delete' AND target = 'marker:{code}'")
+        )
+        .await,
+        1
+    );
+
+    // Now the shelf: a confirmation page first, then gone, audited.
+    let (status, page) = get_page(&app, &s, &format!("{path}/delete")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Hapus «Rak Sementara»?"), "{page}");
+    let r = post(&app, &s, &format!("{path}/delete"), &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), "/admin/shelves");
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT COUNT(*) FROM shelves WHERE id = {id}")
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT COUNT(*) FROM audit_log WHERE action = 'shelf.delete' AND target = 'shelf:{id}'")
+        )
+        .await,
+        1
+    );
+    let (status, _) = get_page(&app, &s, &path).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_deleted_tour_takes_its_stops_along() {
+    let app = spawn_app(true).await;
+    staff_accounts(&app).await;
+    let s = login(&app.base, "volunteer1", PASSWORD).await;
+    let r = post(
+        &app,
+        &s,
+        "/admin/tours",
+        &fields(&[("name_id", "Tur Singkat")]),
+    )
+    .await;
+    let path = location(&r);
+    let id: i64 = path.rsplit('/').next().unwrap().parse().unwrap();
+    let r = post(
+        &app,
+        &s,
+        &format!("{path}/stops"),
+        &fields(&[("clue_id", "Cari rak biru")]),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = post(&app, &s, &format!("{path}/publish"), &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT COUNT(*) FROM tour_stops WHERE tour_id = {id}")
+        )
+        .await,
+        1
+    );
+    let r = post(&app, &s, &format!("{path}/delete"), &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT COUNT(*) FROM tour_stops WHERE tour_id = {id}")
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        json(&app, &format!("/api/v1/tours/{id}")).await.0,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn a_picture_in_use_is_refused_and_a_deleted_one_stops_being_served_at_once() {
+    let app = spawn_app(true).await;
+    staff_accounts(&app).await;
+    let s = login(&app.base, "librarian1", PASSWORD).await;
+    // A demo cover used by exactly one title.
+    let (sha, ext, title): (String, String, i64) = sqlx::query_as(
+        "SELECT c.sha256, a.ext, c.target_id FROM content_media c JOIN media_assets a ON a.sha256 = c.sha256
+          WHERE c.target_kind = 'title' AND c.role = 'cover'
+            AND (SELECT COUNT(*) FROM content_media x WHERE x.sha256 = c.sha256) = 1
+          ORDER BY c.target_id LIMIT 1",
+    )
+    .fetch_one(&app.state.db)
+    .await
+    .unwrap();
+    let file = format!("/media/{sha}.{ext}");
+    // Served (and so in the hot cache) before the delete.
+    assert_eq!(app.get(&file).await.status(), StatusCode::OK);
+    let renditions: Vec<(String, String)> = sqlx::query_as(
+        "SELECT p.sha256, p.ext FROM media_renditions r JOIN media_assets p ON p.sha256 = r.sha256
+          WHERE r.source_sha256 = ?",
+    )
+    .bind(&sha)
+    .fetch_all(&app.state.db)
+    .await
+    .unwrap();
+    let title_name: String = sqlx::query_scalar("SELECT title FROM titles WHERE id = ?")
+        .bind(title)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+
+    // Still attached: refused, the title named, nothing gone.
+    let mpath = format!("/admin/media/{sha}");
+    let (status, page) = get_page(&app, &s, &format!("{mpath}/delete")).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(
+        page.contains(&title_name),
+        "the refusal does not name the title: {page}"
+    );
+    let r = post(&app, &s, &format!("{mpath}/delete"), &[]).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert_eq!(app.get(&file).await.status(), StatusCode::OK);
+
+    // Detached in a draft only: the draft still names it, so still refused.
+    let tpath = format!("/admin/titles/{title}");
+    let (_, live) = json(&app, &format!("/api/v1/titles/{title}")).await;
+    let synopsis = live["synopsis"].as_str().unwrap_or("").to_owned();
+    let mut form = title_form(&synopsis, "");
+    form.retain(|(k, _)| k != "cover");
+    form.push(("cover".into(), sha.clone()));
+    let r = post(&app, &s, &tpath, &form).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // Publishing without the cover detaches it everywhere.
+    let r = post(
+        &app,
+        &s,
+        &format!("{tpath}/publish"),
+        &title_form(&synopsis, ""),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    let (status, page) = get_page(&app, &s, &format!("{mpath}/delete")).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let r = post(&app, &s, &format!("{mpath}/delete"), &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.get(&file).await.status(),
+        StatusCode::NOT_FOUND,
+        "a deleted file is still served"
+    );
+    for (r, e) in &renditions {
+        assert_eq!(
+            app.get(&format!("/media/{r}.{e}")).await.status(),
+            StatusCode::NOT_FOUND,
+            "a deleted file's thumbnail is still served"
+        );
+    }
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT COUNT(*) FROM media_assets WHERE sha256 = '{sha}'")
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT COUNT(*) FROM audit_log WHERE action = 'media.delete' AND target = 'media:{sha}'")
+        )
+        .await,
+        1
+    );
+}
+
+fn event_form(starts: &str, ends: &str) -> Vec<(String, String)> {
+    fields(&[
+        ("title_id", "Dongeng Kemarin"),
+        ("title_en", ""),
+        ("description_id", "Mendongeng."),
+        ("description_en", ""),
+        ("starts", starts),
+        ("ends", ends),
+        ("place", "Ruang Anak"),
+        ("audience_id", ""),
+        ("audience_en", ""),
+        ("registration_url", ""),
+        ("poster", ""),
+        ("promo", ""),
+    ])
+}
+
+#[tokio::test]
+async fn a_past_event_says_so_and_leaves_the_calendar_feed() {
+    let app = spawn_app(false).await;
+    staff_accounts(&app).await;
+    let s = login(&app.base, "volunteer1", PASSWORD).await;
+    // A new event starts with empty date fields and cannot be published so.
+    let r = post(
+        &app,
+        &s,
+        "/admin/events",
+        &fields(&[("title_id", "Dongeng Kemarin")]),
+    )
+    .await;
+    let path = location(&r);
+    let id: i64 = path.rsplit('/').next().unwrap().parse().unwrap();
+    let (_, page) = get_page(&app, &s, &path).await;
+    let doc = scraper::Html::parse_document(&page);
+    for name in ["starts", "ends"] {
+        let sel = scraper::Selector::parse(&format!("input[name={name}]")).unwrap();
+        let input = doc
+            .select(&sel)
+            .next()
+            .unwrap_or_else(|| panic!("no {name} field"));
+        assert_eq!(
+            input.value().attr("value").unwrap_or(""),
+            "",
+            "a guessed {name} time"
+        );
+    }
+    let r = post(&app, &s, &format!("{path}/publish"), &[]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Published with times in the past: marked over everywhere.
+    let r = post(
+        &app,
+        &s,
+        &format!("{path}/publish"),
+        &event_form("2024-01-06T09:00", "2024-01-06T10:00"),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, ev) = json(&app, &format!("/api/v1/events/{id}")).await;
+    assert_eq!(ev["over"], Value::Bool(true), "{ev}");
+    let lib = login(&app.base, "librarian1", PASSWORD).await;
+    let r = post(
+        &app,
+        &lib,
+        "/admin/markers",
+        &fields(&[
+            ("target", &format!("event:{id}")),
+            ("label", "Poster"),
+            ("size_mm", "60"),
+        ]),
+    )
+    .await;
+    let code = location(&r).rsplit('/').next().unwrap().to_owned();
+    let (_, overlay) = json(&app, &format!("/api/v1/markers/{code}")).await;
+    assert_eq!(overlay["event_over"], Value::Bool(true), "{overlay}");
+    assert!(
+        overlay["subtitle"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("Acara sudah lewat"),
+        "{overlay}"
+    );
+    let (_, overlay_en) = json(&app, &format!("/api/v1/markers/{code}?lang=en")).await;
+    assert!(
+        overlay_en["subtitle"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("This event is over"),
+        "{overlay_en}"
+    );
+    let page = app.get(&format!("/m/{code}")).await.text().await.unwrap();
+    assert!(
+        page.contains("Acara sudah lewat"),
+        "the event page does not say it is over"
+    );
+    let feed = app.get("/events.ics").await.text().await.unwrap();
+    assert!(
+        !feed.contains("Dongeng Kemarin"),
+        "a past event is still in the feed"
+    );
+
+    // An upcoming one is in the feed and not over.
+    let r = post(
+        &app,
+        &s,
+        "/admin/events",
+        &fields(&[("title_id", "Dongeng Besok")]),
+    )
+    .await;
+    let next = location(&r);
+    let mut form = event_form("2099-01-06T09:00", "2099-01-06T10:00");
+    form[0].1 = "Dongeng Besok".into();
+    let r = post(&app, &s, &format!("{next}/publish"), &form).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let next_id: i64 = next.rsplit('/').next().unwrap().parse().unwrap();
+    let (_, ev) = json(&app, &format!("/api/v1/events/{next_id}")).await;
+    assert_eq!(ev["over"], Value::Bool(false), "{ev}");
+    let feed = app.get("/events.ics").await.text().await.unwrap();
+    assert!(
+        feed.contains("Dongeng Besok"),
+        "an upcoming event is missing from the feed"
+    );
 }

@@ -772,7 +772,7 @@ pub async fn unpublish<S: Draftable>(
 
 /// `GET /admin/{section}/{id}/delete`: the confirmation step, saying what goes
 /// with the item; while codes still point at it, the refusal naming them
-/// instead of a button.
+/// instead of a button (still `200`: the page itself is there).
 ///
 /// # Errors
 /// Unknown id → 404 page; database or session failures.
@@ -798,9 +798,7 @@ pub async fn delete_confirm<S: Draftable>(
             here: format!("{href}/delete"),
             cancel: href,
         };
-        let mut resp = confirm::page(p, c);
-        *resp.status_mut() = StatusCode::CONFLICT;
-        return Ok(resp);
+        return Ok(confirm::page(p, c));
     }
     let c = confirm::Confirm {
         heading: i18n::text_with(p.lang, "delete-heading", &name),

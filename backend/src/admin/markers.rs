@@ -636,7 +636,7 @@ fn delete_refusal(lang: Lang, m: &MarkerListRow) -> Option<String> {
 }
 
 /// `GET /admin/markers/{code}/delete`: the confirmation step; for an active
-/// code, the refusal saying what it opens (`409`).
+/// code, the refusal saying what it opens instead of a button.
 ///
 /// # Errors
 /// Unknown code → 404 page; database or session failures.
@@ -673,11 +673,7 @@ pub async fn delete_confirm(
         here: format!("{href}/delete"),
         cancel: href,
     };
-    let mut resp = confirm::page(p, c);
-    if refused {
-        *resp.status_mut() = StatusCode::CONFLICT;
-    }
-    Ok(resp)
+    Ok(confirm::page(p, c))
 }
 
 /// `POST /admin/markers/{code}/delete`: deletes a deactivated code (its scans

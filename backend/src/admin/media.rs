@@ -807,7 +807,7 @@ async fn users_named(pool: &sqlx::SqlitePool, lang: Lang, sha: &str) -> sqlx::Re
 
 /// `GET /admin/media/{sha256}/delete`: the confirmation step; while the
 /// asset is attached somewhere (or named by a draft), the refusal naming
-/// each place instead (`409`).
+/// each place instead of a button.
 ///
 /// # Errors
 /// Unknown asset → 404 page; database or session failures.
@@ -840,11 +840,7 @@ pub async fn delete_confirm(
         here: format!("{href}/delete"),
         cancel: href,
     };
-    let mut resp = confirm::page(p, c);
-    if refused {
-        *resp.status_mut() = StatusCode::CONFLICT;
-    }
-    Ok(resp)
+    Ok(confirm::page(p, c))
 }
 
 /// `POST /admin/media/{sha256}/delete`: deletes an asset nothing uses, with

@@ -468,6 +468,54 @@ async fn librarian_work(s: &Session) -> Vec<String> {
         page.contains(&code),
         "the analytics page does not list {code}"
     );
+
+    // 7. Delete the cover picture: refused while the title uses it (the
+    // title named), then detached, confirmed on its own page, and gone.
+    let ext: String = sqlx::query_scalar("SELECT ext FROM media_assets WHERE sha256 = ?")
+        .bind(&image_sha)
+        .fetch_one(db)
+        .await
+        .unwrap();
+    let file = s.server.url(&format!("/media/{image_sha}.{ext}"));
+    let served = |url: String| async move { reqwest::get(&url).await.unwrap().status().as_u16() };
+    assert_eq!(served(file.clone()).await, 200);
+    b.goto(&s.server.url(&format!("/admin/media/{image_sha}"))).await;
+    click_and_wait(b, &format!("a[href='/admin/media/{image_sha}/delete']")).await;
+    b.screenshot("flow-7-media-delete-refused").await;
+    step(
+        "media delete refused",
+        b.accessibility_problems("flow-7-media-delete-refused").await,
+    );
+    let refusal = b.text("main").await;
+    assert!(
+        refusal.contains(&title),
+        "the refusal does not name the title that uses the picture: {refusal}"
+    );
+    b.goto(&s.server.url(&format!("/admin/titles/{id}"))).await;
+    b.client()
+        .find(Locator::Css("#cover option[value='']"))
+        .await
+        .expect("the cover can be set to none")
+        .click()
+        .await
+        .unwrap();
+    click_and_wait(b, "#edit-form button[formaction$='/publish']").await;
+    b.goto(&s.server.url(&format!("/admin/media/{image_sha}"))).await;
+    click_and_wait(b, &format!("a[href='/admin/media/{image_sha}/delete']")).await;
+    b.screenshot("flow-7-media-delete-confirm").await;
+    step(
+        "media delete confirm",
+        b.accessibility_problems("flow-7-media-delete-confirm").await,
+    );
+    click_and_wait(b, "main form button.danger").await;
+    let path = b.current_path().await;
+    assert!(path.starts_with("/admin/media"), "deleting led to {path}");
+    assert_eq!(
+        served(file).await,
+        404,
+        "a deleted picture is still served"
+    );
+    b.screenshot("flow-7-media-deleted").await;
     problems
 }
 

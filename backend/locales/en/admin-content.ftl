@@ -144,3 +144,4 @@ marker-delete-scans-stay = The { $scans } scans of this code stay counted in Ana
 marker-delete-refused-active = Code { $code } is still active and opens “{ $target }”. Deactivate it first (untick “active” and save), then delete it.
 marker-delete-hint = Only a deactivated code can be deleted.
 marker-deleted = Code { $code } deleted.
+event-over-badge = This event is over

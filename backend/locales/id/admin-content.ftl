@@ -144,3 +144,4 @@ marker-delete-scans-stay = { $scans } pindaian kode ini tetap terhitung di Stati
 marker-delete-refused-active = Kode { $code } masih aktif dan membuka «{ $target }». Nonaktifkan dulu (hapus centang “aktif” lalu simpan), baru hapus.
 marker-delete-hint = Hanya kode yang sudah dinonaktifkan yang bisa dihapus.
 marker-deleted = Kode { $code } dihapus.
+event-over-badge = Acara sudah lewat

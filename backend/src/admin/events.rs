@@ -193,6 +193,8 @@ struct EditPage {
     e: EditFrame,
     f: EventFields,
     when: String,
+    /// Whether the live event has ended (the page says so).
+    over: bool,
     images: Vec<MediaChoice>,
     videos: Vec<MediaChoice>,
 }
@@ -389,6 +391,8 @@ impl Draftable for Events {
 
     async fn render_edit(state: &AppState, v: EditView<Self>) -> Result<Response, PageError> {
         let f = v.posted.unwrap_or(v.fields);
+        let over = v.live.published
+            && stored_from_local(&v.live.fields.ends).is_some_and(|end| wib::is_over(&end));
         let when = match (stored_from_local(&f.starts), stored_from_local(&f.ends)) {
             (Some(s), Some(en)) => crate::texts::human_when(v.p.lang, &s, &en),
             _ => String::new(),
@@ -400,6 +404,7 @@ impl Draftable for Events {
             e: v.e,
             f,
             when,
+            over,
         }))
     }
 }

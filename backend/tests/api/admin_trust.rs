@@ -765,6 +765,11 @@ async fn a_past_event_says_so_and_leaves_the_calendar_feed() {
         !feed.contains("Dongeng Kemarin"),
         "a past event is still in the feed"
     );
+    let (_, admin_page) = get_page(&app, &s, &path).await;
+    assert!(
+        admin_page.contains("Acara sudah lewat"),
+        "the back office does not mark the event as over"
+    );
 
     // An upcoming one is in the feed and not over.
     let r = post(

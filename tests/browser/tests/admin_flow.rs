@@ -479,12 +479,14 @@ async fn librarian_work(s: &Session) -> Vec<String> {
     let file = s.server.url(&format!("/media/{image_sha}.{ext}"));
     let served = |url: String| async move { reqwest::get(&url).await.unwrap().status().as_u16() };
     assert_eq!(served(file.clone()).await, 200);
-    b.goto(&s.server.url(&format!("/admin/media/{image_sha}"))).await;
+    b.goto(&s.server.url(&format!("/admin/media/{image_sha}")))
+        .await;
     click_and_wait(b, &format!("a[href='/admin/media/{image_sha}/delete']")).await;
     b.screenshot("flow-7-media-delete-refused").await;
     step(
         "media delete refused",
-        b.accessibility_problems("flow-7-media-delete-refused").await,
+        b.accessibility_problems("flow-7-media-delete-refused")
+            .await,
     );
     let refusal = b.text("main").await;
     assert!(
@@ -500,21 +502,19 @@ async fn librarian_work(s: &Session) -> Vec<String> {
         .await
         .unwrap();
     click_and_wait(b, "#edit-form button[formaction$='/publish']").await;
-    b.goto(&s.server.url(&format!("/admin/media/{image_sha}"))).await;
+    b.goto(&s.server.url(&format!("/admin/media/{image_sha}")))
+        .await;
     click_and_wait(b, &format!("a[href='/admin/media/{image_sha}/delete']")).await;
     b.screenshot("flow-7-media-delete-confirm").await;
     step(
         "media delete confirm",
-        b.accessibility_problems("flow-7-media-delete-confirm").await,
+        b.accessibility_problems("flow-7-media-delete-confirm")
+            .await,
     );
     click_and_wait(b, "main form button.danger").await;
     let path = b.current_path().await;
     assert!(path.starts_with("/admin/media"), "deleting led to {path}");
-    assert_eq!(
-        served(file).await,
-        404,
-        "a deleted picture is still served"
-    );
+    assert_eq!(served(file).await, 404, "a deleted picture is still served");
     b.screenshot("flow-7-media-deleted").await;
     problems
 }

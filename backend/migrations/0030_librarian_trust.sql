@@ -22,3 +22,10 @@ SELECT t.id, f.field,
  WHERE (f.field = 'synopsis_id' AND COALESCE(TRIM(t.synopsis_id), '') <> '')
     OR (f.field = 'synopsis_en' AND COALESCE(TRIM(t.synopsis_en), '') <> '')
     OR (f.field = 'age_group' AND COALESCE(t.age_group, '') <> '');
+
+-- Archived: hidden from visitors and listed last in the back office, kept
+-- for later (Publish brings an item back).
+ALTER TABLE titles  ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE shelves ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE events  ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tours   ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;

@@ -247,6 +247,8 @@ pub struct EditFrame {
     pub heading: String,
     /// Whether visitors see the live item.
     pub published: bool,
+    /// Whether it is archived (hidden, listed last; Publish brings it back).
+    pub archived: bool,
     /// The pending draft's author and time, when there is one.
     pub draft: Option<DraftMeta>,
     /// Problems with the posted form or with the draft at publishing.
@@ -401,6 +403,7 @@ pub fn routes<S: Draftable>() -> Routes {
         )
         .post(&format!("{base}/{{id}}/discard"), role, discard::<S>)
         .post(&format!("{base}/{{id}}/unpublish"), role, unpublish::<S>)
+        .post(&format!("{base}/{{id}}/archive"), role, archive::<S>)
         .get(&format!("{base}/{{id}}/delete"), role, delete_confirm::<S>)
         .post(&format!("{base}/{{id}}/delete"), role, delete_item::<S>)
 }
@@ -463,11 +466,20 @@ pub async fn edit_page<S: Draftable>(
     let p = Page::new(session, Some(staff), S::KIND.list_href()).await?;
     let (fields, draft) = working::<S>(&state.db, &live).await?;
     let failed = !errors.is_empty();
+    let archived: bool = sqlx::query_scalar(&format!(
+        "SELECT archived FROM {} WHERE id = ?",
+        S::KIND.table()
+    ))
+    .bind(live.id)
+    .fetch_optional(&state.db)
+    .await?
+    .unwrap_or(false);
     let e = EditFrame {
         kind: S::KIND,
         id: live.id,
         heading: S::heading(&live),
         published: live.published,
+        archived,
         draft,
         errors,
         public_url: state.public_url.to_string(),
@@ -634,6 +646,13 @@ pub async fn publish<S: Draftable>(
     };
     let mut tx = state.db.begin().await?;
     S::apply(&mut tx, &live, &fields).await?;
+    sqlx::query(&format!(
+        "UPDATE {} SET archived = 0 WHERE id = ?",
+        S::KIND.table()
+    ))
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
     delete(&mut tx, S::KIND, id).await?;
     let action = format!("{}.publish", S::KIND.as_str());
     let detail = S::audit_detail(&live, &fields);
@@ -737,6 +756,38 @@ fn codes_refusal(lang: Lang, codes: &[CodeUse]) -> String {
         .collect::<Vec<_>>()
         .join(", ");
     i18n::text_with(lang, "delete-refused-codes", &[("codes", list)])
+}
+
+/// `POST /admin/{section}/{id}/archive`: hides the item from visitors and
+/// lists it last in the back office (content, draft and codes stay; Publish
+/// brings it back), with a `{kind}.archive` audit record, and clears the
+/// rendered pages.
+///
+/// # Errors
+/// Unknown id → 404 page; database or session failures.
+pub async fn archive<S: Draftable>(
+    State(state): State<AppState>,
+    session: Session,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    let live = live_or_404::<S>(&state.db, id).await?;
+    let lang = page::lang_of(&session).await;
+    let mut tx = state.db.begin().await?;
+    sqlx::query(&format!(
+        "UPDATE {} SET published = 0, archived = 1 WHERE id = ?",
+        S::KIND.table()
+    ))
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    let action = format!("{}.archive", S::KIND.as_str());
+    let name = S::heading(&live);
+    audit::record(&mut tx, Some(&staff), &action, &S::KIND.target(id), &name).await?;
+    tx.commit().await?;
+    state.rendered.clear();
+    page::notice(&session, i18n::text(lang, "archived")).await;
+    Ok(Redirect::to(&S::KIND.edit_href(id)).into_response())
 }
 
 /// `POST /admin/{section}/{id}/unpublish`: hides the item from visitors (its

@@ -19,7 +19,7 @@ pub async fn sample(app: &TestApp, method: &str, pattern: &str, n: usize) -> Opt
         id
     };
     let path = match pattern {
-        p if p.ends_with("/unpublish") => {
+        p if p.ends_with("/unpublish") || p.ends_with("/archive") => {
             let section = p.split('/').nth(2)?;
             let id = first_id(
                 app,
@@ -791,5 +791,69 @@ async fn a_past_event_says_so_and_leaves_the_calendar_feed() {
     assert!(
         feed.contains("Dongeng Besok"),
         "an upcoming event is missing from the feed"
+    );
+}
+
+#[tokio::test]
+async fn an_archived_shelf_is_hidden_listed_last_and_comes_back_on_publish() {
+    let app = spawn_app(true).await;
+    staff_accounts(&app).await;
+    let s = login(&app.base, "librarian1", PASSWORD).await;
+    let id = first_id(
+        &app,
+        "SELECT id FROM shelves WHERE published = 1 ORDER BY id LIMIT 1",
+    )
+    .await;
+    let name: String = sqlx::query_scalar("SELECT name_id FROM shelves WHERE id = ?")
+        .bind(id)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    let path = format!("/admin/shelves/{id}");
+    let r = post(&app, &s, &format!("{path}/archive"), &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        json(&app, &format!("/api/v1/shelves/{id}")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let (_, page) = get_page(&app, &s, &path).await;
+    assert!(
+        page.contains("Diarsipkan"),
+        "the edit page does not say it is archived"
+    );
+    let (_, list) = get_page(&app, &s, "/admin/shelves").await;
+    let doc = scraper::Html::parse_document(&list);
+    let rows = scraper::Selector::parse("main table tbody tr").unwrap();
+    let last = doc
+        .select(&rows)
+        .last()
+        .map(|r| r.text().collect::<String>())
+        .unwrap_or_default();
+    assert!(
+        last.contains(&name) && last.contains("Diarsipkan"),
+        "the archived shelf is not listed last: {last}"
+    );
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT COUNT(*) FROM audit_log WHERE action = 'shelf.archive' AND target = 'shelf:{id}'")
+        )
+        .await,
+        1
+    );
+    // Publish brings it back.
+    let r = post(&app, &s, &format!("{path}/publish"), &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        json(&app, &format!("/api/v1/shelves/{id}")).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT archived FROM shelves WHERE id = {id}")
+        )
+        .await,
+        0
     );
 }

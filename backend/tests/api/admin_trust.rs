@@ -826,7 +826,7 @@ async fn an_archived_shelf_is_hidden_listed_last_and_comes_back_on_publish() {
     let rows = scraper::Selector::parse("main table tbody tr").unwrap();
     let last = doc
         .select(&rows)
-        .last()
+        .next_back()
         .map(|r| r.text().collect::<String>())
         .unwrap_or_default();
     assert!(

@@ -353,6 +353,40 @@ async fn librarian_work(s: &Session) -> Vec<String> {
         "Publish right after typing did not publish the typed synopsis"
     );
 
+    // 2d. A catalogue re-import with another synopsis for this title keeps
+    // the librarian's, and the report says so and why.
+    let isbn: String = sqlx::query_scalar("SELECT isbn13 FROM titles WHERE id = ?")
+        .bind(id)
+        .fetch_one(db)
+        .await
+        .expect("the imported title has an ISBN-13");
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let csv = dir.path().join("katalog-baru.csv");
+    std::fs::write(
+        &csv,
+        format!("title,isbn_issn,notes\n\"{title}\",{isbn},Sinopsis lain dari katalog.\n"),
+    )
+    .expect("the CSV is written");
+    b.goto(&s.server.url("/admin/import")).await;
+    choose_file(b, "form input[type=file]", &csv).await;
+    click_and_wait(b, "form:has(input[type=file]) button[type=submit]").await;
+    b.screenshot("flow-2d-reimport-report").await;
+    step(
+        "re-import report",
+        b.accessibility_problems("flow-2d-reimport-report").await,
+    );
+    let report = b.text("table[aria-labelledby=report-titles]").await;
+    assert!(
+        report.contains(&title) && report.contains("ditulis atau diterbitkan pustakawan"),
+        "the re-import report does not say the synopsis was kept: {report}"
+    );
+    let (_, live) = api(format!("/api/v1/titles/{id}")).await;
+    assert_eq!(
+        live["synopsis"].as_str(),
+        Some(synopsis),
+        "the re-import overwrote the published synopsis"
+    );
+
     // 3. Upload a cover and a video into the media library, attach both.
     for (file, kind, name) in [
         (&cover, "image", "flow-3-upload-cover"),

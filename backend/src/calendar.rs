@@ -227,7 +227,12 @@ pub async fn get_calendar(
     State(state): State<AppState>,
     Query(p): Query<LangQueryParams>,
 ) -> Result<Response> {
-    let rows = all_event_rows(&state.db).await?;
+    // The feed lists what is still to come: an event leaves it once over.
+    let rows = all_event_rows(&state.db)
+        .await?
+        .into_iter()
+        .filter(|e| !crate::wib::is_over(&e.ends_at))
+        .collect();
     let codes = event_page_codes(&state.db).await?;
     let view = crate::api::view(&state, p.lang);
     Ok(ics_response(render(&view, rows, &codes), "acara.ics"))

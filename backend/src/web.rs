@@ -60,6 +60,9 @@ pub struct PageVideo {
 
 /// Event details on the page.
 pub struct PageEvent {
+    /// Whether it has ended (the page says "Acara sudah lewat" and offers no
+    /// calendar entry or registration).
+    over: bool,
     starts_at: String,
     when: String,
     place: String,
@@ -421,6 +424,7 @@ async fn build_page(
             };
             let e = q::event_response(&state.db, &view, row).await?;
             event = Some(PageEvent {
+                over: e.over,
                 when: human_when(lang, &e.starts_at, &e.ends_at),
                 starts_at: e.starts_at.clone(),
                 place: e.place.clone(),

@@ -1082,6 +1082,7 @@ mod tests {
             web_url: None,
             ebook_url: None,
             featured: (1..=5).map(title).collect(),
+            event_over: false,
         };
         let locale = Locale::default();
         let ctx = egui::Context::default();

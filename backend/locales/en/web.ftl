@@ -74,3 +74,6 @@ ar-heading = The AR camera is not available here
 ar-body = The AR camera app for the browser is not installed on this library's server. Every code still opens as an ordinary web page: scan a QR code with your phone's camera, or open the library's web pages.
 ar-code-link = Open the page of code
 ar-home-link = Open the library's web pages
+event-over = This event is over
+event-over-hint = This event has ended. See the library's other events.
+when-unset = No date yet

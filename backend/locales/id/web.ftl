@@ -74,3 +74,6 @@ ar-heading = Kamera AR belum tersedia di sini
 ar-body = Aplikasi kamera AR untuk peramban belum dipasang di server perpustakaan ini. Semua kode tetap bisa dibuka sebagai halaman web biasa: pindai kode QR dengan kamera ponsel Anda, atau buka halaman web perpustakaan.
 ar-code-link = Buka halaman kode
 ar-home-link = Buka halaman web perpustakaan
+event-over = Acara sudah lewat
+event-over-hint = Acara ini sudah selesai. Lihat acara lain di perpustakaan.
+when-unset = Tanggal belum diisi

@@ -218,6 +218,13 @@ impl HashingLine {
         })
     }
 
+    /// Whether the open lane already has `max_waiting` waiting (the next
+    /// stranger would be turned away).
+    pub fn open_is_full(&self) -> bool {
+        self.open.available_permits() == 0
+            && self.waiting.load(std::sync::atomic::Ordering::Acquire) >= self.max_waiting
+    }
+
     /// Waits for a slot in `lane`; `None` when the open lane already has
     /// `max_waiting` waiting (the caller answers "busy").
     pub async fn enter(&self, lane: HashLane) -> Option<tokio::sync::SemaphorePermit<'_>> {
@@ -545,6 +552,22 @@ pub async fn clear_login_failures(
     Ok(cleared)
 }
 
+/// A database error of a login: SQLite's "busy"/"locked" (a flood of
+/// attempts holding the write lock past the busy timeout) is
+/// [`LoginError::Busy`], so the visitor is asked to try again rather than
+/// shown an error page.
+fn login_db_error(e: sqlx::Error) -> LoginError {
+    let busy = e
+        .as_database_error()
+        .and_then(|d| d.code())
+        .is_some_and(|c| matches!(c.as_ref(), "5" | "6" | "261" | "262" | "517"));
+    if busy {
+        LoginError::Busy
+    } else {
+        LoginError::Db(e.to_string())
+    }
+}
+
 /// Checks a login (see the module docs for the throttling). The attempt is
 /// recorded as a failure first, atomically with the check of every limit,
 /// and removed again when the password is right (with the account's earlier
@@ -562,7 +585,7 @@ pub async fn login(
     password: &str,
     client: LoginClient<'_>,
 ) -> Result<LoggedIn, LoginError> {
-    let db = |e: sqlx::Error| LoginError::Db(e.to_string());
+    let db = login_db_error;
     let name = validate_username(username).unwrap_or_default();
     let address = crate::server::address_key(client.address).to_string();
     let now = Utc::now();
@@ -574,6 +597,11 @@ pub async fn login(
         _ => String::new(),
     };
     let trusted = !device.is_empty();
+    // A stranger's attempt while strangers' checks are already queued to the
+    // limit is turned away before it costs a database write.
+    if !trusted && HashingLine::shared().open_is_full() {
+        return Err(LoginError::Busy);
+    }
     // The backoff the name's failures so far ask for; the insert below checks
     // the last failure against it atomically, and counts again, so a burst
     // of concurrent attempts gets one check per backoff at most.

@@ -424,6 +424,7 @@ pub async fn event_response(
 ) -> sqlx::Result<EventResponse> {
     let media = media_for(pool, view, "event", e.id).await?;
     Ok(EventResponse {
+        over: crate::wib::is_over(&e.ends_at),
         id: e.id,
         languages: languages(has_text(&e.title_en)),
         title: view.pick(e.title_id, e.title_en),

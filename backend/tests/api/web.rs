@@ -120,17 +120,18 @@ async fn english_by_query_or_accept_language() {
 #[tokio::test]
 async fn event_page_has_details_and_calendar_link() {
     let app = spawn_app(true).await;
+    crate::helpers::demo_events_upcoming(&app).await;
     let (status, doc) = page(&app, "/m/EV0001", None).await;
     assert_eq!(status, 200);
     let when = Selector::parse("time").unwrap();
     let t = doc.select(&when).next().expect("time element");
     assert_eq!(
         t.value().attr("datetime"),
-        Some("2026-12-05T09:00:00+07:00")
+        Some("2037-12-05T09:00:00+07:00")
     );
     assert_eq!(
         t.text().collect::<String>(),
-        "Sabtu, 5 Desember 2026, 09.00–10.30 WIB"
+        "Sabtu, 5 Desember 2037, 09.00–10.30 WIB"
     );
     let cal = Selector::parse("a[type=\"text/calendar\"]").unwrap();
     let href = doc

@@ -22,6 +22,12 @@ const MARKER_PAGES: &[(&str, &str, u16, &str)] = &[
         200,
         "Tambahkan ke kalender",
     ),
+    (
+        "/m/EV0002",
+        "public-m-EV0002-event-over",
+        200,
+        "Acara sudah lewat",
+    ),
     ("/m/TR0001", "public-m-TR0001-tour-stop", 200, "Tur membaca"),
     (
         "/m/NOSUCH1",
@@ -45,6 +51,18 @@ async fn public_pages_render_and_pass_axe() {
         ids.contains(&"image-alt") && ids.contains(&"html-has-lang"),
         "axe missed known violations: {ids:?}"
     );
+
+    // Dates that do not depend on today: the first demo event upcoming
+    // (5 December 2037), the second over (12 December 2024).
+    sqlx::query(
+        "UPDATE events SET
+            starts_at = replace(starts_at, '2026-12-', CASE WHEN starts_at LIKE '2026-12-05%' THEN '2037-12-' ELSE '2024-12-' END),
+            ends_at = replace(ends_at, '2026-12-', CASE WHEN ends_at LIKE '2026-12-05%' THEN '2037-12-' ELSE '2024-12-' END)",
+    )
+    .execute(&s.server.state.db)
+    .await
+    .expect("demo events dated");
+    s.server.state.rendered.clear();
 
     let mut problems = Vec::new();
     for &(path, name, status, expected) in MARKER_PAGES {

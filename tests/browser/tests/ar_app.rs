@@ -322,7 +322,18 @@ async fn the_ar_app_finds_resolves_and_mirrors_the_demo_codes() {
     .await;
     b.screenshot("ar-panel").await;
 
-    // The language switch: the mirror (and what egui draws) turn English.
+    // The language switch: the mirror (and what egui draws) turn English,
+    // and the trailer plays on (a new load of the <video> would restart it).
+    let before = b
+        .client()
+        .execute(
+            "const v = document.getElementById('pustaka-video'); window.__reloads = 0; \
+             for (const e of ['emptied', 'loadstart']) v.addEventListener(e, () => window.__reloads++); \
+             return {src: v.currentSrc, t: v.currentTime};",
+            vec![],
+        )
+        .await
+        .expect("script runs");
     press(&b, "#pustaka-lang").await;
     let english = titles(&base, "en").await;
     wait_for(
@@ -338,6 +349,33 @@ async fn the_ar_app_finds_resolves_and_mirrors_the_demo_codes() {
         },
     )
     .await;
+    let panel_en = wait_for(
+        &b,
+        "english-panel",
+        "const p = document.getElementById('pustaka-panel'); return p.hidden ? null : p.innerText;",
+        CARDS_TIMEOUT,
+        |v| {
+            v.as_str()
+                .is_some_and(|t| t.contains(english[0].1.as_str()))
+        },
+    )
+    .await;
+    let after = b
+        .client()
+        .execute(
+            "const v = document.getElementById('pustaka-video'); \
+             return {reloads: window.__reloads, src: v.currentSrc, t: v.currentTime, hidden: v.hidden};",
+            vec![],
+        )
+        .await
+        .expect("script runs");
+    assert!(
+        after["reloads"] == 0
+            && after["hidden"] == false
+            && after["src"] == before["src"]
+            && after["t"].as_f64() >= before["t"].as_f64(),
+        "the trailer plays on through the switch: before {before}, after {after}, panel {panel_en}"
+    );
     b.screenshot("ar-english").await;
     b.close().await;
 }

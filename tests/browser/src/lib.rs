@@ -801,7 +801,7 @@ impl Browser {
         serde_json::from_value(found).expect("a list of paths")
     }
 
-    /// Runs the Chrome DevTools Protocol command `method` with `params`
+    /// Runs the Chrome `DevTools` Protocol command `method` with `params`
     /// (chromedriver's `goog/cdp/execute`) and returns its result: for what
     /// WebDriver has no command for, e.g. `Page.addScriptToEvaluateOnNewDocument`
     /// (a script that runs before the page's own, on every load).
@@ -828,7 +828,7 @@ impl Browser {
     }
 }
 
-/// chromedriver's DevTools passthrough (`POST /session/{id}/goog/cdp/execute`).
+/// chromedriver's `DevTools` passthrough (`POST /session/{id}/goog/cdp/execute`).
 #[derive(Debug)]
 struct Cdp {
     method: String,

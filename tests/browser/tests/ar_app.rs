@@ -291,7 +291,18 @@ async fn the_ar_app_finds_resolves_and_mirrors_the_demo_codes() {
     // A press on the mirror's card button opens the panel; its trailer plays.
     // Pressed from script: the mirror's buttons are visually hidden (1 px),
     // and a busy page may rebuild one between a find and a WebDriver click.
-    press(&b, "#pustaka-cards button[data-code=\"BK0001\"]").await;
+    // The card's button, pressed as soon as it is there: on a busy machine
+    // the scanner may miss a code in a frame, and its card (and button)
+    // leave for a moment.
+    wait_for(
+        &b,
+        "press-card",
+        "const e = document.querySelector('#pustaka-cards button[data-code=\"BK0001\"]'); \
+         if (e) e.click(); return !!e;",
+        CARDS_TIMEOUT,
+        |v| v == true,
+    )
+    .await;
     let panel = wait_for(
         &b,
         "panel",

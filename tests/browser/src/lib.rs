@@ -801,6 +801,23 @@ impl Browser {
         serde_json::from_value(found).expect("a list of paths")
     }
 
+    /// Runs the Chrome `DevTools` Protocol command `method` with `params`
+    /// (chromedriver's `goog/cdp/execute`) and returns its result: for what
+    /// WebDriver has no command for, e.g. `Page.addScriptToEvaluateOnNewDocument`
+    /// (a script that runs before the page's own, on every load).
+    ///
+    /// # Panics
+    /// When chromedriver or Chromium refuses the command.
+    pub async fn cdp(&self, method: &str, params: serde_json::Value) -> serde_json::Value {
+        self.client
+            .issue_cmd(Cdp {
+                method: method.to_string(),
+                params,
+            })
+            .await
+            .unwrap_or_else(|e| panic!("CDP {method}: {e}"))
+    }
+
     /// Ends the browser session cleanly (drop also cleans up, less gently).
     pub async fn close(self) {
         let Self {
@@ -808,6 +825,31 @@ impl Browser {
         } = self;
         let _ = client.close().await;
         drop(_driver);
+    }
+}
+
+/// chromedriver's `DevTools` passthrough (`POST /session/{id}/goog/cdp/execute`).
+#[derive(Debug)]
+struct Cdp {
+    method: String,
+    params: serde_json::Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        let body = serde_json::json!({ "cmd": self.method, "params": self.params });
+        (http::Method::POST, Some(body.to_string()))
     }
 }
 

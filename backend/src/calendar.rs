@@ -4,8 +4,8 @@
 //! matching `VTIMEZONE`, so calendars show them at the library's wall-clock time.
 //!
 //! Each event's `URL` is its web page (`/m/{code}` of its active code) when
-//! it has one, else its registration link; [`google_calendar_url`] and
-//! [`webcal_url`] give the "add to Google Calendar" and subscription links
+//! it has one, else its registration link; [`google_calendar_url`](crate::calendar::google_calendar_url) and
+//! [`webcal_url`](crate::calendar::webcal_url) give the "add to Google Calendar" and subscription links
 //! the pages offer beside the `.ics` download (Android's own calendar opens
 //! neither an `.ics` download nor a feed by itself).
 //!

@@ -127,7 +127,7 @@ commands:
                      build the AR app's browser bundle (app wasm, scan worker,
                      page, service worker; hashed names, .br/.gz copies) into
                      DIR (default target/web-app), for `pustaka-server serve
-                     --web-app DIR`; --dev: dev profile, no wasm-opt (tests)";
+                     --web-app DIR`; --dev: dev profile (tests)";
 
 /// Where `cargo xtask scan-worker` (and `test`, `bench`) put the scan worker;
 /// the browser test and the benchmark look here.

@@ -198,8 +198,10 @@ fn build_wasm(simd: Simd, profile: WasmProfile) -> Result<PathBuf> {
     Ok(target.join(WASM_TARGET).join(folder).join(CRATE_FILE))
 }
 
-/// Debian packages of the wasm builds: `wasm-opt` (binaryen), which the app
-/// bundle's release build uses (the scanner does not, see the module docs).
+/// Debian packages of the wasm builds: `wasm-opt` (binaryen). Neither the
+/// app bundle nor the scanner runs it today (binaryen 108 breaks
+/// wasm-bindgen's externref table, see the module docs); it stays installed
+/// so a release build can be checked against a fixed binaryen by hand.
 pub const WASM_PACKAGES: &[&str] = &["binaryen"];
 
 /// What a wasm build of `profile` lacks on this machine, one item each, in

@@ -177,7 +177,7 @@ pub fn hash_password(password: &str) -> Result<String, AccountError> {
 pub enum HashLane {
     /// Trusted devices and logged-in staff: one slot of their own.
     Staff,
-    /// Everyone else: [`HashingLine::open`]'s slots, with a bounded queue.
+    /// Everyone else: half the cores' slots, with a bounded queue.
     Open,
 }
 

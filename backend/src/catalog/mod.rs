@@ -7,7 +7,7 @@
 //! fails is rolled back to its savepoint, so it is never half-written, and the
 //! import carries on. A re-import never overwrites what librarians wrote or
 //! published: the fields they write take the record's value only when empty
-//! or themselves imported ([`provenance`]), and the report lists per title
+//! or themselves imported ([`provenance`](crate::catalog::provenance)), and the report lists per title
 //! what changed and what was kept. Writes are committed in batches of [`BATCH_SIZE`](crate::catalog::BATCH_SIZE).
 
 pub mod csv_import;

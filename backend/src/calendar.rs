@@ -3,6 +3,12 @@
 //! Times are written as WIB local times with `TZID=Asia/Jakarta` and a
 //! matching `VTIMEZONE`, so calendars show them at the library's wall-clock time.
 //!
+//! Each event's `URL` is its web page (`/m/{code}` of its active code) when
+//! it has one, else its registration link; [`google_calendar_url`](crate::calendar::google_calendar_url) and
+//! [`webcal_url`](crate::calendar::webcal_url) give the "add to Google Calendar" and subscription links
+//! the pages offer beside the `.ics` download (Android's own calendar opens
+//! neither an `.ics` download nor a feed by itself).
+//!
 //! Every document carries `VERSION:2.0`, our own `PRODID`, `METHOD:PUBLISH`,
 //! and on every `VEVENT` a stable `UID` (`event-{id}@{host}`) and a `DTSTAMP`:
 //! with `METHOD` present, RFC 5545 §3.8.7.2 makes `DTSTAMP` the time the
@@ -15,7 +21,7 @@ use icalendar::{Calendar, CalendarDateTime, Component, Event, EventLike};
 use pustaka_api::ErrorCode;
 
 use crate::api::LangQueryParams;
-use crate::db::content::{EventRow, View, all_event_rows, event_row};
+use crate::db::content::{EventRow, View, all_event_rows, event_page_codes, event_row};
 use crate::error::{AppError, Result};
 use crate::startup::AppState;
 use crate::wib::{WIB_TZID, parse_stored};
@@ -40,6 +46,7 @@ fn ical_event(
     host: &str,
     stamp: chrono::DateTime<chrono::Utc>,
     e: EventRow,
+    page_url: Option<&str>,
 ) -> Option<Event> {
     let start = parse_stored(&e.starts_at).ok()?;
     let end = parse_stored(&e.ends_at).ok()?;
@@ -54,18 +61,44 @@ fn ical_event(
         .starts(wib_local(start))
         .ends(wib_local(end))
         .timestamp(stamp);
-    if let Some(d) = view.pick_opt(e.description_id, e.description_en) {
-        ev.description(&d);
-    }
-    if let Some(url) = &e.registration_url {
-        ev.url(url);
+    let description = view.pick_opt(e.description_id, e.description_en);
+    match (page_url, &e.registration_url) {
+        (Some(page), registration) => {
+            ev.url(page);
+            // The page is the event's URL; a registration link goes in the text.
+            let texts = crate::texts::TEXTS.in_lang(view.lang);
+            let register = registration
+                .as_ref()
+                .map(|r| format!("{}: {r}", texts.t("register")));
+            let text: Vec<String> = description.into_iter().chain(register).collect();
+            if !text.is_empty() {
+                ev.description(&text.join("\n\n"));
+            }
+        }
+        (None, registration) => {
+            if let Some(d) = description {
+                ev.description(&d);
+            }
+            if let Some(url) = registration {
+                ev.url(url);
+            }
+        }
     }
     Some(ev.done())
 }
 
-/// Renders events as one iCalendar document with the WIB time zone, stamped now.
-pub fn render(view: &View<'_>, events: Vec<EventRow>) -> String {
-    render_at(view, events, chrono::Utc::now())
+/// One event's web page, `{base}/m/{code}`, from [`event_page_codes`]'s list.
+fn page_of(base: &str, codes: &[(i64, String)], id: i64) -> Option<String> {
+    codes
+        .iter()
+        .find(|(event, _)| *event == id)
+        .map(|(_, code)| format!("{base}/m/{code}"))
+}
+
+/// Renders events as one iCalendar document with the WIB time zone, stamped
+/// now; `page_codes` ([`event_page_codes`]) gives each event's page URL.
+pub fn render(view: &View<'_>, events: Vec<EventRow>, page_codes: &[(i64, String)]) -> String {
+    render_at(view, events, page_codes, chrono::Utc::now())
 }
 
 /// Renders events as one iCalendar document with the WIB time zone; `stamp`
@@ -73,6 +106,7 @@ pub fn render(view: &View<'_>, events: Vec<EventRow>) -> String {
 pub fn render_at(
     view: &View<'_>,
     events: Vec<EventRow>,
+    page_codes: &[(i64, String)],
     stamp: chrono::DateTime<chrono::Utc>,
 ) -> String {
     let host = view
@@ -90,7 +124,8 @@ pub fn render_at(
         .timezone(WIB_TZID);
     for e in events {
         let id = e.id;
-        match ical_event(view, &host, stamp, e) {
+        let page = page_of(view.base_url, page_codes, id);
+        match ical_event(view, &host, stamp, e, page.as_deref()) {
             Some(ev) => {
                 cal.push(ev);
             }
@@ -108,6 +143,60 @@ pub fn render_at(
     out.push_str(WIB_VTIMEZONE);
     out.push_str(&text[at..]);
     out
+}
+
+/// Google Calendar's "add event" link for one event (`action=TEMPLATE`:
+/// title, start/end in UTC as `YYYYMMDDTHHMMSSZ`, place, details with the
+/// page's URL, and `ctz=Asia/Jakarta` so it shows in WIB): what an Android
+/// phone opens in its calendar. `starts_at`/`ends_at` are stored times
+/// (RFC 3339 `+07:00`); `None` when they do not parse.
+pub fn google_calendar_url(
+    title: &str,
+    starts_at: &str,
+    ends_at: &str,
+    place: &str,
+    details: &str,
+) -> Option<String> {
+    let utc = |t: &str| {
+        parse_stored(t).ok().map(|t| {
+            t.with_timezone(&chrono::Utc)
+                .format("%Y%m%dT%H%M%SZ")
+                .to_string()
+        })
+    };
+    let dates = format!("{}/{}", utc(starts_at)?, utc(ends_at)?);
+    let query: String = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("action", "TEMPLATE")
+        .append_pair("text", title)
+        .append_pair("dates", &dates)
+        .append_pair("location", place)
+        .append_pair("details", details)
+        .append_pair("ctz", WIB_TZID)
+        .finish();
+    Some(format!(
+        "https://calendar.google.com/calendar/render?{query}"
+    ))
+}
+
+/// The subscription form of a calendar feed URL: `webcal://` in place of
+/// `http://` or `https://` (the de-facto scheme that makes phone calendars
+/// subscribe to a feed and keep it updated instead of importing it once).
+pub fn webcal_url(feed_url: &str) -> String {
+    let rest = feed_url
+        .strip_prefix("https://")
+        .or_else(|| feed_url.strip_prefix("http://"))
+        .unwrap_or(feed_url);
+    format!("webcal://{rest}")
+}
+
+/// Google Calendar's "add calendar from URL" link for a feed (`cid=` with
+/// the feed's [`webcal_url`]): subscribing on an Android phone, whose calendar
+/// follows the Google account's calendars.
+pub fn google_subscribe_url(feed_url: &str) -> String {
+    let query: String = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("cid", &webcal_url(feed_url))
+        .finish();
+    format!("https://calendar.google.com/calendar/render?{query}")
 }
 
 fn ics_response(body: String, filename: &str) -> Response {
@@ -138,9 +227,15 @@ pub async fn get_calendar(
     State(state): State<AppState>,
     Query(p): Query<LangQueryParams>,
 ) -> Result<Response> {
-    let rows = all_event_rows(&state.db).await?;
+    // The feed lists what is still to come: an event leaves it once over.
+    let rows = all_event_rows(&state.db)
+        .await?
+        .into_iter()
+        .filter(|e| !crate::wib::is_over(&e.ends_at))
+        .collect();
+    let codes = event_page_codes(&state.db).await?;
     let view = crate::api::view(&state, p.lang);
-    Ok(ics_response(render(&view, rows), "acara.ics"))
+    Ok(ics_response(render(&view, rows, &codes), "acara.ics"))
 }
 
 /// `GET /events/{id}.ics?lang=`: one event.
@@ -155,9 +250,10 @@ pub async fn get_event_ics(
         .and_then(|s| s.parse().ok())
         .ok_or_else(not_found)?;
     let row = event_row(&state.db, id).await?.ok_or_else(not_found)?;
+    let codes = event_page_codes(&state.db).await?;
     let view = crate::api::view(&state, p.lang);
     Ok(ics_response(
-        render(&view, vec![row]),
+        render(&view, vec![row], &codes),
         &format!("acara-{id}.ics"),
     ))
 }

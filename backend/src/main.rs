@@ -45,6 +45,16 @@ enum Command {
         #[arg(long, default_value = "admin", value_parser = parse_role)]
         role: Role,
     },
+    /// Forget an account's failed logins, so it can log in again at once (the
+    /// way in when strangers keep a librarian, or the only admin, waiting).
+    UnblockLogin {
+        /// Folder holding the database.
+        #[arg(long)]
+        data_dir: std::path::PathBuf,
+        /// The account's login name.
+        #[arg(long)]
+        username: String,
+    },
     /// List the markers.
     Markers {
         /// Folder holding the database.
@@ -149,6 +159,15 @@ async fn main() -> anyhow::Result<()> {
                 role.as_str(),
                 username.trim().to_ascii_lowercase()
             );
+            Ok(())
+        }
+        Command::UnblockLogin { data_dir, username } => {
+            let pool = db::connect_and_migrate(&data_dir).await?;
+            let name = username.trim().to_ascii_lowercase();
+            let cleared = accounts::clear_login_failures(&pool, &name, None)
+                .await
+                .context("clearing failed logins")?;
+            eprintln!("{name:?}: {cleared} failed logins forgotten; it can log in now");
             Ok(())
         }
         Command::Markers {

@@ -27,6 +27,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -193,10 +194,28 @@ impl Drop for AddressSlot {
     }
 }
 
+/// Refusals since the last warning, and when that was (Unix seconds): a
+/// flood of refused connections writes one log line a second, not one each.
+static REFUSALS: (AtomicU64, AtomicU64) = (AtomicU64::new(0), AtomicU64::new(0));
+
 /// Refuses a connection over a cap: the `503` is written only if the socket
 /// takes it at once (never waiting on the client), then the socket is closed.
+/// Logged as a warning at most once a second, with the count since the last.
 fn refuse(stream: TcpStream, peer: SocketAddr) {
-    tracing::warn!(%peer, "connection refused: connection cap reached");
+    REFUSALS.0.fetch_add(1, Ordering::Relaxed);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let last = REFUSALS.1.load(Ordering::Relaxed);
+    if now > last
+        && REFUSALS
+            .1
+            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+    {
+        let count = REFUSALS.0.swap(0, Ordering::Relaxed);
+        tracing::warn!(%peer, count, "connections refused: connection cap reached");
+    }
     let _ = stream.try_write(BUSY_RESPONSE);
 }
 

@@ -12,7 +12,7 @@ use tokio::net::TcpListener;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::api::scans::RateLimiter;
+use crate::api::scans::{RateLimiter, WebVisits};
 use crate::media::store::{BlobStore, MediaStore, SCRATCH_DIR};
 use crate::rendered::RenderedCache;
 use crate::{ServeConfig, admin, api, calendar, db, demo, headers, media, web};
@@ -36,6 +36,8 @@ pub struct AppState {
     pub rendered: Arc<RenderedCache>,
     /// Rate limit of `POST /api/v1/scans`.
     pub scan_limiter: Arc<RateLimiter>,
+    /// Visits of code pages counted as web scans (deduplicated).
+    pub web_visits: Arc<WebVisits>,
 }
 
 /// The whole router for a given state.
@@ -43,6 +45,8 @@ pub fn build_router(state: AppState) -> Router {
     Router::new()
         .route("/", get(web::home::home_page))
         .route("/healthz", get(api::health))
+        .route("/favicon.svg", get(web::favicon))
+        .route("/favicon.ico", get(web::favicon))
         .nest(
             pustaka_api::API_PREFIX,
             api::router()
@@ -160,6 +164,7 @@ impl Application {
             store,
             rendered: Arc::new(RenderedCache::default()),
             scan_limiter: Arc::new(RateLimiter::default()),
+            web_visits: Arc::new(WebVisits::default()),
         };
         Ok(Self {
             listener,

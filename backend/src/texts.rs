@@ -20,8 +20,12 @@ pub static TEXTS: Translator = Translator::new(&[FtlFile {
 /// language's locale (chrono's `format_localized`) and the patterns of
 /// `web.ftl`: "Sabtu, 5 Desember 2026, 09.00–10.30 WIB" /
 /// "Saturday, 5 December 2026, 09:00–10:30 WIB"; the end's date is written
-/// too when the event ends on another day.
+/// too when the event ends on another day. A new event without a date yet
+/// reads "Tanggal belum diisi" / "No date yet".
 pub fn human_when(lang: Lang, starts: &str, ends: &str) -> String {
+    if starts.is_empty() && ends.is_empty() {
+        return TEXTS.text(lang, "when-unset");
+    }
     let (Ok(s), Ok(e)) = (
         crate::wib::parse_stored(starts),
         crate::wib::parse_stored(ends),

@@ -10,7 +10,7 @@
 //! `{{ t.t("share") }}`.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -60,11 +60,16 @@ pub struct PageVideo {
 
 /// Event details on the page.
 pub struct PageEvent {
+    /// Whether it has ended (the page says "Acara sudah lewat" and offers no
+    /// calendar entry or registration).
+    over: bool,
     starts_at: String,
     when: String,
     place: String,
     audience: Option<String>,
     calendar_url: String,
+    /// Google Calendar's "add event" link ([`crate::calendar::google_calendar_url`]).
+    google_calendar_url: Option<String>,
     registration_url: Option<String>,
 }
 
@@ -122,6 +127,28 @@ pub fn page_lang(query: Option<&str>, headers: &HeaderMap) -> Lang {
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok());
     pustaka_i18n::negotiate(query, accept)
+}
+
+/// The site's icon (the AR app's own, drawn for Pustaka AR), SVG.
+const FAVICON_SVG: &[u8] = include_bytes!("../../mobile/web/static/icons/icon.svg");
+
+/// `GET /favicon.svg` and `GET /favicon.ico`: the site's icon as SVG (the
+/// browsers we serve read SVG at either path), cached for a day.
+pub async fn favicon() -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("image/svg+xml"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=86400"),
+            ),
+        ],
+        FAVICON_SVG,
+    )
+        .into_response()
 }
 
 /// Percent-encodes a string for a URL query value (RFC 3986 unreserved kept).
@@ -202,10 +229,14 @@ fn first_sentence_or(text: &[String], fallback: &str) -> String {
     }
 }
 
-/// `GET /m/{code}`: the page for a code, or the Indonesian 404 page.
+/// `GET /m/{code}`: the page for a code, or the Indonesian 404 page. A view
+/// answered with the page (`200` or `304`) by a browser counts as a visit of
+/// the code ([`crate::api::scans::WebVisits`]: bots and link previews not,
+/// repeats within 30 s once).
 #[tracing::instrument(skip(state, headers))]
 pub async fn marker_page(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
     Path(raw): Path<String>,
     Query(p): Query<PageQueryParams>,
     headers: HeaderMap,
@@ -214,17 +245,37 @@ pub async fn marker_page(
     let Ok(code) = MarkerCode::parse(&raw) else {
         return not_found_page(&base, "/");
     };
+    let response = marker_page_for(&state, &code, p.lang.as_deref(), &headers).await;
+    if matches!(response.status(), StatusCode::OK | StatusCode::NOT_MODIFIED)
+        && state
+            .web_visits
+            .is_new_visit(peer.ip(), &headers, code.as_str())
+        && let Err(e) = crate::api::scans::record_web_visit(&state.db, code.as_str()).await
+    {
+        // The visitor still gets the page; the count misses one visit.
+        tracing::warn!(error = %e, "web visit not counted");
+    }
+    response
+}
+
+async fn marker_page_for(
+    state: &AppState,
+    code: &MarkerCode,
+    lang: Option<&str>,
+    headers: &HeaderMap,
+) -> Response {
+    let base = state.public_url.to_string();
     let path = format!("/m/{code}");
-    let lang = page_lang(p.lang.as_deref(), &headers);
+    let lang = page_lang(lang, headers);
     if let Some(hit) = state.rendered.get(Rendered::Page, code.as_str(), lang) {
-        return page_response(&headers, hit.body.clone(), &hit.etag, lang);
+        return page_response(headers, hit.body.clone(), &hit.etag, lang);
     }
     let failed = |what: &str, e: &dyn std::fmt::Display| {
         state.rendered.forget(Rendered::Page, code.as_str(), lang);
         tracing::error!(error = %e, "{what}");
         (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
     };
-    match build_page(&state, &code, lang).await {
+    match build_page(state, code, lang).await {
         Ok(Some(page)) => match page.render() {
             Ok(body) => {
                 let body = Bytes::from(body);
@@ -236,7 +287,7 @@ pub async fn marker_page(
                     body.clone(),
                     etag.clone(),
                 );
-                page_response(&headers, body, &etag, lang)
+                page_response(headers, body, &etag, lang)
             }
             Err(e) => failed("marker template failed", &e),
         },
@@ -373,11 +424,19 @@ async fn build_page(
             };
             let e = q::event_response(&state.db, &view, row).await?;
             event = Some(PageEvent {
+                over: e.over,
                 when: human_when(lang, &e.starts_at, &e.ends_at),
                 starts_at: e.starts_at.clone(),
                 place: e.place.clone(),
                 audience: e.audience.clone(),
                 calendar_url: format!("{}?lang={}", e.calendar_url, lang.tag()),
+                google_calendar_url: crate::calendar::google_calendar_url(
+                    &e.title,
+                    &e.starts_at,
+                    &e.ends_at,
+                    &e.place,
+                    &page_url,
+                ),
                 registration_url: e.registration_url.clone(),
             });
             subtitle = Some(e.place.clone());

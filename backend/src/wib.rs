@@ -55,6 +55,12 @@ pub fn parse_stored(s: &str) -> Result<DateTime<FixedOffset>, chrono::ParseError
     DateTime::parse_from_rfc3339(s)
 }
 
+/// Whether an event that ends at `ends_at` (stored RFC 3339) is over now;
+/// an unreadable or empty time is not over (the event has no date yet).
+pub fn is_over(ends_at: &str) -> bool {
+    parse_stored(ends_at).is_ok_and(|end| end < Utc::now())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -243,6 +243,33 @@ fn upload_pictures(mut contexts: EguiContexts, mut pictures: ResMut<Pictures>) -
     Ok(())
 }
 
+/// Draws `pick` like [`show_picture`]; until it is ready, `stand_in` (the
+/// card's smaller preview of the same picture, usually decoded already)
+/// scaled to fit in its place, so a panel that has just opened shows its
+/// cover at once instead of an empty box.
+pub fn show_picture_or(
+    ui: &mut egui::Ui,
+    pick: &PicturePick,
+    stand_in: Option<&PicturePick>,
+    max_size: egui::Vec2,
+) -> egui::Response {
+    let textures = PictureTextures::get(ui.ctx());
+    let preview = stand_in
+        .filter(|_| !textures.0.contains_key(&pick.url))
+        .and_then(|s| textures.0.get(&s.url).copied());
+    match preview {
+        Some((id, size)) if size.x > 0.0 && size.y > 0.0 => {
+            let scale = (max_size.x / size.x).min(max_size.y / size.y);
+            ui.add(
+                egui::Image::new(egui::load::SizedTexture::new(id, size * scale))
+                    .corner_radius(4.0)
+                    .alt_text(pick.alt.clone()),
+            )
+        }
+        _ => show_picture(ui, pick, max_size),
+    }
+}
+
 /// Draws `pick` fitted into `max_size` points (aspect kept), with its alt text
 /// for screen readers; a neutral placeholder of the same size until it is
 /// ready or when it failed.
@@ -265,5 +292,80 @@ pub fn show_picture(ui: &mut egui::Ui, pick: &PicturePick, max_size: egui::Vec2)
             });
             response
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The image meshes `ctx` painted in its last pass, by texture.
+    fn painted_textures(output: &egui::FullOutput) -> Vec<egui::TextureId> {
+        output
+            .shapes
+            .iter()
+            .filter_map(|s| match &s.shape {
+                egui::Shape::Mesh(m) => Some(m.texture_id),
+                egui::Shape::Rect(r) => Some(r.fill_texture_id()),
+                _ => None,
+            })
+            .filter(|id| *id != egui::TextureId::default())
+            .collect()
+    }
+
+    #[test]
+    fn the_panel_shows_the_card_preview_until_the_full_picture_is_ready() {
+        let ctx = egui::Context::default();
+        let preview = ctx.load_texture(
+            "preview",
+            egui::ColorImage::filled([20, 30], egui::Color32::RED),
+            egui::TextureOptions::LINEAR,
+        );
+        let full = PicturePick {
+            url: "http://x/media/full.jpg".into(),
+            alt: "Sampul".into(),
+        };
+        let small = PicturePick {
+            url: "http://x/media/small.jpg".into(),
+            alt: "Sampul".into(),
+        };
+        let publish = |map: HashMap<String, (egui::TextureId, egui::Vec2)>| {
+            ctx.data_mut(|d| d.insert_temp(PictureTextures::id(), PictureTextures(Arc::new(map))));
+        };
+        let draw = |ctx: &egui::Context| {
+            let mut size = egui::Vec2::ZERO;
+            let mut out = ctx.run_ui(egui::RawInput::default(), |ui| {
+                size = show_picture_or(ui, &full, Some(&small), egui::vec2(100.0, 150.0))
+                    .rect
+                    .size();
+            });
+            // No renderer takes the uploads here.
+            out.textures_delta.clear();
+            (painted_textures(&out), size)
+        };
+        // Nothing uploaded: the placeholder box, no picture.
+        publish(HashMap::new());
+        let (textures, _) = draw(&ctx);
+        assert!(textures.is_empty(), "{textures:?}");
+        // Only the preview: it stands in, scaled up to the panel's size.
+        publish(HashMap::from([(
+            small.url.clone(),
+            (preview.id(), preview.size_vec2()),
+        )]));
+        let (textures, size) = draw(&ctx);
+        assert_eq!(textures, [preview.id()]);
+        assert_eq!(size, egui::vec2(100.0, 150.0));
+        // The full picture once ready.
+        let big = ctx.load_texture(
+            "full",
+            egui::ColorImage::filled([200, 300], egui::Color32::BLUE),
+            egui::TextureOptions::LINEAR,
+        );
+        publish(HashMap::from([
+            (small.url.clone(), (preview.id(), preview.size_vec2())),
+            (full.url.clone(), (big.id(), big.size_vec2())),
+        ]));
+        let (textures, _) = draw(&ctx);
+        assert_eq!(textures, [big.id()]);
     }
 }

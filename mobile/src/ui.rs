@@ -647,7 +647,12 @@ fn draw_detail(
             match crate::pictures::detail_picture(&overlay) {
                 Some(pick) => {
                     ui.horizontal_top(|ui| {
-                        crate::pictures::show_picture(ui, &pick, DETAIL_PICTURE_SIZE);
+                        crate::pictures::show_picture_or(
+                            ui,
+                            &pick,
+                            crate::pictures::card_picture(&overlay).as_ref(),
+                            DETAIL_PICTURE_SIZE,
+                        );
                         ui.vertical(text);
                     });
                 }
@@ -1082,6 +1087,7 @@ mod tests {
             web_url: None,
             ebook_url: None,
             featured: (1..=5).map(title).collect(),
+            event_over: false,
         };
         let locale = Locale::default();
         let ctx = egui::Context::default();

@@ -4,7 +4,9 @@
 //!   packages, rustfmt and clippy, the wasm toolchain); `test`, `demo` and
 //!   `bench` run their part of it first.
 //! - `cargo xtask demo [--headless]`: the server on an embedded SQLite database
-//!   seeded with the demo library, and the app connected to it.
+//!   seeded with the demo library, serving the AR app's browser bundle at
+//!   `/ar/` (release build; left out, with how to install the wasm toolchain,
+//!   when it is missing), and the desktop app connected to it.
 //! - `cargo xtask test`: everything CI runs (format, lints, docs, feature
 //!   checks, every test), with the wall time of each step.
 //! - `cargo xtask bench`: the benchmarks.
@@ -110,8 +112,10 @@ commands:
                      argument, for all of them. test, demo and bench run it
   demo [--headless] [--port N]
                      run the server with the demo library (on 127.0.0.1:8080,
-                     or port N) and the app; --headless renders offscreen and
-                     saves a screenshot and a report in target/demo-out/
+                     or port N), the AR app in the browser at /ar/ (release
+                     bundle in target/demo-web-app) and the desktop app;
+                     --headless renders offscreen and saves a screenshot
+                     and a report in target/demo-out/
   test               format check, clippy, docs (warnings denied), feature
                      checks, every test, with each step's wall time (what CI runs)
   ci                 `test` with CI=true (test data mandatory)
@@ -125,7 +129,7 @@ commands:
                      build the AR app's browser bundle (app wasm, scan worker,
                      page, service worker; hashed names, .br/.gz copies) into
                      DIR (default target/web-app), for `pustaka-server serve
-                     --web-app DIR`; --dev: dev profile, no wasm-opt (tests)";
+                     --web-app DIR`; --dev: dev profile (tests)";
 
 /// Where `cargo xtask scan-worker` (and `test`, `bench`) put the scan worker;
 /// the browser test and the benchmark look here.
@@ -332,8 +336,19 @@ impl Purpose {
                 web::COMPRESS_PACKAGES,
                 scanner_worker::WASM_PACKAGES,
             ],
-            Purpose::Demo { windowed: false } => &[RUN_PACKAGES, DEMO_MEDIA_PACKAGES],
-            Purpose::Demo { windowed: true } => &[RUN_PACKAGES, DEMO_MEDIA_PACKAGES, DEMO_PACKAGES],
+            Purpose::Demo { windowed: false } => &[
+                RUN_PACKAGES,
+                DEMO_MEDIA_PACKAGES,
+                web::COMPRESS_PACKAGES,
+                scanner_worker::WASM_PACKAGES,
+            ],
+            Purpose::Demo { windowed: true } => &[
+                RUN_PACKAGES,
+                DEMO_MEDIA_PACKAGES,
+                DEMO_PACKAGES,
+                web::COMPRESS_PACKAGES,
+                scanner_worker::WASM_PACKAGES,
+            ],
             Purpose::Bench => &[TEST_PACKAGES, BENCH_PACKAGES, scanner_worker::WASM_PACKAGES],
         };
         let mut all: Vec<&str> = BUILD_PACKAGES.to_vec();
@@ -361,15 +376,15 @@ fn setup_command(args: &[String]) -> Result {
 }
 
 /// Installs what `purpose` needs: Debian packages (as root; otherwise the
-/// `sudo apt-get` line and an error), and for tests and benchmarks rustfmt,
-/// clippy and the wasm toolchain (target, wasm-bindgen CLI, wasm-opt).
+/// `sudo apt-get` line and an error), the wasm toolchain (target,
+/// wasm-bindgen CLI, wasm-opt) for every purpose (the demo serves the AR app
+/// in the browser), and for tests and benchmarks rustfmt and clippy.
 fn setup(purpose: Purpose) -> Result {
     ensure_packages(&purpose.packages())?;
     if matches!(purpose, Purpose::Test | Purpose::Bench) {
         ensure_rust_components()?;
-        scanner_worker::ensure_wasm_toolchain(WasmProfile::Release)?;
     }
-    Ok(())
+    scanner_worker::ensure_wasm_toolchain(WasmProfile::Release)
 }
 
 /// Wall times of a command's steps, printed as a table at the end.
@@ -621,27 +636,88 @@ fn demo(args: &[String]) -> Result {
                     screenshot and a report:\n\n    cargo xtask demo --headless\n"
             .into());
     }
-    // Vulkan drivers and X11 client libraries are needed with a real display too.
-    setup(Purpose::Demo {
-        windowed: !headless,
-    })?;
+    // Vulkan drivers and X11 client libraries are needed with a real display
+    // too. The wasm toolchain is not installed here (a compiler target and a
+    // `cargo install`): without it the demo goes on without the browser app.
+    ensure_packages(
+        &Purpose::Demo {
+            windowed: !headless,
+        }
+        .packages(),
+    )?;
     // The same package and feature selection as `cargo xtask test`, so the two
     // commands share one set of compiled dependencies instead of building bevy twice.
     run(cargo().args(["build", "--workspace", "--all-targets"]))?;
+    let web_app = demo_web_app();
     let bin_dir = target_dir().join("debug");
     let data_dir = target_dir().join("demo-data");
-    let mut server = Command::new(bin_dir.join("pustaka-server"))
+    let mut serve = Command::new(bin_dir.join("pustaka-server"));
+    serve
         .args(["serve", "--demo", "--bind", &addr, "--data-dir"])
-        .arg(&data_dir)
+        .arg(&data_dir);
+    if let Some(dir) = &web_app {
+        serve.arg("--web-app").arg(dir);
+    }
+    let mut server = serve
         .stdin(Stdio::null())
         .spawn()
         .map_err(|e| format!("cannot start pustaka-server: {e}"))?;
     let result = wait_healthy(&mut server, &addr)
+        .map(|()| print_demo_urls(&addr, web_app.is_some()))
         .and_then(|()| demo_account(&bin_dir, &data_dir, &addr))
         .and_then(|()| run_app(&bin_dir, headless, &addr, &data_dir.join("app-cache")));
     let _ = server.kill();
     let _ = server.wait();
     result
+}
+
+/// Where `cargo xtask demo` writes the AR app's release bundle (apart from
+/// `target/web-app`, the tests' dev bundle).
+fn demo_web_app_dir() -> PathBuf {
+    target_dir().join("demo-web-app")
+}
+
+/// What the demo says when the wasm toolchain lacks `missing`.
+fn web_app_left_out(missing: &[String]) -> String {
+    format!(
+        "xtask: the AR app in the browser (/ar/) is left out of this demo: {} missing.\n\
+         xtask: `cargo xtask setup demo` installs it (rustup target add, cargo install \
+         wasm-bindgen-cli, Debian's binaryen); then run the demo again.",
+        missing.join(", ")
+    )
+}
+
+/// Builds the AR app's browser bundle (release profile) for the demo server;
+/// `None`, after saying why and how to fix it, when the wasm toolchain is
+/// missing or the build fails: the rest of the demo works without it.
+fn demo_web_app() -> Option<PathBuf> {
+    let missing = scanner_worker::missing_wasm_toolchain(WasmProfile::Release);
+    if !missing.is_empty() {
+        eprintln!("{}", web_app_left_out(&missing));
+        return None;
+    }
+    let out = demo_web_app_dir();
+    match web::build_web_app(&out, WasmProfile::Release) {
+        Ok(_) => Some(out),
+        Err(e) => {
+            eprintln!(
+                "xtask: the AR app in the browser (/ar/) could not be built ({e}); \
+                 the demo goes on without it"
+            );
+            None
+        }
+    }
+}
+
+/// Prints the demo server's pages to open.
+fn print_demo_urls(addr: &str, web_app: bool) {
+    println!("\nWeb pages: http://{addr}/");
+    if web_app {
+        println!(
+            "AR app in the browser: http://{addr}/ar/  (on this machine; a phone needs \
+             https, see docs/deploy.md)"
+        );
+    }
 }
 
 /// The demo's back-office account: created once per demo data dir with a random
@@ -845,6 +921,17 @@ mod tests {
     }
 
     #[test]
+    fn a_demo_without_the_wasm_toolchain_says_how_to_install_it() {
+        let text = web_app_left_out(&["the Rust target wasm32-unknown-unknown".into()]);
+        assert!(
+            text.contains("wasm32-unknown-unknown missing")
+                && text.contains("cargo xtask setup demo")
+                && text.contains("/ar/"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn setup_installs_what_each_command_needs() {
         let test = Purpose::Test.packages();
         for p in [
@@ -865,6 +952,8 @@ mod tests {
                 .contains(&"espeak-ng")
         );
         assert!(Purpose::Bench.packages().contains(&"wrk"));
+        // The demo builds the AR app's release bundle.
+        assert!(headless.contains(&"binaryen") && headless.contains(&"brotli"));
         assert!(setup_command(&["nothing".into()]).is_err());
     }
 }

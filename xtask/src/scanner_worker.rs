@@ -198,9 +198,72 @@ fn build_wasm(simd: Simd, profile: WasmProfile) -> Result<PathBuf> {
     Ok(target.join(WASM_TARGET).join(folder).join(CRATE_FILE))
 }
 
-/// Debian packages of the wasm builds: `wasm-opt` (binaryen), which the app
-/// bundle's release build uses (the scanner does not, see the module docs).
+/// Debian packages of the wasm builds: `wasm-opt` (binaryen). Neither the
+/// app bundle nor the scanner runs it today (binaryen 108 breaks
+/// wasm-bindgen's externref table, see the module docs); it stays installed
+/// so a release build can be checked against a fixed binaryen by hand.
 pub const WASM_PACKAGES: &[&str] = &["binaryen"];
+
+/// What a wasm build of `profile` lacks on this machine, one item each, in
+/// words (empty when nothing): the wasm32 target, the wasm-bindgen CLI of the
+/// lock file's version, and for a release build binaryen's `wasm-opt`.
+/// Installs nothing (see [`ensure_wasm_toolchain`]).
+pub fn missing_wasm_toolchain(profile: WasmProfile) -> Vec<String> {
+    let mut missing = Vec::new();
+    if !wasm_target_installed() {
+        missing.push(format!("the Rust target {WASM_TARGET}"));
+    }
+    match wanted_bindgen() {
+        Ok(wanted) if installed_bindgen().as_deref() != Some(wanted.as_str()) => {
+            missing.push(format!("wasm-bindgen-cli {wanted}"));
+        }
+        Ok(_) => {}
+        Err(e) => missing.push(e),
+    }
+    if profile == WasmProfile::Release && !on_path("wasm-opt") {
+        missing.push("wasm-opt (Debian package binaryen)".into());
+    }
+    missing
+}
+
+fn wasm_target_installed() -> bool {
+    Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .any(|l| l == WASM_TARGET)
+        })
+        .unwrap_or(false)
+}
+
+/// The wasm-bindgen version the lock file pins.
+fn wanted_bindgen() -> Result<String> {
+    let lock = read(&root().join("Cargo.lock"))?;
+    locked_version(&String::from_utf8_lossy(&lock), "wasm-bindgen")
+        .ok_or_else(|| "Cargo.lock has no wasm-bindgen package".into())
+}
+
+/// The installed wasm-bindgen CLI's version, if any (it prints
+/// `wasm-bindgen 0.2.130`).
+fn installed_bindgen() -> Option<String> {
+    let out = Command::new("wasm-bindgen")
+        .arg("--version")
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.trim()
+        .strip_prefix("wasm-bindgen ")
+        .map(str::to_string)
+}
+
+fn on_path(tool: &str) -> bool {
+    Command::new(tool)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
 
 /// The wasm32 target, the wasm-bindgen CLI of the lock file's version, and
 /// for a release build binaryen's `wasm-opt`.
@@ -211,29 +274,14 @@ pub fn ensure_wasm_toolchain(profile: WasmProfile) -> Result {
     if profile == WasmProfile::Release {
         ensure_packages(WASM_PACKAGES)?;
     }
-    let installed = Command::new("rustup")
-        .args(["target", "list", "--installed"])
-        .output()
-        .map(|o| {
-            String::from_utf8_lossy(&o.stdout)
-                .lines()
-                .any(|l| l == WASM_TARGET)
-        })
-        .unwrap_or(false);
-    if !installed {
+    if !wasm_target_installed() {
         run(Command::new("rustup").args(["target", "add", WASM_TARGET]))?;
     }
-    let lock = read(&root().join("Cargo.lock"))?;
-    let wanted = locked_version(&String::from_utf8_lossy(&lock), "wasm-bindgen")
-        .ok_or("Cargo.lock has no wasm-bindgen package")?;
-    let have = Command::new("wasm-bindgen")
-        .arg("--version")
-        .output()
-        .ok()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
-    // The CLI prints `wasm-bindgen 0.2.130`; it must equal the library's
-    // version exactly, or the glue and the wasm disagree on their schema.
-    if have.as_deref() != Some(format!("wasm-bindgen {wanted}").as_str()) {
+    let wanted = wanted_bindgen()?;
+    let have = installed_bindgen();
+    // The CLI must equal the library's version exactly, or the glue and the
+    // wasm disagree on their schema.
+    if have.as_deref() != Some(wanted.as_str()) {
         eprintln!(
             "xtask: wasm-bindgen CLI is {}, the lock file wants {wanted}; installing it",
             have.as_deref().unwrap_or("not installed")

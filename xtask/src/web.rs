@@ -4,7 +4,8 @@
 //! Steps: the web shell (`mobile/web`, with the whole app) compiled for
 //! wasm32, post-processed by the wasm-bindgen CLI of the lock file's version
 //! (`no-modules` glue: a classic script that defines `wasm_bindgen`),
-//! `wasm-opt` (Debian's binaryen) for a release bundle, the scan worker
+//! no `wasm-opt` (Debian 12's binaryen breaks wasm-bindgen's externref
+//! table, see [`crate::scanner_worker`]), the scan worker
 //! ([`crate::scanner_worker`]), the page's own files from
 //! `mobile/web/static/`; every file whose content may change gets a
 //! content-hashed name (`app.{hash}.js`), so the server can mark it
@@ -28,19 +29,6 @@ const CRATE_FILE: &str = "pustaka_web.wasm";
 const STATIC_DIR: &str = "mobile/web/static";
 /// Debian packages for the compressed copies (gzip is always there).
 pub const COMPRESS_PACKAGES: &[&str] = &["brotli"];
-
-/// `wasm-opt` passes for the release app: `-Os` (size first, speed close to
-/// `-O3` for the render loop; the download is what a phone on a slow line
-/// feels), with the features rustc turns on for wasm32 by default.
-const WASM_OPT_ARGS: &[&str] = &[
-    "-Os",
-    "--enable-bulk-memory",
-    "--enable-mutable-globals",
-    "--enable-nontrapping-float-to-int",
-    "--enable-sign-ext",
-    "--enable-reference-types",
-    "--enable-multivalue",
-];
 
 /// Placeholders in `static/` files that the build fills in.
 const STYLE_PLACEHOLDER: &str = "__PUSTAKA_STYLE__";
@@ -196,8 +184,8 @@ pub fn build_web_app(out: &Path, profile: WasmProfile) -> Result<WebBundle> {
     Ok(bundle)
 }
 
-/// Compiles the web shell and runs wasm-bindgen (and wasm-opt for a
-/// release); returns the final wasm and the glue script.
+/// Compiles the web shell and runs wasm-bindgen; returns the final wasm and
+/// the glue script.
 fn build_app_wasm(profile: WasmProfile) -> Result<(Vec<u8>, String)> {
     let mut c = cargo();
     c.args(["build", "--lib", "-p", PACKAGE, "--target", WASM_TARGET]);
@@ -224,18 +212,11 @@ fn build_app_wasm(profile: WasmProfile) -> Result<(Vec<u8>, String)> {
         .arg(&scratch)
         .arg(&built))?;
     let bindgen_wasm = scratch.join("pustaka_ar_bg.wasm");
-    let wasm = match profile {
-        WasmProfile::Release => {
-            let opt = scratch.join("pustaka_ar_opt.wasm");
-            run(Command::new("wasm-opt")
-                .args(WASM_OPT_ARGS)
-                .arg(&bindgen_wasm)
-                .arg("-o")
-                .arg(&opt))?;
-            opt
-        }
-        WasmProfile::Dev => bindgen_wasm,
-    };
+    // No wasm-opt, for the release bundle too: Debian 12's binaryen (108)
+    // rewrites wasm-bindgen's externref table into the function table and
+    // the glue fails at start ("WebAssembly.Table.set(): Argument 1 is
+    // invalid for table"; see crate::scanner_worker). LLVM's output ships.
+    let wasm = bindgen_wasm;
     let glue = text(&scratch.join("pustaka_ar.js"))?;
     Ok((read(&wasm)?, glue))
 }

@@ -126,6 +126,9 @@ pub struct EventResponse {
     pub media: Vec<MediaRef>,
     /// Languages the visitor texts are available in.
     pub languages: Vec<Lang>,
+    /// Whether the event has ended ("Acara sudah lewat" / "This event is over").
+    #[serde(default)]
+    pub over: bool,
 }
 
 /// A tour in `GET /api/v1/tours`.

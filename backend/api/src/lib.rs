@@ -178,6 +178,11 @@ pub struct MarkerOverlay {
     /// The card lists them with their call numbers, so a visitor can find them.
     #[serde(default)]
     pub featured: Vec<TitleSummary>,
+    /// For an event (`kind` = `event`): whether it has ended. The subtitle
+    /// then starts with "Acara sudah lewat" / "This event is over"; the app
+    /// may also mark the card. `false` for every other kind.
+    #[serde(default)]
+    pub event_over: bool,
 }
 
 /// Most featured titles a shelf's overlay carries (the card shows the first
@@ -373,6 +378,7 @@ mod tests {
             web_url: None,
             ebook_url: None,
             featured: vec![],
+            event_over: false,
         };
         let json = serde_json::to_string(&o).unwrap();
         assert!(json.contains("\"kind\":\"tour_stop\""), "{json}");

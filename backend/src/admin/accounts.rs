@@ -3,18 +3,28 @@
 //! recommendation), login with throttling, logout, and the staff pages.
 //!
 //! Hashing is CPU work of tens of milliseconds: it runs on tokio's blocking
-//! pool, at most [`hashing_slots`] at once (half the cores), so a flood of
-//! logins waits in line instead of taking the async workers that serve the
-//! public API.
+//! pool in a [`HashingLine`]: at most half the cores for strangers, whose
+//! queue is bounded (more get "busy" at once), and a slot of its own for
+//! trusted devices, so a flood of logins neither takes the async workers that
+//! serve the public API nor keeps a librarian's own browser waiting.
 //!
-//! Throttling, per the OWASP authentication cheat sheet: failures are counted
-//! per client address first ([`THROTTLE_MAX_FAILURES_PER_ADDRESS`]) and per
-//! user name ([`THROTTLE_MAX_FAILURES`]); a browser that has logged in to the
-//! account before carries a trusted-device cookie ([`DEVICE_COOKIE`]) and
-//! skips the per-name count, so strangers guessing a librarian's password do
-//! not lock the librarian out. An attempt is recorded before the password is
-//! checked, in one statement that also checks both counts, so concurrent
-//! attempts cannot get past a limit.
+//! Throttling, per the OWASP authentication cheat sheet ("Account Lockout"
+//! and "Slow Brute-force": device cookies): a browser that has logged in to
+//! the account before carries a trusted-device cookie ([`DEVICE_COOKIE`]);
+//! its failures count for that device alone ([`THROTTLE_MAX_FAILURES`] per
+//! window), so strangers can neither slow nor lock it. Every other attempt
+//! counts per client address first ([`THROTTLE_MAX_FAILURES_PER_ADDRESS`]:
+//! that address is refused for the rest of the window) and per user name:
+//! from the [`THROTTLE_MAX_FAILURES`]th failure on, each further attempt at
+//! the name waits an exponential backoff after the last one
+//! ([`name_backoff_secs`], at most [`BACKOFF_MAX_SECS`]) instead of a lockout;
+//! an attempt from a clean address (no failure in the window) is checked
+//! despite the backoff until the name has [`NAME_MAX_FAILURES`], so strangers
+//! who keep the backoff busy do not keep a librarian's new browser out. An admin clears an account's failures from the staff
+//! page ([`unblock`]), or from a terminal with `pustaka-server unblock-login`
+//! ([`clear_login_failures`]). An attempt is recorded before the password is
+//! checked, in one statement that also checks every limit, so concurrent
+//! attempts cannot get past one.
 
 use std::net::SocketAddr;
 
@@ -38,15 +48,50 @@ use super::page::{self, Page, render};
 use super::staff::{Role, SESSION_STAFF_ID, Staff};
 use crate::startup::AppState;
 
-/// Failed logins for one user name within [`THROTTLE_WINDOW_MIN`] minutes after
-/// which further attempts are refused until the window passes.
+/// Failed logins for one user name (from browsers that are not trusted
+/// devices) within [`THROTTLE_WINDOW_MIN`] minutes after which each further
+/// attempt at the name waits [`name_backoff_secs`]; also the failures one
+/// trusted device may make per window. OWASP's cheat sheet and NIST SP
+/// 800-63B 5.2.2 leave the number to the service; 5 is Keycloak's and
+/// django-axes' default.
 pub const THROTTLE_MAX_FAILURES: i64 = 5;
-/// The throttling window, minutes.
+/// The throttling window, minutes: failures older than this no longer count
+/// and are swept.
 pub const THROTTLE_WINDOW_MIN: i64 = 15;
 /// Failed logins from one client address (IPv4, or an IPv6 /64) within
 /// [`THROTTLE_WINDOW_MIN`] minutes after which that address is refused, for
-/// every user name.
+/// every user name, until the window passes (trusted devices excepted).
 pub const THROTTLE_MAX_FAILURES_PER_ADDRESS: i64 = 10;
+/// Failed logins at one user name within the window (from untrusted
+/// browsers) up to which an attempt from a *clean* address (one with no
+/// failure in the window) is checked even while the name is in backoff, so
+/// strangers racing for the backoff's slot cannot keep the librarian's new
+/// browser out; NIST SP 800-63B 5.2.2 allows up to 100 consecutive failures
+/// per account.
+pub const NAME_MAX_FAILURES: i64 = 100;
+/// The wait after the [`THROTTLE_MAX_FAILURES`]th failure at a name, seconds;
+/// it doubles with each further failure.
+pub const BACKOFF_FIRST_SECS: i64 = 2;
+/// The longest wait between attempts at one name, seconds (the cap of the
+/// doubling; Keycloak's brute-force detection also starts its wait at one
+/// minute's scale): one guess a minute at most from untrusted browsers.
+pub const BACKOFF_MAX_SECS: i64 = 60;
+
+/// How long an attempt at a user name with `failures` recent failures (from
+/// untrusted browsers) must wait after the last of them, seconds: 0 below
+/// [`THROTTLE_MAX_FAILURES`], then [`BACKOFF_FIRST_SECS`] doubling per
+/// failure up to [`BACKOFF_MAX_SECS`].
+#[must_use]
+pub fn name_backoff_secs(failures: i64) -> i64 {
+    if failures < THROTTLE_MAX_FAILURES {
+        return 0;
+    }
+    let doublings = u32::try_from(failures - THROTTLE_MAX_FAILURES).map_or(31, |d| d.min(31));
+    BACKOFF_FIRST_SECS
+        .saturating_mul(1_i64 << doublings)
+        .min(BACKOFF_MAX_SECS)
+}
+
 /// The trusted-device cookie (`Path=/admin/login`, `HttpOnly`,
 /// `SameSite=Strict`, kept [`DEVICE_TRUST_DAYS`] days).
 pub const DEVICE_COOKIE: &str = "pustaka_device";
@@ -80,9 +125,14 @@ pub enum LoginError {
     /// Unknown user, wrong password or deactivated account (not told apart).
     #[error("wrong user name or password")]
     Invalid,
-    /// Too many recent failures for this user name.
-    #[error("too many failed logins; try again in {0} minutes")]
+    /// Too many recent failures for this address, name or device: try
+    /// again after this many seconds (at least 1).
+    #[error("too many failed logins; try again in {0} seconds")]
     Throttled(i64),
+    /// Too many strangers' attempts are waiting for a password check: try
+    /// again in a moment (nothing was counted).
+    #[error("too many logins at once; try again in a moment")]
+    Busy,
     /// Storage failed.
     #[error("database error: {0}")]
     Db(String),
@@ -120,41 +170,103 @@ pub fn hash_password(password: &str) -> Result<String, AccountError> {
         .map_err(|e| AccountError::Db(e.to_string()))
 }
 
-/// The semaphore that bounds concurrent password hashing: half the CPU cores
-/// (at least one), so hashing never takes all of them from the API.
-pub fn hashing_slots() -> &'static tokio::sync::Semaphore {
-    static S: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
-    S.get_or_init(|| {
-        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-        tokio::sync::Semaphore::new((cores / 2).max(1))
-    })
+/// Which line a password computation waits in: staff's own (a browser
+/// that is a trusted device of the account, or a logged-in staff member
+/// setting a password) never waits behind strangers' attempts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HashLane {
+    /// Trusted devices and logged-in staff: one slot of their own.
+    Staff,
+    /// Everyone else: half the cores' slots, with a bounded queue.
+    Open,
 }
 
-/// Runs one argon2 computation on the blocking pool under [`hashing_slots`].
+/// Strangers' attempts that may wait for a hashing slot at once; more are
+/// answered "busy" at once ([`LoginError::Busy`]) instead of queueing for
+/// tens of seconds (at ~50 ms a hash, 32 waiting is under 2 s per slot).
+pub const MAX_WAITING_HASHES: usize = 32;
+
+/// The bounded places where argon2 runs: half the CPU cores (at least one)
+/// for [`HashLane::Open`], so hashing never takes all of them from the API,
+/// plus one slot for [`HashLane::Staff`].
+pub struct HashingLine {
+    open: tokio::sync::Semaphore,
+    staff: tokio::sync::Semaphore,
+    waiting: std::sync::atomic::AtomicUsize,
+    max_waiting: usize,
+}
+
+impl HashingLine {
+    /// A line with `open` slots for strangers (at least 1), one for staff,
+    /// and at most `max_waiting` strangers waiting.
+    #[must_use]
+    pub fn new(open: usize, max_waiting: usize) -> Self {
+        Self {
+            open: tokio::sync::Semaphore::new(open.max(1)),
+            staff: tokio::sync::Semaphore::new(1),
+            waiting: std::sync::atomic::AtomicUsize::new(0),
+            max_waiting,
+        }
+    }
+
+    /// The server's line: half the cores, [`MAX_WAITING_HASHES`].
+    pub fn shared() -> &'static Self {
+        static LINE: std::sync::OnceLock<HashingLine> = std::sync::OnceLock::new();
+        LINE.get_or_init(|| {
+            let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+            HashingLine::new(cores / 2, MAX_WAITING_HASHES)
+        })
+    }
+
+    /// Whether the open lane already has `max_waiting` waiting (the next
+    /// stranger would be turned away).
+    pub fn open_is_full(&self) -> bool {
+        self.open.available_permits() == 0
+            && self.waiting.load(std::sync::atomic::Ordering::Acquire) >= self.max_waiting
+    }
+
+    /// Waits for a slot in `lane`; `None` when the open lane already has
+    /// `max_waiting` waiting (the caller answers "busy").
+    pub async fn enter(&self, lane: HashLane) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        use std::sync::atomic::Ordering;
+        match lane {
+            HashLane::Staff => self.staff.acquire().await.ok(),
+            HashLane::Open => {
+                if let Ok(permit) = self.open.try_acquire() {
+                    return Some(permit);
+                }
+                if self.waiting.fetch_add(1, Ordering::AcqRel) >= self.max_waiting {
+                    self.waiting.fetch_sub(1, Ordering::AcqRel);
+                    return None;
+                }
+                let permit = self.open.acquire().await.ok();
+                self.waiting.fetch_sub(1, Ordering::AcqRel);
+                permit
+            }
+        }
+    }
+}
+
+/// Runs one argon2 computation on the blocking pool in `lane` of
+/// [`HashingLine::shared`]; `None` when the line is full or the task failed.
 async fn on_hashing_pool<T: Send + 'static>(
+    lane: HashLane,
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Option<T> {
-    let _permit = hashing_slots().acquire().await.ok()?;
+    let _permit = HashingLine::shared().enter(lane).await?;
     tokio::task::spawn_blocking(work).await.ok()
 }
 
-/// [`hash_password`] on the bounded hashing pool.
+/// [`hash_password`] on the hashing pool (staff lane: only logged-in staff
+/// and the command line set passwords).
 ///
 /// # Errors
 /// As [`hash_password`].
 pub async fn hash_password_pooled(password: &str) -> Result<String, AccountError> {
     let password = password.to_owned();
-    on_hashing_pool(move || hash_password(&password))
+    on_hashing_pool(HashLane::Staff, move || hash_password(&password))
         .await
         .unwrap_or_else(|| Err(AccountError::Db("password hashing task failed".into())))
-}
-
-/// [`verify_password`] on the bounded hashing pool.
-pub async fn verify_password_pooled(password: &str, phc: &str) -> bool {
-    let (password, phc) = (password.to_owned(), phc.to_owned());
-    on_hashing_pool(move || verify_password(&password, &phc))
-        .await
-        .unwrap_or(false)
 }
 
 /// Whether `password` matches a stored PHC hash (false for a malformed hash).
@@ -301,8 +413,7 @@ async fn remember_device(pool: &SqlitePool, name: &str, old: Option<&str>) -> sq
 /// # Errors
 /// Database errors.
 pub async fn sweep_login_records(pool: &SqlitePool) -> sqlx::Result<()> {
-    let failures_before = (Utc::now() - ChronoDuration::minutes(THROTTLE_WINDOW_MIN))
-        .to_rfc3339_opts(SecondsFormat::Secs, true);
+    let failures_before = failure_time(Utc::now() - ChronoDuration::minutes(THROTTLE_WINDOW_MIN));
     let devices_before = (Utc::now() - ChronoDuration::days(DEVICE_TRUST_DAYS))
         .to_rfc3339_opts(SecondsFormat::Secs, true);
     sqlx::query("DELETE FROM login_failures WHERE failed_at <= ?")
@@ -328,14 +439,143 @@ struct LoginRow {
     session_epoch: i64,
 }
 
+/// A failed-login time as stored: RFC 3339 UTC with milliseconds, always the
+/// same width, so the table's times compare as text (the backoff is in
+/// seconds; whole seconds would let a burst within one second through).
+fn failure_time(t: chrono::DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// Seconds from `now` until `time` (a [`failure_time`]) plus `after_secs`,
+/// at least 1.
+fn seconds_until(time: Option<&str>, after_secs: i64, now: chrono::DateTime<Utc>) -> i64 {
+    time.and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map_or(after_secs, |t| {
+            let free = t.with_timezone(&Utc) + ChronoDuration::seconds(after_secs);
+            (free - now).num_milliseconds().saturating_add(999) / 1000
+        })
+        .max(1)
+}
+
+/// The counts [`login`] throttles by, within the window ending at `now`.
+#[derive(sqlx::FromRow)]
+struct FailureCounts {
+    /// Failures from this address (untrusted browsers).
+    address: i64,
+    /// Failures at this name (untrusted browsers).
+    name: i64,
+    /// The oldest failure of this device in the window.
+    device_oldest: Option<String>,
+    /// The oldest failure from this address in the window.
+    address_oldest: Option<String>,
+    /// The last failure at this name, any time.
+    name_last: Option<String>,
+}
+
+async fn failure_counts(
+    pool: &SqlitePool,
+    name: &str,
+    address: &str,
+    device: &str,
+    since: &str,
+) -> sqlx::Result<FailureCounts> {
+    sqlx::query_as(
+        "SELECT
+           (SELECT COUNT(*) FROM login_failures
+             WHERE address = ?2 AND device = '' AND failed_at > ?4) AS address,
+           (SELECT COUNT(*) FROM login_failures
+             WHERE ?1 <> '' AND username = ?1 AND device = '' AND failed_at > ?4) AS name,
+           (SELECT MIN(failed_at) FROM login_failures
+             WHERE ?3 <> '' AND device = ?3 AND failed_at > ?4) AS device_oldest,
+           (SELECT MIN(failed_at) FROM login_failures
+             WHERE address = ?2 AND device = '' AND failed_at > ?4) AS address_oldest,
+           (SELECT MAX(failed_at) FROM login_failures
+             WHERE ?1 <> '' AND username = ?1 AND device = '') AS name_last",
+    )
+    .bind(name)
+    .bind(address)
+    .bind(device)
+    .bind(since)
+    .fetch_one(pool)
+    .await
+}
+
+/// How long a refused attempt must wait, seconds (at least 1): the longest of
+/// the limits it hit.
+fn throttled_for(c: &FailureCounts, trusted: bool, now: chrono::DateTime<Utc>) -> i64 {
+    let window = THROTTLE_WINDOW_MIN * 60;
+    if trusted {
+        return seconds_until(c.device_oldest.as_deref(), window, now);
+    }
+    let by_address = if c.address >= THROTTLE_MAX_FAILURES_PER_ADDRESS {
+        seconds_until(c.address_oldest.as_deref(), window, now)
+    } else {
+        0
+    };
+    let by_name = match name_backoff_secs(c.name) {
+        0 => 0,
+        wait => seconds_until(c.name_last.as_deref(), wait, now),
+    };
+    by_address.max(by_name).max(1)
+}
+
+/// Forgets every recorded failed login of account `name` (all addresses and
+/// devices), so its next attempt is neither slowed nor refused: the admin's
+/// way in for a librarian whom strangers keep waiting, used by the staff page
+/// ([`unblock`], `by` the admin) and `pustaka-server unblock-login` (`by`
+/// `None`: the command line). Recorded in the audit log (`staff.unblock`) in
+/// the same transaction. Returns how many were forgotten.
+///
+/// # Errors
+/// Database errors.
+pub async fn clear_login_failures(
+    pool: &SqlitePool,
+    name: &str,
+    by: Option<&Staff>,
+) -> sqlx::Result<u64> {
+    let name = name.trim().to_ascii_lowercase();
+    let mut tx = pool.begin().await?;
+    let done = sqlx::query("DELETE FROM login_failures WHERE username = ?")
+        .bind(&name)
+        .execute(&mut *tx)
+        .await?;
+    let cleared = done.rows_affected();
+    audit::record(
+        &mut tx,
+        by,
+        "staff.unblock",
+        &format!("staff:{name}"),
+        &format!("{cleared} failed logins cleared"),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(cleared)
+}
+
+/// A database error of a login: SQLite's "busy"/"locked" (a flood of
+/// attempts holding the write lock past the busy timeout) is
+/// [`LoginError::Busy`], so the visitor is asked to try again rather than
+/// shown an error page.
+fn login_db_error(e: sqlx::Error) -> LoginError {
+    let busy = e
+        .as_database_error()
+        .and_then(|d| d.code())
+        .is_some_and(|c| matches!(c.as_ref(), "5" | "6" | "261" | "262" | "517"));
+    if busy {
+        LoginError::Busy
+    } else {
+        LoginError::Db(e.to_string())
+    }
+}
+
 /// Checks a login (see the module docs for the throttling). The attempt is
-/// recorded as a failure first, atomically with the check of both limits, and
-/// removed again when the password is right (with the account's earlier
-/// failures from the same address; those from elsewhere keep counting, so a
-/// success does not reopen the name to strangers). A user name that
-/// is not a valid one is never stored (it cannot exist): such attempts count
-/// for the address only, so the failure log holds names of at most 32
-/// characters and rows older than the window are swept.
+/// recorded as a failure first, atomically with the check of every limit,
+/// and removed again when the password is right (with the account's earlier
+/// failures from the same address or device; those from elsewhere keep
+/// counting, so a success does not reopen the name to strangers). A user
+/// name that is not a valid one is never stored (it cannot exist): such
+/// attempts count for the address only, so the failure log holds names of
+/// at most 32 characters and rows older than the window are swept.
 ///
 /// # Errors
 /// [`LoginError::Invalid`], [`LoginError::Throttled`] or a database error.
@@ -345,53 +585,69 @@ pub async fn login(
     password: &str,
     client: LoginClient<'_>,
 ) -> Result<LoggedIn, LoginError> {
-    let db = |e: sqlx::Error| LoginError::Db(e.to_string());
+    let db = login_db_error;
     let name = validate_username(username).unwrap_or_default();
     let address = crate::server::address_key(client.address).to_string();
-    let since = (Utc::now() - ChronoDuration::minutes(THROTTLE_WINDOW_MIN))
-        .to_rfc3339_opts(SecondsFormat::Secs, true);
-    let trusted = match client.device_token {
-        Some(t) if !name.is_empty() => device_trusted(pool, &name, t).await.map_err(db)?,
-        _ => false,
+    let now = Utc::now();
+    let since = failure_time(now - ChronoDuration::minutes(THROTTLE_WINDOW_MIN));
+    let device = match client.device_token {
+        Some(t) if !name.is_empty() && device_trusted(pool, &name, t).await.map_err(db)? => {
+            sha256_hex(t)
+        }
+        _ => String::new(),
     };
+    let trusted = !device.is_empty();
+    // A stranger's attempt while strangers' checks are already queued to the
+    // limit is turned away before it costs a database write.
+    if !trusted && HashingLine::shared().open_is_full() {
+        return Err(LoginError::Busy);
+    }
+    // The backoff the name's failures so far ask for; the insert below checks
+    // the last failure against it atomically, and counts again, so a burst
+    // of concurrent attempts gets one check per backoff at most.
+    let before = failure_counts(pool, &name, &address, &device, &since)
+        .await
+        .map_err(db)?;
+    let backoff = name_backoff_secs(before.name.max(THROTTLE_MAX_FAILURES));
+    let quiet_since = failure_time(now - ChronoDuration::seconds(backoff));
     let reserved: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO login_failures (username, address, failed_at)
-         SELECT ?1, ?2, ?3
-          WHERE (SELECT COUNT(*) FROM login_failures
-                  WHERE address = ?2 AND failed_at > ?4) < ?5
-            AND (?6 OR ?1 = '' OR (SELECT COUNT(*) FROM login_failures
-                  WHERE username = ?1 AND failed_at > ?4) < ?7)
+        "INSERT INTO login_failures (username, address, device, failed_at)
+         SELECT ?1, ?2, ?3, ?4
+          WHERE CASE WHEN ?3 <> '' THEN
+                  (SELECT COUNT(*) FROM login_failures
+                    WHERE device = ?3 AND failed_at > ?5) < ?6
+                ELSE
+                  (SELECT COUNT(*) FROM login_failures
+                    WHERE address = ?2 AND device = '' AND failed_at > ?5) < ?7
+                  AND (?1 = ''
+                    OR (SELECT COUNT(*) FROM login_failures
+                         WHERE username = ?1 AND device = '' AND failed_at > ?5) < ?6
+                    OR (SELECT MAX(failed_at) FROM login_failures
+                         WHERE username = ?1 AND device = '') <= ?8
+                    OR ((SELECT COUNT(*) FROM login_failures
+                          WHERE address = ?2 AND device = '' AND failed_at > ?5) = 0
+                        AND (SELECT COUNT(*) FROM login_failures
+                          WHERE username = ?1 AND device = '' AND failed_at > ?5) < ?9))
+                END
          RETURNING rowid",
     )
     .bind(&name)
     .bind(&address)
-    .bind(now_rfc3339())
+    .bind(&device)
+    .bind(failure_time(now))
     .bind(&since)
-    .bind(THROTTLE_MAX_FAILURES_PER_ADDRESS)
-    .bind(trusted)
     .bind(THROTTLE_MAX_FAILURES)
+    .bind(THROTTLE_MAX_FAILURES_PER_ADDRESS)
+    .bind(&quiet_since)
+    .bind(NAME_MAX_FAILURES)
     .fetch_optional(pool)
     .await
     .map_err(db)?;
     let Some(reserved) = reserved else {
-        let oldest: Option<String> = sqlx::query_scalar(
-            "SELECT MIN(failed_at) FROM login_failures
-              WHERE (address = ?1 OR (?2 <> '' AND NOT ?3 AND username = ?2)) AND failed_at > ?4",
-        )
-        .bind(&address)
-        .bind(&name)
-        .bind(trusted)
-        .bind(&since)
-        .fetch_one(pool)
-        .await
-        .map_err(db)?;
-        let wait = oldest
-            .and_then(|o| chrono::DateTime::parse_from_rfc3339(&o).ok())
-            .map_or(THROTTLE_WINDOW_MIN, |o| {
-                let free = o.with_timezone(&Utc) + ChronoDuration::minutes(THROTTLE_WINDOW_MIN);
-                (free - Utc::now()).num_minutes().max(0) + 1
-            });
-        return Err(LoginError::Throttled(wait));
+        let counts = failure_counts(pool, &name, &address, &device, &since)
+            .await
+            .map_err(db)?;
+        return Err(LoginError::Throttled(throttled_for(&counts, trusted, now)));
     };
     let row: Option<LoginRow> = sqlx::query_as(
         "SELECT id, username, password_hash, role, active, session_epoch
@@ -401,25 +657,50 @@ pub async fn login(
     .fetch_optional(pool)
     .await
     .map_err(db)?;
-    let ok = match &row {
-        Some(r) => verify_password_pooled(password, &r.password_hash).await && r.active,
+    let lane = if trusted {
+        HashLane::Staff
+    } else {
+        HashLane::Open
+    };
+    let checked = match &row {
+        Some(r) => {
+            let (password, phc) = (password.to_owned(), r.password_hash.clone());
+            on_hashing_pool(lane, move || verify_password(&password, &phc)).await
+        }
+        // A name that cannot exist needs no hash to hide that it does not.
+        None if name.is_empty() => Some(false),
+        // An unknown account costs the same hash as a known one, so the time
+        // of the answer does not tell them apart.
         None => {
             let password = password.to_owned();
-            let _ = on_hashing_pool(move || verify_password(&password, dummy_hash())).await;
-            false
+            on_hashing_pool(lane, move || verify_password(&password, dummy_hash()))
+                .await
+                .map(|_| false)
         }
     };
+    let Some(matches) = checked else {
+        // Nothing was checked: the attempt is not a failure.
+        sqlx::query("DELETE FROM login_failures WHERE rowid = ?")
+            .bind(reserved)
+            .execute(pool)
+            .await
+            .map_err(db)?;
+        return Err(LoginError::Busy);
+    };
+    let ok = matches && row.as_ref().is_some_and(|r| r.active);
     match row {
         Some(r) if ok => {
             let role = Role::parse(&r.role).map_err(LoginError::Db)?;
             // This attempt, and the account's earlier typos from this address;
             // strangers' failures elsewhere keep counting.
             sqlx::query(
-                "DELETE FROM login_failures WHERE rowid = ? OR (username = ? AND address = ?)",
+                "DELETE FROM login_failures
+                  WHERE rowid = ?1 OR (username = ?2 AND (address = ?3 OR (?4 <> '' AND device = ?4)))",
             )
             .bind(reserved)
             .bind(&name)
             .bind(&address)
+            .bind(&device)
             .execute(pool)
             .await
             .map_err(db)?;
@@ -625,13 +906,14 @@ pub async fn login_submit(
         Err(e) => {
             let (token, set_cookie) = csrf::login_token(&headers, is_https(&state));
             let p = Page::with_csrf(&session, None, "", token).await?;
-            let (status, msg, retry_after_min) = match e {
+            let (status, msg, retry_after) = match e {
                 LoginError::Invalid => (StatusCode::UNAUTHORIZED, p.t("login-invalid"), None),
-                LoginError::Throttled(m) => (
+                LoginError::Throttled(secs) => (
                     StatusCode::TOO_MANY_REQUESTS,
-                    i18n::text_with(p.lang, "login-throttled", &[("minutes", m.to_string())]),
-                    Some(m),
+                    throttled_message(p.lang, secs),
+                    Some(secs),
                 ),
+                LoginError::Busy => (StatusCode::SERVICE_UNAVAILABLE, p.t("login-busy"), Some(1)),
                 LoginError::Db(e) => return Err(PageError::internal(e)),
             };
             let mut resp = render(&LoginPage {
@@ -642,15 +924,29 @@ pub async fn login_submit(
             });
             *resp.status_mut() = status;
             // RFC 9110 §10.2.3: a 429 says when to try again, in seconds.
-            if let Some(m) = retry_after_min
-                && let Ok(v) = axum::http::HeaderValue::from_str(&(m.max(1) * 60).to_string())
+            if let Some(secs) = retry_after
+                && let Ok(v) = HeaderValue::from_str(&secs.max(1).to_string())
             {
-                resp.headers_mut()
-                    .insert(axum::http::header::RETRY_AFTER, v);
+                resp.headers_mut().insert(header::RETRY_AFTER, v);
             }
             add_cookie(&mut resp, set_cookie);
             Ok(resp)
         }
+    }
+}
+
+/// The login page's message for a throttled attempt: the wait in seconds
+/// below two minutes, else in whole minutes (rounded up).
+fn throttled_message(lang: pustaka_api::Lang, secs: i64) -> String {
+    if secs < 120 {
+        i18n::text_with(
+            lang,
+            "login-throttled-seconds",
+            &[("seconds", secs.to_string())],
+        )
+    } else {
+        let minutes = (secs + 59) / 60;
+        i18n::text_with(lang, "login-throttled", &[("minutes", minutes.to_string())])
     }
 }
 
@@ -682,6 +978,9 @@ pub struct StaffRow {
     pub active: bool,
     /// When it was created, RFC 3339 UTC.
     pub created_at: String,
+    /// Failed logins at this name within [`THROTTLE_WINDOW_MIN`] minutes
+    /// (from any browser); the page offers [`unblock`] when there are some.
+    pub failed_logins: i64,
 }
 
 #[derive(Template)]
@@ -693,6 +992,20 @@ struct StaffPage {
     error: Option<String>,
 }
 
+impl StaffPage {
+    /// "N failed logins in the last M minutes" for an account's row.
+    fn failed_note(&self, r: &StaffRow) -> String {
+        i18n::text_with(
+            self.p.lang,
+            "staff-failed-logins",
+            &[
+                ("count", r.failed_logins.to_string()),
+                ("minutes", THROTTLE_WINDOW_MIN.to_string()),
+            ],
+        )
+    }
+}
+
 async fn staff_page_with(
     state: &AppState,
     session: &Session,
@@ -700,9 +1013,14 @@ async fn staff_page_with(
     error: Option<String>,
 ) -> Result<Response, PageError> {
     let p = Page::new(session, Some(staff), "/admin/staff").await?;
+    let since = failure_time(Utc::now() - ChronoDuration::minutes(THROTTLE_WINDOW_MIN));
     let rows = sqlx::query_as(
-        "SELECT id, username, role, active, created_at FROM staff_users ORDER BY username",
+        "SELECT id, username, role, active, created_at,
+                (SELECT COUNT(*) FROM login_failures f
+                  WHERE f.username = s.username AND f.failed_at > ?) AS failed_logins
+           FROM staff_users s ORDER BY username",
     )
+    .bind(since)
     .fetch_all(&state.db)
     .await?;
     let failed = error.is_some();
@@ -876,6 +1194,38 @@ pub async fn staff_update(
     page::notice(
         &session,
         i18n::text_with(lang, "staff-updated", &[("name", name)]),
+    )
+    .await;
+    Ok(Redirect::to("/admin/staff").into_response())
+}
+
+/// `POST /admin/staff/{id}/unblock`: forgets the account's failed logins
+/// ([`clear_login_failures`]), so a librarian whom strangers keep waiting gets
+/// in at once; recorded in the audit log.
+///
+/// # Errors
+/// Database or session failures, as an HTML error page; an unknown account is
+/// a `404`.
+pub async fn unblock(
+    State(state): State<AppState>,
+    session: Session,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    let lang = page::lang_of(&session).await;
+    let name: Option<String> = sqlx::query_scalar("SELECT username FROM staff_users WHERE id = ?")
+        .bind(id)
+        .fetch_optional(&state.db)
+        .await?;
+    let Some(name) = name else {
+        return Err(PageError::not_found("no such account"));
+    };
+    clear_login_failures(&state.db, &name, Some(&staff))
+        .await
+        .map_err(PageError::internal)?;
+    page::notice(
+        &session,
+        i18n::text_with(lang, "staff-unblocked", &[("name", name)]),
     )
     .await;
     Ok(Redirect::to("/admin/staff").into_response())

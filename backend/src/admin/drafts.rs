@@ -11,7 +11,7 @@
 
 use std::future::Future;
 
-use axum::extract::{Form, Path, State};
+use axum::extract::{Form, Path, RawForm, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use pustaka_api::Lang;
@@ -24,7 +24,7 @@ use super::error::PageError;
 use super::page::{self, Page};
 use super::routes::Routes;
 use super::staff::{Role, Staff};
-use super::{audit, i18n, text};
+use super::{audit, confirm, i18n, text};
 use crate::startup::AppState;
 
 /// What a draft belongs to (the `drafts.target_kind` values).
@@ -88,6 +88,11 @@ impl DraftKind {
             "{id_word} #{id} tidak ada / No {} #{id}",
             self.as_str()
         ))
+    }
+
+    /// The table of the live items, e.g. `titles`.
+    pub fn table(self) -> &'static str {
+        self.list_href().trim_start_matches("/admin/")
     }
 
     /// The audit target of item `id`, e.g. `title:7`.
@@ -242,6 +247,8 @@ pub struct EditFrame {
     pub heading: String,
     /// Whether visitors see the live item.
     pub published: bool,
+    /// Whether it is archived (hidden, listed last; Publish brings it back).
+    pub archived: bool,
     /// The pending draft's author and time, when there is one.
     pub draft: Option<DraftMeta>,
     /// Problems with the posted form or with the draft at publishing.
@@ -389,7 +396,16 @@ pub fn routes<S: Draftable>() -> Routes {
         .get(&format!("{base}/{{id}}"), role, edit::<S>)
         .post(&format!("{base}/{{id}}"), role, save_form::<S>)
         .post(&format!("{base}/{{id}}/publish"), role, publish::<S>)
+        .get(
+            &format!("{base}/{{id}}/discard"),
+            role,
+            discard_confirm::<S>,
+        )
         .post(&format!("{base}/{{id}}/discard"), role, discard::<S>)
+        .post(&format!("{base}/{{id}}/unpublish"), role, unpublish::<S>)
+        .post(&format!("{base}/{{id}}/archive"), role, archive::<S>)
+        .get(&format!("{base}/{{id}}/delete"), role, delete_confirm::<S>)
+        .post(&format!("{base}/{{id}}/delete"), role, delete_item::<S>)
 }
 
 /// [`routes`] plus the list and create routes of a [`Listed`] section.
@@ -450,11 +466,20 @@ pub async fn edit_page<S: Draftable>(
     let p = Page::new(session, Some(staff), S::KIND.list_href()).await?;
     let (fields, draft) = working::<S>(&state.db, &live).await?;
     let failed = !errors.is_empty();
+    let archived: bool = sqlx::query_scalar(&format!(
+        "SELECT archived FROM {} WHERE id = ?",
+        S::KIND.table()
+    ))
+    .bind(live.id)
+    .fetch_optional(&state.db)
+    .await?
+    .unwrap_or(false);
     let e = EditFrame {
         kind: S::KIND,
         id: live.id,
         heading: S::heading(&live),
         published: live.published,
+        archived,
         draft,
         errors,
         public_url: state.public_url.to_string(),
@@ -572,29 +597,62 @@ pub async fn save_form<S: Draftable>(
     }
 }
 
-/// `POST /admin/{section}/{id}/publish`: applies the draft (if any) to the live
-/// item and makes it public, with a `{kind}.publish` audit record, in one
-/// transaction, then clears the rendered overlays and pages. Fields that no longer pass
+/// Whether a posted body carries form fields besides the CSRF token (the
+/// edit form's Publish button sends them; a bare publish form does not).
+fn posts_fields(body: &[u8]) -> bool {
+    form_urlencoded::parse(body).any(|(k, _)| k != super::csrf::FIELD)
+}
+
+/// `POST /admin/{section}/{id}/publish`: publishes what the librarian sees.
+/// When the edit form's fields come with it (its Publish button), they are
+/// checked and saved as the draft first, so nothing typed is lost: problems
+/// re-show the form as typed (`422`) and nothing is published. Then the draft
+/// (if any) is applied to the live item and made public, with a
+/// `{kind}.publish` audit record, in one transaction, and the rendered
+/// overlays and pages are cleared. Fields that no longer pass
 /// [`Draftable::check_publish`] are shown again with the problems (`422`) and
 /// nothing changes.
 ///
 /// # Errors
-/// Unknown id → 404 page; database or session failures.
+/// Unknown id → 404 page; a body that does not decode as the section's form →
+/// 400 page; database or session failures.
 pub async fn publish<S: Draftable>(
     State(state): State<AppState>,
     session: Session,
     staff: Staff,
     Path(id): Path<i64>,
+    RawForm(body): RawForm,
 ) -> Result<Response, PageError> {
     let live = live_or_404::<S>(&state.db, id).await?;
     let lang = page::lang_of(&session).await;
-    let (fields, _) = working::<S>(&state.db, &live).await?;
+    let (mut fields, _) = working::<S>(&state.db, &live).await?;
+    if posts_fields(&body) {
+        let form: S::Form = serde_urlencoded::from_bytes(&body).map_err(|_| {
+            PageError::bad_request("Formulir tidak terbaca / The form could not be read")
+        })?;
+        match S::validate(&state.db, lang, &form, fields).await {
+            Ok(clean) => {
+                save(&state.db, &staff, S::KIND, id, &clean).await?;
+                fields = clean;
+            }
+            Err(errors) => {
+                return edit_page::<S>(&state, &session, &staff, live, Some(form), errors).await;
+            }
+        }
+    }
     let fields = match S::check_publish(&state.db, lang, &live, fields).await? {
         Ok(f) => f,
         Err(errors) => return edit_page::<S>(&state, &session, &staff, live, None, errors).await,
     };
     let mut tx = state.db.begin().await?;
     S::apply(&mut tx, &live, &fields).await?;
+    sqlx::query(&format!(
+        "UPDATE {} SET archived = 0 WHERE id = ?",
+        S::KIND.table()
+    ))
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
     delete(&mut tx, S::KIND, id).await?;
     let action = format!("{}.publish", S::KIND.as_str());
     let detail = S::audit_detail(&live, &fields);
@@ -603,6 +661,36 @@ pub async fn publish<S: Draftable>(
     state.rendered.clear();
     page::notice(&session, i18n::text(lang, "published")).await;
     Ok(Redirect::to(&S::KIND.edit_href(id)).into_response())
+}
+
+/// `GET /admin/{section}/{id}/discard`: asks before the draft is thrown away
+/// (a page of its own, see [`confirm`]); without a draft, back to the edit page.
+///
+/// # Errors
+/// Unknown id → 404 page; database or session failures.
+pub async fn discard_confirm<S: Draftable>(
+    State(state): State<AppState>,
+    session: Session,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    let live = live_or_404::<S>(&state.db, id).await?;
+    if load::<S::Fields>(&state.db, S::KIND, id).await?.is_none() {
+        return Ok(Redirect::to(&S::KIND.edit_href(id)).into_response());
+    }
+    let p = Page::new(&session, Some(&staff), S::KIND.list_href()).await?;
+    let name = [("name", S::heading(&live))];
+    let href = S::KIND.edit_href(id);
+    let c = confirm::Confirm {
+        heading: i18n::text_with(p.lang, "discard-confirm-heading", &name),
+        message: p.t("discard-confirm-message"),
+        details: Vec::new(),
+        action: format!("{href}/discard"),
+        button: p.t("discard-confirm-button"),
+        here: format!("{href}/discard"),
+        cancel: href,
+    };
+    Ok(confirm::page(p, c))
 }
 
 /// `POST /admin/{section}/{id}/discard`: drops the draft (with a
@@ -627,4 +715,203 @@ pub async fn discard<S: Draftable>(
     tx.commit().await?;
     page::notice(&session, i18n::text(lang, "draft-discarded")).await;
     Ok(Redirect::to(&S::KIND.edit_href(id)).into_response())
+}
+
+/// A code (marker) that still points at an item or one of its tour stops.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CodeUse {
+    /// The code, e.g. `BK0001`.
+    pub code: String,
+    /// What the librarians call it.
+    pub label: String,
+}
+
+/// The codes that point at item `id` of `kind` (for a tour: at its stops).
+///
+/// # Errors
+/// Database errors.
+pub async fn codes_using(
+    pool: &SqlitePool,
+    kind: DraftKind,
+    id: i64,
+) -> sqlx::Result<Vec<CodeUse>> {
+    sqlx::query_as(
+        "SELECT code, label FROM markers
+          WHERE (target_kind = ?1 AND target_id = ?2)
+             OR (?1 = 'tour' AND target_kind = 'tour_stop'
+                 AND target_id IN (SELECT id FROM tour_stops WHERE tour_id = ?2))
+          ORDER BY code",
+    )
+    .bind(kind)
+    .bind(id)
+    .fetch_all(pool)
+    .await
+}
+
+/// The refusal naming the codes that still use an item, in `lang`.
+fn codes_refusal(lang: Lang, codes: &[CodeUse]) -> String {
+    let list = codes
+        .iter()
+        .map(|c| format!("{} ({})", c.code, c.label))
+        .collect::<Vec<_>>()
+        .join(", ");
+    i18n::text_with(lang, "delete-refused-codes", &[("codes", list)])
+}
+
+/// `POST /admin/{section}/{id}/archive`: hides the item from visitors and
+/// lists it last in the back office (content, draft and codes stay; Publish
+/// brings it back), with a `{kind}.archive` audit record, and clears the
+/// rendered pages.
+///
+/// # Errors
+/// Unknown id → 404 page; database or session failures.
+pub async fn archive<S: Draftable>(
+    State(state): State<AppState>,
+    session: Session,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    let live = live_or_404::<S>(&state.db, id).await?;
+    let lang = page::lang_of(&session).await;
+    let mut tx = state.db.begin().await?;
+    sqlx::query(&format!(
+        "UPDATE {} SET published = 0, archived = 1 WHERE id = ?",
+        S::KIND.table()
+    ))
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    let action = format!("{}.archive", S::KIND.as_str());
+    let name = S::heading(&live);
+    audit::record(&mut tx, Some(&staff), &action, &S::KIND.target(id), &name).await?;
+    tx.commit().await?;
+    state.rendered.clear();
+    page::notice(&session, i18n::text(lang, "archived")).await;
+    Ok(Redirect::to(&S::KIND.edit_href(id)).into_response())
+}
+
+/// `POST /admin/{section}/{id}/unpublish`: hides the item from visitors (its
+/// content, draft and codes stay; Publish shows it again), with a
+/// `{kind}.unpublish` audit record, and clears the rendered pages.
+///
+/// # Errors
+/// Unknown id → 404 page; database or session failures.
+pub async fn unpublish<S: Draftable>(
+    State(state): State<AppState>,
+    session: Session,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    let live = live_or_404::<S>(&state.db, id).await?;
+    let lang = page::lang_of(&session).await;
+    let mut tx = state.db.begin().await?;
+    sqlx::query(&format!(
+        "UPDATE {} SET published = 0 WHERE id = ?",
+        S::KIND.table()
+    ))
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    let action = format!("{}.unpublish", S::KIND.as_str());
+    let name = S::heading(&live);
+    audit::record(&mut tx, Some(&staff), &action, &S::KIND.target(id), &name).await?;
+    tx.commit().await?;
+    state.rendered.clear();
+    page::notice(&session, i18n::text(lang, "unpublished")).await;
+    Ok(Redirect::to(&S::KIND.edit_href(id)).into_response())
+}
+
+/// `GET /admin/{section}/{id}/delete`: the confirmation step, saying what goes
+/// with the item; while codes still point at it, the refusal naming them
+/// instead of a button (still `200`: the page itself is there).
+///
+/// # Errors
+/// Unknown id → 404 page; database or session failures.
+pub async fn delete_confirm<S: Draftable>(
+    State(state): State<AppState>,
+    session: Session,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    let live = live_or_404::<S>(&state.db, id).await?;
+    let p = Page::new(&session, Some(&staff), S::KIND.list_href()).await?;
+    let name = [("name", S::heading(&live))];
+    let href = S::KIND.edit_href(id);
+    let codes = codes_using(&state.db, S::KIND, id).await?;
+    if !codes.is_empty() {
+        let message = codes_refusal(p.lang, &codes);
+        let c = confirm::Confirm {
+            heading: i18n::text_with(p.lang, "delete-heading", &name),
+            message,
+            details: Vec::new(),
+            action: String::new(),
+            button: String::new(),
+            here: format!("{href}/delete"),
+            cancel: href,
+        };
+        return Ok(confirm::page(p, c));
+    }
+    let c = confirm::Confirm {
+        heading: i18n::text_with(p.lang, "delete-heading", &name),
+        message: p.t("delete-message"),
+        details: vec![p.t(&format!("delete-goes-{}", S::KIND.as_str()))],
+        action: format!("{href}/delete"),
+        button: p.t("delete-button"),
+        here: format!("{href}/delete"),
+        cancel: href,
+    };
+    Ok(confirm::page(p, c))
+}
+
+/// `POST /admin/{section}/{id}/delete`: deletes the item with its draft and
+/// attached media links (the media stay in the library; a tour's stops go
+/// with it), with a `{kind}.delete` audit record, in one transaction, then
+/// clears the rendered pages. Refused (`409`, nothing changes) while codes
+/// point at it.
+///
+/// # Errors
+/// Unknown id → 404 page; database or session failures.
+pub async fn delete_item<S: Draftable>(
+    State(state): State<AppState>,
+    session: Session,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    let live = live_or_404::<S>(&state.db, id).await?;
+    let lang = page::lang_of(&session).await;
+    let codes = codes_using(&state.db, S::KIND, id).await?;
+    if !codes.is_empty() {
+        let errors = vec![codes_refusal(lang, &codes)];
+        let resp = edit_page::<S>(&state, &session, &staff, live, None, errors).await?;
+        let mut resp = resp;
+        *resp.status_mut() = StatusCode::CONFLICT;
+        return Ok(resp);
+    }
+    let mut tx = state.db.begin().await?;
+    sqlx::query(
+        "DELETE FROM content_media
+          WHERE (target_kind = ?1 AND target_id = ?2)
+             OR (?1 = 'tour' AND target_kind = 'tour_stop'
+                 AND target_id IN (SELECT id FROM tour_stops WHERE tour_id = ?2))",
+    )
+    .bind(S::KIND)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    delete(&mut tx, S::KIND, id).await?;
+    sqlx::query(&format!("DELETE FROM {} WHERE id = ?", S::KIND.table()))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let action = format!("{}.delete", S::KIND.as_str());
+    let name = S::heading(&live);
+    audit::record(&mut tx, Some(&staff), &action, &S::KIND.target(id), &name).await?;
+    tx.commit().await?;
+    state.rendered.clear();
+    page::notice(
+        &session,
+        i18n::text_with(lang, "deleted", &[("name", name)]),
+    )
+    .await;
+    Ok(Redirect::to(S::KIND.list_href()).into_response())
 }

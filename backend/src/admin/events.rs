@@ -6,7 +6,7 @@
 
 use askama::Template;
 use axum::response::Response;
-use chrono::{Duration, NaiveDateTime, TimeZone};
+use chrono::{NaiveDateTime, TimeZone};
 use pustaka_api::{Lang, MediaKind, MediaRole, TargetKind};
 use serde::{Deserialize, Serialize};
 use sqlx::{SqliteConnection, SqlitePool};
@@ -193,6 +193,8 @@ struct EditPage {
     e: EditFrame,
     f: EventFields,
     when: String,
+    /// Whether the live event has ended (the page says so).
+    over: bool,
     images: Vec<MediaChoice>,
     videos: Vec<MediaChoice>,
 }
@@ -389,6 +391,8 @@ impl Draftable for Events {
 
     async fn render_edit(state: &AppState, v: EditView<Self>) -> Result<Response, PageError> {
         let f = v.posted.unwrap_or(v.fields);
+        let over = v.live.published
+            && stored_from_local(&v.live.fields.ends).is_some_and(|end| wib::is_over(&end));
         let when = match (stored_from_local(&f.starts), stored_from_local(&f.ends)) {
             (Some(s), Some(en)) => crate::texts::human_when(v.p.lang, &s, &en),
             _ => String::new(),
@@ -400,6 +404,7 @@ impl Draftable for Events {
             e: v.e,
             f,
             when,
+            over,
         }))
     }
 }
@@ -410,22 +415,15 @@ impl Listed for Events {
     const MAX_NAME_CHARS: usize = MAX_NAME_CHARS;
 
     /// A new event runs tomorrow 09.00–10.00 WIB until edited, with no place yet.
+    /// A new event has no date yet (empty start and end, never a guessed
+    /// time): the form starts with empty date fields, and it cannot be
+    /// published until both are filled in.
     async fn insert(tx: &mut SqliteConnection, name: &str) -> sqlx::Result<i64> {
-        let tomorrow = wib::now_wib().date_naive() + Duration::days(1);
-        let at = |h: u32| {
-            tomorrow
-                .and_hms_opt(h, 0, 0)
-                .and_then(|t| wib::wib().from_local_datetime(&t).single())
-                .map(wib::format_wib)
-                .unwrap_or_default()
-        };
         sqlx::query_scalar(
             "INSERT INTO events (title_id, starts_at, ends_at, place, published)
-             VALUES (?, ?, ?, '', 0) RETURNING id",
+             VALUES (?, '', '', '', 0) RETURNING id",
         )
         .bind(name)
-        .bind(at(9))
-        .bind(at(10))
         .fetch_one(tx)
         .await
     }
@@ -445,7 +443,10 @@ impl Listed for Events {
         let upcoming = rows(
             &state.db,
             p.lang,
-            &format!("{cols} WHERE e.ends_at >= ?1 ORDER BY e.starts_at, e.id LIMIT ?2"),
+            // Undated new events first, then by date.
+            &format!(
+                "{cols} WHERE e.ends_at >= ?1 OR e.ends_at = '' ORDER BY e.starts_at, e.id LIMIT ?2"
+            ),
             &now,
             -1,
         )
@@ -453,7 +454,7 @@ impl Listed for Events {
         let past = rows(
             &state.db,
             p.lang,
-            &format!("{cols} WHERE e.ends_at < ?1 ORDER BY e.starts_at DESC, e.id LIMIT ?2"),
+            &format!("{cols} WHERE e.ends_at < ?1 AND e.ends_at <> '' ORDER BY e.starts_at DESC, e.id LIMIT ?2"),
             &now,
             PAST_LIMIT,
         )

@@ -18,7 +18,7 @@ use super::settings::{self, UploadKind};
 use super::staff::{Role, Staff};
 use super::uploads::{self, NotReceived, not_received};
 use super::{audit, i18n};
-use crate::catalog::{self, FileReport, Format, Skip};
+use crate::catalog::{self, FileReport, Format, Skip, TitleChanges};
 use crate::startup::AppState;
 
 /// The import routes (librarians and admins); the upload route has no
@@ -55,6 +55,11 @@ pub struct ReportView {
     pub skipped_count: usize,
     /// The first [`MAX_SKIPS_SHOWN`] skips.
     pub skipped: Vec<Skip>,
+    /// How many existing titles changed or kept a librarian's value.
+    pub titles_count: usize,
+    /// The first [`MAX_SKIPS_SHOWN`] of them: per title what changed and
+    /// what was kept.
+    pub titles: Vec<TitleChanges>,
 }
 
 fn format_name(f: Format) -> &'static str {
@@ -75,6 +80,8 @@ impl ReportView {
             updated: r.updated,
             skipped_count: r.skipped.len(),
             skipped: r.skipped.iter().take(MAX_SKIPS_SHOWN).cloned().collect(),
+            titles_count: r.titles.len(),
+            titles: r.titles.iter().take(MAX_SKIPS_SHOWN).cloned().collect(),
         }
     }
 }

@@ -21,7 +21,7 @@ use super::error::PageError;
 use super::page::{self, Page, render};
 use super::routes::Routes;
 use super::staff::{Role, Staff};
-use super::{audit, i18n};
+use super::{audit, confirm, i18n};
 use crate::startup::AppState;
 
 /// The marker routes; only librarians (and admins) may use them.
@@ -33,6 +33,8 @@ pub fn routes() -> Routes {
         .get("/admin/markers/{code}", Librarian, edit)
         .post("/admin/markers/{code}", Librarian, save)
         .post("/admin/markers/{code}/active", Librarian, set_active)
+        .get("/admin/markers/{code}/delete", Librarian, delete_confirm)
+        .post("/admin/markers/{code}/delete", Librarian, delete)
 }
 
 /// Symbols of a generated code: 6 Crockford base-32 symbols = 30 random bits,
@@ -614,4 +616,104 @@ pub async fn set_active(
         page::safe_back(&f.back)
     };
     Ok(Redirect::to(back).into_response())
+}
+
+/// Why a code cannot be deleted now, in `lang`: an active code is in use (it
+/// is stuck up in the library and opens its target), so it must be
+/// deactivated first. `None` when it may go.
+fn delete_refusal(lang: Lang, m: &MarkerListRow) -> Option<String> {
+    m.active.then(|| {
+        let target = m
+            .target_name
+            .clone()
+            .unwrap_or_else(|| format!("#{}", m.target_id));
+        i18n::text_with(
+            lang,
+            "marker-delete-refused-active",
+            &[("code", m.code.clone()), ("target", target)],
+        )
+    })
+}
+
+/// `GET /admin/markers/{code}/delete`: the confirmation step; for an active
+/// code, the refusal saying what it opens instead of a button.
+///
+/// # Errors
+/// Unknown code → 404 page; database or session failures.
+pub async fn delete_confirm(
+    State(state): State<AppState>,
+    session: Session,
+    staff: Staff,
+    Path(code): Path<String>,
+) -> Result<Response, PageError> {
+    let m = marker_or_404(&state.db, &code).await?;
+    let p = Page::new(&session, Some(&staff), "/admin/markers").await?;
+    let href = format!("/admin/markers/{}", m.code);
+    let heading = i18n::text_with(p.lang, "marker-delete-heading", &[("code", m.code.clone())]);
+    let refusal = delete_refusal(p.lang, &m);
+    let refused = refusal.is_some();
+    let c = confirm::Confirm {
+        heading,
+        message: refusal.unwrap_or_else(|| p.t("marker-delete-message")),
+        details: if refused {
+            Vec::new()
+        } else {
+            vec![i18n::text_with(
+                p.lang,
+                "marker-delete-scans-stay",
+                &[("scans", m.scans.to_string())],
+            )]
+        },
+        action: if refused {
+            String::new()
+        } else {
+            format!("{href}/delete")
+        },
+        button: p.t("delete-button"),
+        here: format!("{href}/delete"),
+        cancel: href,
+    };
+    Ok(confirm::page(p, c))
+}
+
+/// `POST /admin/markers/{code}/delete`: deletes a deactivated code (its scans
+/// stay counted in the analytics), audited as `marker.delete`, and clears the
+/// rendered pages. An active code is refused (`409`, nothing changes).
+///
+/// # Errors
+/// Unknown code → 404 page; database or session failures.
+pub async fn delete(
+    State(state): State<AppState>,
+    session: Session,
+    staff: Staff,
+    Path(code): Path<String>,
+) -> Result<Response, PageError> {
+    let m = marker_or_404(&state.db, &code).await?;
+    let lang = page::lang_of(&session).await;
+    if let Some(why) = delete_refusal(lang, &m) {
+        let mut resp = edit_page(&state, &session, &staff, m, None, vec![why]).await?;
+        *resp.status_mut() = StatusCode::CONFLICT;
+        return Ok(resp);
+    }
+    let mut tx = state.db.begin().await?;
+    sqlx::query("DELETE FROM markers WHERE code = ?")
+        .bind(&m.code)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        Some(&staff),
+        "marker.delete",
+        &format!("marker:{}", m.code),
+        &m.label,
+    )
+    .await?;
+    tx.commit().await?;
+    state.rendered.clear();
+    page::notice(
+        &session,
+        i18n::text_with(lang, "marker-deleted", &[("code", m.code.clone())]),
+    )
+    .await;
+    Ok(Redirect::to("/admin/markers").into_response())
 }

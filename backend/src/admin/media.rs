@@ -19,7 +19,7 @@ use super::routes::Routes;
 use super::settings::{self, BYTES_PER_MB, UploadCaps, UploadKind};
 use super::staff::{Role, Staff};
 use super::uploads::{self, NotReceived, not_received, too_large_text};
-use super::{audit, i18n};
+use super::{audit, confirm, i18n};
 use crate::media::ingest::{self, IngestError};
 use crate::startup::AppState;
 
@@ -34,6 +34,8 @@ pub fn routes() -> Routes {
         .get("/admin/media/{sha256}", Librarian, detail)
         .post("/admin/media/{sha256}", Librarian, save_label)
         .upload("/admin/media/{sha256}/replace", Librarian, replace)
+        .get("/admin/media/{sha256}/delete", Librarian, delete_confirm)
+        .post("/admin/media/{sha256}/delete", Librarian, delete)
 }
 
 /// Assets per page of the list.
@@ -760,4 +762,168 @@ mod tests {
         assert_eq!(typed_label("  Sampul\u{7}  "), Some("Sampul".into()));
         assert_eq!(typed_label("   "), None);
     }
+}
+
+/// A pending draft that names an asset (its SHA-256 is in the draft's data).
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct DraftUse {
+    target_kind: String,
+    target_id: i64,
+}
+
+/// What still uses asset `sha`, as texts in `lang` naming each place (live
+/// attachments and pending drafts); empty when it may be deleted.
+async fn users_named(pool: &sqlx::SqlitePool, lang: Lang, sha: &str) -> sqlx::Result<Vec<String>> {
+    let mut out: Vec<String> = uses_of(pool, &[sha])
+        .await?
+        .iter()
+        .map(|u| {
+            format!(
+                "{} «{}» ({})",
+                i18n::text(lang, u.kind_key()),
+                u.name.as_deref().unwrap_or("?"),
+                i18n::text(lang, &format!("ops-media-role-{}", u.role))
+            )
+        })
+        .collect();
+    let drafts: Vec<DraftUse> = sqlx::query_as(
+        "SELECT target_kind, target_id FROM drafts WHERE instr(data, ?) > 0 ORDER BY target_kind, target_id",
+    )
+    .bind(sha)
+    .fetch_all(pool)
+    .await?;
+    out.extend(drafts.iter().map(|d| {
+        i18n::text_with(
+            lang,
+            "media-delete-used-by-draft",
+            &[
+                ("kind", i18n::text(lang, &format!("kind-{}", d.target_kind))),
+                ("id", d.target_id.to_string()),
+            ],
+        )
+    }));
+    Ok(out)
+}
+
+/// `GET /admin/media/{sha256}/delete`: the confirmation step; while the
+/// asset is attached somewhere (or named by a draft), the refusal naming
+/// each place instead of a button.
+///
+/// # Errors
+/// Unknown asset → 404 page; database or session failures.
+pub async fn delete_confirm(
+    State(state): State<AppState>,
+    session: Session,
+    staff: Staff,
+    Path(sha): Path<String>,
+) -> Result<Response, PageError> {
+    let a = asset_or_404(&state.db, &sha).await?;
+    let p = Page::new(&session, Some(&staff), "/admin/media").await?;
+    let users = users_named(&state.db, p.lang, &a.sha256).await?;
+    let href = format!("/admin/media/{}", a.sha256);
+    let heading = i18n::text_with(p.lang, "media-delete-heading", &[("name", a.name())]);
+    let refused = !users.is_empty();
+    let c = confirm::Confirm {
+        heading,
+        message: if refused {
+            p.t("media-delete-refused")
+        } else {
+            p.t("media-delete-message")
+        },
+        details: users,
+        action: if refused {
+            String::new()
+        } else {
+            format!("{href}/delete")
+        },
+        button: p.t("delete-button"),
+        here: format!("{href}/delete"),
+        cancel: href,
+    };
+    Ok(confirm::page(p, c))
+}
+
+/// `POST /admin/media/{sha256}/delete`: deletes an asset nothing uses, with
+/// its thumbnails and posters, audited as `media.delete`; its files leave
+/// the store and the hot media cache at once (`/media/...` answers `404`)
+/// and the rendered pages are cleared. An asset still in use is refused
+/// (`409`, nothing changes) with the places named.
+///
+/// # Errors
+/// Unknown asset → 404 page; database or session failures.
+pub async fn delete(
+    State(state): State<AppState>,
+    session: Session,
+    staff: Staff,
+    Path(sha): Path<String>,
+) -> Result<Response, PageError> {
+    let a = asset_or_404(&state.db, &sha).await?;
+    let lang = page::lang_of(&session).await;
+    let users = users_named(&state.db, lang, &a.sha256).await?;
+    if !users.is_empty() {
+        let mut errors = vec![i18n::text(lang, "media-delete-refused")];
+        errors.extend(users);
+        return detail_page(
+            &state,
+            &session,
+            &staff,
+            a,
+            Some(StatusCode::CONFLICT),
+            errors,
+        )
+        .await;
+    }
+    let mut tx = state.db.begin().await?;
+    let renditions: Vec<(String, String)> = sqlx::query_as(
+        "SELECT p.sha256, p.ext FROM media_renditions r JOIN media_assets p ON p.sha256 = r.sha256
+          WHERE r.source_sha256 = ?",
+    )
+    .bind(&a.sha256)
+    .fetch_all(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM media_renditions WHERE source_sha256 = ?")
+        .bind(&a.sha256)
+        .execute(&mut *tx)
+        .await?;
+    for (r, _) in &renditions {
+        sqlx::query(
+            "DELETE FROM media_assets WHERE sha256 = ?1
+               AND NOT EXISTS (SELECT 1 FROM media_renditions WHERE sha256 = ?1)
+               AND NOT EXISTS (SELECT 1 FROM content_media WHERE sha256 = ?1)",
+        )
+        .bind(r)
+        .execute(&mut *tx)
+        .await?;
+    }
+    sqlx::query("DELETE FROM media_assets WHERE sha256 = ?")
+        .bind(&a.sha256)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        Some(&staff),
+        "media.delete",
+        &format!("media:{}", a.sha256),
+        &a.name(),
+    )
+    .await?;
+    tx.commit().await?;
+    let files = std::iter::once(format!("{}.{}", a.sha256, a.ext))
+        .chain(renditions.iter().map(|(s, e)| format!("{s}.{e}")));
+    for file in files {
+        let Ok(name) = file.parse::<pustaka_api::MediaName>() else {
+            tracing::warn!(file, "a deleted asset's file name does not parse");
+            continue;
+        };
+        if let Err(e) = state.store.remove(&name).await {
+            tracing::warn!(error = %e, file, "removing a deleted asset's file failed");
+        }
+    }
+    state.rendered.clear();
+    page::notice(
+        &session,
+        i18n::text_with(lang, "deleted", &[("name", a.name())]),
+    )
+    .await;
+    Ok(Redirect::to("/admin/media").into_response())
 }

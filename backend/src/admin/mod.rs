@@ -24,6 +24,8 @@ pub mod attachments;
 pub mod audit;
 // CSRF tokens bound to the session.
 pub mod csrf;
+// The confirmation step before something is thrown away; the typing guard script.
+pub mod confirm;
 // The dashboard: what needs attention.
 pub mod dashboard;
 // Drafts: edits stay private until published; the draftable-section trait.
@@ -88,10 +90,12 @@ pub fn routes() -> Routes {
         .post("/admin/login", Public, accounts::login_submit)
         .post("/admin/logout", Volunteer, accounts::logout)
         .post("/admin/lang", Volunteer, page::set_lang)
+        .get("/admin/keep.js", Public, confirm::keep_js)
         .get("/admin", Volunteer, dashboard::show)
         .get("/admin/staff", Admin, accounts::staff_page)
         .post("/admin/staff", Admin, accounts::staff_create)
         .post("/admin/staff/{id}", Admin, accounts::staff_update)
+        .post("/admin/staff/{id}/unblock", Admin, accounts::unblock)
         .get("/admin/audit", Admin, audit::page)
         .merge(titles::routes())
         .merge(shelves::routes())

@@ -42,6 +42,8 @@ pub struct ShelfListRow {
     pub published: bool,
     /// Whether an unpublished draft exists.
     pub has_draft: bool,
+    /// Whether it is archived (listed last).
+    pub archived: bool,
 }
 
 #[derive(Template)]
@@ -396,10 +398,10 @@ impl Listed for Shelves {
         errors: Vec<String>,
     ) -> Result<Response, PageError> {
         let rows = sqlx::query_as(
-            "SELECT s.id, s.name_id, s.class_range, s.location, s.published,
+            "SELECT s.id, s.name_id, s.class_range, s.location, s.published, s.archived,
                     (SELECT COUNT(*) FROM shelf_titles st WHERE st.shelf_id = s.id) AS featured,
                     EXISTS (SELECT 1 FROM drafts d WHERE d.target_kind = 'shelf' AND d.target_id = s.id) AS has_draft
-               FROM shelves s ORDER BY s.class_range, s.name_id, s.id",
+               FROM shelves s ORDER BY s.archived, s.class_range, s.name_id, s.id",
         )
         .fetch_all(&state.db)
         .await?;

@@ -19,6 +19,7 @@ use super::page::{Page, render};
 use super::routes::Routes;
 use super::staff::Staff;
 use super::text::{self, MAX_PROSE_CHARS, null_if_empty};
+use crate::catalog::provenance::{self, Field};
 use crate::startup::AppState;
 
 /// The title routes (librarians and admins): the list, then the draft routes.
@@ -316,6 +317,20 @@ impl Draftable for Titles {
         .bind(live.id)
         .execute(&mut *tx)
         .await?;
+        // What the librarian changed is theirs: a re-import keeps it.
+        let old = &live.fields;
+        let changed: Vec<(Field, &str)> = [
+            (Field::SynopsisId, &old.synopsis_id, &f.synopsis_id),
+            (Field::SynopsisEn, &old.synopsis_en, &f.synopsis_en),
+            (Field::AgeGroup, &old.age_group, &f.age_group),
+            (Field::EbookUrl, &old.ebook_url, &f.ebook_url),
+            (Field::Cover, &old.cover, &f.cover),
+        ]
+        .into_iter()
+        .filter(|(_, was, now)| was != now)
+        .map(|(field, _, now)| (field, now.as_str()))
+        .collect();
+        provenance::mark_staff(tx, live.id, &changed).await?;
         let title = &live.extra.title;
         for a in [
             Attachment {

@@ -135,6 +135,8 @@ pub struct TourListRow {
     pub published: bool,
     /// Whether an unpublished draft exists.
     pub has_draft: bool,
+    /// Whether it is archived (listed last).
+    pub archived: bool,
 }
 
 #[derive(Template)]
@@ -456,10 +458,10 @@ impl Listed for Tours {
         errors: Vec<String>,
     ) -> Result<Response, PageError> {
         let rows = sqlx::query_as(
-            "SELECT t.id, t.name_id, t.active, t.published,
+            "SELECT t.id, t.name_id, t.active, t.published, t.archived,
                     (SELECT COUNT(*) FROM tour_stops s WHERE s.tour_id = t.id) AS stops,
                     EXISTS (SELECT 1 FROM drafts d WHERE d.target_kind = 'tour' AND d.target_id = t.id) AS has_draft
-               FROM tours t ORDER BY t.name_id, t.id",
+               FROM tours t ORDER BY t.archived, t.name_id, t.id",
         )
         .fetch_all(&state.db)
         .await?;

@@ -149,6 +149,7 @@ pub async fn overlay_for(
     };
     let mut tour_id = None;
     let mut ebook_url = None;
+    let mut event_over = false;
     let kind: TargetKind = m
         .target_kind
         .parse()
@@ -194,14 +195,18 @@ pub async fn overlay_for(
                 .await?
                 .ok_or_else(missing)?;
             let has_en = e.title_en.is_some();
+            event_over = crate::wib::is_over(&e.ends_at);
+            // "Sabtu, 5 Desember 2026, 09.00–10.30 WIB · place", as on the web
+            // page; after its end "Acara sudah lewat · " before it.
+            let when = crate::texts::human_when(view.lang, &e.starts_at, &e.ends_at);
+            let over = if event_over {
+                format!("{} · ", crate::texts::TEXTS.text(view.lang, "event-over"))
+            } else {
+                String::new()
+            };
             (
                 view.pick(e.title_id, e.title_en),
-                // "Sabtu, 5 Desember 2026, 09.00–10.30 WIB · place", as on the web page.
-                Some(format!(
-                    "{} · {}",
-                    crate::texts::human_when(view.lang, &e.starts_at, &e.ends_at),
-                    e.place
-                )),
+                Some(format!("{over}{when} · {}", e.place)),
                 view.pick_opt(e.description_id, e.description_en),
                 has_en,
             )
@@ -265,5 +270,6 @@ pub async fn overlay_for(
         tour_id,
         ebook_url,
         featured,
+        event_over,
     })
 }

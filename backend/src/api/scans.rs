@@ -38,6 +38,13 @@ pub const MAX_CLOCK_SKEW: chrono::Duration = chrono::Duration::hours(24);
 /// Distinct client addresses tracked before old windows are swept.
 const RATE_TABLE_SWEEP_AT: usize = 10_000;
 
+/// Stores one scan (`?1` code, `?2` time as `%Y-%m-%dT%H:%M:%SZ`, `?3`
+/// client kind) when the code is a marker of this library; the existence
+/// check and the insert are one statement, so a marker deleted meanwhile
+/// cannot slip in.
+const INSERT_SCAN: &str = "INSERT INTO scan_events (code, scanned_at, client)
+     SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM markers WHERE code = ?1)";
+
 /// The body-size layer of the scans route.
 pub fn body_limit() -> DefaultBodyLimit {
     DefaultBodyLimit::max(MAX_SCAN_BODY_BYTES)
@@ -140,15 +147,12 @@ pub async fn post_scans(
     let mut accepted: u32 = 0;
     let mut tx = state.db.begin().await?;
     for (code, at, client) in &rows {
-        let done = sqlx::query(
-            "INSERT INTO scan_events (code, scanned_at, client)
-             SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM markers WHERE code = ?1)",
-        )
-        .bind(code)
-        .bind(at)
-        .bind(client)
-        .execute(&mut *tx)
-        .await?;
+        let done = sqlx::query(INSERT_SCAN)
+            .bind(code)
+            .bind(at)
+            .bind(client)
+            .execute(&mut *tx)
+            .await?;
         if done.rows_affected() > 0 {
             accepted += 1;
         }
@@ -168,4 +172,90 @@ pub async fn post_scans(
         Json(ScanAccepted { accepted, rejected }),
     )
         .into_response())
+}
+
+/// How long one visitor's views of one code's web page count as one visit:
+/// the app's own dedupe window (a scan of the same code within 30 s is the
+/// same sighting).
+pub const WEB_VISIT_WINDOW: Duration = Duration::from_secs(30);
+
+/// Visitors remembered for [`WEB_VISIT_WINDOW`] at most; beyond this the
+/// least recently seen are forgotten (a visit may then count twice, never
+/// unboundedly much memory).
+pub const WEB_VISITS_REMEMBERED: usize = 65_536;
+
+/// Counts visits of a code's web page (`GET /m/{code}`) as scans of that code
+/// by a [`ClientKind::Web`](pustaka_api::ClientKind) client, so analytics,
+/// "never scanned" and the CSV see visitors without the app too.
+///
+/// No cookie and nothing personal is stored: a visitor is the hash of the
+/// client address (IPv6: its /64), the `User-Agent` and the code, keyed
+/// with a random per-process key, held in memory for
+/// [`WEB_VISIT_WINDOW`] to drop repeated views (reloads, language switches)
+/// the way the app dedupes its own scans. Crawlers and link previews
+/// (`WhatsApp`, Facebook, Telegram, Slack...) are recognised by their
+/// `User-Agent` with the `isbot` crate, as are requests without one and
+/// browser prefetches (`Sec-Purpose: prefetch`), and are not counted.
+///
+/// Per process: behind several replicas a visitor whose views land on two
+/// of them within the window counts twice.
+pub struct WebVisits {
+    seen: quick_cache::sync::Cache<u64, Instant>,
+    key: std::hash::RandomState,
+    bots: isbot::Bots,
+}
+
+impl Default for WebVisits {
+    fn default() -> Self {
+        Self {
+            seen: quick_cache::sync::Cache::new(WEB_VISITS_REMEMBERED),
+            key: std::hash::RandomState::new(),
+            bots: isbot::Bots::default(),
+        }
+    }
+}
+
+impl WebVisits {
+    /// Whether a view of `code`'s page by this client is a new visit to
+    /// count: false for bots, link previews, prefetches, and repeats within
+    /// [`WEB_VISIT_WINDOW`].
+    pub fn is_new_visit(&self, ip: IpAddr, headers: &axum::http::HeaderMap, code: &str) -> bool {
+        use std::hash::BuildHasher;
+        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        let Some(agent) = header("user-agent").filter(|a| !a.trim().is_empty()) else {
+            return false;
+        };
+        let prefetch = |v: Option<&str>| v.is_some_and(|v| v.contains("prefetch"));
+        if prefetch(header("sec-purpose")) || prefetch(header("purpose")) || self.bots.is_bot(agent)
+        {
+            return false;
+        }
+        let visitor = self
+            .key
+            .hash_one((crate::server::address_key(ip), agent, code));
+        let now = Instant::now();
+        let repeat = self
+            .seen
+            .get(&visitor)
+            .is_some_and(|at| now.duration_since(at) < WEB_VISIT_WINDOW);
+        if !repeat {
+            self.seen.insert(visitor, now);
+        }
+        !repeat
+    }
+}
+
+/// Stores one web-page visit of `code` as a scan event (client `web`, now),
+/// if the code is a marker of this library.
+///
+/// # Errors
+/// Database errors.
+pub async fn record_web_visit(db: &sqlx::SqlitePool, code: &str) -> sqlx::Result<()> {
+    sqlx::query(INSERT_SCAN)
+        .bind(code)
+        .bind(chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .bind(pustaka_api::ClientKind::Web.as_str())
+        .execute(db)
+        .await?;
+    Ok(())
 }

@@ -5,12 +5,16 @@
 //! or updated, so importing the same file twice changes nothing. A record that
 //! cannot be read or mapped is skipped with its reason; a record whose write
 //! fails is rolled back to its savepoint, so it is never half-written, and the
-//! import carries on. Writes are committed in batches of [`BATCH_SIZE`](crate::catalog::BATCH_SIZE).
+//! import carries on. A re-import never overwrites what librarians wrote or
+//! published: the fields they write take the record's value only when empty
+//! or themselves imported ([`provenance`](crate::catalog::provenance)), and the report lists per title
+//! what changed and what was kept. Writes are committed in batches of [`BATCH_SIZE`](crate::catalog::BATCH_SIZE).
 
 pub mod csv_import;
 pub mod mapping;
 pub mod marc;
 pub mod marc8;
+pub mod provenance;
 
 use std::path::Path;
 
@@ -20,6 +24,7 @@ use serde::Serialize;
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
 use mapping::TitleRecord;
+use provenance::{Field, Source};
 
 /// Records written per transaction: large enough that a 15k-row CSV is not
 /// dominated by commits, small enough to keep the write lock short.
@@ -86,6 +91,23 @@ pub struct FileReport {
     pub updated: usize,
     /// Records skipped, each with its reason.
     pub skipped: Vec<Skip>,
+    /// Existing titles the import changed or left partly alone, in file
+    /// order (titles it found identical are not listed).
+    pub titles: Vec<TitleChanges>,
+}
+
+/// What a re-import did to one existing title.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TitleChanges {
+    /// Row id of the title.
+    pub id: i64,
+    /// Its title as the record gives it.
+    pub title: String,
+    /// Fields that took the record's value.
+    pub changed: Vec<Field>,
+    /// Fields whose value a librarian wrote or published: kept, the record's
+    /// different value not used.
+    pub kept: Vec<Field>,
 }
 
 /// One parsed item before mapping: a record, or the reason it could not be read.
@@ -118,14 +140,48 @@ fn parse_file(format: Format, bytes: &[u8]) -> Vec<Parsed> {
     }
 }
 
-/// Inserts or updates one title. Returns true when it was new.
+/// What one record did to the catalogue.
+enum Upserted {
+    /// A new title.
+    New,
+    /// An existing title, with what changed and what was kept.
+    Existing(TitleChanges),
+}
+
+/// The current values of an existing title that a re-import compares with.
+#[derive(sqlx::FromRow)]
+struct Current {
+    id: i64,
+    title: String,
+    author: Option<String>,
+    call_number: Option<String>,
+    language: Option<String>,
+    publisher: Option<String>,
+    pub_year: Option<String>,
+    synopsis_id: Option<String>,
+    synopsis_en: Option<String>,
+    age_group: Option<String>,
+}
+
+/// Whether an optional text holds something besides blanks.
+fn filled(v: &Option<String>) -> bool {
+    v.as_deref().is_some_and(|t| !t.trim().is_empty())
+}
+
+/// Inserts the record as a new title, or updates the title with the same
+/// ISBN-13 or control number. On an update the catalogue's own fields follow
+/// the record where it has a value; the fields librarians write (synopses,
+/// age group) take the record's value only when they are empty or were
+/// themselves imported ([`provenance`]); a librarian's value is kept and
+/// reported.
 async fn upsert(
     tx: &mut Transaction<'_, Sqlite>,
     t: &TitleRecord,
     source: &str,
-) -> sqlx::Result<bool> {
-    let existing: Option<(i64,)> = sqlx::query_as(
-        "SELECT id FROM titles
+) -> sqlx::Result<Upserted> {
+    let existing: Option<Current> = sqlx::query_as(
+        "SELECT id, title, author, call_number, language, publisher, pub_year,
+                synopsis_id, synopsis_en, age_group FROM titles
           WHERE (?1 IS NOT NULL AND isbn13 = ?1) OR (?2 IS NOT NULL AND control_number = ?2)
           ORDER BY (isbn13 = ?1) DESC LIMIT 1",
     )
@@ -144,66 +200,107 @@ async fn upsert(
     } else {
         (t.synopsis.clone(), None)
     };
-    match existing {
-        Some((id,)) => {
-            // Values the new record lacks (a librarian's synopsis, a call number
-            // only the richer of two sources had) survive the re-import.
-            sqlx::query(
-                "UPDATE titles SET
-                    isbn13 = COALESCE(?, isbn13), control_number = COALESCE(?, control_number),
-                    title = ?, author = COALESCE(?, author), contributors = ?,
-                    call_number = COALESCE(?, call_number), language = COALESCE(?, language),
-                    synopsis_id = COALESCE(?, synopsis_id), synopsis_en = COALESCE(?, synopsis_en),
-                    subjects = ?, age_group = COALESCE(?, age_group),
-                    publisher = COALESCE(?, publisher), pub_year = COALESCE(?, pub_year),
-                    source = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
-                  WHERE id = ?",
-            )
-            .bind(&t.isbn13)
-            .bind(&t.control_number)
-            .bind(&t.title)
-            .bind(&t.author)
-            .bind(&contributors)
-            .bind(&t.call_number)
-            .bind(&t.language)
-            .bind(&syn_id)
-            .bind(&syn_en)
-            .bind(&subjects)
-            .bind(&t.age_group)
-            .bind(&t.publisher)
-            .bind(&t.pub_year)
-            .bind(source)
-            .bind(id)
-            .execute(&mut **tx)
-            .await?;
-            Ok(false)
+    let Some(cur) = existing else {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO titles (isbn13, control_number, title, author, contributors,
+                call_number, language, synopsis_id, synopsis_en, subjects, age_group,
+                publisher, pub_year, source)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(&t.isbn13)
+        .bind(&t.control_number)
+        .bind(&t.title)
+        .bind(&t.author)
+        .bind(&contributors)
+        .bind(&t.call_number)
+        .bind(&t.language)
+        .bind(&syn_id)
+        .bind(&syn_en)
+        .bind(&subjects)
+        .bind(&t.age_group)
+        .bind(&t.publisher)
+        .bind(&t.pub_year)
+        .bind(source)
+        .fetch_one(&mut **tx)
+        .await?;
+        for (field, v) in [
+            (Field::SynopsisId, &syn_id),
+            (Field::SynopsisEn, &syn_en),
+            (Field::AgeGroup, &t.age_group),
+        ] {
+            if filled(v) {
+                provenance::set(tx, id, field, Source::Import, false).await?;
+            }
         }
-        None => {
-            sqlx::query(
-                "INSERT INTO titles (isbn13, control_number, title, author, contributors,
-                    call_number, language, synopsis_id, synopsis_en, subjects, age_group,
-                    publisher, pub_year, source)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(&t.isbn13)
-            .bind(&t.control_number)
-            .bind(&t.title)
-            .bind(&t.author)
-            .bind(&contributors)
-            .bind(&t.call_number)
-            .bind(&t.language)
-            .bind(&syn_id)
-            .bind(&syn_en)
-            .bind(&subjects)
-            .bind(&t.age_group)
-            .bind(&t.publisher)
-            .bind(&t.pub_year)
-            .bind(source)
-            .execute(&mut **tx)
-            .await?;
-            Ok(true)
+        return Ok(Upserted::New);
+    };
+    let mut changes = TitleChanges {
+        id: cur.id,
+        title: t.title.clone(),
+        changed: Vec::new(),
+        kept: Vec::new(),
+    };
+    // The catalogue's own fields: the record's value where it has one.
+    let new_title = Some(t.title.clone());
+    for (field, now, new) in [
+        (Field::Title, &Some(cur.title.clone()), &new_title),
+        (Field::Author, &cur.author, &t.author),
+        (Field::CallNumber, &cur.call_number, &t.call_number),
+        (Field::Language, &cur.language, &t.language),
+        (Field::Publisher, &cur.publisher, &t.publisher),
+        (Field::PubYear, &cur.pub_year, &t.pub_year),
+    ] {
+        if new.is_some() && new != now {
+            changes.changed.push(field);
         }
     }
+    // The fields librarians write: filled when empty or imported, else kept.
+    let mut librarian = Vec::with_capacity(3);
+    for (field, now, new) in [
+        (Field::SynopsisId, cur.synopsis_id, syn_id),
+        (Field::SynopsisEn, cur.synopsis_en, syn_en),
+        (Field::AgeGroup, cur.age_group, t.age_group.clone()),
+    ] {
+        let value = if !filled(&new) || new == now {
+            now
+        } else if !filled(&now) || provenance::imported(tx, cur.id, field).await? {
+            provenance::set(tx, cur.id, field, Source::Import, false).await?;
+            changes.changed.push(field);
+            new
+        } else {
+            changes.kept.push(field);
+            now
+        };
+        librarian.push(value);
+    }
+    sqlx::query(
+        "UPDATE titles SET
+            isbn13 = COALESCE(?, isbn13), control_number = COALESCE(?, control_number),
+            title = ?, author = COALESCE(?, author), contributors = ?,
+            call_number = COALESCE(?, call_number), language = COALESCE(?, language),
+            synopsis_id = ?, synopsis_en = ?, subjects = ?, age_group = ?,
+            publisher = COALESCE(?, publisher), pub_year = COALESCE(?, pub_year),
+            source = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+          WHERE id = ?",
+    )
+    .bind(&t.isbn13)
+    .bind(&t.control_number)
+    .bind(&t.title)
+    .bind(&t.author)
+    .bind(&contributors)
+    .bind(&t.call_number)
+    .bind(&t.language)
+    .bind(&librarian[0])
+    .bind(&librarian[1])
+    .bind(&subjects)
+    .bind(&librarian[2])
+    .bind(&t.publisher)
+    .bind(&t.pub_year)
+    .bind(source)
+    .bind(cur.id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(Upserted::Existing(changes))
 }
 
 /// Imports one file.
@@ -285,6 +382,7 @@ pub async fn import_named_by(
                 id: None,
                 reason: "not MARC21, MARCXML or CSV".into(),
             }],
+            titles: Vec::new(),
         });
     };
     let parsed = parse_file(format, &bytes);
@@ -304,6 +402,7 @@ pub async fn import_named_by(
         imported: 0,
         updated: 0,
         skipped: Vec::new(),
+        titles: Vec::new(),
     };
     let target = format!("import:{name}");
     for (batch_no, batch) in parsed.chunks(BATCH_SIZE).enumerate() {
@@ -323,12 +422,16 @@ pub async fn import_named_by(
                         .await
                         .context("cannot create a savepoint")?;
                     match upsert(&mut sp, t, &source).await {
-                        Ok(new) => {
+                        Ok(done) => {
                             sp.commit().await.context("cannot release a savepoint")?;
-                            if new {
-                                report.imported += 1;
-                            } else {
-                                report.updated += 1;
+                            match done {
+                                Upserted::New => report.imported += 1,
+                                Upserted::Existing(c) => {
+                                    report.updated += 1;
+                                    if !c.changed.is_empty() || !c.kept.is_empty() {
+                                        report.titles.push(c);
+                                    }
+                                }
                             }
                         }
                         Err(e) => {

@@ -386,6 +386,21 @@ pub async fn event_rows_between(
     .await
 }
 
+/// The code of each event's web page: `(event id, code)` for every active
+/// marker of an event, ordered by code (an event with several codes: the
+/// first is its page).
+///
+/// # Errors
+/// Database errors.
+pub async fn event_page_codes(pool: &SqlitePool) -> sqlx::Result<Vec<(i64, String)>> {
+    sqlx::query_as(
+        "SELECT target_id, code FROM markers
+          WHERE target_kind = 'event' AND active = 1 ORDER BY code",
+    )
+    .fetch_all(pool)
+    .await
+}
+
 /// Every event, ordered by start (for the calendar feed).
 ///
 /// # Errors
@@ -409,6 +424,7 @@ pub async fn event_response(
 ) -> sqlx::Result<EventResponse> {
     let media = media_for(pool, view, "event", e.id).await?;
     Ok(EventResponse {
+        over: crate::wib::is_over(&e.ends_at),
         id: e.id,
         languages: languages(has_text(&e.title_en)),
         title: view.pick(e.title_id, e.title_en),

@@ -30,6 +30,8 @@ pub struct HomeEvent {
     audience: Option<String>,
     page_url: Option<String>,
     calendar_url: String,
+    /// Google Calendar's "add event" link.
+    google_calendar_url: Option<String>,
 }
 
 /// A tour as listed on the landing page.
@@ -52,6 +54,10 @@ struct HomePage {
     events: Vec<HomeEvent>,
     tours: Vec<HomeTour>,
     calendar_url: String,
+    /// The feed as a `webcal://` subscription.
+    webcal_url: String,
+    /// The feed's subscription in Google Calendar (Android).
+    google_subscribe_url: String,
     /// The AR web app in the page's language.
     ar_url: String,
 }
@@ -92,26 +98,32 @@ async fn build_home(state: &AppState, lang: Lang) -> sqlx::Result<HomePage> {
     let rows =
         q::event_rows_between(&state.db, &wib::format_wib(from), &wib::format_wib(to)).await?;
     // The web page of an event is the page of its (active) marker, when it has one.
-    let event_codes: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT target_id, code FROM markers
-          WHERE target_kind = 'event' AND active = 1 ORDER BY code",
-    )
-    .fetch_all(&state.db)
-    .await?;
+    let event_codes = q::event_page_codes(&state.db).await?;
     let events = rows
         .into_iter()
         .take(HOME_EVENTS_MAX)
-        .map(|e| HomeEvent {
-            when: human_when(lang, &e.starts_at, &e.ends_at),
-            page_url: event_codes
+        .map(|e| {
+            let page_url = event_codes
                 .iter()
                 .find(|(id, _)| *id == e.id)
-                .map(|(_, code)| format!("{base}/m/{code}?lang={}", lang.tag())),
-            calendar_url: format!("{base}/events/{}.ics?lang={}", e.id, lang.tag()),
-            title: view.pick(e.title_id, e.title_en),
-            audience: view.pick_opt(e.audience_id, e.audience_en),
-            starts_at: e.starts_at,
-            place: e.place,
+                .map(|(_, code)| format!("{base}/m/{code}?lang={}", lang.tag()));
+            let title = view.pick(e.title_id, e.title_en);
+            HomeEvent {
+                when: human_when(lang, &e.starts_at, &e.ends_at),
+                google_calendar_url: crate::calendar::google_calendar_url(
+                    &title,
+                    &e.starts_at,
+                    &e.ends_at,
+                    &e.place,
+                    page_url.as_deref().unwrap_or(base),
+                ),
+                page_url,
+                calendar_url: format!("{base}/events/{}.ics?lang={}", e.id, lang.tag()),
+                title,
+                audience: view.pick_opt(e.audience_id, e.audience_en),
+                starts_at: e.starts_at,
+                place: e.place,
+            }
         })
         .collect();
     let mut tours = Vec::new();
@@ -128,6 +140,7 @@ async fn build_home(state: &AppState, lang: Lang) -> sqlx::Result<HomePage> {
         });
     }
     let other_lang = lang.other();
+    let feed = format!("{base}/events.ics?lang={}", lang.tag());
     Ok(HomePage {
         lang: lang.tag(),
         t: TEXTS.in_lang(lang),
@@ -137,7 +150,9 @@ async fn build_home(state: &AppState, lang: Lang) -> sqlx::Result<HomePage> {
         other_lang_url: format!("{base}/?lang={}", other_lang.tag()),
         events,
         tours,
-        calendar_url: format!("{base}/events.ics?lang={}", lang.tag()),
+        calendar_url: feed.clone(),
+        webcal_url: crate::calendar::webcal_url(&feed),
+        google_subscribe_url: crate::calendar::google_subscribe_url(&feed),
         ar_url: super::ar_url(base, None, lang),
     })
 }

@@ -60,7 +60,7 @@ const BOUNDARY: &str = "----pustaka-test-boundary-7MA4YWxkTrZu0gW";
 
 /// A `multipart/form-data` body: text fields, then the file (if any) as the
 /// field `file`.
-fn multipart(text: &[(&str, &str)], file: Option<(&str, &str, &[u8])>) -> Vec<u8> {
+pub(crate) fn multipart(text: &[(&str, &str)], file: Option<(&str, &str, &[u8])>) -> Vec<u8> {
     let mut body = Vec::new();
     for (k, v) in text {
         body.extend_from_slice(
@@ -83,7 +83,7 @@ fn multipart(text: &[(&str, &str)], file: Option<(&str, &str, &[u8])>) -> Vec<u8
 }
 
 /// Posts a multipart body as the upload forms do (the CSRF token as the first field).
-async fn post_multipart(
+pub(crate) async fn post_multipart(
     app: &TestApp,
     s: &StaffSession,
     path: &str,

@@ -63,6 +63,7 @@ fn check_rfc5545<'a>(
 #[tokio::test]
 async fn feed_is_valid_icalendar_in_wib() {
     let app = spawn_app(true).await;
+    crate::helpers::demo_events_upcoming(&app).await;
     let resp = app.get("/events.ics").await;
     assert_eq!(resp.status(), 200);
     let before = chrono::Utc::now() - chrono::Duration::minutes(1);
@@ -110,8 +111,8 @@ async fn feed_is_valid_icalendar_in_wib() {
         chrono::NaiveDateTime::parse_from_str(prop(story, "DTSTART").unwrap(), "%Y%m%dT%H%M%S")
             .unwrap();
     let utc = local - chrono::Duration::hours(7);
-    assert_eq!(utc.to_string(), "2026-12-05 02:00:00");
-    assert_eq!(prop(story, "DTEND"), Some("20261205T103000"));
+    assert_eq!(utc.to_string(), "2037-12-05 02:00:00");
+    assert_eq!(prop(story, "DTEND"), Some("20371205T103000"));
     assert!(prop(story, "UID").unwrap().starts_with("event-"));
     assert!(prop(story, "LOCATION").unwrap().contains("Ruang Anak"));
     // DTSTAMP is when the feed was made (METHOD:PUBLISH), not the event's start.
@@ -169,4 +170,78 @@ fn checker_accepts_a_real_published_feed() {
     let unfolded = unfold(&text);
     let cal = read_calendar(&unfolded).expect("reference parses");
     assert_eq!(check_rfc5545(&cal.properties, &cal.components).len(), 50);
+}
+
+#[tokio::test]
+async fn events_carry_their_page_and_android_gets_google_and_webcal_links() {
+    let app = spawn_app(true).await;
+    crate::helpers::demo_events_upcoming(&app).await;
+    // The event with a code: its .ics URL is the event's web page.
+    let (id, code): (i64, String) = sqlx::query_as(
+        "SELECT target_id, code FROM markers WHERE target_kind = 'event' AND active = 1
+          ORDER BY code LIMIT 1",
+    )
+    .fetch_one(&app.state.db)
+    .await
+    .unwrap();
+    let one = app
+        .get(&format!("/events/{id}.ics"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let one = unfold(&one);
+    let one = read_calendar(&one).unwrap();
+    let events = check_rfc5545(&one.properties, &one.components);
+    let page = format!("{}/m/{code}", app.base);
+    assert_eq!(prop(events[0], "URL"), Some(page.as_str()));
+
+    // Its page offers Google Calendar with the times in UTC and the page.
+    let html = app.get(&format!("/m/{code}")).await.text().await.unwrap();
+    let doc = scraper::Html::parse_document(&html);
+    let links: Vec<String> = doc
+        .select(&scraper::Selector::parse("a[href]").unwrap())
+        .filter_map(|a| a.value().attr("href").map(str::to_owned))
+        .collect();
+    let google = links
+        .iter()
+        .find(|h| h.starts_with("https://calendar.google.com/calendar/render?"))
+        .expect("an add-to-Google-Calendar link");
+    let query: std::collections::HashMap<String, String> = url::Url::parse(google)
+        .unwrap()
+        .query_pairs()
+        .into_owned()
+        .collect();
+    assert_eq!(query["action"], "TEMPLATE");
+    assert_eq!(query["ctz"], "Asia/Jakarta");
+    assert!(query["details"].contains(&page), "{query:?}");
+    let row: (String, String) =
+        sqlx::query_as("SELECT starts_at, ends_at FROM events WHERE id = ?")
+            .bind(id)
+            .fetch_one(&app.state.db)
+            .await
+            .unwrap();
+    let utc = |t: &str| {
+        chrono::DateTime::parse_from_rfc3339(t)
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+            .format("%Y%m%dT%H%M%SZ")
+            .to_string()
+    };
+    assert_eq!(query["dates"], format!("{}/{}", utc(&row.0), utc(&row.1)));
+
+    // The landing page: a webcal:// subscription and Google's "from URL" one.
+    let home = app.get("/").await.text().await.unwrap();
+    let feed = format!(
+        "{}/events.ics?lang=id",
+        app.base.trim_start_matches("http://")
+    );
+    assert!(
+        home.contains(&format!("href=\"webcal://{feed}\"")),
+        "webcal link"
+    );
+    assert!(
+        home.contains("https://calendar.google.com/calendar/render?cid=webcal%3A%2F%2F"),
+        "Google subscription link"
+    );
 }

@@ -117,3 +117,59 @@ fn unreadable_import_file_fails_and_bad_public_url_is_refused() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("must start with https://"));
 }
+
+#[test]
+fn unblock_login_forgets_an_accounts_failed_logins() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let pool = rt.block_on(async {
+        let pool = pustaka_backend::db::connect_and_migrate(dir.path())
+            .await
+            .unwrap();
+        for address in ["10.0.0.1", "10.0.0.2", "10.0.0.3"] {
+            sqlx::query(
+                "INSERT INTO login_failures (username, address, failed_at) VALUES ('siti', ?, ?)",
+            )
+            .bind(address)
+            .bind(chrono::Utc::now().to_rfc3339())
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        pool
+    });
+    let out = server()
+        .args(["unblock-login", "--username", " Siti ", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("3 failed logins"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (left, audited): (i64, String) = rt.block_on(async {
+        let left = sqlx::query_scalar("SELECT COUNT(*) FROM login_failures")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        let by = sqlx::query_scalar(
+            "SELECT username FROM audit_log WHERE action = 'staff.unblock' AND target = 'staff:siti'",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        (left, by)
+    });
+    assert_eq!(left, 0);
+    assert_eq!(
+        audited,
+        pustaka_backend::db::COMMAND_LINE_USER,
+        "audited as the command line"
+    );
+}

@@ -48,3 +48,18 @@ pub async fn spawn_app_with(demo: bool, configure: impl FnOnce(&mut ServeConfig)
     server.detach();
     app
 }
+
+/// Moves the demo's events (5 and 12 December 2026, both Saturdays) eleven
+/// years on, to the Saturdays 5 and 12 December 2037, so tests of how an
+/// upcoming event is shown do not depend on today's date (a past event is
+/// marked over and leaves the calendar feed).
+pub async fn demo_events_upcoming(app: &TestApp) {
+    sqlx::query(
+        "UPDATE events SET starts_at = replace(starts_at, '2026-12-', '2037-12-'),
+                           ends_at = replace(ends_at, '2026-12-', '2037-12-')",
+    )
+    .execute(&app.state.db)
+    .await
+    .expect("demo events moved");
+    app.state.rendered.clear();
+}

@@ -90,7 +90,7 @@ async fn landing_page_lists_upcoming_events_tours_and_the_calendar() {
     // The demo tour, with its stop count and first clue.
     assert!(h3.iter().any(|h| h == "Jejak Cerita Rakyat"), "{h3:?}");
     let main = texts(&doc, "main").join(" ");
-    assert!(main.contains("3 pemberhentian"), "{main}");
+    assert!(main.contains("3 perhentian"), "{main}");
     assert!(main.contains("Cari rak tempat kancil dan buaya tinggal."));
 
     // Every calendar link answers with iCalendar; the feed is linked.

@@ -4,6 +4,7 @@ mod admin;
 mod admin_content;
 mod admin_ops;
 mod admin_reports;
+mod admin_trust;
 mod ar;
 mod calendar;
 mod catalog;

@@ -120,17 +120,18 @@ async fn english_by_query_or_accept_language() {
 #[tokio::test]
 async fn event_page_has_details_and_calendar_link() {
     let app = spawn_app(true).await;
+    crate::helpers::demo_events_upcoming(&app).await;
     let (status, doc) = page(&app, "/m/EV0001", None).await;
     assert_eq!(status, 200);
     let when = Selector::parse("time").unwrap();
     let t = doc.select(&when).next().expect("time element");
     assert_eq!(
         t.value().attr("datetime"),
-        Some("2026-12-05T09:00:00+07:00")
+        Some("2037-12-05T09:00:00+07:00")
     );
     assert_eq!(
         t.text().collect::<String>(),
-        "Sabtu, 5 Desember 2026, 09.00–10.30 WIB"
+        "Sabtu, 5 Desember 2037, 09.00–10.30 WIB"
     );
     let cal = Selector::parse("a[type=\"text/calendar\"]").unwrap();
     let href = doc
@@ -241,4 +242,114 @@ async fn content_is_escaped() {
         meta(&doc, "property", "og:title").unwrap(),
         "<script>alert(1)</script> & \"Co\""
     );
+}
+
+/// A phone browser's `User-Agent` (Chrome on Android).
+const PHONE: &str = "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36";
+
+async fn web_visits(app: &TestApp, code: &str) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM scan_events WHERE code = ? AND client = 'web'")
+        .bind(code)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap()
+}
+
+/// A client that sends from one loopback address.
+fn client_from(last: u8) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, last]))
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_browser_visit_counts_as_a_web_scan_once_and_previews_do_not() {
+    let app = spawn_app(true).await;
+    let get = |c: reqwest::Client, agent: &'static str, path: &'static str| {
+        let url = format!("{}{path}", app.base);
+        async move {
+            c.get(url)
+                .header("User-Agent", agent)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    // Link previews, crawlers and clients without a User-Agent are not visitors.
+    for agent in [
+        "WhatsApp/2.23.20.0 A",
+        "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
+        "TelegramBot (like TwitterBot)",
+        "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+        "curl/7.88.1",
+    ] {
+        assert_eq!(
+            get(client_from(2), agent, "/m/BK0001").await,
+            200,
+            "{agent}"
+        );
+    }
+    assert_eq!(
+        app.client
+            .get(format!("{}/m/BK0001", app.base))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(web_visits(&app, "BK0001").await, 0, "no visitor yet");
+    // A phone's visit counts once, however often it reloads or switches language.
+    assert_eq!(get(client_from(3), PHONE, "/m/BK0001").await, 200);
+    assert_eq!(get(client_from(3), PHONE, "/m/BK0001?lang=en").await, 200);
+    assert_eq!(get(client_from(3), PHONE, "/m/BK0001").await, 200);
+    assert_eq!(web_visits(&app, "BK0001").await, 1);
+    // Another phone is another visit; a prefetch is none; a code that does
+    // not exist counts nothing.
+    assert_eq!(get(client_from(4), PHONE, "/m/BK0001").await, 200);
+    let prefetched = client_from(5)
+        .get(format!("{}/m/BK0001", app.base))
+        .header("User-Agent", PHONE)
+        .header("Sec-Purpose", "prefetch")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(prefetched.status(), 200);
+    assert_eq!(get(client_from(4), PHONE, "/m/ZZ9999").await, 404);
+    assert_eq!(web_visits(&app, "BK0001").await, 2);
+    assert_eq!(web_visits(&app, "ZZ9999").await, 0);
+    // Nothing about the visitor is stored: the row is code, time, client.
+    let columns: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM pragma_table_info('scan_events') ORDER BY cid")
+            .fetch_all(&app.state.db)
+            .await
+            .unwrap();
+    assert!(
+        columns
+            .iter()
+            .all(|c| ["id", "code", "scanned_at", "client", "received_at"].contains(&c.as_str())),
+        "{columns:?}"
+    );
+}
+
+#[tokio::test]
+async fn pages_link_the_site_icon_which_is_served() {
+    let app = spawn_app(true).await;
+    for path in ["/favicon.ico", "/favicon.svg"] {
+        let r = app.get(path).await;
+        assert_eq!(r.status(), 200, "{path}");
+        assert_eq!(r.headers()["content-type"], "image/svg+xml", "{path}");
+        assert!(r.text().await.unwrap().starts_with("<svg"), "{path}");
+    }
+    for path in ["/", "/m/BK0001", "/admin/login"] {
+        let (_, doc) = page(&app, path, None).await;
+        let icons: Vec<&str> = doc
+            .select(&Selector::parse("link[rel=icon]").unwrap())
+            .filter_map(|l| l.value().attr("href"))
+            .collect();
+        assert_eq!(icons, ["/favicon.svg"], "{path}");
+    }
 }

@@ -450,19 +450,36 @@ fn request_resolutions(
     mut last_lang: Local<Option<Lang>>,
 ) {
     let Some(net) = net else { return };
-    if *last_lang != Some(locale.lang) {
-        // The visitor switched language: everything is asked again in the new one.
+    let switched = *last_lang != Some(locale.lang);
+    if switched {
+        // The visitor switched language: everything is asked again in the
+        // new one. What shows stays until its answer arrives, so an open
+        // panel keeps its cover and its trailer keeps playing.
         *last_lang = Some(locale.lang);
-        resolutions.0.clear();
         asked.0.clear();
     } else if !detections.is_changed() {
         return;
     }
+    let mut codes: Vec<String> = detections
+        .codes
+        .iter()
+        .filter_map(|seen| match &seen.content {
+            ScannedContent::Library { code, .. } => Some(code.as_str().to_string()),
+            _ => None,
+        })
+        .collect();
+    if switched {
+        // Codes out of view too: an open panel's code may be one of them.
+        let known: Vec<String> = resolutions
+            .0
+            .keys()
+            .filter(|k| !codes.contains(k))
+            .cloned()
+            .collect();
+        codes.extend(known);
+    }
     let now = Instant::now();
-    for seen in &detections.codes {
-        let ScannedContent::Library { code, .. } = &seen.content else {
-            continue;
-        };
+    for code in &codes {
         let code = code.as_str();
         if in_flight.0.contains(&(code.to_string(), locale.lang)) {
             continue;

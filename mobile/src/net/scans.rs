@@ -1,6 +1,10 @@
 //! Anonymous scan events: queued on the device, persisted across restarts,
 //! and sent in batches to `POST /api/v1/scans` (202 Accepted).
 //!
+//! Where the queue is kept ([`QueueStore`]): a file in the cache dir on the
+//! desktop and phone shells; the page's `localStorage` in the browser (which
+//! has no cache dir), so scans made offline survive a reload.
+//!
 //! An event is only the code, the time (UTC, RFC 3339) and the client kind:
 //! no device id, no location, nothing personal. A code that stays in view is
 //! counted once per [`DEDUPE_WINDOW`].
@@ -33,8 +37,13 @@ pub const MAX_QUEUED: usize = 5_000;
 /// File name of the persisted queue inside the cache dir.
 pub const QUEUE_FILE: &str = "scan-queue.json";
 
+/// The `localStorage` key of the persisted queue in the browser build.
+pub const QUEUE_STORAGE_KEY: &str = "pustaka-scan-queue";
+
 /// The kind of this build, sent with each event.
-pub const CLIENT_KIND: ClientKind = if cfg!(target_os = "android") {
+pub const CLIENT_KIND: ClientKind = if cfg!(target_arch = "wasm32") {
+    ClientKind::Web
+} else if cfg!(target_os = "android") {
     ClientKind::Android
 } else if cfg!(target_os = "ios") {
     ClientKind::Ios
@@ -47,11 +56,111 @@ struct Persisted {
     scans: Vec<ScanEvent>,
 }
 
+/// Where the queue of unsent events is kept between runs of the app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueueStore {
+    /// Nowhere: lost when the app closes.
+    Memory,
+    /// A JSON file ([`QUEUE_FILE`] in the cache dir), replaced atomically.
+    File(PathBuf),
+    /// The page's `localStorage` under [`QUEUE_STORAGE_KEY`] (browser build;
+    /// elsewhere it keeps nothing).
+    Browser,
+}
+
+impl QueueStore {
+    /// The store this build uses: the file in `cache_dir` when there is one,
+    /// else `localStorage` in the browser, else memory.
+    pub fn for_platform(cache_dir: Option<PathBuf>) -> Self {
+        match cache_dir {
+            Some(dir) => Self::File(dir.join(QUEUE_FILE)),
+            None if cfg!(target_arch = "wasm32") => Self::Browser,
+            None => Self::Memory,
+        }
+    }
+
+    /// The kept events, oldest first; none when nothing (readable) is kept.
+    fn load(&self) -> VecDeque<ScanEvent> {
+        let bytes = match self {
+            Self::Memory => None,
+            Self::File(path) => std::fs::read(path).ok(),
+            Self::Browser => browser_storage::load().map(String::into_bytes),
+        };
+        bytes
+            .and_then(|b| serde_json::from_slice::<Persisted>(&b).ok())
+            .map(|p| p.scans.into())
+            .unwrap_or_default()
+    }
+
+    /// Keeps `scans` in place of what was kept.
+    ///
+    /// # Errors
+    /// A message when the file or the browser's storage refuses the write.
+    fn save(&self, scans: &VecDeque<ScanEvent>) -> Result<(), String> {
+        if *self == Self::Memory {
+            return Ok(());
+        }
+        let body = serde_json::to_string(&Persisted {
+            scans: scans.iter().cloned().collect(),
+        })
+        .map_err(|e| e.to_string())?;
+        match self {
+            Self::Memory => Ok(()),
+            Self::File(path) => (|| -> std::io::Result<()> {
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir)?;
+                }
+                let tmp = path.with_extension("json.tmp");
+                std::fs::write(&tmp, body)?;
+                std::fs::rename(&tmp, path)
+            })()
+            .map_err(|e| e.to_string()),
+            Self::Browser => browser_storage::save(&body),
+        }
+    }
+}
+
+/// The page's `localStorage` (browser build only).
+#[cfg(target_arch = "wasm32")]
+mod browser_storage {
+    use super::QUEUE_STORAGE_KEY;
+
+    fn storage() -> Result<web_sys::Storage, String> {
+        web_sys::window()
+            .ok_or("no window")?
+            .local_storage()
+            .map_err(|e| format!("localStorage refused: {e:?}"))?
+            .ok_or_else(|| "no localStorage".to_string())
+    }
+
+    pub(super) fn load() -> Option<String> {
+        storage().ok()?.get_item(QUEUE_STORAGE_KEY).ok().flatten()
+    }
+
+    pub(super) fn save(body: &str) -> Result<(), String> {
+        storage()?
+            .set_item(QUEUE_STORAGE_KEY, body)
+            .map_err(|e| format!("localStorage full or refused: {e:?}"))
+    }
+}
+
+/// Outside the browser there is no `localStorage`: nothing is kept.
+#[cfg(not(target_arch = "wasm32"))]
+mod browser_storage {
+    pub(super) fn load() -> Option<String> {
+        None
+    }
+
+    pub(super) fn save(_body: &str) -> Result<(), String> {
+        Ok(())
+    }
+}
+
 /// The queue of scan events not yet accepted by the server.
 #[derive(Resource, Debug)]
 pub struct ScanQueue {
     pending: VecDeque<ScanEvent>,
-    path: Option<PathBuf>,
+    store: QueueStore,
     counted_at: HashMap<String, Instant>,
     last_attempt: Option<Instant>,
     oldest_since: Option<Instant>,
@@ -63,19 +172,22 @@ pub struct ScanQueue {
 impl ScanQueue {
     /// A queue persisted in `dir/scan-queue.json` (loaded if present), or in memory only.
     pub fn open(dir: Option<PathBuf>) -> Self {
-        let path = dir.map(|d| d.join(QUEUE_FILE));
-        let pending = path
-            .as_ref()
-            .and_then(|p| std::fs::read(p).ok())
-            .and_then(|b| serde_json::from_slice::<Persisted>(&b).ok())
-            .map(|p| p.scans.into())
-            .unwrap_or_default();
+        Self::with_store(match dir {
+            Some(d) => QueueStore::File(d.join(QUEUE_FILE)),
+            None => QueueStore::Memory,
+        })
+    }
+
+    /// A queue kept in `store`, starting with what it holds.
+    pub fn with_store(store: QueueStore) -> Self {
+        let pending = store.load();
         let (tx, rx) = unbounded();
         Self {
             pending,
-            path,
+            store,
             counted_at: HashMap::new(),
             last_attempt: None,
+            // Kept events are due at once (`due` reads `None` as overdue).
             oldest_since: None,
             in_flight: false,
             tx,
@@ -112,22 +224,7 @@ impl ScanQueue {
     }
 
     fn save(&self) {
-        let Some(path) = &self.path else { return };
-        let body = Persisted {
-            scans: self.pending.iter().cloned().collect(),
-        };
-        let result = (|| -> std::io::Result<()> {
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir)?;
-            }
-            let tmp = path.with_extension("json.tmp");
-            std::fs::write(
-                &tmp,
-                serde_json::to_vec(&body).map_err(std::io::Error::other)?,
-            )?;
-            std::fs::rename(&tmp, path)
-        })();
-        if let Err(e) = result {
+        if let Err(e) = self.store.save(&self.pending) {
             warn!(error = %e, "cannot persist the scan queue");
         }
     }
@@ -175,12 +272,13 @@ pub fn plugin(app: &mut App) {
         .world()
         .get_resource::<AppConfig>()
         .and_then(|c| c.cache_dir.clone());
-    app.insert_resource(ScanQueue::open(dir)).add_systems(
-        Update,
-        (count_scans, flush_scans)
-            .chain()
-            .in_set(AppSystems::Resolve),
-    );
+    app.insert_resource(ScanQueue::with_store(QueueStore::for_platform(dir)))
+        .add_systems(
+            Update,
+            (count_scans, flush_scans)
+                .chain()
+                .in_set(AppSystems::Resolve),
+        );
 }
 
 fn count_scans(detections: Res<Detections>, mut queue: ResMut<ScanQueue>) {

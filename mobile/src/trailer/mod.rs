@@ -124,6 +124,10 @@ pub fn drive_trailer(
         trailer.replay = false;
         trailer.url = wanted.as_ref().map(|w| w.0.clone());
         trailer.alt = wanted.map(|w| w.1).unwrap_or_default();
+    } else if let Some((_, alt)) = wanted {
+        // The same clip in the other language: it plays on, with the new
+        // language's text alternative.
+        trailer.alt = alt;
     }
     let Some(url) = trailer.url.clone() else {
         return;
@@ -162,8 +166,15 @@ fn start_trailer(
 /// caches it; no copy in the app's memory).
 #[cfg(target_arch = "wasm32")]
 fn start_trailer(trailer: &mut Trailer, url: String) {
-    if !matches!(trailer.phase, TrailerPhase::Html(_)) {
-        trailer.phase = TrailerPhase::Html(web::HtmlVideo::new(url, trailer.alt.clone()));
+    match &mut trailer.phase {
+        TrailerPhase::Html(video) => {
+            if video.alt != trailer.alt {
+                video.alt.clone_from(&trailer.alt);
+            }
+        }
+        _ => {
+            trailer.phase = TrailerPhase::Html(web::HtmlVideo::new(url, trailer.alt.clone()));
+        }
     }
 }
 

@@ -250,6 +250,10 @@
   // ------------------------------------------------------------ the worker
   let worker = null;
   let workerBusy = false;
+  /** How the frame at the worker maps onto the picture the app shows:
+   *  `{id, sx, sy, width, height}` (a camera frame is scanned at its own
+   *  size, the picture is downscaled), or null when they are the same. */
+  let scanToPicture = null;
   function startWorker() {
     worker = new Worker(bundle.worker);
     worker.onmessage = (e) => {
@@ -258,6 +262,13 @@
         document.body.dataset.scanner = "ready";
       } else if (m.type === "detections") {
         workerBusy = false;
+        const map = scanToPicture;
+        if (map && map.id === m.id) {
+          // The app places cards in the picture's pixels.
+          for (const d of m.detections) d.corners = d.corners.map(([x, y]) => [x * map.sx, y * map.sy]);
+          m.width = map.width;
+          m.height = map.height;
+        }
         // The app takes the message as JSON (scanning::ExternalScan).
         if (app) app.push_detections(JSON.stringify(m));
         document.body.dataset.scans = String(Number(document.body.dataset.scans || 0) + 1);
@@ -277,15 +288,24 @@
     };
   }
 
+  /** Hands the worker one frame's luma (an ArrayBuffer of width*height
+   *  bytes, transferred); `map` says how it maps onto the picture. */
+  function scanLuma(id, width, height, luma, map) {
+    workerBusy = true;
+    scanToPicture = map;
+    worker.postMessage({ type: "frame", id, width, height, luma }, [luma]);
+  }
+
   // ------------------------------------------------------------ the frames
   const grab = document.createElement("canvas");
   const grabCtx = grab.getContext("2d", { willReadFrequently: true });
   let seq = 0;
 
-  /** Draws `source` (a video or a decoded photo) downscaled, hands its pixels
-   *  to the app, and to the worker when it is free (newest frame wins). */
-  function sendFrame(source, width, height) {
-    if (!width || !height) return;
+  /** Draws `source` (a video, a VideoFrame or a decoded photo) downscaled
+   *  and hands its pixels to the app (the picture it shows). Returns the
+   *  picture: `{seq, width, height, rgba}`, or null for an empty source. */
+  function sendPicture(source, width, height) {
+    if (!width || !height) return null;
     const scale = Math.min(1, FRAME_MAX_SIDE / Math.max(width, height));
     const w = Math.round(width * scale);
     const h = Math.round(height * scale);
@@ -297,16 +317,66 @@
     const rgba = grabCtx.getImageData(0, 0, w, h).data;
     seq += 1;
     if (app) app.push_frame(seq, w, h, new Uint8Array(rgba.buffer));
-    if (worker && !workerBusy) {
-      const luma = new Uint8Array(w * h);
-      for (let i = 0, j = 0; i < luma.length; i++, j += 4) {
-        // BT.601 in 8.8 fixed point, as the app's Frame::from_rgb.
-        luma[i] = (77 * rgba[j] + 150 * rgba[j + 1] + 29 * rgba[j + 2]) >> 8;
-      }
-      workerBusy = true;
-      worker.postMessage({ type: "frame", id: seq, width: w, height: h, luma: luma.buffer },
-        [luma.buffer]);
+    return { seq, width: w, height: h, rgba };
+  }
+
+  /** The worker's luma made from the picture's RGBA (the fallback where
+   *  the browser gives no YUV planes). */
+  function scanPicture(pic) {
+    const { rgba, width, height } = pic;
+    const luma = new Uint8Array(width * height);
+    for (let i = 0, j = 0; i < luma.length; i++, j += 4) {
+      // BT.601 in 8.8 fixed point, as the app's Frame::from_rgb.
+      luma[i] = (77 * rgba[j] + 150 * rgba[j + 1] + 29 * rgba[j + 2]) >> 8;
     }
+    document.body.dataset.luma = "rgba";
+    scanLuma(pic.seq, width, height, luma.buffer, null);
+  }
+
+  /** Draws `source` for the app, and scans the picture when the worker is
+   *  free (newest frame wins): the video fallback and photos. */
+  function sendFrame(source, width, height) {
+    const pic = sendPicture(source, width, height);
+    if (pic && worker && !workerBusy) scanPicture(pic);
+  }
+
+  /** VideoFrame formats whose first plane is the 8-bit luma (Y) plane. */
+  const PLANAR_YUV = new Set(["I420", "I420A", "I422", "I422A", "I444", "I444A", "NV12"]);
+
+  /** Copies a camera VideoFrame's luma plane and hands it to the worker at
+   *  the frame's own size. WebCodecs copies every plane of a frame in one
+   *  `copyTo` (there is no copy of one plane); the chroma planes, packed
+   *  after the luma, are cut off before the buffer is transferred. */
+  async function scanVideoFrame(frame, pic) {
+    const rect = frame.visibleRect;
+    const w = rect.width;
+    const h = rect.height;
+    workerBusy = true;
+    let buf;
+    let layout;
+    try {
+      buf = new ArrayBuffer(frame.allocationSize({ rect }));
+      layout = await frame.copyTo(buf, { rect });
+    } catch (e) {
+      workerBusy = false;
+      throw e;
+    }
+    const y = layout[0];
+    let luma;
+    if (y.offset === 0 && y.stride === w) {
+      luma = buf.transfer ? buf.transfer(w * h) : buf.slice(0, w * h);
+    } else {
+      const src = new Uint8Array(buf);
+      const out = new Uint8Array(w * h);
+      for (let r = 0; r < h; r++) {
+        out.set(src.subarray(y.offset + r * y.stride, y.offset + r * y.stride + w), r * w);
+      }
+      luma = out.buffer;
+    }
+    document.body.dataset.luma = "plane";
+    scanLuma(pic.seq, w, h, luma, {
+      id: pic.seq, sx: pic.width / w, sy: pic.height / h, width: pic.width, height: pic.height,
+    });
   }
 
   // ------------------------------------------------------------ the camera
@@ -322,14 +392,66 @@
       ? { deviceId: { exact: deviceId } }
       : { facingMode: { ideal: "environment" }, width: { ideal: 1280 }, height: { ideal: 720 } };
     stream = await navigator.mediaDevices.getUserMedia({ video, audio: false });
-    cameraVideo.srcObject = stream;
-    await cameraVideo.play();
+    const track = stream.getVideoTracks()[0];
+    if (!pumpTrack(track)) {
+      cameraVideo.srcObject = stream;
+      await cameraVideo.play();
+      pumpCamera();
+    }
     document.body.dataset.camera = "on";
     setupCameraControls();
-    pumpCamera();
   }
 
+  /** Reads the camera's VideoFrames straight from the track where the
+   *  browser has `MediaStreamTrackProcessor` (Chromium): the luma goes to
+   *  the worker without drawing it first. Returns false where it is
+   *  missing (Safari < 18, Firefox): the caller plays the track in a
+   *  <video> and draws it instead. */
+  function pumpTrack(track) {
+    if (typeof window.MediaStreamTrackProcessor !== "function" || !track) return false;
+    let reader;
+    try {
+      reader = new window.MediaStreamTrackProcessor({ track }).readable.getReader();
+    } catch (e) {
+      console.warn("MediaStreamTrackProcessor:", e.message);
+      return false;
+    }
+    document.body.dataset.frames = "processor";
+    let last = 0;
+    (async () => {
+      for (;;) {
+        const { done, value: frame } = await reader.read();
+        // The track ended (another camera was chosen, or the page closes).
+        if (done) return;
+        try {
+          const now = performance.now();
+          if (now - last < FRAME_INTERVAL_MS) continue;
+          last = now;
+          const pic = sendPicture(frame, frame.displayWidth, frame.displayHeight);
+          if (!pic || !worker || workerBusy) continue;
+          if (PLANAR_YUV.has(frame.format)) {
+            await scanVideoFrame(frame, pic).catch((e) => {
+              console.warn("VideoFrame copy:", e.message);
+              scanPicture(pic);
+            });
+          } else {
+            scanPicture(pic);
+          }
+        } catch (e) {
+          console.warn("camera frame:", e.message);
+        } finally {
+          // Every frame holds camera memory until closed.
+          frame.close();
+        }
+      }
+    })();
+    return true;
+  }
+
+  /** The fallback: draws the playing <video> at most every
+   *  FRAME_INTERVAL_MS. */
   function pumpCamera() {
+    document.body.dataset.frames = "video";
     let last = 0;
     const tick = () => {
       const now = performance.now();
@@ -392,6 +514,7 @@
     $("fallback").hidden = true;
     fallbackKey = null;
     document.body.dataset.camera = "photo";
+    document.body.dataset.frames = "photo";
     clearInterval(photoTimer);
     const send = () => sendFrame(bitmap, bitmap.width, bitmap.height);
     send();

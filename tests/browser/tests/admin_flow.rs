@@ -182,6 +182,33 @@ async fn click_and_wait(b: &Browser, css: &str) {
     }
 }
 
+/// The current value of the form field matching `css`.
+async fn field_value(b: &Browser, css: &str) -> String {
+    b.client()
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no field {css:?}: {e}"))
+        .prop("value")
+        .await
+        .unwrap_or_else(|e| panic!("value of {css:?}: {e}"))
+        .unwrap_or_default()
+}
+
+/// Whether leaving the page now would ask first: a `beforeunload` event sent
+/// to the page is cancelled by its typing guard.
+async fn leaving_asks(b: &Browser) -> bool {
+    b.client()
+        .execute(
+            "var e = new Event('beforeunload', {cancelable: true}); \
+             window.dispatchEvent(e); return e.defaultPrevented;",
+            vec![],
+        )
+        .await
+        .expect("the script runs")
+        .as_bool()
+        .unwrap_or(false)
+}
+
 /// The session cookie header of the browser, for downloads done over plain HTTP.
 async fn cookie_header(b: &Browser) -> String {
     b.client()
@@ -247,20 +274,16 @@ async fn librarian_work(s: &Session) -> Vec<String> {
         after - before
     );
 
-    // 2. Edit the synopsis of an imported title and publish it.
+    // 2. Edit the synopsis of an imported title: a saved draft stays private.
     let (id, title): (i64, String) =
         sqlx::query_as("SELECT id, title FROM titles ORDER BY id DESC LIMIT 1")
             .fetch_one(db)
             .await
             .unwrap();
-    let synopsis = "Sinopsis uji dari peramban: seorang anak menemukan perpustakaan ajaib.";
+    let draft = "Sinopsis uji dari peramban: seorang anak menemukan perpustakaan ajaib.";
     b.goto(&s.server.url(&format!("/admin/titles/{id}"))).await;
-    fill(b, "#synopsis_id", synopsis).await;
-    click_and_wait(
-        b,
-        &format!("form[action='/admin/titles/{id}'] button[type=submit]"),
-    )
-    .await;
+    fill(b, "#synopsis_id", draft).await;
+    click_and_wait(b, "#edit-form button[type=submit]:not([formaction])").await;
     b.screenshot("flow-2-title-draft").await;
     step(
         "title draft",
@@ -278,17 +301,90 @@ async fn librarian_work(s: &Session) -> Vec<String> {
         }
     };
     let (_, live) = api(format!("/api/v1/titles/{id}")).await;
-    assert_ne!(live["synopsis"].as_str(), Some(synopsis), "a draft leaked");
-    click_and_wait(
-        b,
-        &format!("form[action='/admin/titles/{id}/publish'] button"),
-    )
-    .await;
+    assert_ne!(live["synopsis"].as_str(), Some(draft), "a draft leaked");
+
+    // 2b. Nothing typed is lost: type, switch the language → the text is
+    // still there (saved as the draft first), the page now in English.
+    let typed_en = "A test synopsis typed just before switching the language.";
+    fill(b, "#synopsis_en", typed_en).await;
+    assert!(
+        leaving_asks(b).await,
+        "leaving a page with unsaved typing does not ask"
+    );
+    click_and_wait(b, "header form[action='/admin/lang'] button").await;
+    let lang = b
+        .client()
+        .execute("return document.documentElement.lang", vec![])
+        .await
+        .unwrap();
+    assert_eq!(lang.as_str(), Some("en"), "the language did not switch");
+    assert_eq!(
+        field_value(b, "#synopsis_en").await,
+        typed_en,
+        "the text typed before the language switch is gone"
+    );
+    assert_eq!(field_value(b, "#synopsis_id").await, draft);
+    assert!(
+        !leaving_asks(b).await,
+        "a saved page still asks before leaving"
+    );
+    b.screenshot("flow-2b-title-after-language-switch").await;
+    step(
+        "title after language switch",
+        b.accessibility_problems("flow-2b-title-after-language-switch")
+            .await,
+    );
+    click_and_wait(b, "header form[action='/admin/lang'] button").await;
+
+    // 2c. Type a synopsis and press Publish right away: the published title
+    // shows the typed text (one click: Publish).
+    let synopsis = "Sinopsis yang langsung diterbitkan: si kancil belajar membaca.";
+    fill(b, "#synopsis_id", synopsis).await;
+    click_and_wait(b, "#edit-form button[formaction$='/publish']").await;
+    b.screenshot("flow-2c-title-published").await;
+    step(
+        "title published",
+        b.accessibility_problems("flow-2c-title-published").await,
+    );
     let (_, live) = api(format!("/api/v1/titles/{id}")).await;
     assert_eq!(
         live["synopsis"].as_str(),
         Some(synopsis),
-        "published synopsis"
+        "Publish right after typing did not publish the typed synopsis"
+    );
+
+    // 2d. A catalogue re-import with another synopsis for this title keeps
+    // the librarian's, and the report says so and why.
+    let isbn: String = sqlx::query_scalar("SELECT isbn13 FROM titles WHERE id = ?")
+        .bind(id)
+        .fetch_one(db)
+        .await
+        .expect("the imported title has an ISBN-13");
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let csv = dir.path().join("katalog-baru.csv");
+    std::fs::write(
+        &csv,
+        format!("title,isbn_issn,notes\n\"{title}\",{isbn},Sinopsis lain dari katalog.\n"),
+    )
+    .expect("the CSV is written");
+    b.goto(&s.server.url("/admin/import")).await;
+    choose_file(b, "form input[type=file]", &csv).await;
+    click_and_wait(b, "form:has(input[type=file]) button[type=submit]").await;
+    b.screenshot("flow-2d-reimport-report").await;
+    step(
+        "re-import report",
+        b.accessibility_problems("flow-2d-reimport-report").await,
+    );
+    let report = b.text("table[aria-labelledby=report-titles]").await;
+    assert!(
+        report.contains(&title) && report.contains("ditulis atau diterbitkan pustakawan"),
+        "the re-import report does not say the synopsis was kept: {report}"
+    );
+    let (_, live) = api(format!("/api/v1/titles/{id}")).await;
+    assert_eq!(
+        live["synopsis"].as_str(),
+        Some(synopsis),
+        "the re-import overwrote the published synopsis"
     );
 
     // 3. Upload a cover and a video into the media library, attach both.
@@ -342,16 +438,7 @@ async fn librarian_work(s: &Session) -> Vec<String> {
         .click()
         .await
         .unwrap();
-    click_and_wait(
-        b,
-        &format!("form[action='/admin/titles/{id}'] button[type=submit]"),
-    )
-    .await;
-    click_and_wait(
-        b,
-        &format!("form[action='/admin/titles/{id}/publish'] button"),
-    )
-    .await;
+    click_and_wait(b, "#edit-form button[formaction$='/publish']").await;
     let (_, live) = api(format!("/api/v1/titles/{id}")).await;
     let media = live["media"].to_string();
     assert!(
@@ -381,6 +468,15 @@ async fn librarian_work(s: &Session) -> Vec<String> {
         "the sheet's label for {code} did not scan back: {codes:?}"
     );
 
+    // The title's public page (its code's fallback page) shows the synopsis
+    // that was published right after typing.
+    b.goto(&s.server.url(&format!("/m/{code}"))).await;
+    let public = b.text("main").await;
+    assert!(
+        public.contains(synopsis),
+        "the public page of {code} does not show the published synopsis: {public}"
+    );
+
     // 6. Resolve it as the app does, report the scan, see it counted.
     let (status, overlay) = api(format!("/api/v1/markers/{code}")).await;
     assert_eq!(status, 200, "{overlay}");
@@ -406,6 +502,54 @@ async fn librarian_work(s: &Session) -> Vec<String> {
         page.contains(&code),
         "the analytics page does not list {code}"
     );
+
+    // 7. Delete the cover picture: refused while the title uses it (the
+    // title named), then detached, confirmed on its own page, and gone.
+    let ext: String = sqlx::query_scalar("SELECT ext FROM media_assets WHERE sha256 = ?")
+        .bind(&image_sha)
+        .fetch_one(db)
+        .await
+        .unwrap();
+    let file = s.server.url(&format!("/media/{image_sha}.{ext}"));
+    let served = |url: String| async move { reqwest::get(&url).await.unwrap().status().as_u16() };
+    assert_eq!(served(file.clone()).await, 200);
+    b.goto(&s.server.url(&format!("/admin/media/{image_sha}")))
+        .await;
+    click_and_wait(b, &format!("a[href='/admin/media/{image_sha}/delete']")).await;
+    b.screenshot("flow-7-media-delete-refused").await;
+    step(
+        "media delete refused",
+        b.accessibility_problems("flow-7-media-delete-refused")
+            .await,
+    );
+    let refusal = b.text("main").await;
+    assert!(
+        refusal.contains(&title),
+        "the refusal does not name the title that uses the picture: {refusal}"
+    );
+    b.goto(&s.server.url(&format!("/admin/titles/{id}"))).await;
+    b.client()
+        .find(Locator::Css("#cover option[value='']"))
+        .await
+        .expect("the cover can be set to none")
+        .click()
+        .await
+        .unwrap();
+    click_and_wait(b, "#edit-form button[formaction$='/publish']").await;
+    b.goto(&s.server.url(&format!("/admin/media/{image_sha}")))
+        .await;
+    click_and_wait(b, &format!("a[href='/admin/media/{image_sha}/delete']")).await;
+    b.screenshot("flow-7-media-delete-confirm").await;
+    step(
+        "media delete confirm",
+        b.accessibility_problems("flow-7-media-delete-confirm")
+            .await,
+    );
+    click_and_wait(b, "main form button.danger").await;
+    let path = b.current_path().await;
+    assert!(path.starts_with("/admin/media"), "deleting led to {path}");
+    assert_eq!(served(file).await, 404, "a deleted picture is still served");
+    b.screenshot("flow-7-media-deleted").await;
     problems
 }
 

@@ -17,8 +17,8 @@
 //! (`cargo xtask web --dev` writes it); without one the test is skipped (a
 //! failure under CI=true).
 
-use std::path::PathBuf;
-use std::time::Duration;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use pustaka_browser_tests::ar_app::{
     MIRROR_SCRIPT, camera_shaped_viewport, chromium_args, fake_camera, fake_camera_from,
@@ -26,6 +26,7 @@ use pustaka_browser_tests::ar_app::{
 };
 use pustaka_browser_tests::fantoccini::Locator;
 use pustaka_browser_tests::{Browser, skip, target_dir};
+use pustaka_test_support::server::TestServer;
 use serde_json::Value;
 
 /// The demo scene's codes in `shelf-01.jpg` (see assets/demo/README.md).
@@ -78,6 +79,23 @@ async fn titles(base: &str, lang: &str) -> Vec<(String, String)> {
     out
 }
 
+/// Which way the page takes its camera frames (`processor`: from
+/// `MediaStreamTrackProcessor`; `video`: drawn from a playing `<video>`) and
+/// how the scan worker's luma was made (`plane`: a `VideoFrame`'s Y plane;
+/// `rgba`: from the drawn picture), as the page tells in `data-frames` and
+/// `data-luma` on its body.
+async fn frame_path(b: &Browser) -> [String; 2] {
+    let v = b
+        .client()
+        .execute(
+            "return [document.body.dataset.frames || '', document.body.dataset.luma || ''];",
+            vec![],
+        )
+        .await
+        .expect("script runs");
+    [0, 1].map(|i| v[i].as_str().unwrap_or("").to_string())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_ar_app_finds_resolves_and_mirrors_the_demo_codes() {
     let Some(bundle) = bundle_dir() else {
@@ -117,6 +135,13 @@ async fn the_ar_app_finds_resolves_and_mirrors_the_demo_codes() {
         live.contains("kode terlihat") && expected.iter().all(|(_, t)| live.contains(t)),
         "the live region names every title: {live}"
     );
+    // Chromium has MediaStreamTrackProcessor: the worker got the camera
+    // frames' own luma planes, not luma made from a drawn picture.
+    assert_eq!(
+        frame_path(&b).await,
+        ["processor", "plane"],
+        "the frames come from MediaStreamTrackProcessor, the luma from their Y plane"
+    );
     let shot = b.screenshot("ar-cards").await;
     assert!(
         std::fs::metadata(&shot).map(|m| m.len()).unwrap_or(0) > 50_000,
@@ -142,7 +167,18 @@ async fn the_ar_app_finds_resolves_and_mirrors_the_demo_codes() {
     // A press on the mirror's card button opens the panel; its trailer plays.
     // Pressed from script: the mirror's buttons are visually hidden (1 px),
     // and a busy page may rebuild one between a find and a WebDriver click.
-    press(&b, "#pustaka-cards button[data-code=\"BK0001\"]").await;
+    // The card's button, pressed as soon as it is there: on a busy machine
+    // the scanner may miss a code in a frame, and its card (and button)
+    // leave for a moment.
+    wait_for(
+        &b,
+        "press-card",
+        "const e = document.querySelector('#pustaka-cards button[data-code=\"BK0001\"]'); \
+         if (e) e.click(); return !!e;",
+        CARDS_TIMEOUT,
+        |v| v == true,
+    )
+    .await;
     let panel = wait_for(
         &b,
         "panel",
@@ -173,7 +209,18 @@ async fn the_ar_app_finds_resolves_and_mirrors_the_demo_codes() {
     .await;
     b.screenshot("ar-panel").await;
 
-    // The language switch: the mirror (and what egui draws) turn English.
+    // The language switch: the mirror (and what egui draws) turn English,
+    // and the trailer plays on (a new load of the <video> would restart it).
+    let before = b
+        .client()
+        .execute(
+            "const v = document.getElementById('pustaka-video'); window.__reloads = 0; \
+             for (const e of ['emptied', 'loadstart']) v.addEventListener(e, () => window.__reloads++); \
+             return {src: v.currentSrc, t: v.currentTime};",
+            vec![],
+        )
+        .await
+        .expect("script runs");
     press(&b, "#pustaka-lang").await;
     let english = titles(&base, "en").await;
     wait_for(
@@ -189,6 +236,33 @@ async fn the_ar_app_finds_resolves_and_mirrors_the_demo_codes() {
         },
     )
     .await;
+    let panel_en = wait_for(
+        &b,
+        "english-panel",
+        "const p = document.getElementById('pustaka-panel'); return p.hidden ? null : p.innerText;",
+        CARDS_TIMEOUT,
+        |v| {
+            v.as_str()
+                .is_some_and(|t| t.contains(english[0].1.as_str()))
+        },
+    )
+    .await;
+    let after = b
+        .client()
+        .execute(
+            "const v = document.getElementById('pustaka-video'); \
+             return {reloads: window.__reloads, src: v.currentSrc, t: v.currentTime, hidden: v.hidden};",
+            vec![],
+        )
+        .await
+        .expect("script runs");
+    assert!(
+        after["reloads"] == 0
+            && after["hidden"] == false
+            && after["src"] == before["src"]
+            && after["t"].as_f64() >= before["t"].as_f64(),
+        "the trailer plays on through the switch: before {before}, after {after}, panel {panel_en}"
+    );
     b.screenshot("ar-english").await;
     b.close().await;
 }
@@ -351,5 +425,211 @@ async fn a_foreign_code_gets_a_chip_and_no_request_to_its_host() {
         0,
         "nothing connected to the foreign code's host"
     );
+    b.close().await;
+}
+
+/// The server's scan events as `(code, scanned_at, client)`, oldest first.
+async fn scan_events(server: &TestServer) -> Vec<(String, String, String)> {
+    sqlx::query_as("SELECT code, scanned_at, client FROM scan_events ORDER BY scanned_at, id")
+        .fetch_all(&server.state().db)
+        .await
+        .expect("scan events readable")
+}
+
+/// A demo server on `addr` (port 0: a free one) over the data in `dir`,
+/// serving `bundle`, on a runtime of its own: dropping it closes every
+/// connection, as when a phone loses the library's Wi-Fi (a server task on
+/// the test's runtime would leave the browser's kept-alive connections
+/// answering).
+async fn serve_at(bundle: &Path, dir: &Path, addr: std::net::SocketAddr) -> TestServer {
+    let builder = TestServer::demo()
+        .data_dir(dir)
+        .bind(addr)
+        .configure(|c| c.web_app = Some(bundle.to_path_buf()));
+    // `start_blocking` builds a runtime, which a runtime's thread may not.
+    std::thread::spawn(move || builder.start_blocking())
+        .join()
+        .expect("the server starts")
+}
+
+/// The scan events the page keeps in `localStorage` (the app's queue).
+const QUEUED_SCRIPT: &str = "const q = JSON.parse(localStorage.getItem('pustaka-scan-queue') || '{\"scans\":[]}'); \
+     return q.scans.map(s => [s.code, s.scanned_at]);";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_the_saved_cards_show_and_queued_scans_arrive_later() {
+    let Some(bundle) = bundle_dir() else {
+        skip("AR app in a browser: no bundle (run `cargo xtask web --dev`)");
+        return;
+    };
+    let camera = fake_camera();
+    let Some(b) = Browser::start_with_args("AR app offline", &chromium_args(&camera, true)).await
+    else {
+        return;
+    };
+    let data = tempfile::tempdir().expect("a data dir");
+    let server = serve_at(
+        &bundle,
+        data.path(),
+        "127.0.0.1:0".parse().expect("an address"),
+    )
+    .await;
+    let (addr, base) = (server.addr(), server.base_url().to_owned());
+    let expected = titles(&base, "id").await;
+    camera_shaped_viewport(&b).await;
+
+    // The first visit: every card, the service worker in control and the
+    // overlays it has kept.
+    b.goto(&format!("{base}/ar/")).await;
+    wait_for(&b, "first-visit-cards", MIRROR_SCRIPT, START_TIMEOUT, |v| {
+        let codes = mirror_codes(v);
+        SCENE_CODES.iter().all(|c| codes.iter().any(|x| x == c))
+    })
+    .await;
+    b.client()
+        .execute(
+            "window.__kept = null; navigator.serviceWorker.ready \
+               .then(() => caches.open('pustaka-data-v1')).then(c => c.keys()) \
+               .then(k => { window.__kept = {controlled: !!navigator.serviceWorker.controller, \
+                 urls: k.map(r => r.url)}; });",
+            vec![],
+        )
+        .await
+        .expect("script runs");
+    let kept = wait_for(
+        &b,
+        "overlays-kept",
+        "return window.__kept;",
+        CARDS_TIMEOUT,
+        |v| v["controlled"] == true,
+    )
+    .await;
+    for code in SCENE_CODES {
+        assert!(
+            kept["urls"].as_array().is_some_and(|u| u.iter().any(|u| u
+                .as_str()
+                .is_some_and(|u| u.contains(&format!("/markers/{code}"))))),
+            "the service worker kept the overlay of {code}: {kept}"
+        );
+    }
+    // The first visit's scans arrive while online.
+    let deadline = Instant::now() + CARDS_TIMEOUT;
+    while scan_events(&server).await.len() < SCENE_CODES.len() {
+        assert!(Instant::now() < deadline, "the first visit's scans arrive");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+
+    // The library's server goes away; the page is reloaded.
+    drop(server);
+    let offline_since = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    b.goto(&format!("{base}/ar/")).await;
+    let offline = wait_for(&b, "offline-cards", MIRROR_SCRIPT, START_TIMEOUT, |v| {
+        let codes = mirror_codes(v);
+        SCENE_CODES.iter().all(|c| codes.iter().any(|x| x == c))
+            && v["live"].as_str().is_some_and(|l| l.contains("Luring"))
+    })
+    .await;
+    let live = offline["live"].as_str().unwrap_or("");
+    assert!(
+        expected.iter().all(|(_, t)| live.contains(t.as_str())),
+        "the saved cards name their titles with the offline banner: {live}"
+    );
+    b.screenshot("ar-offline").await;
+
+    // The scans made offline wait in the page's storage, and stay there
+    // through another reload.
+    let queued = wait_for(&b, "queued", QUEUED_SCRIPT, CARDS_TIMEOUT, |v| {
+        SCENE_CODES.iter().all(|c| {
+            v.as_array().is_some_and(|q| {
+                q.iter()
+                    .any(|s| s[0] == *c && s[1].as_str() >= Some(offline_since.as_str()))
+            })
+        })
+    })
+    .await;
+    b.goto(&format!("{base}/ar/")).await;
+    wait_for(
+        &b,
+        "offline-again",
+        "return document.body.dataset.app || null;",
+        START_TIMEOUT,
+        |v| v == "started",
+    )
+    .await;
+    let after_reload = b
+        .client()
+        .execute(QUEUED_SCRIPT, vec![])
+        .await
+        .expect("script runs");
+    for s in queued.as_array().into_iter().flatten() {
+        assert!(
+            after_reload.as_array().is_some_and(|q| q.contains(s)),
+            "{s} is still queued after the reload: {after_reload}"
+        );
+    }
+
+    // The server comes back on the same address and data: the queued scans
+    // arrive, and the page's queue empties.
+    let server = serve_at(&bundle, data.path(), addr).await;
+    let deadline = Instant::now() + CARDS_TIMEOUT;
+    loop {
+        let arrived = scan_events(&server).await;
+        let all = queued.as_array().into_iter().flatten().all(|s| {
+            arrived
+                .iter()
+                .any(|(code, at, client)| s[0] == *code && s[1] == *at && client == "web")
+        });
+        if all {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the queued scans {queued} arrive; the server has {arrived:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    wait_for(&b, "queue-empty", QUEUED_SCRIPT, CARDS_TIMEOUT, |v| {
+        v.as_array().is_some_and(Vec::is_empty)
+    })
+    .await;
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_media_stream_track_processor_the_drawn_video_is_scanned() {
+    let Some(bundle) = bundle_dir() else {
+        skip("AR app in a browser: no bundle (run `cargo xtask web --dev`)");
+        return;
+    };
+    let camera = fake_camera();
+    let Some(b) = Browser::start_with_args(
+        "AR app without MediaStreamTrackProcessor",
+        &chromium_args(&camera, true),
+    )
+    .await
+    else {
+        return;
+    };
+    // A browser without it (Firefox, Safari < 18), before the page's script runs.
+    b.cdp(
+        "Page.addScriptToEvaluateOnNewDocument",
+        serde_json::json!({ "source": "delete window.MediaStreamTrackProcessor;" }),
+    )
+    .await
+    .expect("CDP: hide MediaStreamTrackProcessor");
+    let server = serve(&bundle).await;
+    camera_shaped_viewport(&b).await;
+    b.goto(&server.url("/ar/")).await;
+    wait_for(&b, "fallback-cards", MIRROR_SCRIPT, START_TIMEOUT, |v| {
+        let codes = mirror_codes(v);
+        SCENE_CODES.iter().all(|c| codes.iter().any(|x| x == c))
+    })
+    .await;
+    assert_eq!(
+        frame_path(&b).await,
+        ["video", "rgba"],
+        "the frames are drawn from the <video>, the luma made from the picture"
+    );
+    b.screenshot("ar-fallback-frames").await;
     b.close().await;
 }

@@ -22,6 +22,12 @@ const MARKER_PAGES: &[(&str, &str, u16, &str)] = &[
         200,
         "Tambahkan ke kalender",
     ),
+    (
+        "/m/EV0002",
+        "public-m-EV0002-event-over",
+        200,
+        "Acara sudah lewat",
+    ),
     ("/m/TR0001", "public-m-TR0001-tour-stop", 200, "Tur membaca"),
     (
         "/m/NOSUCH1",
@@ -45,6 +51,18 @@ async fn public_pages_render_and_pass_axe() {
         ids.contains(&"image-alt") && ids.contains(&"html-has-lang"),
         "axe missed known violations: {ids:?}"
     );
+
+    // Dates that do not depend on today: the first demo event upcoming
+    // (5 December 2037), the second over (12 December 2024).
+    sqlx::query(
+        "UPDATE events SET
+            starts_at = replace(starts_at, '2026-12-', CASE WHEN starts_at LIKE '2026-12-05%' THEN '2037-12-' ELSE '2024-12-' END),
+            ends_at = replace(ends_at, '2026-12-', CASE WHEN ends_at LIKE '2026-12-05%' THEN '2037-12-' ELSE '2024-12-' END)",
+    )
+    .execute(&s.server.state.db)
+    .await
+    .expect("demo events dated");
+    s.server.state.rendered.clear();
 
     let mut problems = Vec::new();
     for &(path, name, status, expected) in MARKER_PAGES {
@@ -76,4 +94,41 @@ async fn public_pages_render_and_pass_axe() {
         problems.len(),
         problems.join("\n  ")
     );
+}
+
+/// A phone's `User-Agent` (Chrome on Android), for a browser that is a visitor
+/// and not a headless crawler.
+const PHONE: &str = "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_visit_in_a_phone_browser_counts_as_a_web_scan() {
+    let args = [format!("--user-agent={PHONE}")];
+    let Some(browser) =
+        pustaka_browser_tests::Browser::start_with_args("web visit counted", &args).await
+    else {
+        return;
+    };
+    let server = pustaka_browser_tests::TestServer::spawn(true).await;
+    let visits = |code: &'static str| {
+        let db = server.state.db.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM scan_events WHERE code = ? AND client = 'web'",
+            )
+            .bind(code)
+            .fetch_one(&db)
+            .await
+            .expect("count web scans")
+        }
+    };
+    // A visitor opens a book's page, reloads it, switches to English: one visit.
+    browser.goto(&server.url("/m/BK0001")).await;
+    assert!(browser.text("h1").await.contains("Si Kancil"));
+    browser.goto(&server.url("/m/BK0001")).await;
+    browser.goto(&server.url("/m/BK0001?lang=en")).await;
+    // Then follows the shelf's code: another code, another visit.
+    browser.goto(&server.url("/m/RK0001")).await;
+    let counted = (visits("BK0001").await, visits("RK0001").await);
+    browser.close().await;
+    assert_eq!(counted, (1, 1), "web visits (book, shelf)");
 }

@@ -105,6 +105,14 @@ impl TestServerBuilder {
         self
     }
 
+    /// Listens on `addr` instead of a free port: to start a server again on
+    /// the address an earlier one had (with [`Self::data_dir`], the same
+    /// server after a restart, as a browser that cached its origin sees it).
+    pub fn bind(mut self, addr: SocketAddr) -> Self {
+        self.config.bind = addr;
+        self
+    }
+
     /// Changes the test configuration before the server starts (caps,
     /// timeouts, `web_app`, `demo_trailer`, ...).
     pub fn configure(mut self, change: impl FnOnce(&mut ServeConfig)) -> Self {

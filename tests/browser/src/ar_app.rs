@@ -191,3 +191,12 @@ pub async fn serve_behind(bundle: &Path, public_url: &str) -> TestServer {
         .start()
         .await
 }
+
+/// One AR browser session at a time in this process: each loads the whole
+/// app in software WebGL and a scan worker, and several at once on a 2-core
+/// machine starve each other past every timeout. A test holds the guard for
+/// its whole run: `let _turn = ar_app::one_at_a_time().await;`.
+pub async fn one_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
+    static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    TURN.lock().await
+}

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use pustaka_browser_tests::ar_app::{
     MIRROR_SCRIPT, camera_shaped_viewport, chromium_args, fake_camera, fake_camera_from,
-    mirror_codes, serve, wait_for,
+    mirror_codes, one_at_a_time, serve, wait_for,
 };
 use pustaka_browser_tests::fantoccini::Locator;
 use pustaka_browser_tests::{Browser, skip, target_dir};
@@ -98,6 +98,7 @@ async fn frame_path(b: &Browser) -> [String; 2] {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_ar_app_finds_resolves_and_mirrors_the_demo_codes() {
+    let _turn = one_at_a_time().await;
     let Some(bundle) = bundle_dir() else {
         skip("AR app in a browser: no bundle (run `cargo xtask web --dev`)");
         return;
@@ -269,6 +270,7 @@ async fn the_ar_app_finds_resolves_and_mirrors_the_demo_codes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_camera_offers_the_code_field_and_a_photo() {
+    let _turn = one_at_a_time().await;
     let Some(bundle) = bundle_dir() else {
         skip("AR app in a browser: no bundle (run `cargo xtask web --dev`)");
         return;
@@ -368,6 +370,7 @@ fn trap() -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_foreign_code_gets_a_chip_and_no_request_to_its_host() {
+    let _turn = one_at_a_time().await;
     let Some(bundle) = bundle_dir() else {
         skip("AR app in a browser: no bundle (run `cargo xtask web --dev`)");
         return;
@@ -458,6 +461,7 @@ const QUEUED_SCRIPT: &str = "const q = JSON.parse(localStorage.getItem('pustaka-
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn offline_the_saved_cards_show_and_queued_scans_arrive_later() {
+    let _turn = one_at_a_time().await;
     let Some(bundle) = bundle_dir() else {
         skip("AR app in a browser: no bundle (run `cargo xtask web --dev`)");
         return;
@@ -597,6 +601,7 @@ async fn offline_the_saved_cards_show_and_queued_scans_arrive_later() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_media_stream_track_processor_the_drawn_video_is_scanned() {
+    let _turn = one_at_a_time().await;
     let Some(bundle) = bundle_dir() else {
         skip("AR app in a browser: no bundle (run `cargo xtask web --dev`)");
         return;

@@ -6,7 +6,7 @@
 
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use pustaka_api::TargetKind;
@@ -124,6 +124,8 @@ pub async fn printables(pool: &SqlitePool) -> sqlx::Result<Vec<Printable>> {
 struct PrintPage {
     p: Page,
     markers: Vec<Printable>,
+    /// The codes ticked when the page opens (none unless asked for).
+    ticked: Vec<String>,
     layouts: Vec<(&'static str, String, String)>,
     error: Option<String>,
 }
@@ -132,6 +134,7 @@ async fn show(
     state: &AppState,
     session: &Session,
     staff: &Staff,
+    ticked: Vec<String>,
     error: Option<String>,
 ) -> Result<Response, PageError> {
     let p = Page::new(session, Some(staff), "/admin/print").await?;
@@ -146,6 +149,7 @@ async fn show(
     let mut resp = render(&PrintPage {
         p,
         markers: printables(&state.db).await?,
+        ticked,
         layouts,
         error,
     });
@@ -155,7 +159,9 @@ async fn show(
     Ok(resp)
 }
 
-/// `GET /admin/print`: the marker checklist and the layouts.
+/// `GET /admin/print?codes=…` (`codes` repeatable): the marker checklist and
+/// the layouts; nothing is ticked except the codes the query names (the bulk
+/// code buttons send the codes they made or reused).
 ///
 /// # Errors
 /// Database or session failures, as an HTML error page.
@@ -163,8 +169,13 @@ pub async fn page_get(
     State(state): State<AppState>,
     session: Session,
     staff: Staff,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
-    show(&state, &session, &staff, None).await
+    let ticked = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .filter(|(k, _)| k == "codes")
+        .map(|(_, v)| v.into_owned())
+        .collect();
+    show(&state, &session, &staff, ticked, None).await
 }
 
 /// The host printed into codes: the public URL without scheme and path.
@@ -231,6 +242,7 @@ pub async fn sheet_post(
             &state,
             &session,
             &staff,
+            Vec::new(),
             Some(i18n::text(lang, "rp-none-chosen")),
         )
         .await;
@@ -245,7 +257,7 @@ pub async fn sheet_post(
             Ok(pdf) => pdf,
             Err(e) => {
                 let msg = i18n::text_with(lang, "rp-failed", &[("why", e.to_string())]);
-                return show(&state, &session, &staff, Some(msg)).await;
+                return show(&state, &session, &staff, codes, Some(msg)).await;
             }
         };
     let mut conn = state.db.acquire().await?;

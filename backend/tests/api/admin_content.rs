@@ -93,6 +93,7 @@ pub async fn sample(app: &TestApp, method: &str, pattern: &str, n: usize) -> Opt
             ("active", "1"),
         ]),
         ("POST", "/admin/markers/{code}/active") => fields(&[("active", "1")]),
+        ("POST", "/admin/markers/bulk") => vec![("shelf".into(), shelf.to_string())],
         _ => return None,
     };
     Some((path, body))
@@ -712,4 +713,305 @@ async fn a_codes_page_is_reused_until_a_publish_changes_it() {
         new.contains("<title>Rak Dongeng Baru ·") && !new.contains("<title>Cerita Rakyat"),
         "{new}"
     );
+}
+
+/// The codes of a targets list query (`kind`, `id` rows), one per target.
+async fn codes_of(app: &TestApp, targets_sql: &str) -> Vec<(String, i64, Option<String>)> {
+    let targets: Vec<(String, i64)> = sqlx::query_as(targets_sql)
+        .fetch_all(&app.state.db)
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    for (kind, id) in targets {
+        let code: Option<String> = sqlx::query_scalar(
+            "SELECT code FROM markers WHERE target_kind = ? AND target_id = ? ORDER BY active DESC, code LIMIT 1",
+        )
+        .bind(&kind)
+        .bind(id)
+        .fetch_optional(&app.state.db)
+        .await
+        .unwrap();
+        out.push((kind, id, code));
+    }
+    out
+}
+
+/// The codes ticked on the print page that `path` opens.
+async fn ticked_on(app: &TestApp, s: &StaffSession, path: &str) -> (String, Vec<String>) {
+    let html = send(app, "GET", path, Some(s), &[], true)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let ticked = html
+        .split("name=\"codes\" value=\"")
+        .skip(1)
+        .filter_map(|rest| {
+            let (code, after) = rest.split_once('"')?;
+            after
+                .split_once('>')
+                .filter(|(attrs, _)| attrs.contains("checked"))
+                .map(|_| code.to_owned())
+        })
+        .collect();
+    (html, ticked)
+}
+
+#[tokio::test]
+async fn codes_in_bulk_for_a_shelf_its_titles_a_tour_and_a_search_reuse_existing_ones() {
+    let app = spawn_app(true).await;
+    staff_accounts(&app).await;
+    let s = login(&app.base, "librarian1", PASSWORD).await;
+    // The demo shelf with the most featured titles; some already have codes.
+    let shelf = first_id(
+        &app,
+        "SELECT shelf_id FROM shelf_titles GROUP BY shelf_id ORDER BY COUNT(*) DESC, shelf_id LIMIT 1",
+    )
+    .await;
+    let shelf_targets = format!(
+        "SELECT 'shelf', {shelf} UNION ALL
+         SELECT * FROM (SELECT 'title', title_id FROM shelf_titles WHERE shelf_id = {shelf} ORDER BY position)"
+    );
+    let before = codes_of(&app, &shelf_targets).await;
+    assert!(
+        before.len() >= 3,
+        "a shelf with featured titles: {before:?}"
+    );
+    let had: Vec<String> = before.iter().filter_map(|t| t.2.clone()).collect();
+    let missing = before.len() - had.len();
+    assert!(
+        !had.is_empty(),
+        "the demo gives some of them a code already"
+    );
+    let markers_before = count(&app, "SELECT COUNT(*) FROM markers").await;
+
+    // The shelf page offers the button (no number to type).
+    let page = send(
+        &app,
+        "GET",
+        &format!("/admin/shelves/{shelf}"),
+        Some(&s),
+        &[],
+        true,
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(
+        page.contains("action=\"/admin/markers/bulk\"")
+            && page.contains(&format!("name=\"shelf\" value=\"{shelf}\"")),
+        "{page}"
+    );
+    let r = post(
+        &app,
+        &s,
+        "/admin/markers/bulk",
+        &[("shelf".into(), shelf.to_string())],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = location(&r);
+    assert!(to.starts_with("/admin/print?"), "{to}");
+    let after = codes_of(&app, &shelf_targets).await;
+    assert!(after.iter().all(|t| t.2.is_some()), "{after:?}");
+    // Existing codes are kept, only the missing ones are new.
+    for (b, a) in before.iter().zip(&after) {
+        if b.2.is_some() {
+            assert_eq!(b.2, a.2);
+        }
+    }
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM markers").await,
+        markers_before + missing as i64
+    );
+    // The print page opens with exactly these codes ticked, and says so.
+    let (html, ticked) = ticked_on(&app, &s, &to).await;
+    let mut want: Vec<String> = after.iter().filter_map(|t| t.2.clone()).collect();
+    want.sort();
+    let mut got = ticked.clone();
+    got.sort();
+    assert_eq!(got, want);
+    assert!(
+        html.contains(&format!(
+            "{missing} kode baru dibuat, {} sudah punya kode",
+            had.len()
+        )),
+        "{html}"
+    );
+    // Again: nothing new, everything reused.
+    let r = post(
+        &app,
+        &s,
+        "/admin/markers/bulk",
+        &[("shelf".into(), shelf.to_string())],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM markers").await,
+        markers_before + missing as i64
+    );
+    let (html, _) = ticked_on(&app, &s, &location(&r)).await;
+    assert!(
+        html.contains(&format!(
+            "0 kode baru dibuat, {} sudah punya kode",
+            after.len()
+        )),
+        "{html}"
+    );
+    // The plain print page ticks nothing.
+    let (_, none) = ticked_on(&app, &s, "/admin/print").await;
+    assert!(none.is_empty(), "{none:?}");
+
+    // Every stop of a tour.
+    let tour = first_id(&app, "SELECT id FROM tours ORDER BY id LIMIT 1").await;
+    let stops =
+        format!("SELECT 'tour_stop', id FROM tour_stops WHERE tour_id = {tour} ORDER BY position");
+    let tour_page = send(
+        &app,
+        "GET",
+        &format!("/admin/tours/{tour}"),
+        Some(&s),
+        &[],
+        true,
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(tour_page.contains(&format!("name=\"tour\" value=\"{tour}\"")));
+    let r = post(
+        &app,
+        &s,
+        "/admin/markers/bulk",
+        &[("tour".into(), tour.to_string())],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let stop_codes = codes_of(&app, &stops).await;
+    assert!(!stop_codes.is_empty() && stop_codes.iter().all(|t| t.2.is_some()));
+
+    // The titles of a search: the list page carries their ids in its form.
+    let list = send(&app, "GET", "/admin/titles?q=a", Some(&s), &[], true)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let ids: Vec<(String, String)> = list
+        .split("name=\"title\" value=\"")
+        .skip(1)
+        .filter_map(|r| {
+            r.split_once('"')
+                .map(|(id, _)| ("title".to_owned(), id.to_owned()))
+        })
+        .collect();
+    assert!(ids.len() >= 2, "{list}");
+    let r = post(&app, &s, "/admin/markers/bulk", &ids).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, ticked) = ticked_on(&app, &s, &location(&r)).await;
+    assert_eq!(ticked.len(), ids.len());
+
+    // Bad requests store nothing: an unknown shelf, a malformed id.
+    let n = count(&app, "SELECT COUNT(*) FROM markers").await;
+    let r = post(
+        &app,
+        &s,
+        "/admin/markers/bulk",
+        &[("shelf".into(), "999999".into())],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = post(
+        &app,
+        &s,
+        "/admin/markers/bulk",
+        &[("title".into(), "abc".into())],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM markers").await, n);
+}
+
+#[tokio::test]
+async fn a_single_code_finds_its_title_by_name_never_by_internal_number() {
+    let app = spawn_app(true).await;
+    staff_accounts(&app).await;
+    let s = login(&app.base, "librarian1", PASSWORD).await;
+    let (id, title): (i64, String) =
+        sqlx::query_as("SELECT id, title FROM titles ORDER BY id LIMIT 1")
+            .fetch_one(&app.state.db)
+            .await
+            .unwrap();
+    let words: String = title
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let html = send(
+        &app,
+        "GET",
+        &format!("/admin/markers?find={}", words.replace(' ', "+")),
+        Some(&s),
+        &[],
+        true,
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    // The first match is chosen; the chosen title is one that matches.
+    let chosen = html
+        .split("<option value=\"")
+        .skip(1)
+        .find(|o| {
+            o.split_once('>')
+                .is_some_and(|(a, _)| a.contains("selected"))
+        })
+        .and_then(|o| o.split_once('"').map(|(v, _)| v.to_owned()))
+        .expect("a chosen target");
+    let chosen_id: i64 = chosen.strip_prefix("title:").unwrap().parse().unwrap();
+    let chosen_title: String = sqlx::query_scalar("SELECT title FROM titles WHERE id = ?")
+        .bind(chosen_id)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    assert!(chosen_title.contains(&words), "{chosen_title} / {words}");
+    assert!(html.contains(&format!("value=\"title:{id}\"")), "{html}");
+    let r = post(
+        &app,
+        &s,
+        "/admin/markers",
+        &fields(&[
+            ("target", &chosen),
+            ("label", "Rak depan"),
+            ("size_mm", "50"),
+        ]),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let code = location(&r).rsplit('/').next().unwrap().to_owned();
+    let (kind, target): (String, i64) =
+        sqlx::query_as("SELECT target_kind, target_id FROM markers WHERE code = ?")
+            .bind(&code)
+            .fetch_one(&app.state.db)
+            .await
+            .unwrap();
+    assert_eq!((kind.as_str(), target), ("title", chosen_id));
+    // An internal number typed into the ISBN field is refused.
+    let n = count(&app, "SELECT COUNT(*) FROM markers").await;
+    let r = post(
+        &app,
+        &s,
+        "/admin/markers",
+        &fields(&[
+            ("target", ""),
+            ("title", &id.to_string()),
+            ("label", "x"),
+            ("size_mm", "50"),
+        ]),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM markers").await, n);
 }

@@ -447,8 +447,20 @@ async fn librarian_work(s: &Session) -> Vec<String> {
     );
 
     // 4. A marker for the title.
-    b.goto(&s.server.url("/admin/markers")).await;
-    fill(b, "#title", &id.to_string()).await;
+    // The title is found by its ISBN-13 and chosen; no internal number typed.
+    b.goto(&s.server.url(&format!("/admin/markers?find={isbn}")))
+        .await;
+    assert_eq!(
+        b.client()
+            .find(Locator::Css("#target option:checked"))
+            .await
+            .expect("the found title is chosen")
+            .attr("value")
+            .await
+            .unwrap()
+            .unwrap_or_default(),
+        format!("title:{id}")
+    );
     fill(b, "#label", "Rak uji, sampul belakang").await;
     fill(b, "#size_mm", "60").await;
     click_and_wait(b, "form[action='/admin/markers'] button[type=submit]").await;

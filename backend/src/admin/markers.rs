@@ -13,7 +13,7 @@
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Form, Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use pustaka_api::{Lang, TargetKind};
@@ -82,6 +82,8 @@ pub struct MarkerListRow {
     pub active: bool,
     /// Scans recorded.
     pub scans: i64,
+    /// When it was last printed from the back office (UTC, RFC 3339).
+    pub printed_at: Option<String>,
 }
 
 impl MarkerListRow {
@@ -97,7 +99,7 @@ pub fn mm_from_m(m: f64) -> i64 {
     (m * 1000.0).round() as i64
 }
 
-const LIST_SQL: &str = "SELECT m.code, m.target_kind, m.target_id, m.label, m.placement, m.size_m, m.active,
+const LIST_SQL: &str = "SELECT m.code, m.target_kind, m.target_id, m.label, m.placement, m.size_m, m.active, m.printed_at,
         (SELECT COUNT(*) FROM scan_events s WHERE s.code = m.code) AS scans,
         CASE m.target_kind
           WHEN 'title' THEN (SELECT title FROM titles WHERE id = m.target_id)
@@ -190,13 +192,154 @@ async fn find_titles(pool: &SqlitePool, find: &str) -> sqlx::Result<Vec<TargetCh
     .await
 }
 
-/// Query of `GET /admin/markers`.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct ListQuery {
-    /// Words of a title (or its author, ISBN-13, call number) to offer as the
-    /// new code's target.
-    #[serde(default)]
-    pub find: String,
+/// Codes a list page shows at once.
+pub const PAGE_SIZE: i64 = 50;
+
+/// Which codes a list shows: the filters of the codes list and of the print
+/// page, read from the address's query (so a filtered view can be
+/// bookmarked). Values that do not parse are ignored, never an error.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CodeFilter {
+    /// Part of the code, the label or the target's name (`q`).
+    pub q: String,
+    /// Only codes pointing at this kind of target (`kind`).
+    pub kind: Option<TargetKind>,
+    /// Only the shelf's own code and those of its featured titles (`shelf`).
+    pub shelf: Option<i64>,
+    /// Only codes nobody has scanned yet (`never=1`).
+    pub never_scanned: bool,
+    /// Only deactivated codes (`inactive=1`).
+    pub inactive: bool,
+    /// Only codes never printed from the back office (`unprinted=1`).
+    pub unprinted: bool,
+    /// 1-based page of [`PAGE_SIZE`] codes (`page`).
+    pub page: i64,
+}
+
+impl CodeFilter {
+    /// Reads the filter from an urlencoded query; other fields are skipped.
+    pub fn from_query(query: &str) -> Self {
+        let mut f = Self {
+            page: 1,
+            ..Self::default()
+        };
+        for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+            let v = v.trim();
+            match k.as_ref() {
+                "q" => f.q = v.to_owned(),
+                "kind" => f.kind = v.parse().ok(),
+                "shelf" => f.shelf = v.parse().ok(),
+                "never" => f.never_scanned = v == "1",
+                "inactive" => f.inactive = v == "1",
+                "unprinted" => f.unprinted = v == "1",
+                "page" => f.page = v.parse().unwrap_or(1).max(1),
+                _ => {}
+            }
+        }
+        f
+    }
+
+    /// The filter as query pairs (without the page), for links and forms.
+    pub fn pairs(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if !self.q.is_empty() {
+            out.push(("q", self.q.clone()));
+        }
+        if let Some(k) = self.kind {
+            out.push(("kind", k.as_str().to_owned()));
+        }
+        if let Some(s) = self.shelf {
+            out.push(("shelf", s.to_string()));
+        }
+        if self.never_scanned {
+            out.push(("never", "1".to_owned()));
+        }
+        if self.inactive {
+            out.push(("inactive", "1".to_owned()));
+        }
+        if self.unprinted {
+            out.push(("unprinted", "1".to_owned()));
+        }
+        out
+    }
+
+    /// `base?filter&page=N`.
+    pub fn link(&self, base: &str, page: i64) -> String {
+        let mut ser = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in self.pairs() {
+            ser.append_pair(k, &v);
+        }
+        ser.append_pair("page", &page.to_string());
+        format!("{base}?{}", ser.finish())
+    }
+
+    /// Whether any filter narrows the list.
+    pub fn narrows(&self) -> bool {
+        !self.pairs().is_empty()
+    }
+}
+
+/// `WHERE` clause over [`LIST_SQL`]'s columns for binds `?1`–`?6` of
+/// [`filtered`].
+const FILTER_SQL: &str = "(?1 IS NULL OR code LIKE ?1 OR label LIKE ?1 OR target_name LIKE ?1)
+    AND (?2 IS NULL OR target_kind = ?2)
+    AND (?3 IS NULL OR (target_kind = 'shelf' AND target_id = ?3)
+         OR (target_kind = 'title' AND target_id IN (SELECT title_id FROM shelf_titles WHERE shelf_id = ?3)))
+    AND (?4 = 0 OR scans = 0)
+    AND (?5 = 0 OR active = 0)
+    AND (?6 = 0 OR printed_at IS NULL)";
+
+/// The codes `f` selects, by code: one page of them (`Some(page size)`) or
+/// all (`None`), and how many there are in all.
+///
+/// # Errors
+/// Database errors.
+pub async fn filtered(
+    pool: &SqlitePool,
+    f: &CodeFilter,
+    page_size: Option<i64>,
+) -> sqlx::Result<(Vec<MarkerListRow>, i64)> {
+    let pattern = (!f.q.is_empty()).then(|| format!("%{}%", f.q.replace(['%', '_'], "")));
+    let kind = f.kind.map(|k| k.as_str());
+    let total: i64 = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM ({LIST_SQL}) WHERE {FILTER_SQL}"
+    ))
+    .bind(&pattern)
+    .bind(kind)
+    .bind(f.shelf)
+    .bind(f.never_scanned)
+    .bind(f.inactive)
+    .bind(f.unprinted)
+    .fetch_one(pool)
+    .await?;
+    let (limit, offset) = match page_size {
+        Some(n) => (n, (f.page.max(1) - 1) * n),
+        None => (-1, 0),
+    };
+    let rows = sqlx::query_as(&format!(
+        "SELECT * FROM ({LIST_SQL}) WHERE {FILTER_SQL} ORDER BY code LIMIT ?7 OFFSET ?8"
+    ))
+    .bind(&pattern)
+    .bind(kind)
+    .bind(f.shelf)
+    .bind(f.never_scanned)
+    .bind(f.inactive)
+    .bind(f.unprinted)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(pool)
+    .await?;
+    Ok((rows, total))
+}
+
+/// The shelves a filter can pick, as `(id, name)`, by name.
+///
+/// # Errors
+/// Database errors.
+pub async fn shelf_options(pool: &SqlitePool) -> sqlx::Result<Vec<(i64, String)>> {
+    sqlx::query_as("SELECT id, name_id FROM shelves ORDER BY name_id, id")
+        .fetch_all(pool)
+        .await
 }
 
 /// Form of `POST /admin/markers`.
@@ -236,6 +379,11 @@ impl Default for CreateForm {
 struct ListPage {
     p: Page,
     rows: Vec<MarkerListRow>,
+    filter: CodeFilter,
+    shelves: Vec<(i64, String)>,
+    kinds: &'static [TargetKind],
+    total: i64,
+    pages: i64,
     groups: Vec<TargetGroup>,
     /// The title search of the new-code form and what it found.
     find: String,
@@ -251,6 +399,7 @@ async fn list_page(
     state: &AppState,
     session: &Session,
     staff: &Staff,
+    mut filter: CodeFilter,
     find: String,
     mut f: CreateForm,
     errors: Vec<String>,
@@ -287,13 +436,21 @@ async fn list_page(
                 .to_owned();
         }
     }
-    let rows = sqlx::query_as(&format!("{LIST_SQL} ORDER BY m.code"))
-        .fetch_all(&state.db)
-        .await?;
+    let (mut rows, total) = filtered(&state.db, &filter, Some(PAGE_SIZE)).await?;
+    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    if filter.page > pages {
+        filter.page = pages;
+        rows = filtered(&state.db, &filter, Some(PAGE_SIZE)).await?.0;
+    }
     let failed = !errors.is_empty();
     let mut resp = render(&ListPage {
         p,
         rows,
+        filter,
+        shelves: shelf_options(&state.db).await?,
+        kinds: TargetKind::ALL,
+        total,
+        pages,
         groups: target_choices(&state.db).await?,
         find,
         found,
@@ -309,8 +466,10 @@ async fn list_page(
     Ok(resp)
 }
 
-/// `GET /admin/markers?find=`: every marker and the form for a new one; with
-/// `find`, the titles matching it are offered as targets, the first chosen.
+/// `GET /admin/markers?q=&kind=&shelf=&never=1&inactive=1&page=N&find=`: the
+/// codes [`CodeFilter`] selects, [`PAGE_SIZE`] a page, and the form for a new
+/// one; with `find`, the titles matching it are offered as targets, the
+/// first chosen.
 ///
 /// # Errors
 /// Database or session failures, as an HTML error page.
@@ -318,13 +477,19 @@ pub async fn list(
     State(state): State<AppState>,
     session: Session,
     staff: Staff,
-    Query(q): Query<ListQuery>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
+    let query = query.unwrap_or_default();
+    let find = form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "find")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
     list_page(
         &state,
         &session,
         &staff,
-        q.find,
+        CodeFilter::from_query(&query),
+        find,
         CreateForm::default(),
         Vec::new(),
     )
@@ -462,7 +627,16 @@ pub async fn create(
     }
     let d = check_details(lang, &f.label, &f.placement, &f.size_mm, &mut errors);
     let Some(Target { kind, id }) = target.filter(|_| errors.is_empty()) else {
-        return list_page(&state, &session, &staff, String::new(), f, errors).await;
+        return list_page(
+            &state,
+            &session,
+            &staff,
+            CodeFilter::default(),
+            String::new(),
+            f,
+            errors,
+        )
+        .await;
     };
     let mut tx = state.db.begin().await?;
     let code = new_code(&mut tx).await?;

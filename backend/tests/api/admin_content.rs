@@ -1015,3 +1015,166 @@ async fn a_single_code_finds_its_title_by_name_never_by_internal_number() {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM markers").await, n);
 }
+
+/// The codes in the rows of a codes list page.
+fn listed(html: &str) -> Vec<String> {
+    html.split("<tr id=\"m-")
+        .skip(1)
+        .filter_map(|r| r.split_once('"').map(|(c, _)| c.to_owned()))
+        .collect()
+}
+
+async fn codes_where(app: &TestApp, cond: &str) -> Vec<String> {
+    sqlx::query_scalar(&format!(
+        "SELECT code FROM markers m WHERE {cond} ORDER BY code"
+    ))
+    .fetch_all(&app.state.db)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_codes_list_and_print_page_share_bookmarkable_filters_and_pages() {
+    let app = spawn_app(true).await;
+    staff_accounts(&app).await;
+    let s = login(&app.base, "librarian1", PASSWORD).await;
+    // Enough codes for two pages: 60 more title codes.
+    let title = first_id(&app, "SELECT id FROM titles ORDER BY id LIMIT 1").await;
+    for i in 0..60 {
+        sqlx::query(
+            "INSERT INTO markers (code, target_kind, target_id, label) VALUES (?, 'title', ?, ?)",
+        )
+        .bind(format!("ZX{i:04}"))
+        .bind(title)
+        .bind(format!("Label massal {i}"))
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    }
+    let all = codes_where(&app, "1").await;
+    let get = |path: String| {
+        let s = &s;
+        let app = &app;
+        async move {
+            send(app, "GET", &path, Some(s), &[], true)
+                .await
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let first = get("/admin/markers".into()).await;
+    assert_eq!(listed(&first), all[..50].to_vec());
+    assert!(
+        first.contains(&format!("<caption>Kode QR ({}) · Halaman 1 / 2", all.len())),
+        "{first}"
+    );
+    assert!(first.contains("<th scope=\"row\">") && first.contains("<th scope=\"col\">"));
+    assert!(first.contains("page=2\" rel=\"next\""), "{first}");
+    let second = get("/admin/markers?page=2".into()).await;
+    assert_eq!(listed(&second), all[50..].to_vec());
+    // Search by code, label and target name.
+    assert_eq!(
+        listed(&get("/admin/markers?q=BK0001".into()).await),
+        vec!["BK0001"]
+    );
+    assert_eq!(
+        listed(&get("/admin/markers?q=Label+massal+7".into()).await),
+        vec!["ZX0007"]
+    );
+    let shelf_name: String = sqlx::query_scalar(
+        "SELECT s.name_id FROM markers m JOIN shelves s ON s.id = m.target_id
+          WHERE m.target_kind = 'shelf' ORDER BY m.code LIMIT 1",
+    )
+    .fetch_one(&app.state.db)
+    .await
+    .unwrap();
+    let by_name = listed(&get(format!("/admin/markers?q={}", shelf_name.replace(' ', "+"))).await);
+    assert!(!by_name.is_empty());
+    // Kind, shelf, never scanned, inactive.
+    assert_eq!(
+        listed(&get("/admin/markers?kind=shelf".into()).await),
+        codes_where(&app, "target_kind = 'shelf'").await
+    );
+    let shelf = first_id(
+        &app,
+        "SELECT shelf_id FROM shelf_titles GROUP BY shelf_id ORDER BY COUNT(*) DESC LIMIT 1",
+    )
+    .await;
+    let on_shelf = codes_where(
+        &app,
+        &format!("(target_kind = 'shelf' AND target_id = {shelf}) OR (target_kind = 'title' AND target_id IN (SELECT title_id FROM shelf_titles WHERE shelf_id = {shelf}))"),
+    )
+    .await;
+    assert!(!on_shelf.is_empty());
+    let page = get(format!("/admin/markers?shelf={shelf}&page=1")).await;
+    let mut shown = listed(&page);
+    shown.truncate(on_shelf.len().min(50));
+    assert_eq!(shown, on_shelf[..on_shelf.len().min(50)].to_vec());
+    sqlx::query("INSERT INTO scan_events (code, scanned_at, client) VALUES ('RK0001', '2030-01-01T00:00:00Z', 'android')")
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    let never = codes_where(
+        &app,
+        "NOT EXISTS (SELECT 1 FROM scan_events s WHERE s.code = m.code)",
+    )
+    .await;
+    assert!(never.len() < all.len(), "some demo codes have scans");
+    let never_page = get("/admin/markers?never=1&kind=shelf".into()).await;
+    assert_eq!(
+        listed(&never_page),
+        codes_where(&app, "target_kind = 'shelf' AND NOT EXISTS (SELECT 1 FROM scan_events s WHERE s.code = m.code)").await
+    );
+    sqlx::query("UPDATE markers SET active = 0 WHERE code = 'ZX0003'")
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        listed(&get("/admin/markers?inactive=1".into()).await),
+        vec!["ZX0003"]
+    );
+    // Filters and pages survive in the links (bookmarkable).
+    let filtered = get("/admin/markers?q=Label+massal&page=1".into()).await;
+    // (askama writes `&` in an attribute as `&#38;`, the template as `&amp;`.)
+    let filtered = filtered.replace("&#38;", "&amp;");
+    assert!(filtered.contains("q=Label+massal&amp;page=2"), "{filtered}");
+
+    // The print page: same filters, nothing ticked, "tick all shown" as a link.
+    let (html, ticked) = ticked_on(&app, &s, "/admin/print?kind=shelf").await;
+    assert!(ticked.is_empty());
+    let shelf_codes = codes_where(&app, "target_kind = 'shelf'").await;
+    for c in &all {
+        assert_eq!(
+            html.contains(&format!("value=\"{c}\"")),
+            shelf_codes.contains(c),
+            "{c}"
+        );
+    }
+    assert!(
+        html.replace("&#38;", "&amp;")
+            .contains("kind=shelf&amp;page=1&amp;all=1"),
+        "{html}"
+    );
+    let (_, ticked) = ticked_on(&app, &s, "/admin/print?kind=shelf&page=1&all=1").await;
+    assert_eq!(ticked, shelf_codes);
+    // Printing records the time; "not printed yet" leaves those out.
+    let r = post(
+        &app,
+        &s,
+        "/admin/print",
+        &fields(&[
+            ("codes", "BK0001"),
+            ("codes", "ZX0001"),
+            ("layout", "shelf"),
+        ]),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let printed = codes_where(&app, "printed_at IS NOT NULL").await;
+    assert_eq!(printed, vec!["BK0001", "ZX0001"]);
+    let (html, ticked) = ticked_on(&app, &s, "/admin/print?unprinted=1&all=1").await;
+    assert!(!html.contains("value=\"BK0001\"") && !html.contains("value=\"ZX0001\""));
+    assert_eq!(ticked.len(), all.len() - 2);
+    assert!(html.contains("href=\"/admin/print?unprinted=1&amp;all=1\""));
+}

@@ -169,4 +169,5 @@ codes-clear = Clear the filters
 codes-found = Codes found
 codes-print-these = Print from this filter
 codes-unprinted = Never printed
+marker-print-this = Print this code's label
 event-over-badge = This event is over

@@ -8,6 +8,7 @@ rp-choose = Codes to print
 rp-quick-unprinted = Choose every code not printed yet
 rp-tick-all = Tick all shown
 rp-tick-none = Untick all
+rp-show-all = Show every code
 rp-print = Print
 rp-code = Code
 rp-label-title = Title on the label

@@ -169,4 +169,5 @@ codes-clear = Hapus saringan
 codes-found = Kode ditemukan
 codes-print-these = Cetak dari saringan ini
 codes-unprinted = Belum pernah dicetak
+marker-print-this = Cetak label kode ini
 event-over-badge = Acara sudah lewat

@@ -8,6 +8,7 @@ rp-choose = Kode yang dicetak
 rp-quick-unprinted = Pilih semua kode yang belum pernah dicetak
 rp-tick-all = Centang semua yang tampil
 rp-tick-none = Hapus semua centang
+rp-show-all = Tampilkan semua kode
 rp-print = Cetak
 rp-code = Kode
 rp-label-title = Judul pada label

@@ -127,6 +127,8 @@ struct PrintPage {
     markers: Vec<Printable>,
     /// The codes ticked when the page opens (none unless asked for).
     ticked: Vec<String>,
+    /// Whether only the named codes are listed (no filter was given).
+    only_named: bool,
     /// Which codes are listed (the codes list's filters).
     filter: CodeFilter,
     shelves: Vec<(i64, String)>,
@@ -149,10 +151,19 @@ async fn show(
         .into_iter()
         .map(|m| m.code)
         .collect();
+    // Codes named without a filter (from a bulk button or "print this
+    // label") are listed alone, so a long list does not hide them.
+    let only_named = !view.ticked.is_empty() && !view.filter.narrows() && !view.all;
     let markers: Vec<Printable> = printables(&state.db)
         .await?
         .into_iter()
-        .filter(|m| shown.contains(&m.code))
+        .filter(|m| {
+            if only_named {
+                view.ticked.contains(&m.code)
+            } else {
+                shown.contains(&m.code)
+            }
+        })
         .collect();
     let ticked = if view.all { shown } else { view.ticked };
     let layouts = LAYOUTS
@@ -167,6 +178,7 @@ async fn show(
         p,
         markers,
         ticked,
+        only_named,
         filter: view.filter,
         shelves: markers::shelf_options(&state.db).await?,
         kinds: TargetKind::ALL,
@@ -211,8 +223,8 @@ impl View {
 /// `GET /admin/print?{filter}&codes=…&all=1`: the codes the codes list's
 /// filters select ([`CodeFilter`], every page), with a tick box each, and the
 /// layouts. Nothing is ticked except the codes the query names (the bulk
-/// code buttons send the codes they made or reused), or all listed with
-/// `all=1`.
+/// code buttons send the codes they made or reused; without a filter only
+/// those are listed), or all listed with `all=1`.
 ///
 /// # Errors
 /// Database or session failures, as an HTML error page.

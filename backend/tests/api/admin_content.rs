@@ -832,6 +832,14 @@ async fn codes_in_bulk_for_a_shelf_its_titles_a_tour_and_a_search_reuse_existing
     let mut got = ticked.clone();
     got.sort();
     assert_eq!(got, want);
+    // Only these codes are listed (a long list would hide them), with a way
+    // back to all.
+    assert_eq!(
+        html.matches("name=\"codes\" value=").count(),
+        want.len(),
+        "{html}"
+    );
+    assert!(html.contains("href=\"/admin/print\""));
     assert!(
         html.contains(&format!(
             "{missing} kode baru dibuat, {} sudah punya kode",
@@ -998,6 +1006,24 @@ async fn a_single_code_finds_its_title_by_name_never_by_internal_number() {
             .await
             .unwrap();
     assert_eq!((kind.as_str(), target), ("title", chosen_id));
+    // Its page prints it in one click: the print page with only it, ticked.
+    let page = send(
+        &app,
+        "GET",
+        &format!("/admin/markers/{code}"),
+        Some(&s),
+        &[],
+        true,
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    let print = format!("/admin/print?codes={code}");
+    assert!(page.contains(&format!("href=\"{print}\"")), "{page}");
+    let (html, ticked) = ticked_on(&app, &s, &print).await;
+    assert_eq!(ticked, vec![code.clone()]);
+    assert_eq!(html.matches("name=\"codes\" value=").count(), 1);
     // An internal number typed into the ISBN field is refused.
     let n = count(&app, "SELECT COUNT(*) FROM markers").await;
     let r = post(

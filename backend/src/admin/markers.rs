@@ -2,13 +2,18 @@
 //! each code), create for any target with a new code made here, edit the
 //! label, placement note and printed size, activate or deactivate.
 //!
+//! Codes are also made in bulk ([`bulk`]): for a shelf and its featured
+//! titles, for every stop of a tour, or for the titles a search shows; a
+//! target that already has a code keeps it.
+//!
 //! Markers are physical labels, not visitor text, so changes apply at once
 //! (no draft); each one is audited in the same transaction and empties the
 //! overlay cache, so a deactivated code stops resolving immediately.
 
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use askama::Template;
-use axum::extract::{Form, Path, State};
+use axum::body::Bytes;
+use axum::extract::{Form, Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use pustaka_api::{Lang, TargetKind};
@@ -30,6 +35,7 @@ pub fn routes() -> Routes {
     Routes::new()
         .get("/admin/markers", Librarian, list)
         .post("/admin/markers", Librarian, create)
+        .post("/admin/markers/bulk", Librarian, bulk)
         .get("/admin/markers/{code}", Librarian, edit)
         .post("/admin/markers/{code}", Librarian, save)
         .post("/admin/markers/{code}/active", Librarian, set_active)
@@ -76,6 +82,8 @@ pub struct MarkerListRow {
     pub active: bool,
     /// Scans recorded.
     pub scans: i64,
+    /// When it was last printed from the back office (UTC, RFC 3339).
+    pub printed_at: Option<String>,
 }
 
 impl MarkerListRow {
@@ -91,7 +99,7 @@ pub fn mm_from_m(m: f64) -> i64 {
     (m * 1000.0).round() as i64
 }
 
-const LIST_SQL: &str = "SELECT m.code, m.target_kind, m.target_id, m.label, m.placement, m.size_m, m.active,
+const LIST_SQL: &str = "SELECT m.code, m.target_kind, m.target_id, m.label, m.placement, m.size_m, m.active, m.printed_at,
         (SELECT COUNT(*) FROM scan_events s WHERE s.code = m.code) AS scans,
         CASE m.target_kind
           WHEN 'title' THEN (SELECT title FROM titles WHERE id = m.target_id)
@@ -164,13 +172,183 @@ async fn target_choices(pool: &SqlitePool) -> sqlx::Result<Vec<TargetGroup>> {
     ])
 }
 
+/// Most titles a name search offers in the new-code select box.
+pub const FIND_LIMIT: i64 = 20;
+
+/// Titles whose title, author, ISBN-13 or call number contains `find`, as
+/// select-box choices (`title:ID`), at most [`FIND_LIMIT`], by title.
+async fn find_titles(pool: &SqlitePool, find: &str) -> sqlx::Result<Vec<TargetChoice>> {
+    let pattern = format!("%{}%", find.trim().replace(['%', '_'], ""));
+    sqlx::query_as(
+        "SELECT 'title:' || id AS value,
+                title || COALESCE(' · ' || author, '') || COALESCE(' · ' || call_number, '') AS label
+           FROM titles
+          WHERE title LIKE ?1 OR author LIKE ?1 OR isbn13 LIKE ?1 OR call_number LIKE ?1
+          ORDER BY title, id LIMIT ?2",
+    )
+    .bind(pattern)
+    .bind(FIND_LIMIT)
+    .fetch_all(pool)
+    .await
+}
+
+/// Codes a list page shows at once.
+pub const PAGE_SIZE: i64 = 50;
+
+/// Which codes a list shows: the filters of the codes list and of the print
+/// page, read from the address's query (so a filtered view can be
+/// bookmarked). Values that do not parse are ignored, never an error.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CodeFilter {
+    /// Part of the code, the label or the target's name (`q`).
+    pub q: String,
+    /// Only codes pointing at this kind of target (`kind`).
+    pub kind: Option<TargetKind>,
+    /// Only the shelf's own code and those of its featured titles (`shelf`).
+    pub shelf: Option<i64>,
+    /// Only codes nobody has scanned yet (`never=1`).
+    pub never_scanned: bool,
+    /// Only deactivated codes (`inactive=1`).
+    pub inactive: bool,
+    /// Only codes never printed from the back office (`unprinted=1`).
+    pub unprinted: bool,
+    /// 1-based page of [`PAGE_SIZE`] codes (`page`).
+    pub page: i64,
+}
+
+impl CodeFilter {
+    /// Reads the filter from an urlencoded query; other fields are skipped.
+    pub fn from_query(query: &str) -> Self {
+        let mut f = Self {
+            page: 1,
+            ..Self::default()
+        };
+        for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+            let v = v.trim();
+            match k.as_ref() {
+                "q" => f.q = v.to_owned(),
+                "kind" => f.kind = v.parse().ok(),
+                "shelf" => f.shelf = v.parse().ok(),
+                "never" => f.never_scanned = v == "1",
+                "inactive" => f.inactive = v == "1",
+                "unprinted" => f.unprinted = v == "1",
+                "page" => f.page = v.parse().unwrap_or(1).max(1),
+                _ => {}
+            }
+        }
+        f
+    }
+
+    /// The filter as query pairs (without the page), for links and forms.
+    pub fn pairs(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if !self.q.is_empty() {
+            out.push(("q", self.q.clone()));
+        }
+        if let Some(k) = self.kind {
+            out.push(("kind", k.as_str().to_owned()));
+        }
+        if let Some(s) = self.shelf {
+            out.push(("shelf", s.to_string()));
+        }
+        if self.never_scanned {
+            out.push(("never", "1".to_owned()));
+        }
+        if self.inactive {
+            out.push(("inactive", "1".to_owned()));
+        }
+        if self.unprinted {
+            out.push(("unprinted", "1".to_owned()));
+        }
+        out
+    }
+
+    /// `base?filter&page=N`.
+    pub fn link(&self, base: &str, page: i64) -> String {
+        let mut ser = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in self.pairs() {
+            ser.append_pair(k, &v);
+        }
+        ser.append_pair("page", &page.to_string());
+        format!("{base}?{}", ser.finish())
+    }
+
+    /// Whether any filter narrows the list.
+    pub fn narrows(&self) -> bool {
+        !self.pairs().is_empty()
+    }
+}
+
+/// `WHERE` clause over [`LIST_SQL`]'s columns for binds `?1`–`?6` of
+/// [`filtered`].
+const FILTER_SQL: &str = "(?1 IS NULL OR code LIKE ?1 OR label LIKE ?1 OR target_name LIKE ?1)
+    AND (?2 IS NULL OR target_kind = ?2)
+    AND (?3 IS NULL OR (target_kind = 'shelf' AND target_id = ?3)
+         OR (target_kind = 'title' AND target_id IN (SELECT title_id FROM shelf_titles WHERE shelf_id = ?3)))
+    AND (?4 = 0 OR scans = 0)
+    AND (?5 = 0 OR active = 0)
+    AND (?6 = 0 OR printed_at IS NULL)";
+
+/// The codes `f` selects, by code: one page of them (`Some(page size)`) or
+/// all (`None`), and how many there are in all.
+///
+/// # Errors
+/// Database errors.
+pub async fn filtered(
+    pool: &SqlitePool,
+    f: &CodeFilter,
+    page_size: Option<i64>,
+) -> sqlx::Result<(Vec<MarkerListRow>, i64)> {
+    let pattern = (!f.q.is_empty()).then(|| format!("%{}%", f.q.replace(['%', '_'], "")));
+    let kind = f.kind.map(|k| k.as_str());
+    let total: i64 = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM ({LIST_SQL}) WHERE {FILTER_SQL}"
+    ))
+    .bind(&pattern)
+    .bind(kind)
+    .bind(f.shelf)
+    .bind(f.never_scanned)
+    .bind(f.inactive)
+    .bind(f.unprinted)
+    .fetch_one(pool)
+    .await?;
+    let (limit, offset) = match page_size {
+        Some(n) => (n, (f.page.max(1) - 1) * n),
+        None => (-1, 0),
+    };
+    let rows = sqlx::query_as(&format!(
+        "SELECT * FROM ({LIST_SQL}) WHERE {FILTER_SQL} ORDER BY code LIMIT ?7 OFFSET ?8"
+    ))
+    .bind(&pattern)
+    .bind(kind)
+    .bind(f.shelf)
+    .bind(f.never_scanned)
+    .bind(f.inactive)
+    .bind(f.unprinted)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(pool)
+    .await?;
+    Ok((rows, total))
+}
+
+/// The shelves a filter can pick, as `(id, name)`, by name.
+///
+/// # Errors
+/// Database errors.
+pub async fn shelf_options(pool: &SqlitePool) -> sqlx::Result<Vec<(i64, String)>> {
+    sqlx::query_as("SELECT id, name_id FROM shelves ORDER BY name_id, id")
+        .fetch_all(pool)
+        .await
+}
+
 /// Form of `POST /admin/markers`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct CreateForm {
     /// `kind:id` from the select box, or empty to use `title`.
     #[serde(default)]
     pub target: String,
-    /// A title's id or ISBN-13 (when `target` is empty).
+    /// A title's ISBN-13 (when `target` is empty).
     #[serde(default)]
     pub title: String,
     /// Librarian's label (required).
@@ -201,7 +379,15 @@ impl Default for CreateForm {
 struct ListPage {
     p: Page,
     rows: Vec<MarkerListRow>,
+    filter: CodeFilter,
+    shelves: Vec<(i64, String)>,
+    kinds: &'static [TargetKind],
+    total: i64,
+    pages: i64,
     groups: Vec<TargetGroup>,
+    /// The title search of the new-code form and what it found.
+    find: String,
+    found: Vec<TargetChoice>,
     f: CreateForm,
     errors: Vec<String>,
     public_url: String,
@@ -213,18 +399,61 @@ async fn list_page(
     state: &AppState,
     session: &Session,
     staff: &Staff,
-    f: CreateForm,
+    mut filter: CodeFilter,
+    find: String,
+    mut f: CreateForm,
     errors: Vec<String>,
 ) -> Result<Response, PageError> {
     let p = Page::new(session, Some(staff), "/admin/markers").await?;
-    let rows = sqlx::query_as(&format!("{LIST_SQL} ORDER BY m.code"))
-        .fetch_all(&state.db)
-        .await?;
+    let mut found = if find.trim().is_empty() {
+        Vec::new()
+    } else {
+        find_titles(&state.db, &find).await?
+    };
+    // A re-shown form keeps the title it had chosen among the choices.
+    if let Some(id) = f.target.strip_prefix("title:")
+        && !found.iter().any(|c| c.value == f.target)
+    {
+        found.extend(
+            sqlx::query_as::<_, TargetChoice>(
+                "SELECT 'title:' || id AS value, title AS label FROM titles WHERE id = ?",
+            )
+            .bind(id)
+            .fetch_optional(&state.db)
+            .await?,
+        );
+    }
+    // A fresh search picks its first match and offers its name as the label:
+    // one click ("Buat kode") makes the code.
+    if let Some(first) = found.first().filter(|_| f.target.is_empty()) {
+        f.target = first.value.clone();
+        if f.label.is_empty() {
+            f.label = first
+                .label
+                .split(" · ")
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+        }
+    }
+    let (mut rows, total) = filtered(&state.db, &filter, Some(PAGE_SIZE)).await?;
+    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    if filter.page > pages {
+        filter.page = pages;
+        rows = filtered(&state.db, &filter, Some(PAGE_SIZE)).await?.0;
+    }
     let failed = !errors.is_empty();
     let mut resp = render(&ListPage {
         p,
         rows,
+        filter,
+        shelves: shelf_options(&state.db).await?,
+        kinds: TargetKind::ALL,
+        total,
+        pages,
         groups: target_choices(&state.db).await?,
+        find,
+        found,
         f,
         errors,
         public_url: state.public_url.to_string(),
@@ -237,7 +466,10 @@ async fn list_page(
     Ok(resp)
 }
 
-/// `GET /admin/markers`: every marker and the form for a new one.
+/// `GET /admin/markers?q=&kind=&shelf=&never=1&inactive=1&page=N&find=`: the
+/// codes [`CodeFilter`] selects, [`PAGE_SIZE`] a page, and the form for a new
+/// one; with `find`, the titles matching it are offered as targets, the
+/// first chosen.
 ///
 /// # Errors
 /// Database or session failures, as an HTML error page.
@@ -245,8 +477,23 @@ pub async fn list(
     State(state): State<AppState>,
     session: Session,
     staff: Staff,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
-    list_page(&state, &session, &staff, CreateForm::default(), Vec::new()).await
+    let query = query.unwrap_or_default();
+    let find = form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "find")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    list_page(
+        &state,
+        &session,
+        &staff,
+        CodeFilter::from_query(&query),
+        find,
+        CreateForm::default(),
+        Vec::new(),
+    )
+    .await
 }
 
 /// A marker's label, placement note and printed size, checked and cleaned.
@@ -311,14 +558,11 @@ async fn find_target(pool: &SqlitePool, f: &CreateForm) -> sqlx::Result<Option<T
     if f.target.is_empty() {
         let t = f.title.trim();
         let digits: String = t.chars().filter(|c| *c != '-' && *c != ' ').collect();
+        // Only the ISBN-13 printed on the book; titles are otherwise chosen
+        // from a name search, never by their internal number.
         let found: Option<i64> = if digits.len() == 13 {
             sqlx::query_scalar("SELECT id FROM titles WHERE isbn13 = ?")
                 .bind(&digits)
-                .fetch_optional(pool)
-                .await?
-        } else if let Ok(id) = digits.parse::<i64>() {
-            sqlx::query_scalar("SELECT id FROM titles WHERE id = ?")
-                .bind(id)
                 .fetch_optional(pool)
                 .await?
         } else {
@@ -383,7 +627,16 @@ pub async fn create(
     }
     let d = check_details(lang, &f.label, &f.placement, &f.size_mm, &mut errors);
     let Some(Target { kind, id }) = target.filter(|_| errors.is_empty()) else {
-        return list_page(&state, &session, &staff, f, errors).await;
+        return list_page(
+            &state,
+            &session,
+            &staff,
+            CodeFilter::default(),
+            String::new(),
+            f,
+            errors,
+        )
+        .await;
     };
     let mut tx = state.db.begin().await?;
     let code = new_code(&mut tx).await?;
@@ -716,4 +969,238 @@ pub async fn delete(
     )
     .await;
     Ok(Redirect::to("/admin/markers").into_response())
+}
+
+/// Most targets one bulk request may name (a shelf with its titles, a tour,
+/// or one page of a title search is far below this).
+pub const MAX_BULK_TARGETS: usize = 500;
+
+/// What `POST /admin/markers/bulk` was asked for: row ids from hidden fields
+/// of the shelf, tour and titles pages (the librarian presses a button and
+/// types no number).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BulkRequest {
+    /// Shelves: the shelf itself and each of its featured titles.
+    pub shelves: Vec<i64>,
+    /// Tours: every published stop.
+    pub tours: Vec<i64>,
+    /// Titles, each on its own.
+    pub titles: Vec<i64>,
+    /// Where a request with nothing to do goes back to (a path under `/admin`).
+    pub back: String,
+}
+
+impl BulkRequest {
+    /// Reads the urlencoded form (fields `shelf`, `tour`, `title`, each
+    /// repeatable, and `back`); `None` when an id is not a whole number.
+    pub fn parse(body: &[u8]) -> Option<Self> {
+        let mut r = Self::default();
+        for (k, v) in form_urlencoded::parse(body) {
+            let list = match k.as_ref() {
+                "shelf" => &mut r.shelves,
+                "tour" => &mut r.tours,
+                "title" => &mut r.titles,
+                "back" => {
+                    r.back = v.into_owned();
+                    continue;
+                }
+                _ => continue,
+            };
+            list.push(v.trim().parse().ok()?);
+        }
+        Some(r)
+    }
+}
+
+/// One target a bulk request asks a code for, with the label a new code gets.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+struct BulkTarget {
+    #[sqlx(try_from = "String")]
+    kind: TargetKind,
+    id: i64,
+    label: String,
+}
+
+/// The targets of `r`, in order (shelf before its titles, stops by
+/// position), each once. `Ok(None)` when a named shelf or tour does not exist.
+async fn bulk_targets(pool: &SqlitePool, r: &BulkRequest) -> sqlx::Result<Option<Vec<BulkTarget>>> {
+    let mut out: Vec<BulkTarget> = Vec::new();
+    for &shelf in &r.shelves {
+        let Some(me) = sqlx::query_as::<_, BulkTarget>(
+            "SELECT 'shelf' AS kind, id, name_id AS label FROM shelves WHERE id = ?",
+        )
+        .bind(shelf)
+        .fetch_optional(pool)
+        .await?
+        else {
+            return Ok(None);
+        };
+        out.push(me);
+        out.extend(
+            sqlx::query_as::<_, BulkTarget>(
+                "SELECT 'title' AS kind, t.id, t.title AS label
+                   FROM shelf_titles st JOIN titles t ON t.id = st.title_id
+                  WHERE st.shelf_id = ? ORDER BY st.position",
+            )
+            .bind(shelf)
+            .fetch_all(pool)
+            .await?,
+        );
+    }
+    for &tour in &r.tours {
+        let known: Option<i64> = sqlx::query_scalar("SELECT id FROM tours WHERE id = ?")
+            .bind(tour)
+            .fetch_optional(pool)
+            .await?;
+        if known.is_none() {
+            return Ok(None);
+        }
+        out.extend(
+            sqlx::query_as::<_, BulkTarget>(
+                "SELECT 'tour_stop' AS kind, s.id, t.name_id || ' · ' || s.position AS label
+                   FROM tour_stops s JOIN tours t ON t.id = s.tour_id
+                  WHERE s.tour_id = ? ORDER BY s.position",
+            )
+            .bind(tour)
+            .fetch_all(pool)
+            .await?,
+        );
+    }
+    for &title in &r.titles {
+        // Unknown titles (deleted since the page was shown) are skipped.
+        out.extend(
+            sqlx::query_as::<_, BulkTarget>(
+                "SELECT 'title' AS kind, id, title AS label FROM titles WHERE id = ?",
+            )
+            .bind(title)
+            .fetch_optional(pool)
+            .await?,
+        );
+    }
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|t| seen.insert((t.kind, t.id)));
+    Ok(Some(out))
+}
+
+/// What a bulk request did: the codes of its targets in order, and how many
+/// of them were made now.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BulkOutcome {
+    /// One code per target, in the targets' order.
+    pub codes: Vec<String>,
+    /// How many of `codes` were created by this request.
+    pub created: usize,
+}
+
+/// Gives every target a code in one transaction: a target that already has
+/// one keeps it (an active one first), the others get a new active code at
+/// the default size labelled with the target's name; each new code is
+/// audited as `marker.create`.
+async fn ensure_codes(
+    state: &AppState,
+    staff: &Staff,
+    targets: &[BulkTarget],
+) -> anyhow::Result<BulkOutcome> {
+    let mut out = BulkOutcome::default();
+    let mut tx = state.db.begin().await?;
+    for t in targets {
+        let existing: Option<String> = sqlx::query_scalar(
+            "SELECT code FROM markers WHERE target_kind = ? AND target_id = ?
+              ORDER BY active DESC, code LIMIT 1",
+        )
+        .bind(t.kind.as_str())
+        .bind(t.id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(code) = existing {
+            out.codes.push(code);
+            continue;
+        }
+        let code = new_code(&mut tx).await?;
+        let label: String = t.label.trim().chars().take(MAX_LABEL_CHARS).collect();
+        sqlx::query(
+            "INSERT INTO markers (code, target_kind, target_id, label, size_m, active)
+             VALUES (?, ?, ?, ?, ?, 1)",
+        )
+        .bind(code.as_str())
+        .bind(t.kind.as_str())
+        .bind(t.id)
+        .bind(&label)
+        .bind(DEFAULT_SIZE_MM as f64 / 1000.0)
+        .execute(&mut *tx)
+        .await?;
+        audit::record(
+            &mut tx,
+            Some(staff),
+            "marker.create",
+            &format!("marker:{code}"),
+            &format!("{}:{} · {label}", t.kind, t.id),
+        )
+        .await?;
+        out.codes.push(code.to_string());
+        out.created += 1;
+    }
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// `POST /admin/markers/bulk` (see [`BulkRequest`]): makes the missing codes
+/// of a shelf and its featured titles, a tour's stops or a list of titles,
+/// reuses the existing ones, says "N new, M already had one" and opens the
+/// print page with exactly these codes ticked. Nothing to do → back where it
+/// came from with a message.
+///
+/// # Errors
+/// A malformed id or too many targets → 400 page; an unknown shelf or tour →
+/// 404 page; database or session failures.
+pub async fn bulk(
+    State(state): State<AppState>,
+    session: Session,
+    staff: Staff,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let lang = page::lang_of(&session).await;
+    let r = BulkRequest::parse(&body)
+        .ok_or_else(|| PageError::bad_request(i18n::text(lang, "marker-bulk-bad")))?;
+    let targets = bulk_targets(&state.db, &r)
+        .await?
+        .ok_or_else(|| PageError::not_found(i18n::text(lang, "marker-bulk-bad")))?;
+    let back = if r.back.is_empty() {
+        "/admin/markers"
+    } else {
+        page::safe_back(&r.back)
+    };
+    if targets.is_empty() {
+        page::notice(&session, i18n::text(lang, "marker-bulk-nothing")).await;
+        return Ok(Redirect::to(back).into_response());
+    }
+    if targets.len() > MAX_BULK_TARGETS {
+        return Err(PageError::bad_request(i18n::text_with(
+            lang,
+            "marker-bulk-too-many",
+            &[("max", MAX_BULK_TARGETS.to_string())],
+        )));
+    }
+    let done = ensure_codes(&state, &staff, &targets)
+        .await
+        .map_err(PageError::internal)?;
+    if done.created > 0 {
+        state.rendered.clear();
+    }
+    page::notice(
+        &session,
+        i18n::text_with(
+            lang,
+            "marker-bulk-done",
+            &[
+                ("created", done.created.to_string()),
+                ("reused", (done.codes.len() - done.created).to_string()),
+            ],
+        ),
+    )
+    .await;
+    let query: String = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(done.codes.iter().map(|c| ("codes", c.as_str())))
+        .finish();
+    Ok(Redirect::to(&format!("/admin/print?{query}")).into_response())
 }

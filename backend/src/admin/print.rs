@@ -6,7 +6,7 @@
 
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use pustaka_api::TargetKind;
@@ -16,6 +16,7 @@ use sqlx::SqlitePool;
 use tower_sessions::Session;
 
 use super::error::PageError;
+use super::markers::{self, CodeFilter};
 use super::page::{self, Page, render};
 use super::routes::Routes;
 use super::staff::{Role, Staff};
@@ -124,6 +125,14 @@ pub async fn printables(pool: &SqlitePool) -> sqlx::Result<Vec<Printable>> {
 struct PrintPage {
     p: Page,
     markers: Vec<Printable>,
+    /// The codes ticked when the page opens (none unless asked for).
+    ticked: Vec<String>,
+    /// Whether only the named codes are listed (no filter was given).
+    only_named: bool,
+    /// Which codes are listed (the codes list's filters).
+    filter: CodeFilter,
+    shelves: Vec<(i64, String)>,
+    kinds: &'static [TargetKind],
     layouts: Vec<(&'static str, String, String)>,
     error: Option<String>,
 }
@@ -132,9 +141,31 @@ async fn show(
     state: &AppState,
     session: &Session,
     staff: &Staff,
+    view: View,
     error: Option<String>,
 ) -> Result<Response, PageError> {
     let p = Page::new(session, Some(staff), "/admin/print").await?;
+    let shown: Vec<String> = markers::filtered(&state.db, &view.filter, None)
+        .await?
+        .0
+        .into_iter()
+        .map(|m| m.code)
+        .collect();
+    // Codes named without a filter (from a bulk button or "print this
+    // label") are listed alone, so a long list does not hide them.
+    let only_named = !view.ticked.is_empty() && !view.filter.narrows() && !view.all;
+    let markers: Vec<Printable> = printables(&state.db)
+        .await?
+        .into_iter()
+        .filter(|m| {
+            if only_named {
+                view.ticked.contains(&m.code)
+            } else {
+                shown.contains(&m.code)
+            }
+        })
+        .collect();
+    let ticked = if view.all { shown } else { view.ticked };
     let layouts = LAYOUTS
         .iter()
         .map(|(v, key, ..)| {
@@ -145,7 +176,12 @@ async fn show(
     let failed = error.is_some();
     let mut resp = render(&PrintPage {
         p,
-        markers: printables(&state.db).await?,
+        markers,
+        ticked,
+        only_named,
+        filter: view.filter,
+        shelves: markers::shelf_options(&state.db).await?,
+        kinds: TargetKind::ALL,
         layouts,
         error,
     });
@@ -155,7 +191,40 @@ async fn show(
     Ok(resp)
 }
 
-/// `GET /admin/print`: the marker checklist and the layouts.
+/// What the print page shows: which codes are listed and which ticked.
+#[derive(Debug, Clone, Default)]
+pub struct View {
+    /// The codes listed (all pages of the codes list's filter).
+    pub filter: CodeFilter,
+    /// Codes ticked by name (`codes`, repeatable).
+    pub ticked: Vec<String>,
+    /// Tick every listed code (`all=1`): "select all shown" without script.
+    pub all: bool,
+}
+
+impl View {
+    /// Reads the view from the page's query.
+    pub fn from_query(query: &str) -> Self {
+        let mut v = Self {
+            filter: CodeFilter::from_query(query),
+            ..Self::default()
+        };
+        for (k, val) in form_urlencoded::parse(query.as_bytes()) {
+            match k.as_ref() {
+                "codes" => v.ticked.push(val.into_owned()),
+                "all" => v.all = val == "1",
+                _ => {}
+            }
+        }
+        v
+    }
+}
+
+/// `GET /admin/print?{filter}&codes=…&all=1`: the codes the codes list's
+/// filters select ([`CodeFilter`], every page), with a tick box each, and the
+/// layouts. Nothing is ticked except the codes the query names (the bulk
+/// code buttons send the codes they made or reused; without a filter only
+/// those are listed), or all listed with `all=1`.
 ///
 /// # Errors
 /// Database or session failures, as an HTML error page.
@@ -163,8 +232,23 @@ pub async fn page_get(
     State(state): State<AppState>,
     session: Session,
     staff: Staff,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
-    show(&state, &session, &staff, None).await
+    let view = View::from_query(&query.unwrap_or_default());
+    show(&state, &session, &staff, view, None).await
+}
+
+/// Records that `codes` were printed now (the "not printed yet" filter).
+async fn mark_printed(conn: &mut sqlx::SqliteConnection, codes: &[String]) -> sqlx::Result<()> {
+    for code in codes {
+        sqlx::query(
+            "UPDATE markers SET printed_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE code = ?",
+        )
+        .bind(code)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
 }
 
 /// The host printed into codes: the public URL without scheme and path.
@@ -226,11 +310,13 @@ pub async fn sheet_post(
         }
     }
     let labels = labels_for(&printables(&state.db).await?, &codes);
+    let labels_codes: Vec<String> = labels.iter().map(|l| l.code.to_string()).collect();
     if labels.is_empty() {
         return show(
             &state,
             &session,
             &staff,
+            View::default(),
             Some(i18n::text(lang, "rp-none-chosen")),
         )
         .await;
@@ -245,10 +331,20 @@ pub async fn sheet_post(
             Ok(pdf) => pdf,
             Err(e) => {
                 let msg = i18n::text_with(lang, "rp-failed", &[("why", e.to_string())]);
-                return show(&state, &session, &staff, Some(msg)).await;
+                let view = View {
+                    ticked: codes,
+                    ..View::default()
+                };
+                return show(&state, &session, &staff, view, Some(msg)).await;
             }
         };
     let mut conn = state.db.acquire().await?;
+    let printed: Vec<String> = codes
+        .iter()
+        .filter(|c| labels_codes.contains(c))
+        .cloned()
+        .collect();
+    mark_printed(&mut conn, &printed).await?;
     audit::record(
         &mut conn,
         Some(&staff),
@@ -285,6 +381,7 @@ pub async fn poster_post(
         .map_err(PageError::internal)?
         .map_err(PageError::internal)?;
     let mut conn = state.db.acquire().await?;
+    mark_printed(&mut conn, std::slice::from_ref(&code)).await?;
     audit::record(
         &mut conn,
         Some(&staff),

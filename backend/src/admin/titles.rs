@@ -69,6 +69,11 @@ struct ListPage {
 }
 
 impl ListPage {
+    /// This page's own address (where the bulk code form comes back to).
+    fn here(&self) -> String {
+        self.link(self.page)
+    }
+
     fn link(&self, page: i64) -> String {
         format!(
             "/admin/titles?q={}&page={page}{}",

@@ -93,6 +93,7 @@ pub async fn sample(app: &TestApp, method: &str, pattern: &str, n: usize) -> Opt
             ("active", "1"),
         ]),
         ("POST", "/admin/markers/{code}/active") => fields(&[("active", "1")]),
+        ("POST", "/admin/markers/bulk") => vec![("shelf".into(), shelf.to_string())],
         _ => return None,
     };
     Some((path, body))
@@ -712,4 +713,494 @@ async fn a_codes_page_is_reused_until_a_publish_changes_it() {
         new.contains("<title>Rak Dongeng Baru ·") && !new.contains("<title>Cerita Rakyat"),
         "{new}"
     );
+}
+
+/// The codes of a targets list query (`kind`, `id` rows), one per target.
+async fn codes_of(app: &TestApp, targets_sql: &str) -> Vec<(String, i64, Option<String>)> {
+    let targets: Vec<(String, i64)> = sqlx::query_as(targets_sql)
+        .fetch_all(&app.state.db)
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    for (kind, id) in targets {
+        let code: Option<String> = sqlx::query_scalar(
+            "SELECT code FROM markers WHERE target_kind = ? AND target_id = ? ORDER BY active DESC, code LIMIT 1",
+        )
+        .bind(&kind)
+        .bind(id)
+        .fetch_optional(&app.state.db)
+        .await
+        .unwrap();
+        out.push((kind, id, code));
+    }
+    out
+}
+
+/// The codes ticked on the print page that `path` opens.
+async fn ticked_on(app: &TestApp, s: &StaffSession, path: &str) -> (String, Vec<String>) {
+    let html = send(app, "GET", path, Some(s), &[], true)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let ticked = html
+        .split("name=\"codes\" value=\"")
+        .skip(1)
+        .filter_map(|rest| {
+            let (code, after) = rest.split_once('"')?;
+            after
+                .split_once('>')
+                .filter(|(attrs, _)| attrs.contains("checked"))
+                .map(|_| code.to_owned())
+        })
+        .collect();
+    (html, ticked)
+}
+
+#[tokio::test]
+async fn codes_in_bulk_for_a_shelf_its_titles_a_tour_and_a_search_reuse_existing_ones() {
+    let app = spawn_app(true).await;
+    staff_accounts(&app).await;
+    let s = login(&app.base, "librarian1", PASSWORD).await;
+    // The demo shelf with the most featured titles; some already have codes.
+    let shelf = first_id(
+        &app,
+        "SELECT shelf_id FROM shelf_titles GROUP BY shelf_id ORDER BY COUNT(*) DESC, shelf_id LIMIT 1",
+    )
+    .await;
+    let shelf_targets = format!(
+        "SELECT 'shelf', {shelf} UNION ALL
+         SELECT * FROM (SELECT 'title', title_id FROM shelf_titles WHERE shelf_id = {shelf} ORDER BY position)"
+    );
+    let before = codes_of(&app, &shelf_targets).await;
+    assert!(
+        before.len() >= 3,
+        "a shelf with featured titles: {before:?}"
+    );
+    let had: Vec<String> = before.iter().filter_map(|t| t.2.clone()).collect();
+    let missing = before.len() - had.len();
+    assert!(
+        !had.is_empty(),
+        "the demo gives some of them a code already"
+    );
+    let markers_before = count(&app, "SELECT COUNT(*) FROM markers").await;
+
+    // The shelf page offers the button (no number to type).
+    let page = send(
+        &app,
+        "GET",
+        &format!("/admin/shelves/{shelf}"),
+        Some(&s),
+        &[],
+        true,
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(
+        page.contains("action=\"/admin/markers/bulk\"")
+            && page.contains(&format!("name=\"shelf\" value=\"{shelf}\"")),
+        "{page}"
+    );
+    let r = post(
+        &app,
+        &s,
+        "/admin/markers/bulk",
+        &[("shelf".into(), shelf.to_string())],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = location(&r);
+    assert!(to.starts_with("/admin/print?"), "{to}");
+    let after = codes_of(&app, &shelf_targets).await;
+    assert!(after.iter().all(|t| t.2.is_some()), "{after:?}");
+    // Existing codes are kept, only the missing ones are new.
+    for (b, a) in before.iter().zip(&after) {
+        if b.2.is_some() {
+            assert_eq!(b.2, a.2);
+        }
+    }
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM markers").await,
+        markers_before + missing as i64
+    );
+    // The print page opens with exactly these codes ticked, and says so.
+    let (html, ticked) = ticked_on(&app, &s, &to).await;
+    let mut want: Vec<String> = after.iter().filter_map(|t| t.2.clone()).collect();
+    want.sort();
+    let mut got = ticked.clone();
+    got.sort();
+    assert_eq!(got, want);
+    // Only these codes are listed (a long list would hide them), with a way
+    // back to all.
+    assert_eq!(
+        html.matches("name=\"codes\" value=").count(),
+        want.len(),
+        "{html}"
+    );
+    assert!(html.contains("href=\"/admin/print\""));
+    assert!(
+        html.contains(&format!(
+            "{missing} kode baru dibuat, {} sudah punya kode",
+            had.len()
+        )),
+        "{html}"
+    );
+    // Again: nothing new, everything reused.
+    let r = post(
+        &app,
+        &s,
+        "/admin/markers/bulk",
+        &[("shelf".into(), shelf.to_string())],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM markers").await,
+        markers_before + missing as i64
+    );
+    let (html, _) = ticked_on(&app, &s, &location(&r)).await;
+    assert!(
+        html.contains(&format!(
+            "0 kode baru dibuat, {} sudah punya kode",
+            after.len()
+        )),
+        "{html}"
+    );
+    // The plain print page ticks nothing.
+    let (_, none) = ticked_on(&app, &s, "/admin/print").await;
+    assert!(none.is_empty(), "{none:?}");
+
+    // Every stop of a tour.
+    let tour = first_id(&app, "SELECT id FROM tours ORDER BY id LIMIT 1").await;
+    let stops =
+        format!("SELECT 'tour_stop', id FROM tour_stops WHERE tour_id = {tour} ORDER BY position");
+    let tour_page = send(
+        &app,
+        "GET",
+        &format!("/admin/tours/{tour}"),
+        Some(&s),
+        &[],
+        true,
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(tour_page.contains(&format!("name=\"tour\" value=\"{tour}\"")));
+    let r = post(
+        &app,
+        &s,
+        "/admin/markers/bulk",
+        &[("tour".into(), tour.to_string())],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let stop_codes = codes_of(&app, &stops).await;
+    assert!(!stop_codes.is_empty() && stop_codes.iter().all(|t| t.2.is_some()));
+
+    // The titles of a search: the list page carries their ids in its form.
+    let list = send(&app, "GET", "/admin/titles?q=a", Some(&s), &[], true)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let ids: Vec<(String, String)> = list
+        .split("name=\"title\" value=\"")
+        .skip(1)
+        .filter_map(|r| {
+            r.split_once('"')
+                .map(|(id, _)| ("title".to_owned(), id.to_owned()))
+        })
+        .collect();
+    assert!(ids.len() >= 2, "{list}");
+    let r = post(&app, &s, "/admin/markers/bulk", &ids).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, ticked) = ticked_on(&app, &s, &location(&r)).await;
+    assert_eq!(ticked.len(), ids.len());
+
+    // Bad requests store nothing: an unknown shelf, a malformed id.
+    let n = count(&app, "SELECT COUNT(*) FROM markers").await;
+    let r = post(
+        &app,
+        &s,
+        "/admin/markers/bulk",
+        &[("shelf".into(), "999999".into())],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = post(
+        &app,
+        &s,
+        "/admin/markers/bulk",
+        &[("title".into(), "abc".into())],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM markers").await, n);
+}
+
+#[tokio::test]
+async fn a_single_code_finds_its_title_by_name_never_by_internal_number() {
+    let app = spawn_app(true).await;
+    staff_accounts(&app).await;
+    let s = login(&app.base, "librarian1", PASSWORD).await;
+    let (id, title): (i64, String) =
+        sqlx::query_as("SELECT id, title FROM titles ORDER BY id LIMIT 1")
+            .fetch_one(&app.state.db)
+            .await
+            .unwrap();
+    let words: String = title
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let html = send(
+        &app,
+        "GET",
+        &format!("/admin/markers?find={}", words.replace(' ', "+")),
+        Some(&s),
+        &[],
+        true,
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    // The first match is chosen; the chosen title is one that matches.
+    let chosen = html
+        .split("<option value=\"")
+        .skip(1)
+        .find(|o| {
+            o.split_once('>')
+                .is_some_and(|(a, _)| a.contains("selected"))
+        })
+        .and_then(|o| o.split_once('"').map(|(v, _)| v.to_owned()))
+        .expect("a chosen target");
+    let chosen_id: i64 = chosen.strip_prefix("title:").unwrap().parse().unwrap();
+    let chosen_title: String = sqlx::query_scalar("SELECT title FROM titles WHERE id = ?")
+        .bind(chosen_id)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    assert!(chosen_title.contains(&words), "{chosen_title} / {words}");
+    assert!(html.contains(&format!("value=\"title:{id}\"")), "{html}");
+    let r = post(
+        &app,
+        &s,
+        "/admin/markers",
+        &fields(&[
+            ("target", &chosen),
+            ("label", "Rak depan"),
+            ("size_mm", "50"),
+        ]),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let code = location(&r).rsplit('/').next().unwrap().to_owned();
+    let (kind, target): (String, i64) =
+        sqlx::query_as("SELECT target_kind, target_id FROM markers WHERE code = ?")
+            .bind(&code)
+            .fetch_one(&app.state.db)
+            .await
+            .unwrap();
+    assert_eq!((kind.as_str(), target), ("title", chosen_id));
+    // Its page prints it in one click: the print page with only it, ticked.
+    let page = send(
+        &app,
+        "GET",
+        &format!("/admin/markers/{code}"),
+        Some(&s),
+        &[],
+        true,
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    let print = format!("/admin/print?codes={code}");
+    assert!(page.contains(&format!("href=\"{print}\"")), "{page}");
+    let (html, ticked) = ticked_on(&app, &s, &print).await;
+    assert_eq!(ticked, vec![code.clone()]);
+    assert_eq!(html.matches("name=\"codes\" value=").count(), 1);
+    // An internal number typed into the ISBN field is refused.
+    let n = count(&app, "SELECT COUNT(*) FROM markers").await;
+    let r = post(
+        &app,
+        &s,
+        "/admin/markers",
+        &fields(&[
+            ("target", ""),
+            ("title", &id.to_string()),
+            ("label", "x"),
+            ("size_mm", "50"),
+        ]),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM markers").await, n);
+}
+
+/// The codes in the rows of a codes list page.
+fn listed(html: &str) -> Vec<String> {
+    html.split("<tr id=\"m-")
+        .skip(1)
+        .filter_map(|r| r.split_once('"').map(|(c, _)| c.to_owned()))
+        .collect()
+}
+
+async fn codes_where(app: &TestApp, cond: &str) -> Vec<String> {
+    sqlx::query_scalar(&format!(
+        "SELECT code FROM markers m WHERE {cond} ORDER BY code"
+    ))
+    .fetch_all(&app.state.db)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_codes_list_and_print_page_share_bookmarkable_filters_and_pages() {
+    let app = spawn_app(true).await;
+    staff_accounts(&app).await;
+    let s = login(&app.base, "librarian1", PASSWORD).await;
+    // Enough codes for two pages: 60 more title codes.
+    let title = first_id(&app, "SELECT id FROM titles ORDER BY id LIMIT 1").await;
+    for i in 0..60 {
+        sqlx::query(
+            "INSERT INTO markers (code, target_kind, target_id, label) VALUES (?, 'title', ?, ?)",
+        )
+        .bind(format!("ZX{i:04}"))
+        .bind(title)
+        .bind(format!("Label massal {i}"))
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    }
+    let all = codes_where(&app, "1").await;
+    let get = |path: String| {
+        let s = &s;
+        let app = &app;
+        async move {
+            send(app, "GET", &path, Some(s), &[], true)
+                .await
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let first = get("/admin/markers".into()).await;
+    assert_eq!(listed(&first), all[..50].to_vec());
+    assert!(
+        first.contains(&format!("<caption>Kode QR ({}) · Halaman 1 / 2", all.len())),
+        "{first}"
+    );
+    assert!(first.contains("<th scope=\"row\">") && first.contains("<th scope=\"col\">"));
+    assert!(first.contains("page=2\" rel=\"next\""), "{first}");
+    let second = get("/admin/markers?page=2".into()).await;
+    assert_eq!(listed(&second), all[50..].to_vec());
+    // Search by code, label and target name.
+    assert_eq!(
+        listed(&get("/admin/markers?q=BK0001".into()).await),
+        vec!["BK0001"]
+    );
+    assert_eq!(
+        listed(&get("/admin/markers?q=Label+massal+7".into()).await),
+        vec!["ZX0007"]
+    );
+    let shelf_name: String = sqlx::query_scalar(
+        "SELECT s.name_id FROM markers m JOIN shelves s ON s.id = m.target_id
+          WHERE m.target_kind = 'shelf' ORDER BY m.code LIMIT 1",
+    )
+    .fetch_one(&app.state.db)
+    .await
+    .unwrap();
+    let by_name = listed(&get(format!("/admin/markers?q={}", shelf_name.replace(' ', "+"))).await);
+    assert!(!by_name.is_empty());
+    // Kind, shelf, never scanned, inactive.
+    assert_eq!(
+        listed(&get("/admin/markers?kind=shelf".into()).await),
+        codes_where(&app, "target_kind = 'shelf'").await
+    );
+    let shelf = first_id(
+        &app,
+        "SELECT shelf_id FROM shelf_titles GROUP BY shelf_id ORDER BY COUNT(*) DESC LIMIT 1",
+    )
+    .await;
+    let on_shelf = codes_where(
+        &app,
+        &format!("(target_kind = 'shelf' AND target_id = {shelf}) OR (target_kind = 'title' AND target_id IN (SELECT title_id FROM shelf_titles WHERE shelf_id = {shelf}))"),
+    )
+    .await;
+    assert!(!on_shelf.is_empty());
+    let page = get(format!("/admin/markers?shelf={shelf}&page=1")).await;
+    let mut shown = listed(&page);
+    shown.truncate(on_shelf.len().min(50));
+    assert_eq!(shown, on_shelf[..on_shelf.len().min(50)].to_vec());
+    sqlx::query("INSERT INTO scan_events (code, scanned_at, client) VALUES ('RK0001', '2030-01-01T00:00:00Z', 'android')")
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    let never = codes_where(
+        &app,
+        "NOT EXISTS (SELECT 1 FROM scan_events s WHERE s.code = m.code)",
+    )
+    .await;
+    assert!(never.len() < all.len(), "some demo codes have scans");
+    let never_page = get("/admin/markers?never=1&kind=shelf".into()).await;
+    assert_eq!(
+        listed(&never_page),
+        codes_where(&app, "target_kind = 'shelf' AND NOT EXISTS (SELECT 1 FROM scan_events s WHERE s.code = m.code)").await
+    );
+    sqlx::query("UPDATE markers SET active = 0 WHERE code = 'ZX0003'")
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        listed(&get("/admin/markers?inactive=1".into()).await),
+        vec!["ZX0003"]
+    );
+    // Filters and pages survive in the links (bookmarkable).
+    let filtered = get("/admin/markers?q=Label+massal&page=1".into()).await;
+    // (askama writes `&` in an attribute as `&#38;`, the template as `&amp;`.)
+    let filtered = filtered.replace("&#38;", "&amp;");
+    assert!(filtered.contains("q=Label+massal&amp;page=2"), "{filtered}");
+
+    // The print page: same filters, nothing ticked, "tick all shown" as a link.
+    let (html, ticked) = ticked_on(&app, &s, "/admin/print?kind=shelf").await;
+    assert!(ticked.is_empty());
+    let shelf_codes = codes_where(&app, "target_kind = 'shelf'").await;
+    for c in &all {
+        assert_eq!(
+            html.contains(&format!("value=\"{c}\"")),
+            shelf_codes.contains(c),
+            "{c}"
+        );
+    }
+    assert!(
+        html.replace("&#38;", "&amp;")
+            .contains("kind=shelf&amp;page=1&amp;all=1"),
+        "{html}"
+    );
+    let (_, ticked) = ticked_on(&app, &s, "/admin/print?kind=shelf&page=1&all=1").await;
+    assert_eq!(ticked, shelf_codes);
+    // Printing records the time; "not printed yet" leaves those out.
+    let r = post(
+        &app,
+        &s,
+        "/admin/print",
+        &fields(&[
+            ("codes", "BK0001"),
+            ("codes", "ZX0001"),
+            ("layout", "shelf"),
+        ]),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let printed = codes_where(&app, "printed_at IS NOT NULL").await;
+    assert_eq!(printed, vec!["BK0001", "ZX0001"]);
+    let (html, ticked) = ticked_on(&app, &s, "/admin/print?unprinted=1&all=1").await;
+    assert!(!html.contains("value=\"BK0001\"") && !html.contains("value=\"ZX0001\""));
+    assert_eq!(ticked.len(), all.len() - 2);
+    assert!(html.contains("href=\"/admin/print?unprinted=1&amp;all=1\""));
 }

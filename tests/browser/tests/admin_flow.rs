@@ -447,11 +447,27 @@ async fn librarian_work(s: &Session) -> Vec<String> {
     );
 
     // 4. A marker for the title.
-    b.goto(&s.server.url("/admin/markers")).await;
-    fill(b, "#title", &id.to_string()).await;
+    // The title is found by its ISBN-13 and chosen; no internal number typed.
+    b.goto(&s.server.url(&format!("/admin/markers?find={isbn}")))
+        .await;
+    assert_eq!(
+        b.client()
+            .find(Locator::Css("#target option:checked"))
+            .await
+            .expect("the found title is chosen")
+            .attr("value")
+            .await
+            .unwrap()
+            .unwrap_or_default(),
+        format!("title:{id}")
+    );
     fill(b, "#label", "Rak uji, sampul belakang").await;
     fill(b, "#size_mm", "60").await;
-    click_and_wait(b, "form[action='/admin/markers'] button[type=submit]").await;
+    click_and_wait(
+        b,
+        "form[action='/admin/markers'][method=post] button[type=submit]",
+    )
+    .await;
     let path = b.current_path().await;
     let code = path
         .strip_prefix("/admin/markers/")
@@ -459,6 +475,41 @@ async fn librarian_work(s: &Session) -> Vec<String> {
         .to_owned();
     b.screenshot("flow-4-marker").await;
     step("marker", b.accessibility_problems("flow-4-marker").await);
+
+    // 4b. Codes for a shelf and its featured titles in one press; the print
+    // page opens with exactly those ticked (new ones made, old ones reused).
+    let (shelf, featured): (i64, i64) = sqlx::query_as(
+        "SELECT shelf_id, COUNT(*) FROM shelf_titles GROUP BY shelf_id
+          ORDER BY COUNT(*) DESC, shelf_id LIMIT 1",
+    )
+    .fetch_one(db)
+    .await
+    .expect("the demo has a shelf with featured titles");
+    b.goto(&s.server.url(&format!("/admin/shelves/{shelf}")))
+        .await;
+    b.screenshot("flow-4b-shelf-page").await;
+    click_and_wait(b, "form[action='/admin/markers/bulk'] button[type=submit]").await;
+    let path = b.current_path().await;
+    assert!(
+        path.starts_with("/admin/print"),
+        "shelf codes led to {path}"
+    );
+    let ticked = b
+        .client()
+        .find_all(Locator::Css("input[name=codes]:checked"))
+        .await
+        .expect("the checklist")
+        .len();
+    assert_eq!(
+        ticked as i64,
+        featured + 1,
+        "the shelf and its titles ticked"
+    );
+    b.screenshot("flow-4b-shelf-codes-print").await;
+    step(
+        "shelf codes ready to print",
+        b.accessibility_problems("flow-4b-shelf-codes-print").await,
+    );
 
     // 5. Its label sheet as PDF, scanned back with the markers crate.
     let pdf = print_sheet(s, &code).await;

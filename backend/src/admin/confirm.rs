@@ -29,6 +29,36 @@ pub struct Confirm {
     pub here: String,
 }
 
+impl Confirm {
+    /// The confirmation of deleting the item whose page is `href`: the
+    /// button posts to `{href}/delete`. When `refused` (something still uses
+    /// the item), `message` says why and there is no button; `details` are
+    /// shown either way (what goes with it, or what still uses it).
+    pub fn delete(
+        p: &Page,
+        href: String,
+        heading: String,
+        message: String,
+        details: Vec<String>,
+        refused: bool,
+    ) -> Self {
+        let here = format!("{href}/delete");
+        Self {
+            heading,
+            message,
+            details,
+            action: if refused { String::new() } else { here.clone() },
+            button: if refused {
+                String::new()
+            } else {
+                p.t("delete-button")
+            },
+            here,
+            cancel: href,
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "admin/confirm.html")]
 struct ConfirmPage {

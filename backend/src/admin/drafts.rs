@@ -771,23 +771,7 @@ pub async fn archive<S: Draftable>(
     staff: Staff,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
-    let live = live_or_404::<S>(&state.db, id).await?;
-    let lang = page::lang_of(&session).await;
-    let mut tx = state.db.begin().await?;
-    sqlx::query(&format!(
-        "UPDATE {} SET published = 0, archived = 1 WHERE id = ?",
-        S::KIND.table()
-    ))
-    .bind(id)
-    .execute(&mut *tx)
-    .await?;
-    let action = format!("{}.archive", S::KIND.as_str());
-    let name = S::heading(&live);
-    audit::record(&mut tx, Some(&staff), &action, &S::KIND.target(id), &name).await?;
-    tx.commit().await?;
-    state.rendered.clear();
-    page::notice(&session, i18n::text(lang, "archived")).await;
-    Ok(Redirect::to(&S::KIND.edit_href(id)).into_response())
+    hide::<S>(&state, &session, &staff, id, Hiding::Archive).await
 }
 
 /// `POST /admin/{section}/{id}/unpublish`: hides the item from visitors (its
@@ -802,22 +786,54 @@ pub async fn unpublish<S: Draftable>(
     staff: Staff,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
+    hide::<S>(&state, &session, &staff, id, Hiding::Unpublish).await
+}
+
+/// The two ways of taking an item away from visitors without deleting it.
+#[derive(Clone, Copy)]
+enum Hiding {
+    /// Unpublished and listed last in the back office.
+    Archive,
+    /// Unpublished only.
+    Unpublish,
+}
+
+impl Hiding {
+    /// The `UPDATE ... SET` list, the audit action's suffix and the notice key.
+    fn parts(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Self::Archive => ("published = 0, archived = 1", "archive", "archived"),
+            Self::Unpublish => ("published = 0", "unpublish", "unpublished"),
+        }
+    }
+}
+
+/// Hides item `id` as `how` says, audited as `{kind}.{archive|unpublish}` in
+/// the same transaction; clears the rendered pages and returns to its page.
+async fn hide<S: Draftable>(
+    state: &AppState,
+    session: &Session,
+    staff: &Staff,
+    id: i64,
+    how: Hiding,
+) -> Result<Response, PageError> {
+    let (set, suffix, notice) = how.parts();
     let live = live_or_404::<S>(&state.db, id).await?;
-    let lang = page::lang_of(&session).await;
+    let lang = page::lang_of(session).await;
     let mut tx = state.db.begin().await?;
     sqlx::query(&format!(
-        "UPDATE {} SET published = 0 WHERE id = ?",
+        "UPDATE {} SET {set} WHERE id = ?",
         S::KIND.table()
     ))
     .bind(id)
     .execute(&mut *tx)
     .await?;
-    let action = format!("{}.unpublish", S::KIND.as_str());
+    let action = format!("{}.{suffix}", S::KIND.as_str());
     let name = S::heading(&live);
-    audit::record(&mut tx, Some(&staff), &action, &S::KIND.target(id), &name).await?;
+    audit::record(&mut tx, Some(staff), &action, &S::KIND.target(id), &name).await?;
     tx.commit().await?;
     state.rendered.clear();
-    page::notice(&session, i18n::text(lang, "unpublished")).await;
+    page::notice(session, i18n::text(lang, notice)).await;
     Ok(Redirect::to(&S::KIND.edit_href(id)).into_response())
 }
 
@@ -838,27 +854,13 @@ pub async fn delete_confirm<S: Draftable>(
     let name = [("name", S::heading(&live))];
     let href = S::KIND.edit_href(id);
     let codes = codes_using(&state.db, S::KIND, id).await?;
-    if !codes.is_empty() {
+    let heading = i18n::text_with(p.lang, "delete-heading", &name);
+    let c = if codes.is_empty() {
+        let details = vec![p.t(&format!("delete-goes-{}", S::KIND.as_str()))];
+        confirm::Confirm::delete(&p, href, heading, p.t("delete-message"), details, false)
+    } else {
         let message = codes_refusal(p.lang, &codes);
-        let c = confirm::Confirm {
-            heading: i18n::text_with(p.lang, "delete-heading", &name),
-            message,
-            details: Vec::new(),
-            action: String::new(),
-            button: String::new(),
-            here: format!("{href}/delete"),
-            cancel: href,
-        };
-        return Ok(confirm::page(p, c));
-    }
-    let c = confirm::Confirm {
-        heading: i18n::text_with(p.lang, "delete-heading", &name),
-        message: p.t("delete-message"),
-        details: vec![p.t(&format!("delete-goes-{}", S::KIND.as_str()))],
-        action: format!("{href}/delete"),
-        button: p.t("delete-button"),
-        here: format!("{href}/delete"),
-        cancel: href,
+        confirm::Confirm::delete(&p, href, heading, message, Vec::new(), true)
     };
     Ok(confirm::page(p, c))
 }

@@ -905,27 +905,17 @@ pub async fn delete_confirm(
     let heading = i18n::text_with(p.lang, "marker-delete-heading", &[("code", m.code.clone())]);
     let refusal = delete_refusal(p.lang, &m);
     let refused = refusal.is_some();
-    let c = confirm::Confirm {
-        heading,
-        message: refusal.unwrap_or_else(|| p.t("marker-delete-message")),
-        details: if refused {
-            Vec::new()
-        } else {
-            vec![i18n::text_with(
-                p.lang,
-                "marker-delete-scans-stay",
-                &[("scans", m.scans.to_string())],
-            )]
-        },
-        action: if refused {
-            String::new()
-        } else {
-            format!("{href}/delete")
-        },
-        button: p.t("delete-button"),
-        here: format!("{href}/delete"),
-        cancel: href,
+    let details = if refused {
+        Vec::new()
+    } else {
+        vec![i18n::text_with(
+            p.lang,
+            "marker-delete-scans-stay",
+            &[("scans", m.scans.to_string())],
+        )]
     };
+    let message = refusal.unwrap_or_else(|| p.t("marker-delete-message"));
+    let c = confirm::Confirm::delete(&p, href, heading, message, details, refused);
     Ok(confirm::page(p, c))
 }
 

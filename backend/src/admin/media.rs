@@ -823,23 +823,12 @@ pub async fn delete_confirm(
     let href = format!("/admin/media/{}", a.sha256);
     let heading = i18n::text_with(p.lang, "media-delete-heading", &[("name", a.name())]);
     let refused = !users.is_empty();
-    let c = confirm::Confirm {
-        heading,
-        message: if refused {
-            p.t("media-delete-refused")
-        } else {
-            p.t("media-delete-message")
-        },
-        details: users,
-        action: if refused {
-            String::new()
-        } else {
-            format!("{href}/delete")
-        },
-        button: p.t("delete-button"),
-        here: format!("{href}/delete"),
-        cancel: href,
+    let message = if refused {
+        p.t("media-delete-refused")
+    } else {
+        p.t("media-delete-message")
     };
+    let c = confirm::Confirm::delete(&p, href, heading, message, users, refused);
     Ok(confirm::page(p, c))
 }
 

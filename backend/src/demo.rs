@@ -729,7 +729,7 @@ pub async fn seed_once_with(
             code,
             "tour_stop",
             stop,
-            &format!("Tur: pemberhentian {}", pos + 1),
+            &format!("Tur: perhentian {}", pos + 1),
             "Ruang Anak",
         )
         .await?;

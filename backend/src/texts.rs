@@ -64,6 +64,31 @@ pub fn human_when(lang: Lang, starts: &str, ends: &str) -> String {
     TEXTS.text_with(lang, "when", [("start", start), ("end", end)])
 }
 
+/// One moment in words, in WIB: "8 Desember 2026, 08.32 WIB" /
+/// "8 December 2026, 08:32 WIB" (`when-instant` in `web.ftl`); `at` is RFC
+/// 3339 with any offset (the audit log's UTC times); unreadable input is
+/// returned as it is.
+pub fn human_instant(lang: Lang, at: &str) -> String {
+    let Ok(t) = chrono::DateTime::parse_from_rfc3339(at) else {
+        return at.to_owned();
+    };
+    let t = t.with_timezone(&crate::wib::wib());
+    let locale = chrono::Locale::try_from(TEXTS.text(lang, "locale").as_str())
+        .unwrap_or(chrono::Locale::id_ID);
+    let mut out = String::new();
+    if write!(
+        out,
+        "{}",
+        t.format_localized(&TEXTS.text(lang, "when-instant"), locale)
+    )
+    .is_err()
+    {
+        return at.to_owned();
+    }
+    out.push_str(" WIB");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -189,19 +189,22 @@ fn html(status: StatusCode, body: impl Into<axum::body::Body>, lang: Lang) -> Re
 
 /// The Indonesian 404 page (also used for malformed codes: a visitor typing a
 /// URL gets the same friendly page).
-fn not_found_page(base: &str, path: &str) -> Response {
+/// The 404 page in `lang` (a visitor's language follows them to a code
+/// that does not exist), with a link to the same path in the other language.
+fn not_found_page(base: &str, path: &str, lang: Lang) -> Response {
+    let other = lang.other();
     let page = NotFoundPage {
-        lang: "id",
-        t: TEXTS.in_lang(Lang::Id),
-        home_url: format!("{base}/"),
-        other_lang: "en",
-        other_lang_url: format!("{base}{path}?lang=en"),
+        lang: lang.tag(),
+        t: TEXTS.in_lang(lang),
+        home_url: format!("{base}/?lang={}", lang.tag()),
+        other_lang: other.tag(),
+        other_lang_url: format!("{base}{path}?lang={}", other.tag()),
     };
     match page.render() {
-        Ok(body) => html(StatusCode::NOT_FOUND, body, Lang::Id),
+        Ok(body) => html(StatusCode::NOT_FOUND, body, lang),
         Err(e) => {
             tracing::error!(error = %e, "404 template failed");
-            let title = TEXTS.text(Lang::Id, "not-found-title");
+            let title = TEXTS.text(lang, "not-found-title");
             (StatusCode::NOT_FOUND, title).into_response()
         }
     }
@@ -243,7 +246,7 @@ pub async fn marker_page(
 ) -> Response {
     let base = state.public_url.to_string();
     let Ok(code) = MarkerCode::parse(&raw) else {
-        return not_found_page(&base, "/");
+        return not_found_page(&base, "/", page_lang(p.lang.as_deref(), &headers));
     };
     let response = marker_page_for(&state, &code, p.lang.as_deref(), &headers).await;
     if matches!(response.status(), StatusCode::OK | StatusCode::NOT_MODIFIED)
@@ -293,7 +296,7 @@ async fn marker_page_for(
         },
         Ok(None) => {
             state.rendered.forget(Rendered::Page, code.as_str(), lang);
-            not_found_page(&base, &path)
+            not_found_page(&base, &path, lang)
         }
         Err(e) => failed("marker page query failed", &e),
     }
@@ -525,9 +528,18 @@ pub fn ar_url(base: &str, code: Option<&str>, lang: Lang) -> String {
     }
 }
 
-/// Fallback for any other path under `/m/` (e.g. `/m/a/b`): the 404 page.
-pub async fn marker_page_fallback(State(state): State<AppState>) -> Response {
-    not_found_page(&state.public_url, "/")
+/// Fallback for any other path under `/m/` (e.g. `/m/a/b`): the 404 page,
+/// in the visitor's language.
+pub async fn marker_page_fallback(
+    State(state): State<AppState>,
+    Query(p): Query<PageQueryParams>,
+    headers: HeaderMap,
+) -> Response {
+    not_found_page(
+        &state.public_url,
+        "/",
+        page_lang(p.lang.as_deref(), &headers),
+    )
 }
 
 #[cfg(test)]

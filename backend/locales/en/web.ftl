@@ -15,6 +15,7 @@ view-ar = View with the AR camera
 ## %B month, %Y year, %H:%M time; day and month names follow `locale`.
 when-start = %A, %-d %B %Y, %H:%M
 when-end-same-day = %H:%M
+when-instant = %-d %B %Y, %H:%M
 when-end-other-day = %-d %B %Y, %H:%M
 when = { $start }–{ $end } WIB
 

@@ -15,6 +15,7 @@ view-ar = Lihat dengan kamera AR
 ## %B bulan, %Y tahun, %H.%M jam; nama hari dan bulan mengikuti `locale`.
 when-start = %A, %-d %B %Y, %H.%M
 when-end-same-day = %H.%M
+when-instant = %-d %B %Y, %H.%M
 when-end-other-day = %-d %B %Y, %H.%M
 when = { $start }–{ $end } WIB
 

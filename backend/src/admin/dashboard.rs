@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::response::Response;
 use tower_sessions::Session;
 
-use super::audit::{self, AuditRow};
+use super::audit::{self, AuditLine};
 use super::drafts::{self, Pending};
 use super::error::PageError;
 use super::page::{Page, render};
@@ -47,7 +47,7 @@ struct DashboardPage {
     unscanned_count: i64,
     unscanned: Vec<Unscanned>,
     drafts: Vec<Pending>,
-    recent: Vec<AuditRow>,
+    recent: Vec<AuditLine>,
     scans_7d: i64,
 }
 
@@ -94,7 +94,7 @@ pub async fn show(
         pending.retain(|d| staff.role >= d.target_kind.role());
     }
     let recent = if staff.role >= Role::Librarian {
-        audit::recent(db, LIST_LEN).await?
+        audit::describe(p.lang, audit::recent(db, LIST_LEN).await?)
     } else {
         Vec::new()
     };

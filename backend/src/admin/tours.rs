@@ -537,7 +537,7 @@ async fn stop_or_404(
     let live = live_or_404::<Tours>(pool, id).await?;
     let (d, _) = working::<Tours>(pool, &live).await?;
     let i = d.index_of(key).ok_or_else(|| {
-        PageError::not_found(format!("Pemberhentian {key} tidak ada / No stop {key}"))
+        PageError::not_found(format!("Perhentian {key} tidak ada / No stop {key}"))
     })?;
     Ok((d, i))
 }

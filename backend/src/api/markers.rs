@@ -228,7 +228,7 @@ pub async fn overlay_for(
             let stop_word = if view.lang == Lang::En {
                 "stop"
             } else {
-                "pemberhentian"
+                "perhentian"
             };
             (
                 format!(

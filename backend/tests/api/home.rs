@@ -144,6 +144,6 @@ async fn empty_library_says_so_and_404_pages_link_home() {
     let (status, not_found) = page(&app, "/m/ZZZZ99", None).await;
     assert_eq!(status, 404);
     let home = attrs(&not_found, "nav a", "href").remove(0);
-    assert_eq!(home, format!("{}/", app.base));
+    assert_eq!(home, format!("{}/?lang=id", app.base));
     assert_eq!(app.client.get(&home).send().await.unwrap().status(), 200);
 }

@@ -17,5 +17,6 @@ mod helpers;
 mod home;
 mod markers;
 mod media;
+mod plain_words;
 mod scans;
 mod web;

@@ -217,13 +217,17 @@ async fn shelf_page_lists_its_featured_titles() {
 }
 
 #[tokio::test]
-async fn unknown_code_is_an_indonesian_404_page() {
+async fn unknown_code_is_a_404_page_in_the_visitors_language() {
     let app = spawn_app(true).await;
     for path in ["/m/ZZZZ99", "/m/not-a-code!", "/m/BK0001/extra"] {
-        let (status, doc) = page(&app, path, Some("en")).await;
+        let (status, doc) = page(&app, path, None).await;
         assert_eq!(status, 404, "{path}");
         assert_eq!(lang(&doc), "id");
         assert_eq!(texts(&doc, "h1"), ["Kode tidak ditemukan"]);
+        let (status, doc) = page(&app, path, Some("en")).await;
+        assert_eq!(status, 404, "{path}");
+        assert_eq!(lang(&doc), "en", "{path}: Accept-Language en");
+        assert_ne!(texts(&doc, "h1"), ["Kode tidak ditemukan"], "{path}");
     }
 }
 

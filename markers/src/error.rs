@@ -144,6 +144,17 @@ pub enum LayoutError {
         /// The smallest code box, mm.
         min_code_mm: f32,
     },
+    /// A label's text column cannot hold even the human-readable code and
+    /// the instruction at the smallest type size.
+    #[error(
+        "a label's text column of {width_mm:.1} × {height_mm:.1} mm is too small for the code and the instruction: use fewer columns or rows"
+    )]
+    TextTooBig {
+        /// Width of the column, mm.
+        width_mm: f32,
+        /// Height of the column, mm.
+        height_mm: f32,
+    },
     /// The embedded font could not be parsed.
     #[error("cannot read the {name} font")]
     Font {

@@ -1,6 +1,9 @@
 //! The text inside a library code, and how any scanned content is classified.
 //!
-//! A library code holds the URL `https://{host}/m/{code}`. `code` is a
+//! A library code holds the URL `{base}/m/{code}`, `base` being the
+//! server's public URL: `https://{host}` for most libraries, with a port
+//! and a path prefix where the server sits behind one (e.g.
+//! `https://perpus.example.id:8443/pustaka`). `code` is a
 //! Crockford base-32 id (<https://www.crockford.com/base32.html>): digits and
 //! upper-case letters without I, L, O and U; reading is case-insensitive and
 //! maps `I`/`L` to `1` and `O` to `0`, so a code typed from a label still works.
@@ -89,9 +92,23 @@ impl MarkerCode {
         &self.0
     }
 
-    /// The URL to print in the QR code: `https://{host}/m/{code}`.
+    /// The URL to print in the QR code for a server at `https://{host}`:
+    /// `https://{host}/m/{code}` (the same as [`Self::url_at`] with that base).
     pub fn url(&self, host: &str) -> String {
-        format!("https://{host}{URL_PATH_PREFIX}{}", self.0)
+        self.url_at(&format!("https://{host}"))
+    }
+
+    /// The URL to print in the QR code for a server whose public URL is
+    /// `base` (scheme, host, port and path prefix, e.g.
+    /// `https://perpus.example.id:8443/pustaka`): `{base}/m/{code}`. A
+    /// query, fragment or trailing slash of `base` is left out.
+    pub fn url_at(&self, base: &str) -> String {
+        let base = base
+            .split(['?', '#'])
+            .next()
+            .unwrap_or(base)
+            .trim_end_matches('/');
+        format!("{base}{URL_PATH_PREFIX}{}", self.0)
     }
 }
 
@@ -104,7 +121,8 @@ impl fmt::Display for MarkerCode {
 /// What a scanned code turned out to be.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ScannedContent {
-    /// A code of one of our libraries: `https://{host}/m/{code}` with a configured host.
+    /// A code of one of our libraries: `https://{host}[:port][/prefix]/m/{code}`
+    /// with a configured host.
     Library {
         /// The host as written in the code (lower-cased).
         host: String,
@@ -125,7 +143,10 @@ pub enum ScannedContent {
 }
 
 /// Classifies decoded content against the configured library hosts
-/// (compared case-insensitively, without port).
+/// (compared case-insensitively, without port). A library code is an
+/// `https://` URL on one of them whose path ends in `/m/{code}` (after any
+/// path prefix the server sits under); plain `http://` is never one, since
+/// anyone on the network could change what it opens.
 pub fn classify(text: Option<&str>, bytes: &[u8], library_hosts: &[&str]) -> ScannedContent {
     let Some(text) = text else {
         return ScannedContent::Binary(bytes.to_vec());
@@ -147,8 +168,9 @@ pub fn classify(text: Option<&str>, bytes: &[u8], library_hosts: &[&str]) -> Sca
         && lower.starts_with("https://");
     if is_ours
         && let Some(code) = path
-            .strip_prefix(URL_PATH_PREFIX)
-            .map(|c| c.trim_end_matches('/'))
+            .trim_end_matches('/')
+            .rfind(URL_PATH_PREFIX)
+            .map(|i| path[i + URL_PATH_PREFIX.len()..].trim_end_matches('/'))
             .and_then(|c| MarkerCode::parse(c).ok())
     {
         return ScannedContent::Library { host, code };
@@ -180,6 +202,38 @@ mod tests {
         assert_eq!(c.as_str(), "015NM7");
         assert_eq!(MarkerCode::parse("015nm7").unwrap(), c);
         assert!(MarkerCode::from_u64(u64::MAX, 6).is_err());
+    }
+
+    #[test]
+    fn codes_under_a_port_and_a_path_prefix_are_library_codes() {
+        let code = MarkerCode::parse("7K3M9Q").unwrap();
+        let base = "https://perpustakaan.metrokota.go.id:8443/pustaka/";
+        let url = code.url_at(base);
+        assert_eq!(
+            url,
+            "https://perpustakaan.metrokota.go.id:8443/pustaka/m/7K3M9Q"
+        );
+        assert_eq!(
+            classify(Some(&url), url.as_bytes(), HOSTS),
+            ScannedContent::Library {
+                host: HOSTS[0].to_owned(),
+                code: code.clone()
+            }
+        );
+        // Codes printed before, without port or prefix, still read.
+        let old = code.url(HOSTS[0]);
+        assert_eq!(old, "https://perpustakaan.metrokota.go.id/m/7K3M9Q");
+        assert_eq!(code.url_at("https://perpustakaan.metrokota.go.id"), old);
+        assert!(matches!(
+            classify(Some(&old), old.as_bytes(), HOSTS),
+            ScannedContent::Library { .. }
+        ));
+        // The path must end in the code.
+        let other = "https://perpustakaan.metrokota.go.id/m/7K3M9Q/edit";
+        assert!(matches!(
+            classify(Some(other), b"", HOSTS),
+            ScannedContent::ForeignUrl { .. }
+        ));
     }
 
     #[test]

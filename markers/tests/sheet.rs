@@ -12,6 +12,8 @@ use pustaka_markers::sheet::{self, Label, SheetLayout};
 use pustaka_markers::{LumaImage, Scanner, ScannerConfig};
 
 const HOST: &str = "perpustakaan.metrokota.go.id";
+/// The server's public URL as printed.
+const BASE: &str = "https://perpustakaan.metrokota.go.id";
 /// 150 dpi: an ordinary office-printer resolution, and the codes' modules
 /// come out at about 5 px.
 const DPI: &str = "150";
@@ -74,7 +76,7 @@ fn every_label_on_a_two_page_sheet_scans_back() {
             call_number: format!("899.221 PRA {i}"),
         })
         .collect();
-    let pdf = sheet::label_sheet_pdf(&labels, HOST, &SheetLayout::default()).unwrap();
+    let pdf = sheet::label_sheet_pdf(&labels, BASE, &SheetLayout::default()).unwrap();
     assert!(pdf.starts_with(b"%PDF"));
     let dir = tempfile::tempdir().unwrap();
     let Some(pages) = render(&pdf, dir.path()) else {
@@ -85,7 +87,7 @@ fn every_label_on_a_two_page_sheet_scans_back() {
     for page in &pages {
         read.extend(scan_all(page));
     }
-    let expected: BTreeSet<String> = labels.iter().map(|l| l.code.url(HOST)).collect();
+    let expected: BTreeSet<String> = labels.iter().map(|l| l.code.url_at(BASE)).collect();
     assert_eq!(read, expected);
 }
 
@@ -96,7 +98,7 @@ fn a_poster_scans_back() {
         title: "Festival Dongeng Anak, Sabtu 10.00 WIB".into(),
         call_number: String::new(),
     };
-    let pdf = sheet::poster_pdf(&label, HOST).unwrap();
+    let pdf = sheet::poster_pdf(&(&label).into(), &format!("https://{HOST}")).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let Some(pages) = render(&pdf, dir.path()) else {
         return;

@@ -2,7 +2,7 @@
 rp-print-hint = Choose codes and a label size, then make a PDF to print on A4 paper. Each label has the QR code, the title, the call number, the readable code and a short instruction.
 rp-layout = Label size
 rp-layout-shelf = Shelf labels (2 × 6 per page)
-rp-layout-medium = Medium labels (3 × 8 per page)
+rp-layout-book = Book labels (3 × 8 per page)
 rp-layout-spine = Spine labels (4 × 10 per page)
 rp-choose = Codes to print
 rp-quick-unprinted = Choose every code not printed yet
@@ -35,3 +35,9 @@ rp-per-marker = Scans per code
 rp-kind = Kind
 rp-scans-30d = 30 days
 rp-scans-total = All time
+
+rp-print-address = Address inside the codes:
+rp-warn-heading = Check before printing
+rp-warn-http = The server address { $url } uses plain http, not https: the Pustaka app does not open such codes and phones may warn visitors. Ask the server's administrator to set up https before printing labels.
+rp-warn-loopback = The server address { $url } can only be opened on the server computer itself: visitors' phones will not reach it. Do not print yet; ask the server's administrator to set the library's public address.
+rp-warn-lan = The server address { $url } can only be opened inside the library's network: phones on mobile data will not reach it.

@@ -2,7 +2,7 @@
 rp-print-hint = Pilih kode, pilih ukuran label, lalu buat PDF untuk dicetak di kertas A4. Setiap label memuat kode QR, judul, nomor panggil, kode yang bisa dibaca, dan petunjuk singkat.
 rp-layout = Ukuran label
 rp-layout-shelf = Label rak (2 × 6 per halaman)
-rp-layout-medium = Label sedang (3 × 8 per halaman)
+rp-layout-book = Label buku (3 × 8 per halaman)
 rp-layout-spine = Label punggung buku (4 × 10 per halaman)
 rp-choose = Kode yang dicetak
 rp-quick-unprinted = Pilih semua kode yang belum pernah dicetak
@@ -35,3 +35,9 @@ rp-per-marker = Pindaian per kode
 rp-kind = Jenis
 rp-scans-30d = 30 hari
 rp-scans-total = Semua
+
+rp-print-address = Alamat di dalam kode:
+rp-warn-heading = Periksa dulu sebelum mencetak
+rp-warn-http = Alamat server { $url } memakai http biasa, bukan https: aplikasi Pustaka tidak membuka kode seperti ini dan ponsel bisa memperingatkan pengunjung. Minta pengelola server memasang https sebelum mencetak label.
+rp-warn-loopback = Alamat server { $url } hanya bisa dibuka dari komputer server itu sendiri: ponsel pengunjung tidak akan sampai ke sana. Jangan cetak dulu; minta pengelola server mengisi alamat umum perpustakaan.
+rp-warn-lan = Alamat server { $url } hanya bisa dibuka dari jaringan dalam perpustakaan: ponsel yang memakai data seluler tidak akan sampai ke sana.

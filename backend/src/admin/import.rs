@@ -43,6 +43,8 @@ pub const MAX_SKIPS_SHOWN: usize = 500;
 pub struct ReportView {
     /// The uploaded file's cleaned name.
     pub file: String,
+    /// What its titles carry as `source` (the bulk code button sends it).
+    pub source: String,
     /// Its format for people.
     pub format: String,
     /// Records (or CSV rows) found.
@@ -73,6 +75,10 @@ fn format_name(f: Format) -> &'static str {
 impl ReportView {
     fn from_report(r: &FileReport) -> Self {
         Self {
+            source: r
+                .format
+                .map(|f| catalog::source_of(f, &r.file))
+                .unwrap_or_default(),
             file: r.file.clone(),
             format: r.format.map(format_name).unwrap_or_default().to_owned(),
             records: r.records,

@@ -3,8 +3,9 @@
 //! label, placement note and printed size, activate or deactivate.
 //!
 //! Codes are also made in bulk ([`bulk`]): for a shelf and its featured
-//! titles, for every stop of a tour, or for the titles a search shows; a
-//! target that already has a code keeps it.
+//! titles, for every stop of a tour, for the titles a search shows, for
+//! every title of a catalogue import or for a call-number range; a target
+//! that already has a code keeps it.
 //!
 //! Markers are physical labels, not visitor text, so changes apply at once
 //! (no draft); each one is audited in the same transaction and empties the
@@ -84,6 +85,11 @@ pub struct MarkerListRow {
     pub scans: i64,
     /// When it was last printed from the back office (UTC, RFC 3339).
     pub printed_at: Option<String>,
+    /// The print layout the stored size comes from (`None`: typed by hand
+    /// or the default); see [`super::print::visitor_layouts`].
+    pub size_layout: Option<String>,
+    /// When that print was made (UTC, RFC 3339).
+    pub size_printed_at: Option<String>,
 }
 
 impl MarkerListRow {
@@ -100,6 +106,7 @@ pub fn mm_from_m(m: f64) -> i64 {
 }
 
 const LIST_SQL: &str = "SELECT m.code, m.target_kind, m.target_id, m.label, m.placement, m.size_m, m.active, m.printed_at,
+        m.size_layout, m.size_printed_at,
         (SELECT COUNT(*) FROM scan_events s WHERE s.code = m.code) AS scans,
         CASE m.target_kind
           WHEN 'title' THEN (SELECT title FROM titles WHERE id = m.target_id)
@@ -692,11 +699,36 @@ pub struct EditForm {
 struct EditPage {
     p: Page,
     m: MarkerListRow,
+    /// Which size is stored and where it came from, in words.
+    size_note: String,
     f: EditForm,
     errors: Vec<String>,
     public_url: String,
     min_mm: i64,
     max_mm: i64,
+}
+
+/// "36,4 mm, from the book label printed on 8 December 2026, 10.05 WIB", or
+/// that the size was typed in, in `lang` (decimal comma in Indonesian).
+pub fn size_note(lang: Lang, m: &MarkerListRow) -> String {
+    let mm = format!("{:.1}", m.size_m * 1000.0);
+    let mm = if lang == Lang::Id {
+        mm.replace('.', ",")
+    } else {
+        mm
+    };
+    match (&m.size_layout, &m.size_printed_at) {
+        (Some(layout), Some(at)) => i18n::text_with(
+            lang,
+            "marker-size-from-print",
+            &[
+                ("mm", mm),
+                ("layout", i18n::text(lang, &format!("size-layout-{layout}"))),
+                ("when", crate::texts::human_instant(lang, at)),
+            ],
+        ),
+        _ => i18n::text_with(lang, "marker-size-typed", &[("mm", mm)]),
+    }
 }
 
 async fn marker_or_404(pool: &SqlitePool, code: &str) -> Result<MarkerListRow, PageError> {
@@ -725,8 +757,10 @@ async fn edit_page(
         active: m.active.then(|| "1".to_owned()),
     });
     let failed = !errors.is_empty();
+    let size_note = size_note(p.lang, &m);
     let mut resp = render(&EditPage {
         p,
+        size_note,
         m,
         f,
         errors,
@@ -778,14 +812,23 @@ pub async fn save(
         return edit_page(&state, &session, &staff, m, Some(f), errors).await;
     }
     let active = f.active.is_some();
+    // The form shows whole millimetres: an unchanged number keeps the exact
+    // printed size and where it came from; a new one is the librarian's.
+    let typed = mm_from_m(size_m) != m.size_mm();
+    let size_m = if typed { size_m } else { m.size_m };
     let mut tx = state.db.begin().await?;
     sqlx::query(
-        "UPDATE markers SET label = ?, placement = ?, size_m = ?, active = ? WHERE code = ?",
+        "UPDATE markers SET label = ?, placement = ?, size_m = ?, active = ?,
+                size_layout = CASE WHEN ? THEN NULL ELSE size_layout END,
+                size_printed_at = CASE WHEN ? THEN NULL ELSE size_printed_at END
+          WHERE code = ?",
     )
     .bind(&label)
     .bind(&placement)
     .bind(size_m)
     .bind(active)
+    .bind(typed)
+    .bind(typed)
     .bind(&m.code)
     .execute(&mut *tx)
     .await?;
@@ -966,8 +1009,9 @@ pub async fn delete(
 pub const MAX_BULK_TARGETS: usize = 500;
 
 /// What `POST /admin/markers/bulk` was asked for: row ids from hidden fields
-/// of the shelf, tour and titles pages (the librarian presses a button and
-/// types no number).
+/// of the shelf, tour and titles pages, the file name of an import report,
+/// or a call-number range typed as it is on the spines (the librarian
+/// presses a button and types no internal number).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BulkRequest {
     /// Shelves: the shelf itself and each of its featured titles.
@@ -976,20 +1020,42 @@ pub struct BulkRequest {
     pub tours: Vec<i64>,
     /// Titles, each on its own.
     pub titles: Vec<i64>,
+    /// Catalogue imports, by the titles' `source` (`marc:FILE`, `csv:FILE`):
+    /// every title that file brought or last updated.
+    pub imports: Vec<String>,
+    /// A call-number range, first and last (each compared without case;
+    /// the last also takes every call number it starts, so `899` ends after
+    /// `899.221 PRA b`); `None` when no bound was typed.
+    pub call_range: Option<(String, String)>,
     /// Where a request with nothing to do goes back to (a path under `/admin`).
     pub back: String,
 }
 
 impl BulkRequest {
-    /// Reads the urlencoded form (fields `shelf`, `tour`, `title`, each
-    /// repeatable, and `back`); `None` when an id is not a whole number.
+    /// Reads the urlencoded form (fields `shelf`, `tour`, `title` and
+    /// `import`, each repeatable, `call_from` and `call_to`, and `back`);
+    /// `None` when an id is not a whole number. A range with one bound
+    /// empty uses the other for both.
     pub fn parse(body: &[u8]) -> Option<Self> {
         let mut r = Self::default();
+        let (mut from, mut to) = (String::new(), String::new());
         for (k, v) in form_urlencoded::parse(body) {
             let list = match k.as_ref() {
                 "shelf" => &mut r.shelves,
                 "tour" => &mut r.tours,
                 "title" => &mut r.titles,
+                "import" => {
+                    r.imports.push(v.into_owned());
+                    continue;
+                }
+                "call_from" => {
+                    from = v.trim().to_owned();
+                    continue;
+                }
+                "call_to" => {
+                    to = v.trim().to_owned();
+                    continue;
+                }
                 "back" => {
                     r.back = v.into_owned();
                     continue;
@@ -998,6 +1064,12 @@ impl BulkRequest {
             };
             list.push(v.trim().parse().ok()?);
         }
+        r.call_range = match (from.is_empty(), to.is_empty()) {
+            (true, true) => None,
+            (false, true) => Some((from.clone(), from)),
+            (true, false) => Some((to.clone(), to)),
+            (false, false) => Some((from, to)),
+        };
         Some(r)
     }
 }
@@ -1064,6 +1136,35 @@ async fn bulk_targets(pool: &SqlitePool, r: &BulkRequest) -> sqlx::Result<Option
             )
             .bind(title)
             .fetch_optional(pool)
+            .await?,
+        );
+    }
+    for source in &r.imports {
+        out.extend(
+            sqlx::query_as::<_, BulkTarget>(
+                "SELECT 'title' AS kind, id, title AS label FROM titles
+                  WHERE source = ? AND archived = 0 ORDER BY call_number, title, id",
+            )
+            .bind(source)
+            .fetch_all(pool)
+            .await?,
+        );
+    }
+    if let Some((from, to)) = &r.call_range {
+        // `%` and `_` would be wildcards in LIKE; call numbers have neither.
+        let to_prefix = format!("{}%", to.replace(['%', '_'], ""));
+        out.extend(
+            sqlx::query_as::<_, BulkTarget>(
+                "SELECT 'title' AS kind, id, title AS label FROM titles
+                  WHERE archived = 0 AND call_number IS NOT NULL
+                    AND call_number >= ?1 COLLATE NOCASE
+                    AND (call_number <= ?2 COLLATE NOCASE OR call_number LIKE ?3)
+                  ORDER BY call_number COLLATE NOCASE, title, id",
+            )
+            .bind(from)
+            .bind(to)
+            .bind(to_prefix)
+            .fetch_all(pool)
             .await?,
         );
     }

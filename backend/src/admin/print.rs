@@ -1,17 +1,20 @@
 //! Printing codes: choose markers and a label layout, get the A4 label sheet
 //! as PDF (`pustaka_markers::sheet::label_sheet_pdf`), or one marker as an A4
 //! poster (`poster_pdf`). Each label carries the code for
-//! `https://{host}/m/{code}`, the target's title and call number, the
-//! human-readable code and a one-line instruction in Bahasa Indonesia.
+//! `{public URL}/m/{code}` (scheme, host, port and path prefix of the
+//! server's public URL), the target's title and call number, the
+//! human-readable code and the instruction in Bahasa Indonesia. The page
+//! warns first when phones would not reach that URL ([`reach_warnings`]).
 
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use pustaka_api::TargetKind;
+use futures_util::TryStreamExt;
+use pustaka_api::{Lang, MediaExt, MediaName, MediaRole, TargetKind};
 use pustaka_markers::payload::MarkerCode;
-use pustaka_markers::sheet::{self, Label, SheetLayout};
+use pustaka_markers::sheet::{self, Label, Poster, SheetLayout};
 use sqlx::SqlitePool;
 use tower_sessions::Session;
 
@@ -20,8 +23,9 @@ use super::markers::{self, CodeFilter};
 use super::page::{self, Page, render};
 use super::routes::Routes;
 use super::staff::{Role, Staff};
-use super::{audit, i18n};
+use super::{attachments, audit, i18n};
 use crate::startup::AppState;
+use crate::texts;
 
 /// The print routes; only librarians (and admins) may use them.
 pub fn routes() -> Routes {
@@ -33,19 +37,29 @@ pub fn routes() -> Routes {
 }
 
 /// A label layout the librarian can pick: its form value, text key and grid.
+/// Shelf labels go on shelf edges, book labels inside a cover or on its
+/// front, spine labels on a spine.
 pub const LAYOUTS: &[(&str, &str, usize, usize)] = &[
     ("shelf", "rp-layout-shelf", 2, 6),
-    ("medium", "rp-layout-medium", 3, 8),
+    ("book", "rp-layout-book", 3, 8),
     ("spine", "rp-layout-spine", 4, 10),
 ];
 
-/// The grid of a layout's form value (the default, shelf labels, otherwise).
-pub fn layout(value: &str) -> SheetLayout {
-    let (_, _, columns, rows) = LAYOUTS
+/// The layout a form value names: one of [`LAYOUTS`], old names read as
+/// today's (`medium`, the book label's name before, may be in bookmarks),
+/// anything else as the default, shelf labels.
+fn layout_entry(value: &str) -> (&'static str, &'static str, usize, usize) {
+    let value = if value == "medium" { "book" } else { value };
+    LAYOUTS
         .iter()
         .find(|(v, ..)| *v == value)
         .copied()
-        .unwrap_or(LAYOUTS[0]);
+        .unwrap_or(LAYOUTS[0])
+}
+
+/// The grid of a layout's form value (the default, shelf labels, otherwise).
+pub fn layout(value: &str) -> SheetLayout {
+    let (_, _, columns, rows) = layout_entry(value);
     SheetLayout {
         columns,
         rows,
@@ -60,6 +74,8 @@ pub struct Printable {
     pub code: String,
     /// What the marker points at.
     pub kind: TargetKind,
+    /// The target's row id.
+    pub target_id: i64,
     /// Librarian's label.
     pub label: String,
     /// What the label says as title.
@@ -76,6 +92,7 @@ struct PrintableRow {
     code: String,
     #[sqlx(try_from = "String")]
     target_kind: TargetKind,
+    target_id: i64,
     label: String,
     active: bool,
     /// The target's name (`None` when the target is gone).
@@ -90,7 +107,7 @@ struct PrintableRow {
 /// Database errors.
 pub async fn printables(pool: &SqlitePool) -> sqlx::Result<Vec<Printable>> {
     let rows: Vec<PrintableRow> = sqlx::query_as(
-        "SELECT m.code, m.target_kind, m.label, m.active,
+        "SELECT m.code, m.target_kind, m.target_id, m.label, m.active,
                 CASE m.target_kind
                   WHEN 'title' THEN (SELECT title FROM titles WHERE id = m.target_id)
                   WHEN 'shelf' THEN (SELECT name_id FROM shelves WHERE id = m.target_id)
@@ -113,6 +130,7 @@ pub async fn printables(pool: &SqlitePool) -> sqlx::Result<Vec<Printable>> {
             title: r.target_title.unwrap_or_else(|| r.label.clone()),
             code: r.code,
             kind: r.target_kind,
+            target_id: r.target_id,
             label: r.label,
             call_number: r.call_number.unwrap_or_default(),
             active: r.active,
@@ -125,6 +143,10 @@ pub async fn printables(pool: &SqlitePool) -> sqlx::Result<Vec<Printable>> {
 struct PrintPage {
     p: Page,
     markers: Vec<Printable>,
+    /// Why phones may not reach the printed codes, in words (shown first).
+    warnings: Vec<String>,
+    /// The address printed into the codes, e.g. `https://perpus.example.id/m/`.
+    print_base: String,
     /// The codes ticked when the page opens (none unless asked for).
     ticked: Vec<String>,
     /// Whether only the named codes are listed (no filter was given).
@@ -174,7 +196,17 @@ async fn show(
         })
         .collect();
     let failed = error.is_some();
+    let warnings = reach_warnings(&state.public_url)
+        .into_iter()
+        .map(|key| i18n::text_with(p.lang, key, &[("url", state.public_url.to_string())]))
+        .collect();
     let mut resp = render(&PrintPage {
+        warnings,
+        print_base: format!(
+            "{}{}",
+            state.public_url.trim_end_matches('/'),
+            pustaka_markers::payload::URL_PATH_PREFIX
+        ),
         p,
         markers,
         ticked,
@@ -238,25 +270,105 @@ pub async fn page_get(
     show(&state, &session, &staff, view, None).await
 }
 
-/// Records that `codes` were printed now (the "not printed yet" filter).
-async fn mark_printed(conn: &mut sqlx::SqliteConnection, codes: &[String]) -> sqlx::Result<()> {
-    for code in codes {
+/// The form value of the A4 poster among the layouts a size can come from.
+pub const POSTER: &str = "poster";
+
+/// The layouts at which visitors meet a code of `kind`: a print at one of
+/// them sets the size stored with the code (what the app's pose and
+/// distance use), and a print at another layout (a test poster of a book's
+/// code, say) sets it only while the code has never been printed at one of
+/// them. Titles: book and spine labels; shelves: shelf labels; events: the
+/// poster; tour stops: whatever was printed last (a stop may be a label or
+/// a poster).
+pub fn visitor_layouts(kind: TargetKind) -> &'static [&'static str] {
+    match kind {
+        TargetKind::Title => &["book", "spine"],
+        TargetKind::Shelf => &["shelf"],
+        TargetKind::Event => &[POSTER],
+        TargetKind::TourStop => &["shelf", "book", "spine", POSTER],
+    }
+}
+
+/// One printed code: its code, kind and the printed side of its symbol, mm.
+#[derive(Debug, Clone)]
+struct Printed {
+    code: String,
+    kind: TargetKind,
+    side_mm: f32,
+}
+
+/// Records that `printed` codes were printed now at `layout` (the "not
+/// printed yet" filter), and stores each one's printed size where
+/// [`visitor_layouts`] says the print is the one visitors meet.
+async fn mark_printed(
+    conn: &mut sqlx::SqliteConnection,
+    printed: &[Printed],
+    layout: &str,
+) -> sqlx::Result<()> {
+    for p in printed {
+        let homes = visitor_layouts(p.kind);
+        let list = format!(",{},", homes.join(","));
         sqlx::query(
-            "UPDATE markers SET printed_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE code = ?",
+            "UPDATE markers SET printed_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now'),
+                    size_m = CASE WHEN ?1 OR size_layout IS NULL OR instr(?2, ',' || size_layout || ',') = 0
+                                  THEN ?3 ELSE size_m END,
+                    size_printed_at = CASE WHEN ?1 OR size_layout IS NULL OR instr(?2, ',' || size_layout || ',') = 0
+                                  THEN strftime('%Y-%m-%dT%H:%M:%SZ', 'now') ELSE size_printed_at END,
+                    size_layout = CASE WHEN ?1 OR size_layout IS NULL OR instr(?2, ',' || size_layout || ',') = 0
+                                  THEN ?4 ELSE size_layout END
+              WHERE code = ?5",
         )
-        .bind(code)
+        .bind(homes.contains(&layout))
+        .bind(&list)
+        .bind(f64::from(p.side_mm) / 1000.0)
+        .bind(layout)
+        .bind(&p.code)
         .execute(&mut *conn)
         .await?;
     }
     Ok(())
 }
 
-/// The host printed into codes: the public URL without scheme and path.
-fn host_of(public_url: &str) -> String {
-    let rest = public_url
-        .split_once("://")
-        .map_or(public_url, |(_, rest)| rest);
-    rest.split('/').next().unwrap_or(rest).to_owned()
+/// Why phones may not reach codes printed for the server's public URL, as
+/// text keys: plain `http://` (the app opens only `https://` codes, and
+/// anyone on the network could change what a plain one opens), a loopback
+/// address (only the server's own computer reaches it), a private-network
+/// address (only phones on the library's own network reach it). Empty when
+/// the URL is a public `https://` one.
+pub fn reach_warnings(public_url: &str) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    let Ok(url) = url::Url::parse(public_url) else {
+        return vec!["rp-warn-loopback"];
+    };
+    if url.scheme() != "https" {
+        out.push("rp-warn-http");
+    }
+    match url.host() {
+        Some(url::Host::Domain(d)) => {
+            let d = d.to_ascii_lowercase();
+            if d == "localhost" || d.ends_with(".localhost") {
+                out.push("rp-warn-loopback");
+            } else if !d.contains('.') || d.ends_with(".local") || d.ends_with(".lan") {
+                out.push("rp-warn-lan");
+            }
+        }
+        Some(url::Host::Ipv4(ip)) => {
+            if ip.is_loopback() || ip.is_unspecified() {
+                out.push("rp-warn-loopback");
+            } else if ip.is_private() || ip.is_link_local() {
+                out.push("rp-warn-lan");
+            }
+        }
+        Some(url::Host::Ipv6(ip)) => {
+            if ip.is_loopback() || ip.is_unspecified() {
+                out.push("rp-warn-loopback");
+            } else if ip.is_unique_local() || ip.is_unicast_link_local() {
+                out.push("rp-warn-lan");
+            }
+        }
+        None => out.push("rp-warn-loopback"),
+    }
+    out
 }
 
 fn pdf_response(bytes: Vec<u8>, file: &str) -> Response {
@@ -288,6 +400,28 @@ fn labels_for(all: &[Printable], codes: &[String]) -> Vec<Label> {
         .collect()
 }
 
+/// The printed side of each label's symbol, by `side_of` its URL; a label
+/// whose URL does not fit a code is left out (its PDF fails anyway).
+fn printed_sizes(
+    all: &[Printable],
+    labels: &[Label],
+    side_of: impl Fn(&str) -> Result<f32, pustaka_markers::MarkerError>,
+    base_url: &str,
+) -> Vec<Printed> {
+    labels
+        .iter()
+        .filter_map(|l| {
+            let kind = all.iter().find(|m| m.code == l.code.as_str())?.kind;
+            let side_mm = side_of(&l.code.url_at(base_url)).ok()?;
+            Some(Printed {
+                code: l.code.to_string(),
+                kind,
+                side_mm,
+            })
+        })
+        .collect()
+}
+
 /// `POST /admin/print` (form fields `codes`, repeated, and `layout`): the
 /// label sheet PDF as a download; nothing chosen → the page with a message (`422`).
 ///
@@ -309,8 +443,8 @@ pub async fn sheet_post(
             _ => {}
         }
     }
-    let labels = labels_for(&printables(&state.db).await?, &codes);
-    let labels_codes: Vec<String> = labels.iter().map(|l| l.code.to_string()).collect();
+    let all = printables(&state.db).await?;
+    let labels = labels_for(&all, &codes);
     if labels.is_empty() {
         return show(
             &state,
@@ -322,9 +456,10 @@ pub async fn sheet_post(
         .await;
     }
     let layout = layout(&layout_value);
-    let host = host_of(&state.public_url);
+    let base = state.public_url.to_string();
+    let printed = printed_sizes(&all, &labels, |url| layout.symbol_side_mm(url), &base);
     let pdf =
-        match tokio::task::spawn_blocking(move || sheet::label_sheet_pdf(&labels, &host, &layout))
+        match tokio::task::spawn_blocking(move || sheet::label_sheet_pdf(&labels, &base, &layout))
             .await
             .map_err(PageError::internal)?
         {
@@ -339,12 +474,9 @@ pub async fn sheet_post(
             }
         };
     let mut conn = state.db.acquire().await?;
-    let printed: Vec<String> = codes
-        .iter()
-        .filter(|c| labels_codes.contains(c))
-        .cloned()
-        .collect();
-    mark_printed(&mut conn, &printed).await?;
+    mark_printed(&mut conn, &printed, layout_entry(&layout_value).0).await?;
+    // The overlay carries the printed size.
+    state.rendered.clear();
     audit::record(
         &mut conn,
         Some(&staff),
@@ -356,7 +488,80 @@ pub async fn sheet_post(
     Ok(pdf_response(pdf, "label-kode.pdf"))
 }
 
-/// `POST /admin/print/poster` (form field `code`): one marker as an A4 poster PDF.
+/// The poster of a code. An event's shows its name, its date and time in
+/// WIB and its place (in Bahasa Indonesia, the language of the library's
+/// walls) and its poster picture when one is attached and readable; any
+/// other code's shows its label's title and call number.
+///
+/// # Errors
+/// Database errors.
+async fn poster_for(state: &AppState, m: &Printable, label: &Label) -> sqlx::Result<Poster> {
+    let mut poster = Poster::from(label);
+    if m.kind != TargetKind::Event {
+        return Ok(poster);
+    }
+    let event: Option<(String, String, String)> =
+        sqlx::query_as("SELECT starts_at, ends_at, place FROM events WHERE id = ?")
+            .bind(m.target_id)
+            .fetch_optional(&state.db)
+            .await?;
+    if let Some((starts, ends, place)) = event {
+        poster.details = vec![texts::human_when(Lang::Id, &starts, &ends), place];
+    }
+    let sha = attachments::attached(&state.db, TargetKind::Event, m.target_id)
+        .await?
+        .get(MediaRole::Poster);
+    if !sha.is_empty() {
+        poster.picture = read_picture(state, &sha).await?;
+    }
+    Ok(poster)
+}
+
+/// The stored image `sha256`, decoded; `None` (the poster goes without)
+/// when it is not an image or cannot be read, which is logged.
+///
+/// # Errors
+/// Database errors.
+async fn read_picture(state: &AppState, sha256: &str) -> sqlx::Result<Option<image::RgbImage>> {
+    let ext: Option<String> =
+        sqlx::query_scalar("SELECT ext FROM media_assets WHERE sha256 = ? AND kind = 'image'")
+            .bind(sha256)
+            .fetch_optional(&state.db)
+            .await?;
+    let Some(name) = ext
+        .and_then(|e| e.parse::<MediaExt>().ok())
+        .and_then(|e| MediaName::new(sha256, e).ok())
+    else {
+        return Ok(None);
+    };
+    let read = async {
+        let size = state.store.size(&name).await?.unwrap_or(0);
+        let chunks: Vec<Bytes> = state
+            .store
+            .read_range(&name, 0..size)
+            .await?
+            .try_collect()
+            .await?;
+        std::io::Result::Ok(chunks.concat())
+    };
+    let bytes = match read.await {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::warn!(sha256, error = %e, "poster picture unreadable, printed without it");
+            return Ok(None);
+        }
+    };
+    Ok(
+        tokio::task::spawn_blocking(move || image::load_from_memory(&bytes))
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .map(|img| img.to_rgb8()),
+    )
+}
+
+/// `POST /admin/print/poster` (form field `code`): one marker as an A4
+/// poster PDF ([`poster_for`]).
 ///
 /// # Errors
 /// Unknown code → 404 page; database or session failures.
@@ -371,17 +576,29 @@ pub async fn poster_post(
         .find(|(k, _)| k == "code")
         .map(|(_, v)| v.into_owned())
         .unwrap_or_default();
-    let mut labels = labels_for(&printables(&state.db).await?, std::slice::from_ref(&code));
+    let all = printables(&state.db).await?;
+    let mut labels = labels_for(&all, std::slice::from_ref(&code));
     let Some(label) = labels.pop() else {
         return Err(PageError::not_found(i18n::text(lang, "rp-no-such-code")));
     };
-    let host = host_of(&state.public_url);
-    let pdf = tokio::task::spawn_blocking(move || sheet::poster_pdf(&label, &host))
+    let base = state.public_url.to_string();
+    let printed = printed_sizes(
+        &all,
+        std::slice::from_ref(&label),
+        sheet::poster_symbol_side_mm,
+        &base,
+    );
+    let poster = match all.iter().find(|m| m.code == label.code.as_str()) {
+        Some(m) => poster_for(&state, m, &label).await?,
+        None => Poster::from(&label),
+    };
+    let pdf = tokio::task::spawn_blocking(move || sheet::poster_pdf(&poster, &base))
         .await
         .map_err(PageError::internal)?
         .map_err(PageError::internal)?;
     let mut conn = state.db.acquire().await?;
-    mark_printed(&mut conn, std::slice::from_ref(&code)).await?;
+    mark_printed(&mut conn, &printed, POSTER).await?;
+    state.rendered.clear();
     audit::record(
         &mut conn,
         Some(&staff),
@@ -398,9 +615,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn hosts_and_layouts() {
-        assert_eq!(host_of("https://perpus.example.id"), "perpus.example.id");
-        assert_eq!(host_of("http://127.0.0.1:8080"), "127.0.0.1:8080");
+    fn phones_reach_only_public_https() {
+        assert!(reach_warnings("https://perpus.example.id").is_empty());
+        assert!(reach_warnings("https://perpus.example.id:8443/pustaka").is_empty());
+        assert_eq!(
+            reach_warnings("http://127.0.0.1:8080"),
+            ["rp-warn-http", "rp-warn-loopback"]
+        );
+        assert_eq!(reach_warnings("https://localhost"), ["rp-warn-loopback"]);
+        assert_eq!(reach_warnings("https://[::1]:8443"), ["rp-warn-loopback"]);
+        assert_eq!(reach_warnings("https://192.168.1.20"), ["rp-warn-lan"]);
+        assert_eq!(reach_warnings("https://10.0.0.5/pustaka"), ["rp-warn-lan"]);
+        assert_eq!(reach_warnings("https://perpus.local"), ["rp-warn-lan"]);
+        assert_eq!(reach_warnings("http://perpus.example.id"), ["rp-warn-http"]);
+    }
+
+    #[test]
+    fn layouts() {
         for (v, ..) in LAYOUTS {
             let l = layout(v);
             assert!(l.code_box_mm() >= sheet::MIN_CODE_BOX_MM, "{v}");

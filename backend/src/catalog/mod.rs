@@ -303,6 +303,15 @@ async fn upsert(
     Ok(Upserted::Existing(changes))
 }
 
+/// What the titles of a file named `name` in `format` carry as `source`:
+/// `csv:NAME` or `marc:NAME`.
+pub fn source_of(format: Format, name: &str) -> String {
+    match format {
+        Format::Csv => format!("csv:{name}"),
+        _ => format!("marc:{name}"),
+    }
+}
+
 /// Imports one file.
 ///
 /// # Errors
@@ -386,10 +395,7 @@ pub async fn import_named_by(
         });
     };
     let parsed = parse_file(format, &bytes);
-    let source = match format {
-        Format::Csv => format!("csv:{name}"),
-        _ => format!("marc:{name}"),
-    };
+    let source = source_of(format, name);
     if let Some(pb) = progress {
         pb.set_length(parsed.len() as u64);
         pb.set_position(0);

@@ -22,7 +22,7 @@ pub async fn sample(_app: &TestApp, method: &str, pattern: &str, _n: usize) -> O
 
 /// Every code text on the pages of a PDF (pdftoppm at 200 dpi), or `None`
 /// when pdftoppm is missing outside CI.
-fn scan_pdf(pdf: &[u8]) -> Option<Vec<String>> {
+pub fn scan_pdf(pdf: &[u8]) -> Option<Vec<String>> {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("sheet.pdf");
     std::fs::write(&file, pdf).unwrap();

@@ -18,5 +18,6 @@ mod home;
 mod markers;
 mod media;
 mod plain_words;
+mod print_labels;
 mod scans;
 mod web;

@@ -212,7 +212,7 @@ fn main() -> Result<()> {
                 rows,
                 ..SheetLayout::default()
             };
-            let pdf = sheet::label_sheet_pdf(&labels, &host, &layout)?;
+            let pdf = sheet::label_sheet_pdf(&labels, &format!("https://{host}"), &layout)?;
             std::fs::write(&out, pdf).with_context(|| format!("writing {}", out.display()))?;
             println!("{}", out.display());
             Ok(())
@@ -228,7 +228,7 @@ fn main() -> Result<()> {
                 title,
                 call_number: String::new(),
             };
-            let pdf = sheet::poster_pdf(&label, &host)?;
+            let pdf = sheet::poster_pdf(&(&label).into(), &format!("https://{host}"))?;
             std::fs::write(&out, pdf).with_context(|| format!("writing {}", out.display()))?;
             println!("{}", out.display());
             Ok(())

@@ -187,3 +187,7 @@ marker-range-to = Last call number
 marker-range-hint = Type them as on the spines, e.g. 800 to 899: every title with a call number in between is included, 899.221 PRA b too. Only one box: everything starting with it.
 marker-range-button = Make codes for this range, then print
 marker-bulk-import = Make codes for every title of this file, then print
+
+event-poster-print-heading = A4 poster
+event-poster-print = Print an A4 poster with the code
+event-poster-print-hint = The poster shows the event's name, day, date and time (WIB), place, its poster picture when there is one, and the code to scan. The event's code is made when it has none. What is published is printed: publish your changes first.

@@ -187,3 +187,7 @@ marker-range-to = Nomor panggil terakhir
 marker-range-hint = Tulis seperti di punggung buku, misalnya 800 sampai 899: semua judul dengan nomor panggil di antaranya ikut, termasuk 899.221 PRA b. Satu kotak saja: semua yang diawali tulisan itu.
 marker-range-button = Buat kode untuk rentang ini, lalu cetak
 marker-bulk-import = Buat kode untuk semua judul dari berkas ini, lalu cetak
+
+event-poster-print-heading = Poster A4
+event-poster-print = Cetak poster A4 dengan kode
+event-poster-print-hint = Poster berisi nama acara, hari, tanggal dan jam (WIB), tempat, gambar poster bila ada, dan kode untuk dipindai. Kode acara dibuat sendiri bila belum ada. Yang tercetak adalah isi yang sudah diterbitkan: terbitkan perubahan dulu.

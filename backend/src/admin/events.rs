@@ -195,6 +195,8 @@ struct EditPage {
     when: String,
     /// Whether the live event has ended (the page says so).
     over: bool,
+    /// Why phones may not reach a printed poster's code, in words.
+    reach: Vec<String>,
     images: Vec<MediaChoice>,
     videos: Vec<MediaChoice>,
 }
@@ -397,7 +399,14 @@ impl Draftable for Events {
             (Some(s), Some(en)) => crate::texts::human_when(v.p.lang, &s, &en),
             _ => String::new(),
         };
+        let reach = super::print::reach_warnings(&state.public_url)
+            .into_iter()
+            .map(|key| {
+                super::i18n::text_with(v.p.lang, key, &[("url", state.public_url.to_string())])
+            })
+            .collect();
         Ok(render(&EditPage {
+            reach,
             images: media_choices(&state.db, MediaKind::Image).await?,
             videos: media_choices(&state.db, MediaKind::Video).await?,
             p: v.p,

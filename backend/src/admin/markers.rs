@@ -1020,6 +1020,8 @@ pub struct BulkRequest {
     pub tours: Vec<i64>,
     /// Titles, each on its own.
     pub titles: Vec<i64>,
+    /// Events, each on its own (the event page's poster button).
+    pub events: Vec<i64>,
     /// Catalogue imports, by the titles' `source` (`marc:FILE`, `csv:FILE`):
     /// every title that file brought or last updated.
     pub imports: Vec<String>,
@@ -1032,8 +1034,8 @@ pub struct BulkRequest {
 }
 
 impl BulkRequest {
-    /// Reads the urlencoded form (fields `shelf`, `tour`, `title` and
-    /// `import`, each repeatable, `call_from` and `call_to`, and `back`);
+    /// Reads the urlencoded form (fields `shelf`, `tour`, `title`, `event`
+    /// and `import`, each repeatable, `call_from` and `call_to`, and `back`);
     /// `None` when an id is not a whole number. A range with one bound
     /// empty uses the other for both.
     pub fn parse(body: &[u8]) -> Option<Self> {
@@ -1044,6 +1046,7 @@ impl BulkRequest {
                 "shelf" => &mut r.shelves,
                 "tour" => &mut r.tours,
                 "title" => &mut r.titles,
+                "event" => &mut r.events,
                 "import" => {
                     r.imports.push(v.into_owned());
                     continue;
@@ -1138,6 +1141,18 @@ async fn bulk_targets(pool: &SqlitePool, r: &BulkRequest) -> sqlx::Result<Option
             .fetch_optional(pool)
             .await?,
         );
+    }
+    for &event in &r.events {
+        let Some(me) = sqlx::query_as::<_, BulkTarget>(
+            "SELECT 'event' AS kind, id, title_id AS label FROM events WHERE id = ?",
+        )
+        .bind(event)
+        .fetch_optional(pool)
+        .await?
+        else {
+            return Ok(None);
+        };
+        out.push(me);
     }
     for source in &r.imports {
         out.extend(
@@ -1235,6 +1250,38 @@ async fn ensure_codes(
     Ok(out)
 }
 
+/// The codes of every target of `r`, made where missing (in one
+/// transaction, audited) and reused otherwise, in the targets' order;
+/// clears the rendered pages when one was made. `Ok(None)` when a named
+/// shelf, tour or event does not exist.
+///
+/// # Errors
+/// More than [`MAX_BULK_TARGETS`] targets → 400 page; database failures.
+pub async fn ensure_for(
+    state: &AppState,
+    staff: &Staff,
+    lang: Lang,
+    r: &BulkRequest,
+) -> Result<Option<BulkOutcome>, PageError> {
+    let Some(targets) = bulk_targets(&state.db, r).await? else {
+        return Ok(None);
+    };
+    if targets.len() > MAX_BULK_TARGETS {
+        return Err(PageError::bad_request(i18n::text_with(
+            lang,
+            "marker-bulk-too-many",
+            &[("max", MAX_BULK_TARGETS.to_string())],
+        )));
+    }
+    let done = ensure_codes(state, staff, &targets)
+        .await
+        .map_err(PageError::internal)?;
+    if done.created > 0 {
+        state.rendered.clear();
+    }
+    Ok(Some(done))
+}
+
 /// `POST /admin/markers/bulk` (see [`BulkRequest`]): makes the missing codes
 /// of a shelf and its featured titles, a tour's stops or a list of titles,
 /// reuses the existing ones, says "N new, M already had one" and opens the
@@ -1253,30 +1300,17 @@ pub async fn bulk(
     let lang = page::lang_of(&session).await;
     let r = BulkRequest::parse(&body)
         .ok_or_else(|| PageError::bad_request(i18n::text(lang, "marker-bulk-bad")))?;
-    let targets = bulk_targets(&state.db, &r)
-        .await?
-        .ok_or_else(|| PageError::not_found(i18n::text(lang, "marker-bulk-bad")))?;
     let back = if r.back.is_empty() {
         "/admin/markers"
     } else {
         page::safe_back(&r.back)
     };
-    if targets.is_empty() {
+    let done = ensure_for(&state, &staff, lang, &r)
+        .await?
+        .ok_or_else(|| PageError::not_found(i18n::text(lang, "marker-bulk-bad")))?;
+    if done.codes.is_empty() {
         page::notice(&session, i18n::text(lang, "marker-bulk-nothing")).await;
         return Ok(Redirect::to(back).into_response());
-    }
-    if targets.len() > MAX_BULK_TARGETS {
-        return Err(PageError::bad_request(i18n::text_with(
-            lang,
-            "marker-bulk-too-many",
-            &[("max", MAX_BULK_TARGETS.to_string())],
-        )));
-    }
-    let done = ensure_codes(&state, &staff, &targets)
-        .await
-        .map_err(PageError::internal)?;
-    if done.created > 0 {
-        state.rendered.clear();
     }
     page::notice(
         &session,

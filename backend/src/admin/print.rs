@@ -560,8 +560,9 @@ async fn read_picture(state: &AppState, sha256: &str) -> sqlx::Result<Option<ima
     )
 }
 
-/// `POST /admin/print/poster` (form field `code`): one marker as an A4
-/// poster PDF ([`poster_for`]).
+/// `POST /admin/print/poster` (form field `code`, or `event` from an
+/// event's page, which gives the event a code when it has none): one
+/// marker as an A4 poster PDF ([`poster_for`]).
 ///
 /// # Errors
 /// Unknown code → 404 page; database or session failures.
@@ -572,10 +573,26 @@ pub async fn poster_post(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let lang = page::lang_of(&session).await;
-    let code = form_urlencoded::parse(&body)
-        .find(|(k, _)| k == "code")
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default();
+    let field = |name: &str| {
+        form_urlencoded::parse(&body)
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    let mut code = field("code");
+    // From an event's page: its code, made now when it has none.
+    if code.is_empty()
+        && let Ok(event) = field("event").parse::<i64>()
+    {
+        let r = markers::BulkRequest {
+            events: vec![event],
+            ..markers::BulkRequest::default()
+        };
+        code = markers::ensure_for(&state, &staff, lang, &r)
+            .await?
+            .and_then(|done| done.codes.into_iter().next())
+            .ok_or_else(|| PageError::not_found(i18n::text(lang, "rp-no-such-code")))?;
+    }
     let all = printables(&state.db).await?;
     let mut labels = labels_for(&all, std::slice::from_ref(&code));
     let Some(label) = labels.pop() else {

@@ -627,3 +627,70 @@ async fn bulk_codes_for_an_import_and_a_call_number_range_reuse_codes() {
     want.sort_unstable();
     assert_eq!(got, want);
 }
+
+#[tokio::test]
+async fn the_event_page_prints_its_poster_in_one_click_making_the_code() {
+    let app = spawn_app(true).await;
+    staff_accounts(&app).await;
+    let s = login(&app.base, "librarian1", PASSWORD).await;
+    // A new event without a code yet.
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO events (title_id, starts_at, ends_at, place)
+         VALUES ('Lomba Mewarnai', '2037-12-19T09:00:00+07:00', '2037-12-19T11:00:00+07:00', 'Aula')
+         RETURNING id",
+    )
+    .fetch_one(&app.state.db)
+    .await
+    .unwrap();
+    let page = send(
+        &app,
+        "GET",
+        &format!("/admin/events/{id}"),
+        Some(&s),
+        &[],
+        true,
+    )
+    .await;
+    let html = page.text().await.unwrap();
+    assert_eq!(
+        hidden(&html, "event").as_deref(),
+        Some(id.to_string().as_str())
+    );
+    // Served over plain http on loopback: the page warns next to the button.
+    assert!(html.contains("reach-warning"));
+    let form = crate::admin::fields(&[("event", &id.to_string())]);
+    let r = send(&app, "POST", "/admin/print/poster", Some(&s), &form, true).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let pdf = r.bytes().await.unwrap();
+    let code: String = sqlx::query_scalar(
+        "SELECT code FROM markers WHERE target_kind = 'event' AND target_id = ?",
+    )
+    .bind(id)
+    .fetch_one(&app.state.db)
+    .await
+    .unwrap();
+    // Again: the same code, no second one.
+    let r = send(&app, "POST", "/admin/print/poster", Some(&s), &form, true).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM markers WHERE target_kind = 'event' AND target_id = ?",
+    )
+    .bind(id)
+    .fetch_one(&app.state.db)
+    .await
+    .unwrap();
+    assert_eq!(n, 1);
+    if let Some(text) = pdf_text(&pdf) {
+        let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        for want in [
+            "Lomba Mewarnai",
+            "Sabtu, 19 Desember 2037, 09.00–11.00 WIB",
+            "Aula",
+        ] {
+            assert!(words.contains(want), "{want:?} not in {words:?}");
+        }
+    }
+    if let Some(texts) = crate::admin_reports::scan_pdf(&pdf) {
+        assert_eq!(texts, [format!("{}/m/{code}", app.base)]);
+    }
+}

@@ -642,6 +642,101 @@ impl Browser {
         el.text().await.expect("element text")
     }
 
+    /// Clicks the element matching `css` and waits until the next document
+    /// has loaded (the old `<html>` went stale and the new one is complete):
+    /// one librarian click that leads to another page.
+    ///
+    /// # Panics
+    /// When nothing matches or no new page comes within two minutes.
+    pub async fn click_to_page(&self, css: &str) {
+        let old = self
+            .client
+            .find(Locator::Css("html"))
+            .await
+            .expect("a document");
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("nothing to click at {css:?}: {e}"))
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {css:?}: {e}"));
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            if old.tag_name().await.is_err() {
+                let ready = self
+                    .client
+                    .execute("return document.readyState", vec![])
+                    .await
+                    .ok();
+                if ready.as_ref().and_then(|v| v.as_str()) == Some("complete") {
+                    return;
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no new page after clicking {css:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Clears the field matching `css` and types `text` into it.
+    ///
+    /// # Panics
+    /// When nothing matches or the browser refuses.
+    pub async fn type_into(&self, css: &str, text: &str) {
+        let el = self
+            .client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no field {css:?}: {e}"));
+        el.clear()
+            .await
+            .unwrap_or_else(|e| panic!("clear {css:?}: {e}"));
+        el.send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("type into {css:?}: {e}"));
+    }
+
+    /// The page's form that `css` (a submit button) belongs to, as the
+    /// browser would send it when that button is pressed: its fields'
+    /// names and values (checked boxes and radios only) plus the button's
+    /// own name and value. For submissions that download a file, which a
+    /// test then sends itself with [`Self::cookie_header`].
+    ///
+    /// # Panics
+    /// When nothing matches or the script fails.
+    pub async fn form_of(&self, css: &str) -> Vec<(String, String)> {
+        let v = self
+            .client
+            .execute(
+                "const b = document.querySelector(arguments[0]);
+                 const fd = new FormData(b.form, b);
+                 return Array.from(fd.entries()).map(([k, v]) => [k, String(v)]);",
+                vec![serde_json::Value::String(css.to_owned())],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("form of {css:?}: {e}"));
+        serde_json::from_value(v).expect("pairs")
+    }
+
+    /// The browser's cookies as a `Cookie` header, for requests a test
+    /// sends itself in the browser's session.
+    ///
+    /// # Panics
+    /// When the browser does not answer.
+    pub async fn cookie_header(&self) -> String {
+        self.client
+            .get_all_cookies()
+            .await
+            .expect("cookies")
+            .iter()
+            .map(|c| format!("{}={}", c.name(), c.value()))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
     /// The path (and query) of the current URL.
     ///
     /// # Panics

@@ -31,7 +31,7 @@ impl<'a> Clicks<'a> {
     }
 
     /// A click that opens another page.
-    async fn to_page(&mut self, css: &str) {
+    async fn open(&mut self, css: &str) {
         self.n += 1;
         self.b.click_to_page(css).await;
     }
@@ -163,7 +163,7 @@ async fn a_librarian_prints_tour_labels_an_event_poster_and_a_call_number_range(
     .expect("the demo has a tour");
     b.goto(&s.server.url(&format!("/admin/tours/{tour}"))).await;
     let mut job = Clicks::new(b, "labels for a tour's stops (from the tour's page)");
-    job.to_page("form[action='/admin/markers/bulk'] button[type=submit]")
+    job.open("form[action='/admin/markers/bulk'] button[type=submit]")
         .await;
     assert!(b.current_path().await.starts_with("/admin/print"));
     let ticked = b
@@ -231,17 +231,17 @@ async fn a_librarian_prints_tour_labels_an_event_poster_and_a_call_number_range(
         b,
         "an event's poster, the old way (codes list, code page, print page)",
     );
-    before.to_page("nav.main a[href='/admin/markers']").await;
+    before.open("nav.main a[href='/admin/markers']").await;
     before.here("#target").await;
     before
         .here(&format!("#target option[value='event:{event}']"))
         .await;
     before.type_into("#label", "Poster acara").await;
     before
-        .to_page("form[action='/admin/markers'][method=post] button[type=submit]")
+        .open("form[action='/admin/markers'][method=post] button[type=submit]")
         .await;
     before
-        .to_page("main a.button[href^='/admin/print?codes=']")
+        .open("main a.button[href^='/admin/print?codes=']")
         .await;
     let old_way = before
         .download(&s, "button[formaction='/admin/print/poster']")
@@ -287,7 +287,7 @@ async fn a_librarian_prints_tour_labels_an_event_poster_and_a_call_number_range(
     range.type_into("#call_from", "398").await;
     range.type_into("#call_to", "398.2").await;
     range
-        .to_page("form[aria-labelledby=range-heading] button[type=submit]")
+        .open("form[aria-labelledby=range-heading] button[type=submit]")
         .await;
     let path = b.current_path().await;
     assert!(

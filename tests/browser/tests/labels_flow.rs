@@ -320,3 +320,52 @@ async fn a_librarian_prints_tour_labels_an_event_poster_and_a_call_number_range(
         problems.join("\n  ")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_librarian_builds_a_three_stop_tour_with_labels() {
+    let Some(s) = Session::start("three-stop tour with labels in a browser").await else {
+        return;
+    };
+    let b = &s.browser;
+    let db = &s.server.state.db;
+    create_user(db, USER, PASSWORD, Role::Librarian, None)
+        .await
+        .expect("librarian created");
+    b.login(&s.server.url("/admin/login"), USER, PASSWORD).await;
+    let mut job = Clicks::new(b, "a three-stop tour with labels (from the dashboard)");
+    job.open("nav.main a[href='/admin/tours']").await;
+    job.type_into("#new-name", "Jelajah Rak Sains").await;
+    job.open("form[action='/admin/tours'] button[type=submit]")
+        .await;
+    let tour_page = b.current_path().await;
+    assert!(tour_page.starts_with("/admin/tours/"), "{tour_page}");
+    for clue in [
+        "Cari rak buku tentang bintang.",
+        "Temukan buku tentang gunung api.",
+        "Di mana buku tentang laut?",
+    ] {
+        job.open("a.button[href$='/stops/new']").await;
+        job.type_into("#clue_id", clue).await;
+        job.open("main form[method=post] button[type=submit]").await;
+        assert_eq!(b.current_path().await, tour_page);
+    }
+    job.open("form[action$='/publish'] button[type=submit]")
+        .await;
+    b.goto(&s.server.url(&tour_page)).await;
+    job.open("form[action='/admin/markers/bulk'] button[type=submit]")
+        .await;
+    assert!(b.current_path().await.starts_with("/admin/print"));
+    b.screenshot("labels-4-tour-print").await;
+    let problems = b.accessibility_problems("labels-4-tour-print").await;
+    job.here("input[name=layout][value=book]").await;
+    let pdf = job
+        .download(
+            &s,
+            "form[method=post][action='/admin/print'] button[type=submit]:not([formaction])",
+        )
+        .await;
+    let read = scan_pdf(&pdf);
+    assert_eq!(read.len(), 3, "{read:?}");
+    s.close().await;
+    assert!(problems.is_empty(), "{problems:?}");
+}

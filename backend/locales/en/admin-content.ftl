@@ -191,3 +191,4 @@ marker-bulk-import = Make codes for every title of this file, then print
 event-poster-print-heading = A4 poster
 event-poster-print = Print an A4 poster with the code
 event-poster-print-hint = The poster shows the event's name, day, date and time (WIB), place, its poster picture when there is one, and the code to scan. The event's code is made when it has none. What is published is printed: publish your changes first.
+marker-bulk-search = Make codes for every title this search found, then print

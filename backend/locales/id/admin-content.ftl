@@ -191,3 +191,4 @@ marker-bulk-import = Buat kode untuk semua judul dari berkas ini, lalu cetak
 event-poster-print-heading = Poster A4
 event-poster-print = Cetak poster A4 dengan kode
 event-poster-print-hint = Poster berisi nama acara, hari, tanggal dan jam (WIB), tempat, gambar poster bila ada, dan kode untuk dipindai. Kode acara dibuat sendiri bila belum ada. Yang tercetak adalah isi yang sudah diterbitkan: terbitkan perubahan dulu.
+marker-bulk-search = Buat kode untuk semua judul hasil pencarian ini, lalu cetak

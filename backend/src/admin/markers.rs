@@ -1022,6 +1022,9 @@ pub struct BulkRequest {
     pub titles: Vec<i64>,
     /// Events, each on its own (the event page's poster button).
     pub events: Vec<i64>,
+    /// A titles search, every page of it: its text and whether only titles
+    /// without a synopsis (the titles list's `q` and `missing`).
+    pub search: Option<(String, bool)>,
     /// Catalogue imports, by the titles' `source` (`marc:FILE`, `csv:FILE`):
     /// every title that file brought or last updated.
     pub imports: Vec<String>,
@@ -1035,12 +1038,14 @@ pub struct BulkRequest {
 
 impl BulkRequest {
     /// Reads the urlencoded form (fields `shelf`, `tour`, `title`, `event`
-    /// and `import`, each repeatable, `call_from` and `call_to`, and `back`);
+    /// and `import`, each repeatable, `call_from` and `call_to`, `search_q`
+    /// and `search_missing`, and `back`);
     /// `None` when an id is not a whole number. A range with one bound
     /// empty uses the other for both.
     pub fn parse(body: &[u8]) -> Option<Self> {
         let mut r = Self::default();
         let (mut from, mut to) = (String::new(), String::new());
+        let (mut search, mut missing) = (None, false);
         for (k, v) in form_urlencoded::parse(body) {
             let list = match k.as_ref() {
                 "shelf" => &mut r.shelves,
@@ -1049,6 +1054,14 @@ impl BulkRequest {
                 "event" => &mut r.events,
                 "import" => {
                     r.imports.push(v.into_owned());
+                    continue;
+                }
+                "search_q" => {
+                    search = Some(v.into_owned());
+                    continue;
+                }
+                "search_missing" => {
+                    missing = v == "1";
                     continue;
                 }
                 "call_from" => {
@@ -1067,6 +1080,7 @@ impl BulkRequest {
             };
             list.push(v.trim().parse().ok()?);
         }
+        r.search = search.map(|q| (q, missing));
         r.call_range = match (from.is_empty(), to.is_empty()) {
             (true, true) => None,
             (false, true) => Some((from.clone(), from)),
@@ -1163,6 +1177,18 @@ async fn bulk_targets(pool: &SqlitePool, r: &BulkRequest) -> sqlx::Result<Option
             .bind(source)
             .fetch_all(pool)
             .await?,
+        );
+    }
+    if let Some((text, missing)) = &r.search {
+        out.extend(
+            super::titles::search_all(pool, text, *missing)
+                .await?
+                .into_iter()
+                .map(|(id, label)| BulkTarget {
+                    kind: TargetKind::Title,
+                    id,
+                    label,
+                }),
         );
     }
     if let Some((from, to)) = &r.call_range {

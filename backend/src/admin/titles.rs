@@ -60,6 +60,8 @@ pub struct TitleListRow {
 #[template(path = "admin/titles.html")]
 struct ListPage {
     p: Page,
+    /// Most codes one bulk press makes (the whole search's button shows up to it).
+    max_bulk: i64,
     q: String,
     missing: bool,
     rows: Vec<TitleListRow>,
@@ -81,6 +83,36 @@ impl ListPage {
             if self.missing { "&missing=1" } else { "" }
         )
     }
+}
+
+/// `WHERE` clause of a titles search over binds `?1` (a [`search_pattern`]
+/// or NULL) and `?2` (only titles without any synopsis).
+const SEARCH_FILTER: &str = "(?1 IS NULL OR title LIKE ?1 OR author LIKE ?1 OR isbn13 LIKE ?1 OR call_number LIKE ?1)
+        AND (?2 = 0 OR (COALESCE(TRIM(synopsis_id), '') = '' AND COALESCE(TRIM(synopsis_en), '') = ''))";
+
+/// The LIKE pattern of a search text (`None`: no text, everything).
+fn search_pattern(text: &str) -> Option<String> {
+    let text = text.trim();
+    (!text.is_empty()).then(|| format!("%{}%", text.replace(['%', '_'], "")))
+}
+
+/// Every title a search of the titles list finds (all its pages), as
+/// `(id, title)` in the list's order: the bulk code button's targets.
+///
+/// # Errors
+/// Database errors.
+pub async fn search_all(
+    pool: &SqlitePool,
+    text: &str,
+    missing: bool,
+) -> sqlx::Result<Vec<(i64, String)>> {
+    sqlx::query_as(&format!(
+        "SELECT id, title FROM titles WHERE {SEARCH_FILTER} ORDER BY title, id"
+    ))
+    .bind(search_pattern(text))
+    .bind(missing)
+    .fetch_all(pool)
+    .await
 }
 
 /// Query of the titles list.
@@ -109,10 +141,9 @@ pub async fn list(
 ) -> Result<Response, PageError> {
     let p = Page::new(&session, Some(&staff), "/admin/titles").await?;
     let text = q.q.trim().to_owned();
-    let pattern = (!text.is_empty()).then(|| format!("%{}%", text.replace(['%', '_'], "")));
+    let pattern = search_pattern(&text);
     let missing = q.missing.is_some();
-    let filter = "(?1 IS NULL OR title LIKE ?1 OR author LIKE ?1 OR isbn13 LIKE ?1 OR call_number LIKE ?1)
-        AND (?2 = 0 OR (COALESCE(TRIM(synopsis_id), '') = '' AND COALESCE(TRIM(synopsis_en), '') = ''))";
+    let filter = SEARCH_FILTER;
     let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM titles WHERE {filter}"))
         .bind(&pattern)
         .bind(missing)
@@ -136,6 +167,7 @@ pub async fn list(
     .await?;
     Ok(render(&ListPage {
         p,
+        max_bulk: super::markers::MAX_BULK_TARGETS as i64,
         q: text,
         missing,
         rows,

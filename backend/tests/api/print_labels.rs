@@ -694,3 +694,51 @@ async fn the_event_page_prints_its_poster_in_one_click_making_the_code() {
         assert_eq!(texts, [format!("{}/m/{code}", app.base)]);
     }
 }
+
+#[tokio::test]
+async fn bulk_codes_for_every_page_of_a_title_search() {
+    let Some(marc) =
+        pustaka_test_support::data_path("catalog/marc4j_pride-and-prejudice-fixed.mrc")
+    else {
+        return;
+    };
+    let app = spawn_app(true).await;
+    pustaka_backend::catalog::import_file(&app.state.db, &marc, None)
+        .await
+        .unwrap();
+    staff_accounts(&app).await;
+    let s = login(&app.base, "librarian1", PASSWORD).await;
+    let q = "pride";
+    let found: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM titles WHERE title LIKE '%pride%'")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    assert!(found > 50, "more than one page: {found}");
+    let html = send(
+        &app,
+        "GET",
+        &format!("/admin/titles?q={q}"),
+        Some(&s),
+        &[],
+        true,
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(
+        html.contains(&format!("name=\"search_q\" value=\"{q}\"")),
+        "no whole-search button"
+    );
+    let form = crate::admin::fields(&[("search_q", q), ("back", "/admin/titles")]);
+    let r = send(&app, "POST", "/admin/markers/bulk", Some(&s), &form, true).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let with_code: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM titles t WHERE t.title LIKE '%pride%' AND EXISTS
+           (SELECT 1 FROM markers m WHERE m.target_kind = 'title' AND m.target_id = t.id)",
+    )
+    .fetch_one(&app.state.db)
+    .await
+    .unwrap();
+    assert_eq!(with_code, found);
+}

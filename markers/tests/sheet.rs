@@ -105,3 +105,62 @@ fn a_poster_scans_back() {
     };
     assert_eq!(scan_all(&pages[0]), vec![label.code.url(HOST)]);
 }
+
+/// A public URL with a port and a path prefix: denser codes than a bare host.
+const LONG_BASE: &str = "https://perpustakaan.metrokota.go.id:8443/pustaka";
+
+/// Every label of every grid, cut out of the page as a visitor's phone sees
+/// one label, scans back at 150 dpi, with the denser code of a long public
+/// URL. (A whole sheet at once is not what a phone sees: the scanner is
+/// not asked to find forty codes in one frame.)
+#[test]
+fn every_label_of_every_grid_scans_on_its_own_with_a_long_public_url() {
+    let scanner = Scanner::new(ScannerConfig {
+        stop_after_first_hit: false,
+        time_budget: Duration::from_secs(60),
+        ..ScannerConfig::default()
+    });
+    for (columns, rows) in [(2, 6), (3, 8), (4, 10)] {
+        let layout = SheetLayout {
+            columns,
+            rows,
+            ..SheetLayout::default()
+        };
+        let labels: Vec<Label> = (0..(columns * rows) as u64)
+            .map(|i| Label {
+                code: MarkerCode::from_u64(1000 + i * 7919, 6).unwrap(),
+                title: format!("Judul buku nomor {i} yang cukup panjang"),
+                call_number: format!("899.221 PRA {i}"),
+            })
+            .collect();
+        let pdf = sheet::label_sheet_pdf(&labels, LONG_BASE, &layout).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let Some(pages) = render(&pdf, dir.path()) else {
+            return;
+        };
+        assert_eq!(pages.len(), 1);
+        let page = &pages[0];
+        let px_per_mm = page.width() as f32 / sheet::A4_MM.0;
+        for (i, label) in labels.iter().enumerate() {
+            let (x, y, w, h) = layout.label_rect_mm(i % columns, i / columns);
+            let (x0, y0) = ((x * px_per_mm) as usize, (y * px_per_mm) as usize);
+            let (pw, ph) = ((w * px_per_mm) as usize, (h * px_per_mm) as usize);
+            let mut pixels = Vec::with_capacity(pw * ph);
+            for row in y0..y0 + ph {
+                pixels.extend_from_slice(&page.data()[row * page.width() + x0..][..pw]);
+            }
+            let crop = LumaImage::new(pw, ph, pixels).unwrap();
+            let read: Vec<String> = scanner
+                .scan(&crop.view())
+                .unwrap()
+                .into_iter()
+                .filter_map(|d| d.text)
+                .collect();
+            assert_eq!(
+                read,
+                [label.code.url_at(LONG_BASE)],
+                "{columns}×{rows}, label {i}"
+            );
+        }
+    }
+}

@@ -14,22 +14,15 @@
 
 use bevy::prelude::*;
 
-pub mod anchor;
 pub mod camera;
 pub mod config;
 #[cfg(any(target_os = "linux", target_os = "windows", target_os = "macos"))]
 pub mod desktop;
 pub mod detail;
-pub mod headless;
 pub mod i18n;
-pub mod mirror;
+pub mod media;
 pub mod net;
-pub mod pictures;
-pub mod preview;
-pub mod scanning;
-pub mod speech;
-pub mod tracking;
-pub mod trailer;
+pub mod scan;
 pub mod ui;
 
 pub use config::AppConfig;
@@ -72,16 +65,13 @@ impl Plugin for AppPlugin {
         );
         app.add_plugins((
             i18n::plugin,
-            speech::plugin,
             camera::plugin,
-            scanning::plugin,
-            tracking::plugin,
+            scan::plugin,
             net::plugin,
-            pictures::plugin,
-            trailer::plugin,
+            media::plugin,
         ));
         if self.with_rendering {
-            app.add_plugins((preview::plugin, ui::plugin, mirror::plugin));
+            app.add_plugins(ui::plugin);
         }
     }
 }

@@ -13,10 +13,10 @@ use bevy_egui::egui;
 use pustaka_api::{MarkerOverlay, MediaRole};
 use pustaka_mobile::config::NetTimeouts;
 use pustaka_mobile::i18n::Locale;
+use pustaka_mobile::media::pictures::{self, Pictures};
+use pustaka_mobile::media::trailer::{AudioOutput, VideoStatus};
 use pustaka_mobile::net::media::{MediaBytes, MediaCache, MediaError, MediaName, MediaNameExt};
 use pustaka_mobile::net::{Resolution, Resolutions};
-use pustaka_mobile::pictures::{self, Pictures};
-use pustaka_mobile::trailer::{AudioOutput, VideoStatus};
 use pustaka_mobile::{AppConfig, AppPlugin};
 use pustaka_test_support::bevy::run_until;
 use pustaka_test_support::server::TestServer;
@@ -234,7 +234,7 @@ fn opening_and_closing_the_panel_starts_and_stops_the_demo_trailer() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let o = overlay(&rt, server.base_url(), "BK0001");
     assert!(
-        pustaka_mobile::trailer::trailer_ref(&o).is_some(),
+        pustaka_mobile::media::trailer::trailer_ref(&o).is_some(),
         "the demo title has a trailer: {:?}",
         o.media
     );
@@ -249,7 +249,7 @@ fn opening_and_closing_the_panel_starts_and_stops_the_demo_trailer() {
             with_rendering: false,
         });
     app.world_mut()
-        .resource_mut::<pustaka_mobile::trailer::Trailer>()
+        .resource_mut::<pustaka_mobile::media::trailer::Trailer>()
         .output = AudioOutput::Discard;
     // The first update settles the language (which clears resolutions).
     app.update();
@@ -258,7 +258,9 @@ fn opening_and_closing_the_panel_starts_and_stops_the_demo_trailer() {
         .0
         .insert("BK0001".into(), Resolution::Ready(o));
     let pids = run_until(&mut app, "the trailer to start", HANG_GUARD, |app| {
-        let trailer = app.world().resource::<pustaka_mobile::trailer::Trailer>();
+        let trailer = app
+            .world()
+            .resource::<pustaka_mobile::media::trailer::Trailer>();
         let p = trailer.player()?;
         if let VideoStatus::Failed(e) = p.video_status() {
             panic!("{e}");
@@ -275,7 +277,7 @@ fn opening_and_closing_the_panel_starts_and_stops_the_demo_trailer() {
     app.update();
     assert!(
         app.world()
-            .resource::<pustaka_mobile::trailer::Trailer>()
+            .resource::<pustaka_mobile::media::trailer::Trailer>()
             .player()
             .is_none()
     );

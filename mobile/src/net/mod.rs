@@ -23,7 +23,7 @@ use reqwest::header::{ETAG, IF_NONE_MATCH};
 
 use crate::config::NetTimeouts;
 use crate::i18n::Locale;
-use crate::scanning::Detections;
+use crate::scan::scanning::Detections;
 use crate::{AppConfig, AppSystems};
 
 pub mod cache;

@@ -21,7 +21,7 @@ use pustaka_markers::payload::ScannedContent;
 use serde::{Deserialize, Serialize};
 
 use super::Net;
-use crate::scanning::Detections;
+use crate::scan::scanning::Detections;
 use crate::{AppConfig, AppSystems};
 
 /// A code seen again within this window is not counted again.

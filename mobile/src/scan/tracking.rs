@@ -11,7 +11,7 @@ use pustaka_markers::pose::{Intrinsics, Pose};
 use pustaka_markers::track::{CameraModel, Tracker, TrackerConfig};
 
 use crate::net::{Resolution, Resolutions};
-use crate::scanning::{Detections, FrameScanned};
+use crate::scan::scanning::{Detections, FrameScanned};
 use crate::{AppConfig, AppSystems};
 
 /// Assumed horizontal field of view of an uncalibrated camera, degrees: a
@@ -71,7 +71,7 @@ pub fn plugin(app: &mut App) {
             (track_scans, expire_tracks)
                 .chain()
                 .in_set(AppSystems::Scan)
-                .after(crate::scanning::ScanSystems),
+                .after(crate::scan::scanning::ScanSystems),
         );
 }
 

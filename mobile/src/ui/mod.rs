@@ -1,9 +1,13 @@
 //! The egui layer: the status bar, one card per detected code anchored to it,
 //! and the detail panel a tap opens.
 //!
-//! Cards lie in the plane of their code ([`crate::anchor`]): laid out flat by
+//! Cards lie in the plane of their code ([`crate::ui::anchor`]): laid out flat by
 //! egui, then warped through the code's homography, so a card follows, scales
 //! and tilts with the code. The code's outline is drawn under its card.
+
+pub mod anchor;
+pub mod mirror;
+pub mod preview;
 
 use bevy::prelude::*;
 use bevy_egui::egui::emath::TSTransform;
@@ -13,14 +17,14 @@ use pustaka_markers::payload::ScannedContent;
 use pustaka_markers::pose::project_corners;
 
 use crate::AppConfig;
-use crate::anchor::{self, CARD_WIDTH, CardPlacement, Obstacles};
 use crate::camera::CaptureStatus;
 use crate::i18n::Locale;
+use crate::media::speech::Speech;
 use crate::net::{NetStatus, Resolution, Resolutions};
-use crate::preview::{MainCamera, world_from_frame};
-use crate::scanning::Detections;
-use crate::speech::Speech;
-use crate::tracking::{TrackedCode, TrackedCodes, assumed_intrinsics};
+use crate::scan::scanning::Detections;
+use crate::scan::tracking::{TrackedCode, TrackedCodes, assumed_intrinsics};
+use crate::ui::preview::{MainCamera, world_from_frame};
+use anchor::{CARD_WIDTH, CardPlacement, Obstacles};
 
 pub use crate::detail::OpenDetail;
 
@@ -50,6 +54,7 @@ pub struct DrawnCards(pub Vec<DrawnCard>);
 
 /// The UI plugin.
 pub fn plugin(app: &mut App) {
+    app.add_plugins((preview::plugin, mirror::plugin));
     app.init_resource::<OpenDetail>()
         .init_resource::<DrawnCards>()
         .init_resource::<StatusBarRect>()
@@ -69,11 +74,11 @@ fn setup_fonts(mut contexts: EguiContexts, mut done: Local<bool>) -> Result {
     for (name, bytes) in [
         (
             "atkinson",
-            &include_bytes!("../../assets/fonts/AtkinsonHyperlegible-Regular.ttf")[..],
+            &include_bytes!("../../../assets/fonts/AtkinsonHyperlegible-Regular.ttf")[..],
         ),
         (
             "atkinson-bold",
-            &include_bytes!("../../assets/fonts/AtkinsonHyperlegible-Bold.ttf")[..],
+            &include_bytes!("../../../assets/fonts/AtkinsonHyperlegible-Bold.ttf")[..],
         ),
     ] {
         fonts
@@ -511,10 +516,10 @@ const CARD_PICTURE_SIZE: egui::Vec2 = egui::vec2(64.0, 96.0);
 /// A card's contents for a resolved overlay: its cover or poster, when it has
 /// one, beside the title, the second line and two lines of synopsis.
 pub fn overlay_summary(ui: &mut egui::Ui, o: &MarkerOverlay, locale: &Locale) {
-    match crate::pictures::card_picture(o) {
+    match crate::media::pictures::card_picture(o) {
         Some(pick) => {
             ui.horizontal_top(|ui| {
-                crate::pictures::show_picture(ui, &pick, CARD_PICTURE_SIZE);
+                crate::media::pictures::show_picture(ui, &pick, CARD_PICTURE_SIZE);
                 ui.vertical(|ui| overlay_text(ui, o, locale));
             });
         }
@@ -592,7 +597,7 @@ fn draw_detail(
     locale: Res<Locale>,
     config: Res<AppConfig>,
     mut speech: ResMut<Speech>,
-    mut trailer: ResMut<crate::trailer::Trailer>,
+    mut trailer: ResMut<crate::media::trailer::Trailer>,
 ) -> Result {
     let Some(code) = open.0.clone() else {
         return Ok(());
@@ -644,13 +649,13 @@ fn draw_detail(
                         });
                 }
             };
-            match crate::pictures::detail_picture(&overlay) {
+            match crate::media::pictures::detail_picture(&overlay) {
                 Some(pick) => {
                     ui.horizontal_top(|ui| {
-                        crate::pictures::show_picture_or(
+                        crate::media::pictures::show_picture_or(
                             ui,
                             &pick,
-                            crate::pictures::card_picture(&overlay).as_ref(),
+                            crate::media::pictures::card_picture(&overlay).as_ref(),
                             DETAIL_PICTURE_SIZE,
                         );
                         ui.vertical(text);
@@ -658,7 +663,7 @@ fn draw_detail(
                 }
                 None => text(ui),
             }
-            crate::trailer::show_trailer(ui, &mut trailer, &locale);
+            crate::media::trailer::show_trailer(ui, &mut trailer, &locale);
             ui.separator();
             ui.horizontal(|ui| {
                 let mut text = [

@@ -190,7 +190,7 @@ fn a_cover_ends_up_as_a_texture_on_the_card() {
     let locale = app.world().resource::<Locale>();
     let mut out = ctx.run_ui(egui::RawInput::default(), |ui| {
         pictures.upload(ui.ctx());
-        pustaka_mobile::ui::overlay_summary(ui, &o, locale);
+        pustaka_mobile::ui::cards::overlay_summary(ui, &o, locale);
     });
     // The texture's pixels were handed to the renderer.
     let uploaded_now = pictures

@@ -104,7 +104,7 @@ fn scanned_code_resolves_against_a_real_server() {
         "{:?}",
         card.corners
     );
-    let label = pustaka_mobile::ui::card_label(
+    let label = pustaka_mobile::ui::cards::card_label(
         &card,
         app.world().resource::<Resolutions>(),
         app.world().resource::<Locale>(),

@@ -12,10 +12,10 @@ use bevy::prelude::*;
 use pustaka_api::MarkerOverlay;
 use serde::Serialize;
 
+use super::placement::DrawnCards;
 use crate::detail::OpenDetail;
 use crate::i18n::Locale;
 use crate::net::{NetStatus, Resolution, Resolutions};
-use crate::ui::DrawnCards;
 
 /// What the page's hidden DOM says (serialised as JSON for it).
 #[derive(Resource, Debug, Default, Clone, PartialEq, Serialize)]
@@ -96,7 +96,11 @@ pub fn describe(
             .collect();
         if !o.featured.is_empty() {
             paragraphs.push(locale.t("featured-heading"));
-            paragraphs.extend(o.featured.iter().map(|t| crate::ui::featured_line(t, true)));
+            paragraphs.extend(
+                o.featured
+                    .iter()
+                    .map(|t| super::cards::featured_line(t, true)),
+            );
         }
         Some(MirrorPanel {
             code: code.to_string(),
@@ -136,7 +140,7 @@ pub fn plugin(app: &mut App) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ui::DrawnCard;
+    use crate::ui::placement::DrawnCard;
     use pustaka_api::{Lang, TargetKind};
 
     fn overlay(title: &str) -> MarkerOverlay {

@@ -18,7 +18,6 @@ pub mod camera;
 pub mod config;
 #[cfg(any(target_os = "linux", target_os = "windows", target_os = "macos"))]
 pub mod desktop;
-pub mod detail;
 pub mod i18n;
 pub mod media;
 pub mod net;
@@ -69,6 +68,9 @@ impl Plugin for AppPlugin {
             scan::plugin,
             net::plugin,
             media::plugin,
+            // The panel's state works without a renderer, so a headless app
+            // (tests, a shell between frames) can open a panel.
+            ui::detail::plugin,
         ));
         if self.with_rendering {
             app.add_plugins(ui::plugin);

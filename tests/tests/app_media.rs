@@ -17,6 +17,7 @@ use pustaka_mobile::media::pictures::{self, Pictures};
 use pustaka_mobile::media::trailer::{AudioOutput, VideoStatus};
 use pustaka_mobile::net::media::{MediaBytes, MediaCache, MediaError, MediaName, MediaNameExt};
 use pustaka_mobile::net::{Resolution, Resolutions};
+use pustaka_mobile::ui::detail::Panel;
 use pustaka_mobile::{AppConfig, AppPlugin};
 use pustaka_test_support::bevy::run_until;
 use pustaka_test_support::server::TestServer;
@@ -244,7 +245,7 @@ fn opening_and_closing_the_panel_starts_and_stops_the_demo_trailer() {
             server_url: server.base_url().into(),
             ..default()
         })
-        .insert_resource(pustaka_mobile::ui::OpenDetail(Some("BK0001".into())))
+        .insert_resource(Panel::detail("BK0001"))
         .add_plugins(AppPlugin {
             with_rendering: false,
         });
@@ -271,9 +272,7 @@ fn opening_and_closing_the_panel_starts_and_stops_the_demo_trailer() {
             p.child_pids()
         })
     });
-    app.world_mut()
-        .resource_mut::<pustaka_mobile::ui::OpenDetail>()
-        .0 = None;
+    *app.world_mut().resource_mut::<Panel>() = Panel::Closed;
     app.update();
     assert!(
         app.world()

@@ -177,7 +177,7 @@ pub fn main() -> AppExit {
         app.world_mut().resource_mut::<crate::i18n::Locale>().lang = pustaka_api::Lang::En;
     }
     if let Some(code) = &cli.open {
-        app.insert_resource(crate::ui::OpenDetail(Some(code.to_uppercase())));
+        app.insert_resource(crate::ui::detail::Panel::detail(code));
     }
     if cli.headless {
         app.add_plugins(headless::plugin(HeadlessRun {

@@ -12,7 +12,23 @@ pub mod trailer;
 
 use bevy::prelude::*;
 
+/// The code whose overlay's full media are wanted now: its large picture
+/// and its trailer. The ui's detail panel sets it to the open panel's code
+/// (`ui::detail`); [`pictures`] and [`trailer`] read it. Media
+/// never reads the ui's state, so imports run one way: ui → media.
+#[derive(Resource, Debug, Default, Clone, PartialEq, Eq)]
+pub struct Spotlight(pub Option<String>);
+
+/// The per-frame media systems (in [`crate::AppSystems::Present`]); what
+/// sets [`Spotlight`] runs before them.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MediaSystems;
+
 /// The media plugin: pictures, trailer and speech.
 pub fn plugin(app: &mut App) {
-    app.add_plugins((speech::plugin, pictures::plugin, trailer::plugin));
+    app.init_resource::<Spotlight>().add_plugins((
+        speech::plugin,
+        pictures::plugin,
+        trailer::plugin,
+    ));
 }

@@ -1,19 +1,81 @@
 //! The detail panel a tap on a card opens: the picture, the whole synopsis
 //! (or a shelf's featured titles), the trailer, read-aloud, and links (the
 //! calendar, the e-book, the web page), all opened by the visitor only.
+//!
+//! This module owns [`Panel`], the one piece of interface state that other
+//! parts read: the cards set it on a tap ([`crate::ui::placement`]), the
+//! mirror describes it ([`crate::ui::mirror`]), the shells open it (`--open`,
+//! `/ar/?code=`, the page's card buttons), and it tells the media stage which
+//! code's picture and trailer to load ([`crate::media::Spotlight`]), so
+//! that media never imports the ui.
 
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, egui};
 use pustaka_api::{MediaRole, TargetKind};
 
-use super::OpenDetail;
 use super::cards::featured_line;
-use crate::AppConfig;
 use crate::i18n::Locale;
 use crate::media::pictures;
 use crate::media::speech::Speech;
 use crate::media::trailer::{self, Trailer};
+use crate::media::{MediaSystems, Spotlight};
 use crate::net::{Resolution, Resolutions};
+use crate::{AppConfig, AppSystems};
+
+/// Which panel covers the cards.
+///
+/// A resource rather than a Bevy `States`: the open panel carries data (the
+/// code) and changes in the middle of a frame (a tap in the egui pass, a
+/// shell's command), and every reader wants the value at once. A state would
+/// apply changes only at the next `StateTransition`, one frame late, make a
+/// state value per code, and need `StatesPlugin` in every headless test;
+/// nothing here needs `OnEnter`/`OnExit` schedules or `in_state` gating.
+#[derive(Resource, Debug, Default, Clone, PartialEq, Eq)]
+pub enum Panel {
+    /// No panel: the camera picture and the cards.
+    #[default]
+    Closed,
+    /// The detail panel of one library code.
+    Detail {
+        /// The canonical marker code (upper case, e.g. `BK0001`).
+        code: String,
+    },
+}
+
+impl Panel {
+    /// The detail panel of `code`, trimmed and upper-cased (marker codes are
+    /// canonical in upper case).
+    pub fn detail(code: &str) -> Self {
+        Self::Detail {
+            code: code.trim().to_uppercase(),
+        }
+    }
+
+    /// The code whose detail panel is open, if any.
+    pub fn detail_code(&self) -> Option<&str> {
+        match self {
+            Self::Closed => None,
+            Self::Detail { code } => Some(code),
+        }
+    }
+}
+
+/// The panel's plugin: the [`Panel`] resource and what it asks of the media
+/// stage. Added with or without a renderer (drawing is [`crate::ui::plugin`]'s).
+pub fn plugin(app: &mut App) {
+    app.init_resource::<Panel>().add_systems(
+        Update,
+        spotlight_open_panel
+            .in_set(AppSystems::Present)
+            .before(MediaSystems),
+    );
+}
+
+/// Puts the open detail panel's code in the media [`Spotlight`], so its
+/// large picture and trailer load and play (and stop when it closes).
+fn spotlight_open_panel(panel: Res<Panel>, mut spotlight: ResMut<Spotlight>) {
+    spotlight.set_if_neq(Spotlight(panel.detail_code().map(str::to_string)));
+}
 
 /// Size of the cover or poster in the detail panel, in points.
 const DETAIL_PICTURE_SIZE: egui::Vec2 = egui::vec2(140.0, 210.0);
@@ -22,14 +84,14 @@ const DETAIL_TEXT_MAX_HEIGHT: f32 = 220.0;
 
 pub(super) fn draw_detail(
     mut contexts: EguiContexts,
-    mut open: ResMut<OpenDetail>,
+    mut panel: ResMut<Panel>,
     resolutions: Res<Resolutions>,
     locale: Res<Locale>,
     config: Res<AppConfig>,
     mut speech: ResMut<Speech>,
     mut trailer: ResMut<Trailer>,
 ) -> Result {
-    let Some(code) = open.0.clone() else {
+    let Some(code) = panel.detail_code().map(str::to_string) else {
         return Ok(());
     };
     let Some(overlay) = resolutions
@@ -122,7 +184,7 @@ pub(super) fn draw_detail(
                     speech.say(&text, locale.lang);
                 }
                 if ui.button(locale.t("close")).clicked() {
-                    open.0 = None;
+                    *panel = Panel::Closed;
                 }
             });
             // Links open in the system browser; nothing here opens by itself.
@@ -151,9 +213,9 @@ pub(super) fn draw_detail(
             });
         });
     if !keep_open {
-        open.0 = None;
+        *panel = Panel::Closed;
     }
-    if open.0.is_none() {
+    if *panel == Panel::Closed {
         speech.stop();
     }
     Ok(())

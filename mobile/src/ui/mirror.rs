@@ -12,8 +12,8 @@ use bevy::prelude::*;
 use pustaka_api::MarkerOverlay;
 use serde::Serialize;
 
+use super::detail::Panel;
 use super::placement::DrawnCards;
-use crate::detail::OpenDetail;
 use crate::i18n::Locale;
 use crate::net::{NetStatus, Resolution, Resolutions};
 
@@ -60,7 +60,7 @@ pub struct MirrorPanel {
 pub fn describe(
     drawn: &DrawnCards,
     resolutions: &Resolutions,
-    open: &OpenDetail,
+    panel: &Panel,
     locale: &Locale,
     net: &NetStatus,
 ) -> Mirror {
@@ -87,7 +87,7 @@ pub fn describe(
         let names: Vec<&str> = cards.iter().map(|c| c.name.as_str()).collect();
         format!("{count}: {}", names.join(", "))
     };
-    let panel = open.0.as_deref().and_then(|code| {
+    let panel = panel.detail_code().and_then(|code| {
         let o = overlay(code)?;
         let mut paragraphs: Vec<String> = [o.subtitle.clone(), o.body.clone()]
             .into_iter()
@@ -123,12 +123,12 @@ pub fn describe(
 pub fn update_mirror(
     drawn: Res<DrawnCards>,
     resolutions: Res<Resolutions>,
-    open: Res<OpenDetail>,
+    panel: Res<Panel>,
     locale: Res<Locale>,
     net: Res<NetStatus>,
     mut mirror: ResMut<Mirror>,
 ) {
-    mirror.set_if_neq(describe(&drawn, &resolutions, &open, &locale, &net));
+    mirror.set_if_neq(describe(&drawn, &resolutions, &panel, &locale, &net));
 }
 
 /// The mirror plugin (part of the UI; needs its [`DrawnCards`]).
@@ -173,7 +173,7 @@ mod tests {
         let m = describe(
             &drawn,
             &resolutions,
-            &OpenDetail(Some("BK0001".into())),
+            &Panel::detail("BK0001"),
             &locale,
             &NetStatus { offline: true },
         );
@@ -192,7 +192,7 @@ mod tests {
         let m = describe(
             &DrawnCards::default(),
             &resolutions,
-            &OpenDetail(None),
+            &Panel::Closed,
             &locale,
             &NetStatus::default(),
         );

@@ -30,13 +30,10 @@ use bevy_egui::EguiPrimaryContextPass;
 
 use preview::world_from_frame;
 
-pub use crate::detail::OpenDetail;
-
 /// The UI plugin (needs a renderer and `bevy_egui`'s `EguiPlugin`).
 pub fn plugin(app: &mut App) {
     app.add_plugins((preview::plugin, mirror::plugin));
-    app.init_resource::<OpenDetail>()
-        .init_resource::<placement::DrawnCards>()
+    app.init_resource::<placement::DrawnCards>()
         .init_resource::<status::StatusBarRect>()
         .add_systems(
             EguiPrimaryContextPass,

@@ -12,10 +12,11 @@ use pustaka_markers::pose::project_corners;
 
 use super::anchor::{self, CARD_WIDTH, CardPlacement, Obstacles};
 use super::cards::{card_contents, card_label, detail_for_tap};
+use super::detail::Panel;
 use super::preview::MainCamera;
 use super::status::StatusBarRect;
 use super::theme::{FOREIGN_OUTLINE, LIBRARY_OUTLINE};
-use super::{OpenDetail, to_screen};
+use super::to_screen;
 use crate::i18n::Locale;
 use crate::net::Resolutions;
 use crate::scan::tracking::{TrackedCode, TrackedCodes, assumed_intrinsics};
@@ -56,7 +57,7 @@ pub(super) fn draw_cards(
     tracked: Res<TrackedCodes>,
     resolutions: Res<Resolutions>,
     locale: Res<Locale>,
-    mut open: ResMut<OpenDetail>,
+    mut panel: ResMut<Panel>,
     bar: Res<StatusBarRect>,
     mut drawn: ResMut<DrawnCards>,
     cameras: Query<(&Camera, &GlobalTransform), With<MainCamera>>,
@@ -67,7 +68,7 @@ pub(super) fn draw_cards(
         &tracked,
         &resolutions,
         &locale,
-        &mut open,
+        &mut panel,
         &bar,
         &cameras,
         &mut now_drawn,
@@ -81,7 +82,7 @@ fn draw_cards_into(
     tracked: &TrackedCodes,
     resolutions: &Resolutions,
     locale: &Locale,
-    open: &mut OpenDetail,
+    panel: &mut Panel,
     bar: &StatusBarRect,
     cameras: &Query<(&Camera, &GlobalTransform), With<MainCamera>>,
     drawn: &mut Vec<DrawnCard>,
@@ -147,7 +148,7 @@ fn draw_cards_into(
             && shown.clicked
             && let Some(code) = detail_for_tap(&seen.content)
         {
-            open.0 = Some(code);
+            *panel = Panel::Detail { code };
         }
     }
     Ok(())

@@ -16,7 +16,7 @@ use pustaka_mobile::camera::{CaptureStatus, LatestFrame, WebCamera};
 use pustaka_mobile::i18n::Locale;
 use pustaka_mobile::media::trailer::{Trailer, TrailerPhase};
 use pustaka_mobile::scan::scanning::{ExternalScan, ExternalScans};
-use pustaka_mobile::ui::OpenDetail;
+use pustaka_mobile::ui::detail::Panel;
 use pustaka_mobile::ui::mirror::Mirror;
 use pustaka_mobile::{AppConfig, AppPlugin};
 use serde::{Deserialize, Serialize};
@@ -159,7 +159,7 @@ pub fn start(options_json: &str) -> Result<(), JsValue> {
         app.world_mut().resource_mut::<Locale>().lang = Lang::En;
     }
     if let Some(code) = options.code.filter(|c| !c.trim().is_empty()) {
-        app.insert_resource(OpenDetail(Some(code.trim().to_uppercase())));
+        app.insert_resource(Panel::detail(&code));
     }
     app.run();
     Ok(())
@@ -226,13 +226,13 @@ pub fn set_lang(tag: &str) {
 
 fn apply_commands(
     commands: Res<PageCommands>,
-    mut open: ResMut<OpenDetail>,
+    mut panel: ResMut<Panel>,
     mut locale: ResMut<Locale>,
 ) {
     for c in commands.0.try_iter() {
         match c {
-            Command::Open(code) => open.0 = Some(code),
-            Command::Close => open.0 = None,
+            Command::Open(code) => *panel = Panel::detail(&code),
+            Command::Close => *panel = Panel::Closed,
             Command::Lang(lang) => locale.lang = lang,
         }
     }

@@ -23,7 +23,7 @@ use reqwest::header::{ETAG, IF_NONE_MATCH};
 
 use crate::config::NetTimeouts;
 use crate::i18n::Locale;
-use crate::scan::scanning::Detections;
+use crate::scan::tracking::TrackedCodes;
 use crate::{AppConfig, AppSystems};
 
 pub mod cache;
@@ -439,8 +439,11 @@ pub fn plugin(app: &mut App) {
         );
 }
 
+/// Asks for every library code in view (the scan stage's [`TrackedCodes`])
+/// that is new, due for a retry or a revalidation; after a language switch,
+/// for every code known.
 fn request_resolutions(
-    detections: Res<Detections>,
+    tracked: Res<TrackedCodes>,
     net: Option<Res<Net>>,
     config: Res<AppConfig>,
     mut resolutions: ResMut<Resolutions>,
@@ -457,12 +460,13 @@ fn request_resolutions(
         // panel keeps its cover and its trailer keeps playing.
         *last_lang = Some(locale.lang);
         asked.0.clear();
-    } else if !detections.is_changed() {
+    } else if !tracked.is_changed() {
         return;
     }
-    let mut codes: Vec<String> = detections
+    let mut codes: Vec<String> = tracked
         .codes
         .iter()
+        .filter(|seen| seen.visible)
         .filter_map(|seen| match &seen.content {
             ScannedContent::Library { code, .. } => Some(code.as_str().to_string()),
             _ => None,

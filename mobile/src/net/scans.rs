@@ -21,7 +21,7 @@ use pustaka_markers::payload::ScannedContent;
 use serde::{Deserialize, Serialize};
 
 use super::Net;
-use crate::scan::scanning::Detections;
+use crate::scan::tracking::TrackedCodes;
 use crate::{AppConfig, AppSystems};
 
 /// A code seen again within this window is not counted again.
@@ -281,12 +281,14 @@ pub fn plugin(app: &mut App) {
         );
 }
 
-fn count_scans(detections: Res<Detections>, mut queue: ResMut<ScanQueue>) {
-    if !detections.is_changed() {
+/// Counts each library code in view (the scan stage's [`TrackedCodes`]; a
+/// code held through a dropout is not seen again).
+fn count_scans(tracked: Res<TrackedCodes>, mut queue: ResMut<ScanQueue>) {
+    if !tracked.is_changed() {
         return;
     }
     let now = Instant::now();
-    for seen in &detections.codes {
+    for seen in tracked.codes.iter().filter(|c| c.visible) {
         if let ScannedContent::Library { code, .. } = &seen.content {
             queue.record(code.as_str(), now);
         }

@@ -19,7 +19,7 @@ use super::theme::{FOREIGN_OUTLINE, LIBRARY_OUTLINE};
 use super::to_screen;
 use crate::i18n::Locale;
 use crate::net::Resolutions;
-use crate::scan::tracking::{TrackedCode, TrackedCodes, assumed_intrinsics};
+use crate::scan::tracking::{DEFAULT_CODE_SIDE_M, TrackedCode, TrackedCodes, assumed_intrinsics};
 
 /// One card as drawn this frame.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,12 +41,13 @@ pub struct DrawnCards(pub Vec<DrawnCard>);
 
 /// The code's outline in frame pixels: from the smoothed pose when there is
 /// one (rigid: the card keeps its shape as the code turns), else the smoothed
-/// corners.
+/// corners. The projection is the same for any printed size (see
+/// [`crate::scan::tracking::with_side`]), so the pose's own size is used.
 fn code_outline(code: &TrackedCode, frame_size: UVec2) -> [Vec2; 4] {
     match &code.pose {
         Some(pose) => {
             let k = assumed_intrinsics(frame_size.x, frame_size.y);
-            project_corners(pose, code.side_m, &k).map(|p| Vec2::new(p.x, p.y))
+            project_corners(pose, DEFAULT_CODE_SIDE_M, &k).map(|p| Vec2::new(p.x, p.y))
         }
         None => code.corners,
     }
@@ -526,7 +527,6 @@ mod tests {
                 content,
                 corners: TILTED,
                 pose: None,
-                side_m: 0.05,
                 visible: true,
             };
             let ctx = context();

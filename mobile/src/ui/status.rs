@@ -11,7 +11,7 @@ use super::to_screen;
 use crate::camera::CaptureStatus;
 use crate::i18n::Locale;
 use crate::net::{NetStatus, Resolution, Resolutions};
-use crate::scan::scanning::Detections;
+use crate::scan::tracking::TrackedCodes;
 
 /// Where the status bar (app name, language switch, offline banner, camera
 /// problem) was drawn this frame, in egui points; cards are placed around it
@@ -21,7 +21,7 @@ pub struct StatusBarRect(pub Option<Rect>);
 
 pub(super) fn draw_status(
     mut contexts: EguiContexts,
-    detections: Res<Detections>,
+    tracked: Res<TrackedCodes>,
     net_status: Res<NetStatus>,
     resolutions: Res<Resolutions>,
     capture: Option<Res<CaptureStatus>>,
@@ -34,20 +34,20 @@ pub(super) fn draw_status(
     // Only codes the visitor can see count: a code on a part of the frame
     // the window crops away gets no card (see anchor::place_card), so it is
     // not announced either.
-    let frame_size = detections.frame_size.as_vec2();
+    let frame_size = tracked.frame_size.as_vec2();
+    // Codes seen in the newest scan; one held through a dropout is not.
+    let seen = tracked.codes.iter().filter(|c| c.visible);
     let screen = ctx.content_rect();
     let ppp = ctx.pixels_per_point();
     let in_view = match cameras.single() {
-        Ok((camera, cam_tf)) => detections
-            .codes
-            .iter()
+        Ok((camera, cam_tf)) => seen
             .filter(|c| {
                 let centre = c.corners.iter().copied().sum::<Vec2>() / 4.0;
                 to_screen(centre, frame_size, camera, cam_tf, ppp)
                     .is_some_and(|p| screen.contains(egui::pos2(p.x, p.y)))
             })
             .count(),
-        Err(_) => detections.codes.len(),
+        Err(_) => seen.count(),
     };
     let shown = egui::Area::new(egui::Id::new("status"))
         .anchor(egui::Align2::CENTER_TOP, [0.0, 8.0])

@@ -11,7 +11,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
-use std::time::Duration;
 
 use bevy::platform::time::Instant;
 use bevy::prelude::*;
@@ -35,8 +34,6 @@ use cache::{CachedOverlay, OverlayCache};
 
 /// Attempts per resolve before falling back to the cache.
 pub const MAX_ATTEMPTS: u32 = 3;
-/// First retry delay; doubles after each failed attempt (250 ms, 500 ms, ...).
-pub const RETRY_BASE: Duration = Duration::from_millis(250);
 
 /// Header a cache between the app and the server adds to an answer that is
 /// its saved copy, not the server's (the browser build's service worker,
@@ -322,7 +319,7 @@ pub async fn resolve_with_cache(
     let mut last_error = String::new();
     for n in 0..MAX_ATTEMPTS {
         if n > 0 {
-            runtime::sleep(RETRY_BASE * 2u32.pow(n - 1)).await;
+            runtime::sleep(timeouts.retry_backoff * 2u32.pow(n - 1)).await;
         }
         match attempt(client, timeouts, url, etag).await {
             Attempt::Fresh(etag, overlay) => {

@@ -1,5 +1,5 @@
-//! What the app shows besides text: covers and posters ([`pictures`]), the
-//! trailer player ([`trailer`]) and read-aloud ([`speech`]).
+//! What the app shows besides text: covers and posters ([`pictures`](crate::media::pictures)), the
+//! trailer player ([`trailer`](crate::media::trailer)) and read-aloud ([`speech`](crate::media::speech)).
 //!
 //! The downloads themselves are the net stage's ([`crate::net::media`]);
 //! this module decodes, plays and speaks them. Each platform's player sits

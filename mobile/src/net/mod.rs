@@ -1,7 +1,7 @@
 //! The resolver: asks the content server what each library code stands for.
 //!
 //! reqwest needs a tokio reactor, which Bevy's task pools are not, so this
-//! module owns one small runtime for the whole app ([`runtime`]: tokio on
+//! module owns one small runtime for the whole app ([`runtime`](crate::net::runtime): tokio on
 //! native targets, the page's event loop in the browser) and talks to it
 //! through channels (the reqwest maintainers' advice for non-tokio hosts).
 //!

@@ -1,11 +1,11 @@
 //! The scan stage: camera frames in, tracked codes out.
 //!
-//! - [`scanning`]: one scan task in flight on the newest frame (or the
-//!   browser Worker's answers, [`scanning::ExternalScans`]) →
-//!   [`scanning::Detections`], each code classified from its payload (library
+//! - [`scanning`](crate::scan::scanning): one scan task in flight on the newest frame (or the
+//!   browser Worker's answers, [`scanning::ExternalScans`](crate::scan::scanning::ExternalScans)) →
+//!   [`scanning::Detections`](crate::scan::scanning::Detections), each code classified from its payload (library
 //!   code or foreign) with [`crate::AppConfig::library_hosts`];
-//! - [`tracking`]: identities, One Euro smoothing and poses across scans →
-//!   [`tracking::TrackedCodes`].
+//! - [`tracking`](crate::scan::tracking): identities, One Euro smoothing and poses across scans →
+//!   [`tracking::TrackedCodes`](crate::scan::tracking::TrackedCodes).
 //!
 //! Both run in [`crate::AppSystems::Scan`].
 

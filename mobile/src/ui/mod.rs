@@ -1,16 +1,16 @@
 //! The egui layer, drawn over the camera picture after each frame's scan:
 //!
-//! - [`preview`]: the camera picture itself (a sprite filling the window);
-//! - [`theme`]: fonts, text sizes and colours;
-//! - [`status`]: the status bar (app name, codes in view, language switch,
+//! - [`preview`](crate::ui::preview): the camera picture itself (a sprite filling the window);
+//! - [`theme`](crate::ui::theme): fonts, text sizes and colours;
+//! - [`status`](crate::ui::status): the status bar (app name, codes in view, language switch,
 //!   offline banner, camera problem);
-//! - [`cards`]: what a card says (title, cover, synopsis, featured titles;
+//! - [`cards`](crate::ui::cards): what a card says (title, cover, synopsis, featured titles;
 //!   a foreign code's chip);
-//! - [`placement`]: anchoring each card on its code ([`anchor`] does the
+//! - [`placement`](crate::ui::placement): anchoring each card on its code ([`anchor`](crate::ui::anchor) does the
 //!   geometry): laid out flat by egui, then warped through the code's
 //!   homography, so a card follows, scales and tilts with the code;
-//! - [`detail`]: the detail panel a tap opens;
-//! - [`mirror`]: the screen-reader description of what is drawn (the web
+//! - [`detail`](crate::ui::detail): the detail panel a tap opens;
+//! - [`mirror`](crate::ui::mirror): the screen-reader description of what is drawn (the web
 //!   page's hidden DOM).
 //!
 //! The ui reads the other stages (tracked codes, answers, media) and none of

@@ -28,7 +28,8 @@ pub struct AppConfig {
     pub timeouts: NetTimeouts,
 }
 
-/// The network's timeouts and retry intervals. The defaults suit a library's
+/// The network's timeouts and retry intervals, all of them: no other
+/// network wait in the app is a constant. The defaults suit a library's
 /// Wi-Fi (slow, rarely dead); tests shorten them instead of waiting them out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NetTimeouts {
@@ -50,6 +51,16 @@ pub struct NetTimeouts {
     /// A code or media file whose fetch failed is tried again after this long
     /// while it stays in view (default 5 s).
     pub retry_failed_after: Duration,
+    /// Wait before the first retry of a resolve that failed on the way
+    /// (network error, 5xx, 408, 429); doubled for each next one (default
+    /// 250 ms: 250 ms, then 500 ms).
+    pub retry_backoff: Duration,
+    /// Send queued scan events once the oldest has waited this long, unless
+    /// enough wait to fill a batch sooner (default 10 s).
+    pub scans_flush_after: Duration,
+    /// After a failed send of scan events, wait this long before the next
+    /// (default 30 s: the events are kept meanwhile).
+    pub scans_retry_after: Duration,
 }
 
 impl Default for NetTimeouts {
@@ -61,6 +72,9 @@ impl Default for NetTimeouts {
             media_download: Duration::from_secs(120),
             revalidate_after: Duration::from_secs(60),
             retry_failed_after: Duration::from_secs(5),
+            retry_backoff: Duration::from_millis(250),
+            scans_flush_after: Duration::from_secs(10),
+            scans_retry_after: Duration::from_secs(30),
         }
     }
 }

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use bevy_egui::egui;
 use pustaka_mobile::config::NetTimeouts;
+use pustaka_mobile::media::trailer::{AudioOutput, AudioStatus, TrailerPlayer, VideoStatus};
 use pustaka_mobile::net::media::{MediaBytes, MediaCache, MediaError};
-use pustaka_mobile::trailer::{AudioOutput, AudioStatus, TrailerPlayer, VideoStatus};
 use pustaka_test_support::wait::{poll_until, try_poll_until};
 
 /// Hang guard for loops that wait on background work (not a timing assertion).

@@ -117,6 +117,6 @@ fn huge_photos_are_scaled_to_camera_size() {
     let f = src.next_frame().unwrap();
     assert_eq!((f.width, f.height), (MAX_IMAGE_SIDE, 1477));
     assert_eq!(f.rgba.len(), (f.width * f.height * 4) as usize);
-    let seen = pustaka_mobile::scanning::scan_frame(&std::sync::Arc::new(f), &[]);
+    let seen = pustaka_mobile::scan::scanning::scan_frame(&std::sync::Arc::new(f), &[]);
     assert_eq!(seen.codes.len(), 1, "{:?}", seen.codes);
 }

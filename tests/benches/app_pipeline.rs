@@ -35,8 +35,8 @@ use criterion::{Criterion, criterion_group};
 use pustaka_markers::payload::MarkerCode;
 use pustaka_markers::{LumaView, Scanner, generate};
 use pustaka_mobile::camera::{Frame, FrameError, FrameSource, PendingSource};
-use pustaka_mobile::scanning::{Detections, scan_frame};
-use pustaka_mobile::tracking::TrackedCodes;
+use pustaka_mobile::scan::scanning::{Detections, scan_frame};
+use pustaka_mobile::scan::tracking::TrackedCodes;
 use pustaka_mobile::{AppConfig, AppPlugin};
 use pustaka_test_support::server::TestServer;
 

@@ -13,10 +13,11 @@ use bevy_egui::egui;
 use pustaka_api::{MarkerOverlay, MediaRole};
 use pustaka_mobile::config::NetTimeouts;
 use pustaka_mobile::i18n::Locale;
+use pustaka_mobile::media::pictures::{self, Pictures};
+use pustaka_mobile::media::trailer::{AudioOutput, VideoStatus};
 use pustaka_mobile::net::media::{MediaBytes, MediaCache, MediaError, MediaName, MediaNameExt};
 use pustaka_mobile::net::{Resolution, Resolutions};
-use pustaka_mobile::pictures::{self, Pictures};
-use pustaka_mobile::trailer::{AudioOutput, VideoStatus};
+use pustaka_mobile::ui::detail::Panel;
 use pustaka_mobile::{AppConfig, AppPlugin};
 use pustaka_test_support::bevy::run_until;
 use pustaka_test_support::server::TestServer;
@@ -190,7 +191,7 @@ fn a_cover_ends_up_as_a_texture_on_the_card() {
     let locale = app.world().resource::<Locale>();
     let mut out = ctx.run_ui(egui::RawInput::default(), |ui| {
         pictures.upload(ui.ctx());
-        pustaka_mobile::ui::overlay_summary(ui, &o, locale);
+        pustaka_mobile::ui::cards::overlay_summary(ui, &o, locale);
     });
     // The texture's pixels were handed to the renderer.
     let uploaded_now = pictures
@@ -234,7 +235,7 @@ fn opening_and_closing_the_panel_starts_and_stops_the_demo_trailer() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let o = overlay(&rt, server.base_url(), "BK0001");
     assert!(
-        pustaka_mobile::trailer::trailer_ref(&o).is_some(),
+        pustaka_mobile::media::trailer::trailer_ref(&o).is_some(),
         "the demo title has a trailer: {:?}",
         o.media
     );
@@ -244,12 +245,12 @@ fn opening_and_closing_the_panel_starts_and_stops_the_demo_trailer() {
             server_url: server.base_url().into(),
             ..default()
         })
-        .insert_resource(pustaka_mobile::ui::OpenDetail(Some("BK0001".into())))
+        .insert_resource(Panel::detail("BK0001"))
         .add_plugins(AppPlugin {
             with_rendering: false,
         });
     app.world_mut()
-        .resource_mut::<pustaka_mobile::trailer::Trailer>()
+        .resource_mut::<pustaka_mobile::media::trailer::Trailer>()
         .output = AudioOutput::Discard;
     // The first update settles the language (which clears resolutions).
     app.update();
@@ -258,7 +259,9 @@ fn opening_and_closing_the_panel_starts_and_stops_the_demo_trailer() {
         .0
         .insert("BK0001".into(), Resolution::Ready(o));
     let pids = run_until(&mut app, "the trailer to start", HANG_GUARD, |app| {
-        let trailer = app.world().resource::<pustaka_mobile::trailer::Trailer>();
+        let trailer = app
+            .world()
+            .resource::<pustaka_mobile::media::trailer::Trailer>();
         let p = trailer.player()?;
         if let VideoStatus::Failed(e) = p.video_status() {
             panic!("{e}");
@@ -269,13 +272,11 @@ fn opening_and_closing_the_panel_starts_and_stops_the_demo_trailer() {
             p.child_pids()
         })
     });
-    app.world_mut()
-        .resource_mut::<pustaka_mobile::ui::OpenDetail>()
-        .0 = None;
+    *app.world_mut().resource_mut::<Panel>() = Panel::Closed;
     app.update();
     assert!(
         app.world()
-            .resource::<pustaka_mobile::trailer::Trailer>()
+            .resource::<pustaka_mobile::media::trailer::Trailer>()
             .player()
             .is_none()
     );

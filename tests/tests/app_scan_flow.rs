@@ -11,8 +11,8 @@ use pustaka_mobile::camera::{Frame, FrameError, FrameSource, PendingSource};
 use pustaka_mobile::config::NetTimeouts;
 use pustaka_mobile::i18n::Locale;
 use pustaka_mobile::net::{Resolution, Resolutions};
-use pustaka_mobile::scanning::Detections;
-use pustaka_mobile::tracking::TrackedCodes;
+use pustaka_mobile::scan::scanning::Detections;
+use pustaka_mobile::scan::tracking::TrackedCodes;
 use pustaka_mobile::{AppConfig, AppPlugin};
 use pustaka_test_support::bevy::run_until;
 use pustaka_test_support::peers::{StalledServer, canned_server};
@@ -104,7 +104,7 @@ fn scanned_code_resolves_against_a_real_server() {
         "{:?}",
         card.corners
     );
-    let label = pustaka_mobile::ui::card_label(
+    let label = pustaka_mobile::ui::cards::card_label(
         &card,
         app.world().resource::<Resolutions>(),
         app.world().resource::<Locale>(),

@@ -1,7 +1,7 @@
 //! Frames in: the `FrameSource` trait, the capture thread and the newest-frame slot.
 //!
 //! A source runs on its own thread and writes each frame into
-//! [`LatestFrame`], replacing any frame not yet taken (newest wins), so a
+//! [`LatestFrame`](crate::camera::LatestFrame), replacing any frame not yet taken (newest wins), so a
 //! slow scan never queues up stale frames.
 
 use std::sync::{Arc, Mutex};

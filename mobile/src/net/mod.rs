@@ -1,7 +1,7 @@
 //! The resolver: asks the content server what each library code stands for.
 //!
 //! reqwest needs a tokio reactor, which Bevy's task pools are not, so this
-//! module owns one small runtime for the whole app ([`runtime`]: tokio on
+//! module owns one small runtime for the whole app ([`runtime`](crate::net::runtime): tokio on
 //! native targets, the page's event loop in the browser) and talks to it
 //! through channels (the reqwest maintainers' advice for non-tokio hosts).
 //!
@@ -11,7 +11,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
-use std::time::Duration;
 
 use bevy::platform::time::Instant;
 use bevy::prelude::*;
@@ -23,7 +22,7 @@ use reqwest::header::{ETAG, IF_NONE_MATCH};
 
 use crate::config::NetTimeouts;
 use crate::i18n::Locale;
-use crate::scanning::Detections;
+use crate::scan::tracking::TrackedCodes;
 use crate::{AppConfig, AppSystems};
 
 pub mod cache;
@@ -35,8 +34,6 @@ use cache::{CachedOverlay, OverlayCache};
 
 /// Attempts per resolve before falling back to the cache.
 pub const MAX_ATTEMPTS: u32 = 3;
-/// First retry delay; doubles after each failed attempt (250 ms, 500 ms, ...).
-pub const RETRY_BASE: Duration = Duration::from_millis(250);
 
 /// Header a cache between the app and the server adds to an answer that is
 /// its saved copy, not the server's (the browser build's service worker,
@@ -322,7 +319,7 @@ pub async fn resolve_with_cache(
     let mut last_error = String::new();
     for n in 0..MAX_ATTEMPTS {
         if n > 0 {
-            runtime::sleep(RETRY_BASE * 2u32.pow(n - 1)).await;
+            runtime::sleep(timeouts.retry_backoff * 2u32.pow(n - 1)).await;
         }
         match attempt(client, timeouts, url, etag).await {
             Attempt::Fresh(etag, overlay) => {
@@ -439,8 +436,11 @@ pub fn plugin(app: &mut App) {
         );
 }
 
+/// Asks for every library code in view (the scan stage's [`TrackedCodes`])
+/// that is new, due for a retry or a revalidation; after a language switch,
+/// for every code known.
 fn request_resolutions(
-    detections: Res<Detections>,
+    tracked: Res<TrackedCodes>,
     net: Option<Res<Net>>,
     config: Res<AppConfig>,
     mut resolutions: ResMut<Resolutions>,
@@ -457,12 +457,13 @@ fn request_resolutions(
         // panel keeps its cover and its trailer keeps playing.
         *last_lang = Some(locale.lang);
         asked.0.clear();
-    } else if !detections.is_changed() {
+    } else if !tracked.is_changed() {
         return;
     }
-    let mut codes: Vec<String> = detections
+    let mut codes: Vec<String> = tracked
         .codes
         .iter()
+        .filter(|seen| seen.visible)
         .filter_map(|seen| match &seen.content {
             ScannedContent::Library { code, .. } => Some(code.as_str().to_string()),
             _ => None,

@@ -7,7 +7,9 @@
 //!
 //! An event is only the code, the time (UTC, RFC 3339) and the client kind:
 //! no device id, no location, nothing personal. A code that stays in view is
-//! counted once per [`DEDUPE_WINDOW`].
+//! counted once per [`DEDUPE_WINDOW`]. When to send and when to try again
+//! after a failed send are network intervals: [`NetTimeouts::scans_flush_after`]
+//! and [`NetTimeouts::scans_retry_after`].
 
 use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
@@ -21,17 +23,15 @@ use pustaka_markers::payload::ScannedContent;
 use serde::{Deserialize, Serialize};
 
 use super::Net;
-use crate::scanning::Detections;
+use crate::config::NetTimeouts;
+use crate::scan::tracking::TrackedCodes;
 use crate::{AppConfig, AppSystems};
 
 /// A code seen again within this window is not counted again.
 pub const DEDUPE_WINDOW: Duration = Duration::from_secs(30);
-/// Send when this many events wait…
+/// Send when this many events wait (or when the oldest has waited
+/// [`NetTimeouts::scans_flush_after`]).
 pub const FLUSH_AT_COUNT: usize = 20;
-/// …or when the oldest has waited this long.
-pub const FLUSH_EVERY: Duration = Duration::from_secs(10);
-/// After a failed send, wait this long before the next try.
-pub const RETRY_AFTER: Duration = Duration::from_secs(30);
 /// The most events kept while offline; the oldest are dropped beyond it.
 pub const MAX_QUEUED: usize = 5_000;
 /// File name of the persisted queue inside the cache dir.
@@ -229,16 +229,17 @@ impl ScanQueue {
         }
     }
 
-    fn due(&self, now: Instant) -> bool {
+    fn due(&self, now: Instant, timeouts: &NetTimeouts) -> bool {
         !self.in_flight
             && !self.pending.is_empty()
             && self.last_attempt.is_none_or(|t| {
-                now.duration_since(t) >= RETRY_AFTER || self.pending.len() >= FLUSH_AT_COUNT
+                now.duration_since(t) >= timeouts.scans_retry_after
+                    || self.pending.len() >= FLUSH_AT_COUNT
             })
             && (self.pending.len() >= FLUSH_AT_COUNT
                 || self
                     .oldest_since
-                    .is_none_or(|t| now.duration_since(t) >= FLUSH_EVERY))
+                    .is_none_or(|t| now.duration_since(t) >= timeouts.scans_flush_after))
     }
 }
 
@@ -281,12 +282,14 @@ pub fn plugin(app: &mut App) {
         );
 }
 
-fn count_scans(detections: Res<Detections>, mut queue: ResMut<ScanQueue>) {
-    if !detections.is_changed() {
+/// Counts each library code in view (the scan stage's [`TrackedCodes`]; a
+/// code held through a dropout is not seen again).
+fn count_scans(tracked: Res<TrackedCodes>, mut queue: ResMut<ScanQueue>) {
+    if !tracked.is_changed() {
         return;
     }
     let now = Instant::now();
-    for seen in &detections.codes {
+    for seen in tracked.codes.iter().filter(|c| c.visible) {
         if let ScannedContent::Library { code, .. } = &seen.content {
             queue.record(code.as_str(), now);
         }
@@ -313,7 +316,7 @@ fn flush_scans(mut queue: ResMut<ScanQueue>, net: Option<Res<Net>>, config: Res<
         }
     }
     let Some(net) = net else { return };
-    if !queue.due(now) {
+    if !queue.due(now, &config.timeouts) {
         return;
     }
     queue.in_flight = true;
@@ -363,14 +366,21 @@ mod tests {
 
     #[test]
     fn flush_waits_for_count_or_age() {
+        let timeouts = NetTimeouts::default();
         let mut q = ScanQueue::open(None);
         let t0 = Instant::now();
         q.record("BK0001", t0);
-        assert!(!q.due(t0));
-        assert!(q.due(t0 + FLUSH_EVERY));
+        assert!(!q.due(t0, &timeouts));
+        assert!(q.due(t0 + timeouts.scans_flush_after, &timeouts));
+        // A test's shorter interval is the one used.
+        let short = NetTimeouts {
+            scans_flush_after: Duration::from_millis(50),
+            ..timeouts
+        };
+        assert!(q.due(t0 + Duration::from_millis(50), &short));
         for i in 0..FLUSH_AT_COUNT {
             q.record(&format!("BK{i:04}"), t0);
         }
-        assert!(q.due(t0));
+        assert!(q.due(t0, &timeouts));
     }
 }

@@ -10,7 +10,7 @@
 //!   browser is the page's one thread and a scan there drops the picture to
 //!   ~12 fps. It hands in frames (`push_frame`, for the picture) and the
 //!   worker's answers (`push_detections`); the app scans nothing itself
-//!   (`pustaka_mobile::scanning::ExternalScans`).
+//!   (`pustaka_mobile::scan::scanning::ExternalScans`).
 //! - The page's DOM mirror: `bevy_egui` draws on a canvas that screen readers
 //!   cannot see, so after each frame that changed what is drawn the shell
 //!   hands the page a description of it (the cards as drawn, the open panel,
@@ -18,7 +18,7 @@
 //!   `<button data-code>` per card; a press on one comes back through
 //!   `open_code`.
 //! - The trailer: the page lays its `<video playsinline>` over the space the
-//!   panel keeps (`pustaka_mobile::trailer::web`).
+//!   panel keeps (`pustaka_mobile::media::trailer::web`).
 
 #[cfg(target_arch = "wasm32")]
 mod shell;

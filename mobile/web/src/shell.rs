@@ -14,10 +14,10 @@ use crossbeam_channel::{Receiver, Sender, unbounded};
 use pustaka_api::Lang;
 use pustaka_mobile::camera::{CaptureStatus, LatestFrame, WebCamera};
 use pustaka_mobile::i18n::Locale;
-use pustaka_mobile::mirror::Mirror;
-use pustaka_mobile::scanning::{ExternalScan, ExternalScans};
-use pustaka_mobile::trailer::{Trailer, TrailerPhase};
-use pustaka_mobile::ui::OpenDetail;
+use pustaka_mobile::media::trailer::{Trailer, TrailerPhase};
+use pustaka_mobile::scan::scanning::{ExternalScan, ExternalScans};
+use pustaka_mobile::ui::detail::Panel;
+use pustaka_mobile::ui::mirror::Mirror;
 use pustaka_mobile::{AppConfig, AppPlugin};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
@@ -28,7 +28,7 @@ pub const CANVAS_SELECTOR: &str = "#pustaka-canvas";
 #[wasm_bindgen]
 extern "C" {
     /// `pustakaPage.mirror(json)`: the page rewrites its hidden DOM mirror
-    /// from a `pustaka_mobile::mirror::Mirror`.
+    /// from a `pustaka_mobile::ui::mirror::Mirror`.
     #[wasm_bindgen(js_namespace = pustakaPage, js_name = mirror, catch)]
     fn page_mirror(json: &str) -> Result<(), JsValue>;
     /// `pustakaPage.video(json)`: the page shows its `<video>` at a place
@@ -159,7 +159,7 @@ pub fn start(options_json: &str) -> Result<(), JsValue> {
         app.world_mut().resource_mut::<Locale>().lang = Lang::En;
     }
     if let Some(code) = options.code.filter(|c| !c.trim().is_empty()) {
-        app.insert_resource(OpenDetail(Some(code.trim().to_uppercase())));
+        app.insert_resource(Panel::detail(&code));
     }
     app.run();
     Ok(())
@@ -178,7 +178,7 @@ pub fn push_frame(seq: f64, width: u32, height: u32, rgba: Vec<u8>) {
 }
 
 /// The scan worker's `detections` message, as JSON (see
-/// `pustaka_mobile::scanning::ExternalScan::from_worker_json`).
+/// `pustaka_mobile::scan::scanning::ExternalScan::from_worker_json`).
 #[wasm_bindgen]
 pub fn push_detections(json: &str) {
     match ExternalScan::from_worker_json(json) {
@@ -226,13 +226,13 @@ pub fn set_lang(tag: &str) {
 
 fn apply_commands(
     commands: Res<PageCommands>,
-    mut open: ResMut<OpenDetail>,
+    mut panel: ResMut<Panel>,
     mut locale: ResMut<Locale>,
 ) {
     for c in commands.0.try_iter() {
         match c {
-            Command::Open(code) => open.0 = Some(code),
-            Command::Close => open.0 = None,
+            Command::Open(code) => *panel = Panel::detail(&code),
+            Command::Close => *panel = Panel::Closed,
             Command::Lang(lang) => locale.lang = lang,
         }
     }

@@ -269,7 +269,7 @@
           m.width = map.width;
           m.height = map.height;
         }
-        // The app takes the message as JSON (scanning::ExternalScan).
+        // The app takes the message as JSON (scan::scanning::ExternalScan).
         if (app) app.push_detections(JSON.stringify(m));
         document.body.dataset.scans = String(Number(document.body.dataset.scans || 0) + 1);
       } else if (m.type === "error") {

@@ -9,7 +9,7 @@ use pustaka_markers::payload::ScannedContent;
 use serde::Serialize;
 
 use crate::net::{Resolution, Resolutions};
-use crate::scanning::{Detections, FrameScanned};
+use crate::scan::scanning::{Detections, FrameScanned};
 
 /// Frames to wait after the screenshot is requested before giving up on it.
 const SCREENSHOT_GRACE_FRAMES: u32 = 300;

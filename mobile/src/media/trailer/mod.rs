@@ -7,13 +7,15 @@
 //!   over the space the panel keeps for it (the browser streams, decodes and
 //!   caches the clip itself).
 //!
-//! Which trailer is wanted (the open panel's), starting it and stopping it
-//! when the panel closes is the same on every platform.
+//! Which trailer is wanted (the [`crate::media::Spotlight`]'s: the open
+//! panel's), starting it and stopping it when the panel closes is the same
+//! on every platform.
 
 use bevy::prelude::*;
 use bevy_egui::egui;
 use pustaka_api::{MarkerOverlay, MediaKind, MediaRef, MediaRole};
 
+use super::{MediaSystems, Spotlight};
 use crate::AppSystems;
 use crate::i18n::Locale;
 #[cfg(not(target_arch = "wasm32"))]
@@ -91,22 +93,28 @@ impl Trailer {
 
 /// The trailer plugin.
 pub fn plugin(app: &mut App) {
-    app.init_resource::<Trailer>()
-        .add_systems(Update, drive_trailer.in_set(AppSystems::Present));
+    app.init_resource::<Trailer>().add_systems(
+        Update,
+        drive_trailer
+            .in_set(AppSystems::Present)
+            .in_set(MediaSystems),
+    );
 }
 
-/// Starts the open panel's trailer once it is in the media cache, and stops
-/// it (both children killed and reaped) when the panel closes or changes.
+/// Starts the trailer of the [`Spotlight`]'s code (the open panel's) once it
+/// is in the media cache, and stops it (both children killed and reaped)
+/// when the panel closes or changes.
 pub fn drive_trailer(
-    open: Option<Res<crate::detail::OpenDetail>>,
+    spotlight: Res<Spotlight>,
     resolutions: Res<Resolutions>,
     #[cfg(not(target_arch = "wasm32"))] net: Option<Res<Net>>,
     #[cfg(not(target_arch = "wasm32"))] media: Option<ResMut<Media>>,
     mut trailer: ResMut<Trailer>,
 ) {
-    let wanted = open
-        .and_then(|o| o.0.clone())
-        .and_then(|code| resolutions.0.get(&code).and_then(|r| r.overlay()).cloned())
+    let wanted = spotlight
+        .0
+        .as_ref()
+        .and_then(|code| resolutions.0.get(code).and_then(|r| r.overlay()).cloned())
         .and_then(|o| {
             trailer_ref(&o).map(|m| {
                 let alt = m

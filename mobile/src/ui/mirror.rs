@@ -12,10 +12,10 @@ use bevy::prelude::*;
 use pustaka_api::MarkerOverlay;
 use serde::Serialize;
 
-use crate::detail::OpenDetail;
+use super::detail::Panel;
+use super::placement::DrawnCards;
 use crate::i18n::Locale;
 use crate::net::{NetStatus, Resolution, Resolutions};
-use crate::ui::DrawnCards;
 
 /// What the page's hidden DOM says (serialised as JSON for it).
 #[derive(Resource, Debug, Default, Clone, PartialEq, Serialize)]
@@ -60,7 +60,7 @@ pub struct MirrorPanel {
 pub fn describe(
     drawn: &DrawnCards,
     resolutions: &Resolutions,
-    open: &OpenDetail,
+    panel: &Panel,
     locale: &Locale,
     net: &NetStatus,
 ) -> Mirror {
@@ -87,7 +87,7 @@ pub fn describe(
         let names: Vec<&str> = cards.iter().map(|c| c.name.as_str()).collect();
         format!("{count}: {}", names.join(", "))
     };
-    let panel = open.0.as_deref().and_then(|code| {
+    let panel = panel.detail_code().and_then(|code| {
         let o = overlay(code)?;
         let mut paragraphs: Vec<String> = [o.subtitle.clone(), o.body.clone()]
             .into_iter()
@@ -96,7 +96,11 @@ pub fn describe(
             .collect();
         if !o.featured.is_empty() {
             paragraphs.push(locale.t("featured-heading"));
-            paragraphs.extend(o.featured.iter().map(|t| crate::ui::featured_line(t, true)));
+            paragraphs.extend(
+                o.featured
+                    .iter()
+                    .map(|t| super::cards::featured_line(t, true)),
+            );
         }
         Some(MirrorPanel {
             code: code.to_string(),
@@ -119,12 +123,12 @@ pub fn describe(
 pub fn update_mirror(
     drawn: Res<DrawnCards>,
     resolutions: Res<Resolutions>,
-    open: Res<OpenDetail>,
+    panel: Res<Panel>,
     locale: Res<Locale>,
     net: Res<NetStatus>,
     mut mirror: ResMut<Mirror>,
 ) {
-    mirror.set_if_neq(describe(&drawn, &resolutions, &open, &locale, &net));
+    mirror.set_if_neq(describe(&drawn, &resolutions, &panel, &locale, &net));
 }
 
 /// The mirror plugin (part of the UI; needs its [`DrawnCards`]).
@@ -136,7 +140,7 @@ pub fn plugin(app: &mut App) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ui::DrawnCard;
+    use crate::ui::placement::DrawnCard;
     use pustaka_api::{Lang, TargetKind};
 
     fn overlay(title: &str) -> MarkerOverlay {
@@ -169,7 +173,7 @@ mod tests {
         let m = describe(
             &drawn,
             &resolutions,
-            &OpenDetail(Some("BK0001".into())),
+            &Panel::detail("BK0001"),
             &locale,
             &NetStatus { offline: true },
         );
@@ -188,7 +192,7 @@ mod tests {
         let m = describe(
             &DrawnCards::default(),
             &resolutions,
-            &OpenDetail(None),
+            &Panel::Closed,
             &locale,
             &NetStatus::default(),
         );

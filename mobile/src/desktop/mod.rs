@@ -2,19 +2,21 @@
 //! window and the plugins, and its headless mode. In the library, not in
 //! `main.rs`, so the end-to-end tests (`tests/`) can build the same binary.
 
+pub mod headless;
+
 use std::path::PathBuf;
 
 use crate::camera::{
     FrameError, FrameSource, ImageFolderSource, PendingSource, VideoFileSource, WebcamSource,
     is_video,
 };
-use crate::headless::{self, HeadlessRun};
 use crate::{AppConfig, AppPlugin};
 use bevy::prelude::*;
 use bevy::render::RenderPlugin;
 use bevy::window::{ExitCondition, WindowResolution};
 use bevy_egui::EguiPlugin;
 use clap::Parser;
+use headless::HeadlessRun;
 
 /// Frames per second when replaying image files.
 const FILE_SOURCE_FPS: f32 = 15.0;
@@ -175,7 +177,7 @@ pub fn main() -> AppExit {
         app.world_mut().resource_mut::<crate::i18n::Locale>().lang = pustaka_api::Lang::En;
     }
     if let Some(code) = &cli.open {
-        app.insert_resource(crate::ui::OpenDetail(Some(code.to_uppercase())));
+        app.insert_resource(crate::ui::detail::Panel::detail(code));
     }
     if cli.headless {
         app.add_plugins(headless::plugin(HeadlessRun {

@@ -1,6 +1,13 @@
 //! Tracking: keeps each code's identity across scans, smooths its corners and
 //! pose (the markers crate's One Euro tracker), and holds it briefly when a
 //! scan misses it, so cards neither jitter nor blink.
+//!
+//! [`TrackedCodes`] is the scan stage's one product: the resolver, the scan
+//! counter and the cards all read it. Tracking reads nothing downstream (no
+//! answer from the server): whether a code is the library's comes from its
+//! payload ([`crate::AppConfig::library_hosts`]), and poses are fitted for
+//! [`DEFAULT_CODE_SIDE_M`] (a code's real size only rescales its distance,
+//! see [`with_side`]).
 
 use std::time::Duration;
 
@@ -10,8 +17,7 @@ use pustaka_markers::payload::{ScannedContent, classify};
 use pustaka_markers::pose::{Intrinsics, Pose};
 use pustaka_markers::track::{CameraModel, Tracker, TrackerConfig};
 
-use crate::net::{Resolution, Resolutions};
-use crate::scanning::{Detections, FrameScanned};
+use crate::scan::scanning::{Detections, FrameScanned};
 use crate::{AppConfig, AppSystems};
 
 /// Assumed horizontal field of view of an uncalibrated camera, degrees: a
@@ -19,8 +25,9 @@ use crate::{AppConfig, AppSystems};
 /// errs towards codes being farther away, never closer).
 pub const ASSUMED_HFOV_DEG: f64 = 60.0;
 
-/// Printed side of a library code, metres, until the server says otherwise
-/// (our label sheets print 5 cm codes).
+/// Printed side of a library code, metres, that poses are fitted for (our
+/// label sheets print 5 cm codes; the server's `size_m` says otherwise per
+/// code, which [`with_side`] applies where the true distance matters).
 pub const DEFAULT_CODE_SIDE_M: f64 = 0.05;
 
 /// One code as the overlay should draw it.
@@ -33,11 +40,9 @@ pub struct TrackedCode {
     /// Smoothed corners in frame pixels: top-left, top-right, bottom-right, bottom-left.
     pub corners: [Vec2; 4],
     /// Smoothed pose in the camera frame (x right, y down, z forward, metres),
-    /// for a code of side [`Self::side_m`].
+    /// for a code of side [`DEFAULT_CODE_SIDE_M`]: its projection is exact
+    /// whatever the real size; [`with_side`] gives the pose for the real size.
     pub pose: Option<Pose>,
-    /// The code's printed side, metres: the server's `size_m` once the code is
-    /// resolved, [`DEFAULT_CODE_SIDE_M`] before that.
-    pub side_m: f64,
     /// False while held through a dropout.
     pub visible: bool,
 }
@@ -71,7 +76,7 @@ pub fn plugin(app: &mut App) {
             (track_scans, expire_tracks)
                 .chain()
                 .in_set(AppSystems::Scan)
-                .after(crate::scanning::ScanSystems),
+                .after(crate::scan::scanning::ScanSystems),
         );
 }
 
@@ -91,7 +96,6 @@ fn track_scans(
     mut scanned: MessageReader<FrameScanned>,
     detections: Res<Detections>,
     config: Res<AppConfig>,
-    resolutions: Res<Resolutions>,
     mut state: ResMut<TrackerState>,
     mut tracked: ResMut<TrackedCodes>,
 ) {
@@ -106,32 +110,18 @@ fn track_scans(
     };
     let hosts: Vec<&str> = config.library_hosts.iter().map(String::as_str).collect();
     // The tracker fits every pose for DEFAULT_CODE_SIDE_M; the real side only
-    // rescales distance (see `with_side`).
+    // rescales distance (see `with_side`), and no pixel drawn depends on it.
     let out = state.tracker.update(now, &detections.raw, Some(&camera));
     state.last_update = Some(Instant::now());
     tracked.frame_size = detections.frame_size;
     tracked.codes = out
         .into_iter()
-        .map(|t| {
-            let content = classify(t.text.as_deref(), &t.bytes, &hosts);
-            let side_m = match &content {
-                ScannedContent::Library { code, .. } => resolutions
-                    .0
-                    .get(code.as_str())
-                    .and_then(Resolution::overlay)
-                    .map(|o| o.size_m)
-                    .filter(|s| *s > 0.0 && s.is_finite()),
-                _ => None,
-            }
-            .unwrap_or(DEFAULT_CODE_SIDE_M);
-            TrackedCode {
-                id: t.id,
-                content,
-                corners: t.corners.map(|p| Vec2::new(p.x, p.y)),
-                pose: t.pose.map(|p| with_side(p, DEFAULT_CODE_SIDE_M, side_m)),
-                side_m,
-                visible: t.visible,
-            }
+        .map(|t| TrackedCode {
+            id: t.id,
+            content: classify(t.text.as_deref(), &t.bytes, &hosts),
+            corners: t.corners.map(|p| Vec2::new(p.x, p.y)),
+            pose: t.pose,
+            visible: t.visible,
         })
         .collect();
 }

@@ -14,6 +14,7 @@ use bevy::tasks::{AsyncComputeTaskPool, Task, futures::check_ready};
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use pustaka_api::{MarkerOverlay, MediaRef, MediaRole};
 
+use super::{MediaSystems, Spotlight};
 use crate::AppSystems;
 use crate::net::Net;
 use crate::net::Resolutions;
@@ -185,29 +186,30 @@ pub fn plugin(app: &mut App) {
             Update,
             (request_pictures, finish_decoding)
                 .chain()
-                .in_set(AppSystems::Present),
+                .in_set(AppSystems::Present)
+                .in_set(MediaSystems),
         )
         .add_systems(EguiPrimaryContextPass, upload_pictures);
 }
 
 /// Asks the media cache for the card picture of every resolved code and the
-/// detail picture of the open one, and starts decoding what has arrived.
+/// detail picture of the one in the [`Spotlight`] (the open panel's), and
+/// starts decoding what has arrived.
 fn request_pictures(
     net: Option<Res<Net>>,
     media: Option<ResMut<Media>>,
     resolutions: Res<Resolutions>,
-    open: Option<Res<crate::detail::OpenDetail>>,
+    spotlight: Res<Spotlight>,
     mut pictures: ResMut<Pictures>,
 ) {
     let (Some(net), Some(mut media)) = (net, media) else {
         return;
     };
-    let open = open.and_then(|o| o.0.clone());
     let mut wanted: Vec<String> = Vec::new();
     for (code, r) in &resolutions.0 {
         let Some(o) = r.overlay() else { continue };
         wanted.extend(card_picture(o).map(|p| p.url));
-        if open.as_deref() == Some(code.as_str()) {
+        if spotlight.0.as_deref() == Some(code.as_str()) {
             wanted.extend(detail_picture(o).map(|p| p.url));
         }
     }

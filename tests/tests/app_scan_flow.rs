@@ -211,17 +211,41 @@ fn scan_events_reach_the_server() {
         assert!(queue.record(code, t0));
     }
     let batch: Vec<_> = queue.pending().cloned().collect();
+    let timeout = NetTimeouts::default().request;
     let sent = rt.block_on(pustaka_mobile::net::scans::send_batch(
         &client,
         base,
         batch.clone(),
+        timeout,
     ));
     assert_eq!(sent, Ok(3));
 
-    let mut bad = batch;
+    let mut bad = batch.clone();
     bad[0].code = "not a code!".into();
-    let refused = rt.block_on(pustaka_mobile::net::scans::send_batch(&client, base, bad));
+    let refused = rt.block_on(pustaka_mobile::net::scans::send_batch(
+        &client, base, bad, timeout,
+    ));
     assert!(refused.is_err(), "{refused:?}");
+
+    // A server that takes the connection and never answers: the send gives
+    // up after its timeout instead of holding the queue for good.
+    let stalled = StalledServer::start();
+    let stuck = rt.block_on(async {
+        tokio::time::timeout(
+            Duration::from_secs(30),
+            pustaka_mobile::net::scans::send_batch(
+                &client,
+                &stalled.base_url,
+                batch,
+                Duration::from_millis(300),
+            ),
+        )
+        .await
+    });
+    let Ok(stuck) = stuck else {
+        panic!("the send was still waiting after 30 s on a server that never answers")
+    };
+    assert!(stuck.is_err(), "{stuck:?}");
 }
 
 /// A server that accepts connections and never answers (a stalled Wi-Fi

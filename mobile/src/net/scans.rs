@@ -243,20 +243,25 @@ impl ScanQueue {
     }
 }
 
-/// Sends one batch; returns how many the server accepted.
+/// Sends one batch; returns how many the server accepted. The request gives
+/// up after `timeout` (the app passes [`NetTimeouts::request`]), so a fetch
+/// that hangs on a dead line cannot hold the queue.
 ///
 /// # Errors
-/// A message when the server is unreachable or refuses the batch.
+/// A message when the server is unreachable, does not answer within
+/// `timeout`, or refuses the batch.
 pub async fn send_batch(
     client: &reqwest::Client,
     server_url: &str,
     scans: Vec<ScanEvent>,
+    timeout: std::time::Duration,
 ) -> Result<usize, String> {
     let n = scans.len();
     let url = format!("{server_url}{}/scans", pustaka_api::API_PREFIX);
     let resp = client
         .post(url)
         .json(&pustaka_api::ScanBatch { scans })
+        .timeout(timeout)
         .send()
         .await
         .map_err(|e| e.to_string())?;
@@ -330,8 +335,9 @@ fn flush_scans(mut queue: ResMut<ScanQueue>, net: Option<Res<Net>>, config: Res<
     let client = net.client().clone();
     let url = config.server_url.clone();
     let tx = queue.tx.clone();
+    let timeout = config.timeouts.request;
     net.spawn(async move {
-        let _ = tx.send(send_batch(&client, &url, batch).await);
+        let _ = tx.send(send_batch(&client, &url, batch, timeout).await);
     });
 }
 

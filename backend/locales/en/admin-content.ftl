@@ -171,3 +171,27 @@ codes-print-these = Print from this filter
 codes-unprinted = Never printed
 marker-print-this = Print this code's label
 event-over-badge = This event is over
+
+## The media picker (choose a cover, poster, badge or recording by its picture).
+pick-image = Choose a picture
+pick-video = Choose a video
+pick-audio = Choose a recording
+pick-nothing = Nothing chosen yet
+pick-back = Back to the form (your typing is saved as a draft)
+pick-now = Now:
+pick-search = Search by name
+pick-empty = No files of this kind in the media library yet. Upload one below.
+pick-no-match = Nothing matches this search.
+pick-this = choose this
+pick-none = No file
+pick-upload-heading = Upload a new one
+pick-upload-label = Name (may be empty: the file name is used)
+pick-upload-file = File
+pick-upload-button = Upload and choose
+pick-chosen = Chosen and saved as a draft. Publish for visitors to see it.
+pick-cleared = Emptied and saved as a draft.
+pick-uploaded = Uploaded, chosen and saved as a draft.
+pick-gone = That file is no longer in the media library. Choose another.
+pick-close = Close
+stop-narration-audio = Recorded narration (audio)
+stop-bad-narration-audio = The recorded narration is not in the media library.

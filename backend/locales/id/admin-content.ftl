@@ -171,3 +171,27 @@ codes-print-these = Cetak dari saringan ini
 codes-unprinted = Belum pernah dicetak
 marker-print-this = Cetak label kode ini
 event-over-badge = Acara sudah lewat
+
+## The media picker (choose a cover, poster, badge or recording by its picture).
+pick-image = Pilih gambar
+pick-video = Pilih video
+pick-audio = Pilih rekaman suara
+pick-nothing = Belum ada yang dipilih
+pick-back = Kembali ke formulir (isian Anda tersimpan sebagai draf)
+pick-now = Sekarang:
+pick-search = Cari menurut nama
+pick-empty = Belum ada berkas jenis ini di pustaka media. Unggah di bawah.
+pick-no-match = Tidak ada yang cocok dengan pencarian ini.
+pick-this = pilih ini
+pick-none = Tanpa berkas
+pick-upload-heading = Unggah yang baru
+pick-upload-label = Nama (boleh kosong: nama berkas dipakai)
+pick-upload-file = Berkas
+pick-upload-button = Unggah dan pilih
+pick-chosen = Sudah dipilih dan disimpan sebagai draf. Terbitkan agar pengunjung melihatnya.
+pick-cleared = Sudah dikosongkan dan disimpan sebagai draf.
+pick-uploaded = Sudah diunggah, dipilih, dan disimpan sebagai draf.
+pick-gone = Berkas itu sudah tidak ada di pustaka media. Pilih yang lain.
+pick-close = Tutup
+stop-narration-audio = Rekaman narasi (suara)
+stop-bad-narration-audio = Rekaman narasi tidak ada di pustaka media.

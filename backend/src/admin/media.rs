@@ -91,11 +91,7 @@ impl AssetRow {
 
     /// The file input's `accept` list for a replacement of the same kind.
     pub fn accept(&self) -> &'static str {
-        match self.kind {
-            MediaKind::Image => "image/jpeg,image/png,image/webp",
-            MediaKind::Video => "video/*",
-            MediaKind::Audio => "audio/*",
-        }
+        accept_of(self.kind)
     }
 
     /// The text key of its kind.
@@ -131,6 +127,15 @@ impl AssetRow {
             parts.push(format!("{}:{:02}", s / 60, s % 60));
         }
         parts.join(", ")
+    }
+}
+
+/// A file input's `accept` list for uploads of `kind`.
+pub fn accept_of(kind: MediaKind) -> &'static str {
+    match kind {
+        MediaKind::Image => "image/jpeg,image/png,image/webp",
+        MediaKind::Video => "video/*",
+        MediaKind::Audio => "audio/*",
     }
 }
 
@@ -476,31 +481,9 @@ pub async fn upload(
         page::notice(&session, i18n::text(lang, "ops-upload-no-file")).await;
         return Ok(Redirect::to("/admin/media").into_response());
     };
-    // The kind may have come after the file (then the largest cap applied while streaming).
-    let cap = caps.bytes(UploadKind::Media(kind));
-    if file.size_bytes > cap {
-        return list_page(
-            &state,
-            &session,
-            &staff,
-            ListQuery::default(),
-            refuse(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                vec![too_large_text(lang, "ops-media-file", cap)],
-                Some(kind),
-                &label_text,
-            ),
-        )
-        .await;
-    }
-    let label = typed_label(&label_text).or_else(|| typed_label(&file.label));
-    let prepared = match ingest::prepare_file(&*state.store, &file.path, kind).await {
-        Ok(p) => p,
-        Err(e) => {
-            let (status, text) = refusal(lang, &e, kind);
-            if status == StatusCode::INTERNAL_SERVER_ERROR {
-                return Err(PageError::internal(e));
-            }
+    let sha = match store_received(&state, &staff, lang, &file, kind, &label_text).await? {
+        Ok(sha) => sha,
+        Err((status, text)) => {
             return list_page(
                 &state,
                 &session,
@@ -511,6 +494,46 @@ pub async fn upload(
             .await;
         }
     };
+    drop(file);
+    page::notice(&session, i18n::text(lang, "ops-media-uploaded")).await;
+    Ok(Redirect::to(&format!("/admin/media/{sha}")).into_response())
+}
+
+/// Stores a received upload of `kind` in the library: checks its kind's cap
+/// (the kind may have come after the file, when the largest cap applied while
+/// streaming), ingests it ([`ingest::prepare_file`]), and records it with a
+/// `media.upload` audit record in one transaction. The label is `label_text`
+/// when typed, else the client's file name. Returns the stored hash, or the
+/// status and message of a refusal in `lang` (nothing stored then).
+///
+/// # Errors
+/// Database, storage or ingest failures of the server.
+pub async fn store_received(
+    state: &AppState,
+    staff: &Staff,
+    lang: Lang,
+    file: &uploads::ReceivedFile,
+    kind: MediaKind,
+    label_text: &str,
+) -> Result<Result<String, (StatusCode, String)>, PageError> {
+    let cap = caps_bytes(state, kind).await?;
+    if file.size_bytes > cap {
+        return Ok(Err((
+            StatusCode::PAYLOAD_TOO_LARGE,
+            too_large_text(lang, "ops-media-file", cap),
+        )));
+    }
+    let label = typed_label(label_text).or_else(|| typed_label(&file.label));
+    let prepared = match ingest::prepare_file(&*state.store, &file.path, kind).await {
+        Ok(p) => p,
+        Err(e) => {
+            let (status, text) = refusal(lang, &e, kind);
+            if status == StatusCode::INTERNAL_SERVER_ERROR {
+                return Err(PageError::internal(e));
+            }
+            return Ok(Err((status, text)));
+        }
+    };
     let sha = prepared.name().sha256().to_owned();
     let mut tx = state.db.begin().await?;
     prepared
@@ -519,7 +542,7 @@ pub async fn upload(
         .map_err(PageError::internal)?;
     audit::record(
         &mut tx,
-        Some(&staff),
+        Some(staff),
         "media.upload",
         &format!("media:{sha}"),
         &format!(
@@ -534,10 +557,15 @@ pub async fn upload(
         .commit(tx, &state.db, &*state.store)
         .await
         .map_err(PageError::internal)?;
-    drop(file);
     tracing::info!(media.sha256 = %sha, upload.kind = kind.as_str(), "media uploaded");
-    page::notice(&session, i18n::text(lang, "ops-media-uploaded")).await;
-    Ok(Redirect::to(&format!("/admin/media/{sha}")).into_response())
+    Ok(Ok(sha))
+}
+
+/// The upload cap of `kind`, bytes.
+async fn caps_bytes(state: &AppState, kind: MediaKind) -> Result<u64, PageError> {
+    Ok(settings::upload_caps(state)
+        .await?
+        .bytes(UploadKind::Media(kind)))
 }
 
 #[derive(Template)]

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::{SqliteConnection, SqlitePool};
 use tower_sessions::Session;
 
-use super::attachments::{self, Attachment, MediaChoice, media_choices};
+use super::attachments::{self, Attachment, MediaFields, Picked};
 use super::drafts::{self, DraftKind, Draftable, EditFrame, EditView, Live, LiveOf};
 use super::error::PageError;
 use super::i18n;
@@ -32,6 +32,11 @@ pub fn routes() -> Routes {
 
 /// Titles per page of the list.
 pub const PAGE_SIZE: i64 = 50;
+/// A title's media fields (form field, label key, kind), chosen with the picker.
+pub const MEDIA_FIELDS: MediaFields = &[
+    ("cover", "title-cover", MediaKind::Image),
+    ("trailer", "title-trailer", MediaKind::Video),
+];
 /// Age groups a title may have (stored values).
 pub const AGE_GROUPS: [&str; 3] = ["children", "teen", "adult"];
 
@@ -247,8 +252,8 @@ struct EditPage {
     e: EditFrame,
     t: TitleInfo,
     f: TitleFields,
-    images: Vec<MediaChoice>,
-    videos: Vec<MediaChoice>,
+    /// The cover and trailer fields.
+    media: Vec<Picked>,
     age_groups: [&'static str; 3],
 }
 
@@ -361,11 +366,13 @@ impl Draftable for Titles {
     }
 
     async fn render_edit(state: &AppState, v: EditView<Self>) -> Result<Response, PageError> {
+        let f = v.posted.unwrap_or(v.fields);
+        let media =
+            attachments::picked_all(&state.db, MEDIA_FIELDS, |k| drafts::field_text(&f, k)).await?;
         Ok(render(&EditPage {
-            images: media_choices(&state.db, MediaKind::Image).await?,
-            videos: media_choices(&state.db, MediaKind::Video).await?,
+            media,
             age_groups: AGE_GROUPS,
-            f: v.posted.unwrap_or(v.fields),
+            f,
             t: v.live.extra,
             p: v.p,
             e: v.e,

@@ -17,6 +17,7 @@ mod helpers;
 mod home;
 mod markers;
 mod media;
+mod picker;
 mod plain_words;
 mod scans;
 mod web;

@@ -56,6 +56,17 @@ pub struct PageVideo {
     poster: Option<String>,
     width: Option<u32>,
     height: Option<u32>,
+    /// Caption tracks: language tag, the language's name, `WebVTT` URL.
+    captions: Vec<(&'static str, String, String)>,
+}
+
+/// A recording on the page (narration of a tour stop or a title), played
+/// with the browser's own `<audio controls>`.
+pub struct PageAudio {
+    url: String,
+    mime: String,
+    /// What it is, e.g. "Narasi perhentian 2".
+    label: String,
 }
 
 /// Event details on the page.
@@ -91,6 +102,7 @@ struct MarkerPage {
     paragraphs: Vec<String>,
     image: Option<PageImage>,
     video: Option<PageVideo>,
+    audio: Option<PageAudio>,
     event: Option<PageEvent>,
     details: Vec<(String, String)>,
     /// A shelf's featured titles.
@@ -359,6 +371,22 @@ async fn build_page(
             poster: r.preview_url.clone(),
             width: r.width,
             height: r.height,
+            captions: r
+                .captions
+                .iter()
+                .map(|c| {
+                    let name = t.t(&format!("captions-{}", c.lang.tag()));
+                    (c.lang.tag(), name, c.url.clone())
+                })
+                .collect(),
+        });
+    let audio = media
+        .iter()
+        .find(|r| r.kind == MediaKind::Audio && r.role == MediaRole::Narration)
+        .map(|r| PageAudio {
+            url: r.url.clone(),
+            mime: r.mime.clone(),
+            label: r.alt.clone().unwrap_or_else(|| t.t("listen")),
         });
     let mut details = Vec::new();
     let mut featured = Vec::new();
@@ -511,6 +539,7 @@ async fn build_page(
         paragraphs,
         image,
         video,
+        audio,
         event,
         details,
         featured,

@@ -195,3 +195,5 @@ pick-gone = That file is no longer in the media library. Choose another.
 pick-close = Close
 stop-narration-audio = Recorded narration (audio)
 stop-bad-narration-audio = The recorded narration is not in the media library.
+title-narration = Recording of the book read aloud (audio)
+title-bad-narration = The read-aloud recording is not in the media library.

@@ -195,3 +195,5 @@ pick-gone = Berkas itu sudah tidak ada di pustaka media. Pilih yang lain.
 pick-close = Tutup
 stop-narration-audio = Rekaman narasi (suara)
 stop-bad-narration-audio = Rekaman narasi tidak ada di pustaka media.
+title-narration = Rekaman buku dibacakan (suara)
+title-bad-narration = Rekaman buku dibacakan tidak ada di pustaka media.

@@ -9,7 +9,7 @@ use askama::Template;
 use axum::extract::{Form, Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use pustaka_api::{Lang, MediaKind, MediaRole, TargetKind};
+use pustaka_api::{CaptionTrack, Lang, MediaKind, MediaRole, TargetKind};
 use serde::Deserialize;
 use tower_sessions::Session;
 
@@ -20,6 +20,7 @@ use super::settings::{self, BYTES_PER_MB, UploadCaps, UploadKind};
 use super::staff::{Role, Staff};
 use super::uploads::{self, NotReceived, not_received, too_large_text};
 use super::{audit, confirm, i18n};
+use crate::media::captions::{self, CaptionError};
 use crate::media::ingest::{self, IngestError};
 use crate::startup::AppState;
 
@@ -34,6 +35,7 @@ pub fn routes() -> Routes {
         .get("/admin/media/{sha256}", Librarian, detail)
         .post("/admin/media/{sha256}", Librarian, save_label)
         .upload("/admin/media/{sha256}/replace", Librarian, replace)
+        .upload("/admin/media/{sha256}/captions", Librarian, upload_captions)
         .get("/admin/media/{sha256}/delete", Librarian, delete_confirm)
         .post("/admin/media/{sha256}/delete", Librarian, delete)
 }
@@ -577,6 +579,8 @@ struct DetailPage {
     cap_mb: u64,
     cap_bytes: u64,
     errors: Vec<String>,
+    /// A video's caption tracks (same-site URLs).
+    captions: Vec<CaptionTrack>,
 }
 
 fn valid_sha(s: &str) -> bool {
@@ -610,7 +614,9 @@ async fn detail_page(
     let p = Page::new(session, Some(staff), "/admin/media").await?;
     let uses = uses_of(&state.db, &[a.sha256.as_str()]).await?;
     let caps = settings::upload_caps(state).await?;
+    let captions = captions::tracks(&state.db, "", &a.sha256).await?;
     let mut resp = render(&DetailPage {
+        captions,
         p,
         uses,
         cap_mb: caps.mb(UploadKind::Media(a.kind)),
@@ -943,4 +949,97 @@ pub async fn delete(
     )
     .await;
     Ok(Redirect::to("/admin/media").into_response())
+}
+
+/// `POST /admin/media/{sha256}/captions` (multipart: `_csrf` first, `lang`,
+/// then `file`): stores a video's `WebVTT` captions in that language
+/// (replacing earlier ones), with a `media.captions` audit record in the same
+/// transaction, clears the rendered pages and returns to the video's page.
+/// Refusals show the page again with the reason: `413` over
+/// [`captions::MAX_CAPTION_BYTES`], `415` not `WebVTT` (the text must start
+/// with `WEBVTT`), `422` no language; `404` for an asset that is no video.
+///
+/// # Errors
+/// Database or session failures, as an HTML error page.
+pub async fn upload_captions(
+    State(state): State<AppState>,
+    session: Session,
+    staff: Staff,
+    Path(sha): Path<String>,
+    req: Request,
+) -> Result<Response, PageError> {
+    let video = asset_or_404(&state.db, &sha).await?;
+    if video.kind != MediaKind::Video {
+        return Err(PageError::not_found(
+            "Berkas ini bukan video / This file is not a video",
+        ));
+    }
+    let lang = page::lang_of(&session).await;
+    let back = format!("/admin/media/{}#captions", video.sha256);
+    let cap = captions::MAX_CAPTION_BYTES as u64;
+    let received = match uploads::receive(&state, req, "file", &[], |_| cap).await {
+        Ok(r) => r,
+        Err(e) => {
+            return match not_received(lang, e, "captions-file") {
+                NotReceived::Back(text) => {
+                    page::notice(&session, text).await;
+                    Ok(Redirect::to(&back).into_response())
+                }
+                NotReceived::Refused(status, text) => {
+                    detail_page(&state, &session, &staff, video, Some(status), vec![text]).await
+                }
+            };
+        }
+    };
+    let track_lang = match received.field("lang") {
+        Some("id") => Lang::Id,
+        Some("en") => Lang::En,
+        _ => {
+            let text = i18n::text(lang, "captions-choose-lang");
+            return detail_page(
+                &state,
+                &session,
+                &staff,
+                video,
+                Some(StatusCode::UNPROCESSABLE_ENTITY),
+                vec![text],
+            )
+            .await;
+        }
+    };
+    let Some(file) = received.file else {
+        page::notice(&session, i18n::text(lang, "ops-upload-no-file")).await;
+        return Ok(Redirect::to(&back).into_response());
+    };
+    let bytes = tokio::fs::read(&file.path)
+        .await
+        .map_err(PageError::internal)?;
+    drop(file);
+    let text = match captions::check(&bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let (status, key) = match e {
+                CaptionError::Size(_) => (StatusCode::PAYLOAD_TOO_LARGE, "captions-too-large"),
+                CaptionError::NotUtf8 | CaptionError::NotWebVtt => {
+                    (StatusCode::UNSUPPORTED_MEDIA_TYPE, "captions-not-webvtt")
+                }
+            };
+            let text = i18n::text(lang, key);
+            return detail_page(&state, &session, &staff, video, Some(status), vec![text]).await;
+        }
+    };
+    let mut tx = state.db.begin().await?;
+    captions::save(&mut tx, &video.sha256, track_lang, &text).await?;
+    audit::record(
+        &mut tx,
+        Some(&staff),
+        "media.captions",
+        &format!("media:{}", video.sha256),
+        &format!("{} ({})", video.name(), track_lang.tag()),
+    )
+    .await?;
+    tx.commit().await?;
+    state.rendered.clear();
+    page::notice(&session, i18n::text(lang, "captions-saved")).await;
+    Ok(Redirect::to(&back).into_response())
 }

@@ -36,6 +36,7 @@ pub const PAGE_SIZE: i64 = 50;
 pub const MEDIA_FIELDS: MediaFields = &[
     ("cover", "title-cover", MediaKind::Image),
     ("trailer", "title-trailer", MediaKind::Video),
+    ("narration", "title-narration", MediaKind::Audio),
 ];
 /// Age groups a title may have (stored values).
 pub const AGE_GROUPS: [&str; 3] = ["children", "teen", "adult"];
@@ -171,6 +172,9 @@ pub struct TitleFields {
     /// SHA-256 of the trailer video in the media library, or empty.
     #[serde(default)]
     pub trailer: String,
+    /// SHA-256 of a recording of the title read aloud (audio), or empty.
+    #[serde(default)]
+    pub narration: String,
 }
 
 /// The read-only, bibliographic part of a title (from the catalogue import).
@@ -233,6 +237,7 @@ pub async fn validate(
     for (sha, kind, key) in [
         (&f.cover, MediaKind::Image, "title-bad-cover"),
         (&f.trailer, MediaKind::Video, "title-bad-trailer"),
+        (&f.narration, MediaKind::Audio, "title-bad-narration"),
     ] {
         if !sha.is_empty() && !attachments::exists(pool, sha, kind).await {
             errors.push(i18n::text(lang, key));
@@ -286,6 +291,7 @@ impl Draftable for Titles {
                 age_group: r.age_group.unwrap_or_default(),
                 cover: media.get(MediaRole::Cover),
                 trailer: media.get(MediaRole::Trailer),
+                narration: media.get(MediaRole::Narration),
             },
             extra: TitleInfo {
                 title: r.title,
@@ -354,6 +360,12 @@ impl Draftable for Titles {
                 sha256: &f.trailer,
                 alt_id: format!("Video tentang buku {title}"),
                 alt_en: format!("Video about {title}"),
+            },
+            Attachment {
+                role: MediaRole::Narration,
+                sha256: &f.narration,
+                alt_id: format!("Buku {title} dibacakan"),
+                alt_en: format!("{title}, read aloud"),
             },
         ] {
             attachments::attach(tx, TargetKind::Title, live.id, &a).await?;

@@ -2,6 +2,7 @@
 //! `/media/{sha256}.{ext}` route with Range support, served from memory for
 //! small blobs (`hot`).
 
+pub mod captions;
 pub mod hot;
 pub mod ingest;
 pub mod serve;

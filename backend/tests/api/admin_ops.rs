@@ -62,6 +62,20 @@ pub async fn sample(app: &TestApp, method: &str, pattern: &str, n: usize) -> Opt
         ("POST", "/admin/media/{sha256}/replace") => {
             (path.replace("{sha256}", &sha().await), Vec::new())
         }
+        // Sent without a file (a plain form): back to the video with a notice.
+        // (The test seed has no trailer: a video's row is enough here.)
+        ("POST", "/admin/media/{sha256}/captions") => {
+            let video = "b".repeat(64);
+            sqlx::query(
+                "INSERT OR IGNORE INTO media_assets (sha256, ext, mime, kind, size_bytes)
+                 VALUES (?, 'mp4', 'video/mp4', 'video', 1)",
+            )
+            .bind(&video)
+            .execute(&app.state.db)
+            .await
+            .unwrap();
+            (path.replace("{sha256}", &video), Vec::new())
+        }
         ("POST", "/admin/settings") => (
             path,
             fields(&[

@@ -7,6 +7,7 @@ mod admin_reports;
 mod admin_trust;
 mod ar;
 mod calendar;
+mod captions;
 mod catalog;
 mod cli;
 mod content;

@@ -866,6 +866,99 @@ async fn librarian_picks_a_cover_and_uploads_a_caption() {
     );
     eprintln!("CLICKS event with a poster picture (uploaded in place): {clicks}");
 
+    // Captions for a trailer: a short clip is in the library (made here with
+    // ffmpeg), chosen as the first demo title's trailer in the dialog; the
+    // trailer field links to its captions, where a .vtt file is uploaded.
+    if pustaka_backend::media::ingest::ffmpeg_available() {
+        let dir = tempfile::tempdir().unwrap();
+        let clip = dir.path().join("klip.mp4");
+        let made = std::process::Command::new("ffmpeg")
+            .args([
+                "-v",
+                "error",
+                "-f",
+                "lavfi",
+                "-i",
+                "testsrc=size=320x240:rate=10:duration=3",
+            ])
+            .args(["-c:v", "libx264", "-pix_fmt", "yuv420p"])
+            .arg(&clip)
+            .status()
+            .unwrap()
+            .success();
+        assert!(made, "ffmpeg made no clip");
+        let video = pustaka_backend::media::ingest::ingest(
+            db,
+            s.server.state.store.clone(),
+            std::fs::read(&clip).unwrap(),
+            pustaka_api::MediaKind::Video,
+        )
+        .await
+        .unwrap();
+        let video_sha = video.name.sha256().to_owned();
+        let title: i64 = sqlx::query_scalar(
+            "SELECT target_id FROM markers WHERE code = ? AND target_kind = 'title'",
+        )
+        .bind(pustaka_backend::demo::TRAILER_CODE)
+        .fetch_one(db)
+        .await
+        .unwrap();
+        b.goto(&s.server.url(&format!("/admin/titles/{title}")))
+            .await;
+        pick_in_dialog(b, "trailer", &video_sha).await;
+        click_and_wait(b, "#edit-form button[formaction$='/publish']").await;
+        click_and_wait(
+            b,
+            &format!("fieldset[data-pick='trailer'] a[href='/admin/media/{video_sha}#captions']"),
+        )
+        .await;
+        let vtt = dir.path().join("cuplikan.vtt");
+        std::fs::write(
+            &vtt,
+            "WEBVTT\n\n00:00.000 --> 00:02.000\nHalo dari perpustakaan.\n",
+        )
+        .unwrap();
+        choose_file(b, "#captions-file", &vtt).await;
+        click_and_wait(b, "#captions-form button[type=submit]").await;
+        b.screenshot("captions-uploaded").await;
+        problems.extend(b.accessibility_problems("captions-uploaded").await);
+        let tracks = b
+            .client()
+            .find_all(Locator::Css("video track[kind='captions'][srclang='id']"))
+            .await
+            .unwrap()
+            .len();
+        assert_eq!(tracks, 1, "the video's page shows no Indonesian captions");
+        // The visitor's page: the <video> has the track and the browser loads it.
+        b.goto(
+            &s.server
+                .url(&format!("/m/{}", pustaka_backend::demo::TRAILER_CODE)),
+        )
+        .await;
+        let cues = pustaka_test_support::wait::poll_until_async(
+            "the captions' cues to load",
+            Duration::from_secs(30),
+            || async {
+                let n = b
+                    .client()
+                    .execute(
+                        "var t = document.querySelector('video track');                          return t && t.track && t.track.cues ? t.track.cues.length : 0;",
+                        vec![],
+                    )
+                    .await
+                    .ok()?
+                    .as_u64()?;
+                (n > 0).then_some(n)
+            },
+        )
+        .await;
+        assert_eq!(cues, 1);
+        b.screenshot("captions-visitor-page").await;
+        problems.extend(b.accessibility_problems("captions-visitor-page").await);
+    } else {
+        eprintln!("captions step skipped: ffmpeg is missing");
+    }
+
     // Without the script: the picker page itself (the plain-form path).
     let back = format!("/admin/titles/{id}");
     let picker = format!("/admin/pick?back={}&field=cover", back.replace('/', "%2F"));

@@ -536,7 +536,8 @@ pub async fn store_received(
             return Ok(Err((status, text)));
         }
     };
-    let sha = prepared.name().sha256().to_owned();
+    let prepared_name = prepared.name().clone();
+    let sha = prepared_name.sha256().to_owned();
     let mut tx = state.db.begin().await?;
     prepared
         .insert_rows(&mut tx, label.as_deref())
@@ -560,7 +561,31 @@ pub async fn store_received(
         .await
         .map_err(PageError::internal)?;
     tracing::info!(media.sha256 = %sha, upload.kind = kind.as_str(), "media uploaded");
+    if kind == MediaKind::Image {
+        make_widths_later(state, prepared_name);
+    }
     Ok(Ok(sha))
+}
+
+/// Makes an uploaded image's phone-sized copies in the background (a page
+/// that needs them first makes them itself; this spares its visitor the wait).
+fn make_widths_later(state: &AppState, name: pustaka_api::MediaName) {
+    let (pool, store) = (state.db.clone(), state.store.clone());
+    tokio::spawn(async move {
+        let width: Option<i64> =
+            sqlx::query_scalar("SELECT width FROM media_assets WHERE sha256 = ?")
+                .bind(name.sha256())
+                .fetch_optional(&pool)
+                .await
+                .ok()
+                .flatten();
+        let Some(width) = width.and_then(|w| u32::try_from(w).ok()) else {
+            return;
+        };
+        if let Err(e) = crate::media::widths::ensure(&pool, store, &name, width).await {
+            tracing::warn!(error = %e, image = %name.file_name(), "no phone-sized copies");
+        }
+    });
 }
 
 /// The upload cap of `kind`, bytes.

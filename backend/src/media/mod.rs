@@ -8,3 +8,4 @@ pub mod ingest;
 pub mod serve;
 pub mod store;
 pub mod sweep;
+pub mod widths;

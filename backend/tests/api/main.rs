@@ -22,3 +22,4 @@ mod picker;
 mod plain_words;
 mod scans;
 mod web;
+mod widths;

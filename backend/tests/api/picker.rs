@@ -54,6 +54,14 @@ async fn a_cover_is_picked_by_its_thumbnail_and_the_typing_is_kept() {
         edit.contains("class=\"thumb\""),
         "no thumbnail of the cover: {edit}"
     );
+    // Enter in a field presses the form's first submit button: a save, never a picker.
+    let form = edit.split("id=\"edit-form\"").nth(1).unwrap();
+    let first = form.split("type=\"submit\"").nth(1).unwrap();
+    let first = first.split('>').next().unwrap();
+    assert!(
+        !first.contains("_pick") && !first.contains("formaction"),
+        "{first}"
+    );
 
     // "Choose a picture" with typed text: the text becomes the draft, the picker opens.
     let typed = "Sinopsis yang baru saja diketik.";

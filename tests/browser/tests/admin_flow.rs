@@ -310,7 +310,7 @@ async fn librarian_work(s: &Session) -> Vec<String> {
     let draft = "Sinopsis uji dari peramban: seorang anak menemukan perpustakaan ajaib.";
     b.goto(&s.server.url(&format!("/admin/titles/{id}"))).await;
     fill(b, "#synopsis_id", draft).await;
-    click_and_wait(b, "#edit-form button[type=submit]:not([formaction])").await;
+    click_and_wait(b, "#edit-form > p > button[type=submit]:not([formaction])").await;
     b.screenshot("flow-2-title-draft").await;
     step(
         "title draft",

@@ -162,6 +162,21 @@ fn cover_png(top: [u8; 3], bottom: [u8; 3]) -> Vec<u8> {
     buf.into_inner()
 }
 
+/// Gives a demo file a readable name in the media library (what the picker
+/// and the library show), unless a librarian named it already.
+async fn name_asset(
+    tx: &mut Transaction<'_, Sqlite>,
+    sha: &str,
+    label: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE media_assets SET label = ? WHERE sha256 = ? AND label IS NULL")
+        .bind(label)
+        .bind(sha)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 async fn attach(
     tx: &mut Transaction<'_, Sqlite>,
     kind: &str,
@@ -396,6 +411,14 @@ pub async fn seed_once_with(
         .await?;
     if n > 0 {
         return Ok(false);
+    }
+    for (t, cover) in TITLES.iter().zip(&covers) {
+        name_asset(&mut tx, cover, &format!("Sampul {}", t.title)).await?;
+    }
+    name_asset(&mut tx, poster.name.sha256(), "Poster Dongeng Sabtu Pagi").await?;
+    name_asset(&mut tx, badge.name.sha256(), "Lencana tur Cerita Rakyat").await?;
+    if let (Some(v), Some(t)) = (&trailer, trailer_title) {
+        name_asset(&mut tx, v.name.sha256(), &format!("Cuplikan {}", t.title)).await?;
     }
     let mut title_ids = Vec::new();
     for (t, cover) in TITLES.iter().zip(&covers) {

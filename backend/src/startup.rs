@@ -54,6 +54,8 @@ pub fn build_router(state: AppState) -> Router {
                 .method_not_allowed_fallback(api_method_not_allowed),
         )
         .route("/media/{file}", get(media::serve::get_media))
+        .route("/media/captions/{file}", get(media::captions::get_captions))
+        .route("/media/tracks/{file}", get(media::captions::get_tracks))
         .route("/m/{code}", get(web::marker_page))
         .route("/m/{code}/{*rest}", get(web::marker_page_fallback))
         .route("/events.ics", get(calendar::get_calendar))

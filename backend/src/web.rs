@@ -14,7 +14,7 @@ use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use pustaka_api::{Lang, MediaKind, MediaRole};
+use pustaka_api::{Lang, MediaKind, MediaName, MediaRole};
 use pustaka_i18n::Texts;
 use pustaka_markers::payload::MarkerCode;
 use serde::Deserialize;
@@ -43,10 +43,44 @@ pub struct FeaturedItem {
 
 /// An image on the page.
 pub struct PageImage {
+    /// The stored image (what link previews get).
     url: String,
+    /// What `<img src>` loads where `srcset` is not understood: a copy at
+    /// most [`IMG_FALLBACK_PX`] wide when there is one, else `url`.
+    src: String,
+    /// The narrower copies and the image itself (`srcset`), empty when
+    /// there are none.
+    srcset: String,
     alt: String,
     width: Option<u32>,
     height: Option<u32>,
+}
+
+/// Widest copy an `<img>` without `srcset` support loads, pixels.
+pub const IMG_FALLBACK_PX: u32 = 640;
+/// The `sizes` of a code page's picture: it is shown at most 20rem (320 CSS
+/// px) wide (`img.picture` in `templates/base.html`), so a phone at 1×, 2×
+/// or 3× density loads the 320, 640 or 960 px copy.
+pub const IMG_SIZES: &str = "20rem";
+
+/// Gives `img` its phone-sized copies ([`crate::media::widths`], made now
+/// when missing). A failure leaves the picture as it is, logged.
+async fn with_widths(state: &AppState, img: &mut PageImage) {
+    let Some(width) = img.width else { return };
+    let Ok(name) = MediaName::from_url(&img.url) else {
+        return;
+    };
+    match crate::media::widths::ensure(&state.db, state.store.clone(), &name, width).await {
+        Ok(sized) if !sized.is_empty() => {
+            let base = &*state.public_url;
+            img.srcset = crate::media::widths::srcset(base, &sized, &img.url, width);
+            if let Some(s) = sized.iter().rev().find(|s| s.width <= IMG_FALLBACK_PX) {
+                img.src = format!("{base}/media/{}", s.name.file_name());
+            }
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, image = %img.url, "no phone-sized copies"),
+    }
 }
 
 /// A video on the page.
@@ -56,6 +90,17 @@ pub struct PageVideo {
     poster: Option<String>,
     width: Option<u32>,
     height: Option<u32>,
+    /// Caption tracks: language tag, the language's name, `WebVTT` URL.
+    captions: Vec<(&'static str, String, String)>,
+}
+
+/// A recording on the page (narration of a tour stop or a title), played
+/// with the browser's own `<audio controls>`.
+pub struct PageAudio {
+    url: String,
+    mime: String,
+    /// What it is, e.g. "Narasi perhentian 2".
+    label: String,
 }
 
 /// Event details on the page.
@@ -91,6 +136,7 @@ struct MarkerPage {
     paragraphs: Vec<String>,
     image: Option<PageImage>,
     video: Option<PageVideo>,
+    audio: Option<PageAudio>,
     event: Option<PageEvent>,
     details: Vec<(String, String)>,
     /// A shelf's featured titles.
@@ -345,6 +391,8 @@ async fn build_page(
             .find(|r| r.kind == MediaKind::Image && roles.contains(&r.role))
             .map(|r| PageImage {
                 url: r.url.clone(),
+                src: r.url.clone(),
+                srcset: String::new(),
                 alt: r.alt.clone().unwrap_or(alt),
                 width: r.width,
                 height: r.height,
@@ -359,6 +407,22 @@ async fn build_page(
             poster: r.preview_url.clone(),
             width: r.width,
             height: r.height,
+            captions: r
+                .captions
+                .iter()
+                .map(|c| {
+                    let name = t.t(&format!("captions-{}", c.lang.tag()));
+                    (c.lang.tag(), name, c.url.clone())
+                })
+                .collect(),
+        });
+    let audio = media
+        .iter()
+        .find(|r| r.kind == MediaKind::Audio && r.role == MediaRole::Narration)
+        .map(|r| PageAudio {
+            url: r.url.clone(),
+            mime: r.mime.clone(),
+            label: r.alt.clone().unwrap_or_else(|| t.t("listen")),
         });
     let mut details = Vec::new();
     let mut featured = Vec::new();
@@ -478,6 +542,10 @@ async fn build_page(
         }
         _ => return Ok(None),
     };
+    let mut image = image;
+    if let Some(img) = image.as_mut() {
+        with_widths(state, img).await;
+    }
     let paragraphs = paragraphs(body);
     let description = first_sentence_or(&paragraphs, &heading);
     let share_text = format!("{heading} — {}", t.t("library"));
@@ -511,6 +579,7 @@ async fn build_page(
         paragraphs,
         image,
         video,
+        audio,
         event,
         details,
         featured,

@@ -112,6 +112,22 @@ pub struct MediaRef {
     pub preview_url: Option<String>,
     /// Text alternative for the asset, in the requested language.
     pub alt: Option<String>,
+    /// Captions of a video (`WebVTT`), Indonesian first; empty for other
+    /// media and for videos without captions. Absent in older answers.
+    #[serde(default)]
+    pub captions: Vec<CaptionTrack>,
+}
+
+/// One captions track of a video.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CaptionTrack {
+    /// The language of the captions.
+    pub lang: crate::Lang,
+    /// Absolute URL of the `WebVTT` file (`text/vtt`; immutable: the name is
+    /// the SHA-256 of its text).
+    #[cfg_attr(feature = "openapi", schema(format = "uri"))]
+    pub url: String,
 }
 
 /// Length of a SHA-256 digest in lowercase hex digits.

@@ -111,3 +111,20 @@ media-delete-heading = Delete the file “{ $name }”?
 media-delete-message = The file and its thumbnails stop opening at once. This cannot be undone.
 media-delete-refused = Cannot be deleted yet: the file is still used in these places. Detach it there first (choose “None” and publish), then delete it.
 media-delete-used-by-draft = the draft of { $kind } #{ $id }
+
+## Captions (WebVTT) of a video.
+captions-heading = Captions
+captions-hint = Text shown under the video, for visitors who cannot or may not play sound. A WebVTT file (.vtt) whose first line is WEBVTT; one per language, a new one replaces the old.
+captions-none = This video has no captions yet.
+captions-open = open the file
+captions-lang = Language of the captions
+captions-lang-id = Indonesian
+captions-lang-en = English
+captions-file = Captions file (.vtt)
+captions-upload = Upload captions
+captions-saved = The captions are saved and shown with the video.
+captions-too-large = The captions file is too large (512 kB at most).
+captions-not-webvtt = This is not a WebVTT captions file: its first line must be WEBVTT.
+captions-choose-lang = Choose the language of the captions.
+captions-add-link = Add captions for this video
+audit-verb-captions = captions uploaded

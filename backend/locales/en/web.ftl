@@ -78,3 +78,9 @@ ar-home-link = Open the library's web pages
 event-over = This event is over
 event-over-hint = This event has ended. See the library's other events.
 when-unset = No date yet
+
+## Recordings and captions on a code's page.
+listen = Listen
+download-audio = Download the recording
+captions-id = Indonesian
+captions-en = English

@@ -111,3 +111,20 @@ media-delete-heading = Hapus berkas «{ $name }»?
 media-delete-message = Berkas ini langsung tidak bisa dibuka lagi, beserta gambar kecilnya. Ini tidak bisa dibatalkan.
 media-delete-refused = Belum bisa dihapus: berkas ini masih dipakai di tempat berikut. Lepaskan dulu di sana (pilih “Tidak ada” lalu terbitkan), baru hapus.
 media-delete-used-by-draft = draf { $kind } #{ $id }
+
+## Captions (WebVTT) of a video.
+captions-heading = Teks film (takarir)
+captions-hint = Teks yang tampil di bawah video, untuk pengunjung yang tidak bisa atau tidak boleh memutar suara. Berkas WebVTT (.vtt) yang baris pertamanya WEBVTT; satu per bahasa, yang baru menggantikan yang lama.
+captions-none = Video ini belum punya teks film.
+captions-open = buka berkas
+captions-lang = Bahasa teks film
+captions-lang-id = Bahasa Indonesia
+captions-lang-en = Bahasa Inggris
+captions-file = Berkas teks film (.vtt)
+captions-upload = Unggah teks film
+captions-saved = Teks film sudah disimpan dan tampil di video.
+captions-too-large = Berkas teks film terlalu besar (paling besar 512 kB).
+captions-not-webvtt = Ini bukan berkas teks film WebVTT: baris pertamanya harus WEBVTT.
+captions-choose-lang = Pilih bahasa teks film.
+captions-add-link = Tambah teks film (takarir) untuk video ini
+audit-verb-captions = teks film diunggah

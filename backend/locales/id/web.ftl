@@ -78,3 +78,9 @@ ar-home-link = Buka halaman web perpustakaan
 event-over = Acara sudah lewat
 event-over-hint = Acara ini sudah selesai. Lihat acara lain di perpustakaan.
 when-unset = Tanggal belum diisi
+
+## Recordings and captions on a code's page.
+listen = Dengarkan
+download-audio = Unduh rekamannya
+captions-id = Bahasa Indonesia
+captions-en = Bahasa Inggris

@@ -586,15 +586,67 @@ pub async fn save_form<S: Draftable>(
     session: Session,
     staff: Staff,
     Path(id): Path<i64>,
-    Form(form): Form<S::Form>,
+    RawForm(body): RawForm,
 ) -> Result<Response, PageError> {
+    let form: S::Form = serde_urlencoded::from_bytes(&body).map_err(|_| {
+        PageError::bad_request("Formulir tidak terbaca / The form could not be read")
+    })?;
     let live = live_or_404::<S>(&state.db, id).await?;
     let lang = page::lang_of(&session).await;
     let (working, _) = working::<S>(&state.db, &live).await?;
     match S::validate(&state.db, lang, &form, working).await {
-        Ok(clean) => save_and_return(&state, &session, &staff, S::KIND, id, &clean).await,
+        Ok(clean) => match super::picker::asked(&body) {
+            // A picker button: the typing is kept as the draft, then the picker opens.
+            Some(field) => {
+                save(&state.db, &staff, S::KIND, id, &clean).await?;
+                Ok(
+                    Redirect::to(&super::picker::href(&S::KIND.edit_href(id), &field))
+                        .into_response(),
+                )
+            }
+            None => save_and_return(&state, &session, &staff, S::KIND, id, &clean).await,
+        },
         Err(errors) => edit_page::<S>(&state, &session, &staff, live, Some(form), errors).await,
     }
+}
+
+/// The string field `field` of a draft's fields (e.g. a media hash), or
+/// empty when there is no such string field.
+pub fn field_text<T: Serialize>(fields: &T, field: &str) -> String {
+    serde_json::to_value(fields)
+        .ok()
+        .and_then(|v| v.get(field).and_then(|x| x.as_str()).map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// Sets the media field `field` (a string field of the section's draft, e.g.
+/// `cover`) of item `id` to `sha256` (empty: none) in its working fields and
+/// saves them as its draft, audited as `{kind}.draft`.
+///
+/// # Errors
+/// Unknown id → 404 page; a field the draft does not have as a string → 400
+/// page; database failures.
+pub async fn set_media<S: Draftable>(
+    pool: &SqlitePool,
+    staff: &Staff,
+    id: i64,
+    field: &str,
+    sha256: &str,
+) -> Result<(), PageError> {
+    let live = live_or_404::<S>(pool, id).await?;
+    let (fields, _) = working::<S>(pool, &live).await?;
+    let mut value = serde_json::to_value(&fields).map_err(PageError::internal)?;
+    match value.get_mut(field) {
+        Some(slot @ serde_json::Value::String(_)) => *slot = sha256.into(),
+        _ => {
+            return Err(PageError::bad_request(
+                "Kolom tidak dikenal / Unknown field",
+            ));
+        }
+    }
+    let fields: S::Fields = serde_json::from_value(value).map_err(PageError::internal)?;
+    save(pool, staff, S::KIND, id, &fields).await?;
+    Ok(())
 }
 
 /// Whether a posted body carries form fields besides the CSRF token (the

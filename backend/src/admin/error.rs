@@ -41,6 +41,14 @@ impl PageError {
         }
     }
 
+    /// `403` with a message.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::FORBIDDEN,
+            message: message.into(),
+        }
+    }
+
     /// `400` with a message.
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self {

@@ -11,7 +11,7 @@ use pustaka_api::{Lang, MediaKind, MediaRole, TargetKind};
 use serde::{Deserialize, Serialize};
 use sqlx::{SqliteConnection, SqlitePool};
 
-use super::attachments::{self, Attachment, MediaChoice, media_choices};
+use super::attachments::{self, Attachment, MediaFields, Picked};
 use super::drafts::{self, DraftKind, Draftable, EditFrame, EditView, Listed, Live, LiveOf};
 use super::error::PageError;
 use super::i18n;
@@ -30,6 +30,11 @@ pub fn routes() -> Routes {
 pub const LOCAL_FORMAT: &str = "%Y-%m-%dT%H:%M";
 /// Past events the list shows (newest first); older ones stay in the database.
 pub const PAST_LIMIT: i64 = 50;
+/// An event's media fields (form field, label key, kind), chosen with the picker.
+pub const MEDIA_FIELDS: MediaFields = &[
+    ("poster", "event-poster", MediaKind::Image),
+    ("promo", "event-promo", MediaKind::Video),
+];
 
 /// One row of the events list.
 #[derive(Debug, Clone)]
@@ -197,8 +202,8 @@ struct EditPage {
     over: bool,
     /// Why phones may not reach a printed poster's code, in words.
     reach: Vec<String>,
-    images: Vec<MediaChoice>,
-    videos: Vec<MediaChoice>,
+    /// The poster and promo video fields.
+    media: Vec<Picked>,
 }
 
 /// Checks fields; returns the cleaned fields or the problems in `lang`.
@@ -405,10 +410,11 @@ impl Draftable for Events {
                 super::i18n::text_with(v.p.lang, key, &[("url", state.public_url.to_string())])
             })
             .collect();
+        let media =
+            attachments::picked_all(&state.db, MEDIA_FIELDS, |k| drafts::field_text(&f, k)).await?;
         Ok(render(&EditPage {
             reach,
-            images: media_choices(&state.db, MediaKind::Image).await?,
-            videos: media_choices(&state.db, MediaKind::Video).await?,
+            media,
             p: v.p,
             e: v.e,
             f,

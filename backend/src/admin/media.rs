@@ -9,7 +9,7 @@ use askama::Template;
 use axum::extract::{Form, Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use pustaka_api::{Lang, MediaKind, MediaRole, TargetKind};
+use pustaka_api::{CaptionTrack, Lang, MediaKind, MediaRole, TargetKind};
 use serde::Deserialize;
 use tower_sessions::Session;
 
@@ -20,6 +20,7 @@ use super::settings::{self, BYTES_PER_MB, UploadCaps, UploadKind};
 use super::staff::{Role, Staff};
 use super::uploads::{self, NotReceived, not_received, too_large_text};
 use super::{audit, confirm, i18n};
+use crate::media::captions::{self, CaptionError};
 use crate::media::ingest::{self, IngestError};
 use crate::startup::AppState;
 
@@ -34,6 +35,7 @@ pub fn routes() -> Routes {
         .get("/admin/media/{sha256}", Librarian, detail)
         .post("/admin/media/{sha256}", Librarian, save_label)
         .upload("/admin/media/{sha256}/replace", Librarian, replace)
+        .upload("/admin/media/{sha256}/captions", Librarian, upload_captions)
         .get("/admin/media/{sha256}/delete", Librarian, delete_confirm)
         .post("/admin/media/{sha256}/delete", Librarian, delete)
 }
@@ -91,11 +93,7 @@ impl AssetRow {
 
     /// The file input's `accept` list for a replacement of the same kind.
     pub fn accept(&self) -> &'static str {
-        match self.kind {
-            MediaKind::Image => "image/jpeg,image/png,image/webp",
-            MediaKind::Video => "video/*",
-            MediaKind::Audio => "audio/*",
-        }
+        accept_of(self.kind)
     }
 
     /// The text key of its kind.
@@ -131,6 +129,15 @@ impl AssetRow {
             parts.push(format!("{}:{:02}", s / 60, s % 60));
         }
         parts.join(", ")
+    }
+}
+
+/// A file input's `accept` list for uploads of `kind`.
+pub fn accept_of(kind: MediaKind) -> &'static str {
+    match kind {
+        MediaKind::Image => "image/jpeg,image/png,image/webp",
+        MediaKind::Video => "video/*",
+        MediaKind::Audio => "audio/*",
     }
 }
 
@@ -476,31 +483,9 @@ pub async fn upload(
         page::notice(&session, i18n::text(lang, "ops-upload-no-file")).await;
         return Ok(Redirect::to("/admin/media").into_response());
     };
-    // The kind may have come after the file (then the largest cap applied while streaming).
-    let cap = caps.bytes(UploadKind::Media(kind));
-    if file.size_bytes > cap {
-        return list_page(
-            &state,
-            &session,
-            &staff,
-            ListQuery::default(),
-            refuse(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                vec![too_large_text(lang, "ops-media-file", cap)],
-                Some(kind),
-                &label_text,
-            ),
-        )
-        .await;
-    }
-    let label = typed_label(&label_text).or_else(|| typed_label(&file.label));
-    let prepared = match ingest::prepare_file(&*state.store, &file.path, kind).await {
-        Ok(p) => p,
-        Err(e) => {
-            let (status, text) = refusal(lang, &e, kind);
-            if status == StatusCode::INTERNAL_SERVER_ERROR {
-                return Err(PageError::internal(e));
-            }
+    let sha = match store_received(&state, &staff, lang, &file, kind, &label_text).await? {
+        Ok(sha) => sha,
+        Err((status, text)) => {
             return list_page(
                 &state,
                 &session,
@@ -511,7 +496,48 @@ pub async fn upload(
             .await;
         }
     };
-    let sha = prepared.name().sha256().to_owned();
+    drop(file);
+    page::notice(&session, i18n::text(lang, "ops-media-uploaded")).await;
+    Ok(Redirect::to(&format!("/admin/media/{sha}")).into_response())
+}
+
+/// Stores a received upload of `kind` in the library: checks its kind's cap
+/// (the kind may have come after the file, when the largest cap applied while
+/// streaming), ingests it ([`ingest::prepare_file`]), and records it with a
+/// `media.upload` audit record in one transaction. The label is `label_text`
+/// when typed, else the client's file name. Returns the stored hash, or the
+/// status and message of a refusal in `lang` (nothing stored then).
+///
+/// # Errors
+/// Database, storage or ingest failures of the server.
+pub async fn store_received(
+    state: &AppState,
+    staff: &Staff,
+    lang: Lang,
+    file: &uploads::ReceivedFile,
+    kind: MediaKind,
+    label_text: &str,
+) -> Result<Result<String, (StatusCode, String)>, PageError> {
+    let cap = caps_bytes(state, kind).await?;
+    if file.size_bytes > cap {
+        return Ok(Err((
+            StatusCode::PAYLOAD_TOO_LARGE,
+            too_large_text(lang, "ops-media-file", cap),
+        )));
+    }
+    let label = typed_label(label_text).or_else(|| typed_label(&file.label));
+    let prepared = match ingest::prepare_file(&*state.store, &file.path, kind).await {
+        Ok(p) => p,
+        Err(e) => {
+            let (status, text) = refusal(lang, &e, kind);
+            if status == StatusCode::INTERNAL_SERVER_ERROR {
+                return Err(PageError::internal(e));
+            }
+            return Ok(Err((status, text)));
+        }
+    };
+    let prepared_name = prepared.name().clone();
+    let sha = prepared_name.sha256().to_owned();
     let mut tx = state.db.begin().await?;
     prepared
         .insert_rows(&mut tx, label.as_deref())
@@ -519,7 +545,7 @@ pub async fn upload(
         .map_err(PageError::internal)?;
     audit::record(
         &mut tx,
-        Some(&staff),
+        Some(staff),
         "media.upload",
         &format!("media:{sha}"),
         &format!(
@@ -534,10 +560,39 @@ pub async fn upload(
         .commit(tx, &state.db, &*state.store)
         .await
         .map_err(PageError::internal)?;
-    drop(file);
     tracing::info!(media.sha256 = %sha, upload.kind = kind.as_str(), "media uploaded");
-    page::notice(&session, i18n::text(lang, "ops-media-uploaded")).await;
-    Ok(Redirect::to(&format!("/admin/media/{sha}")).into_response())
+    if kind == MediaKind::Image {
+        make_widths_later(state, prepared_name);
+    }
+    Ok(Ok(sha))
+}
+
+/// Makes an uploaded image's phone-sized copies in the background (a page
+/// that needs them first makes them itself; this spares its visitor the wait).
+fn make_widths_later(state: &AppState, name: pustaka_api::MediaName) {
+    let (pool, store) = (state.db.clone(), state.store.clone());
+    tokio::spawn(async move {
+        let width: Option<i64> =
+            sqlx::query_scalar("SELECT width FROM media_assets WHERE sha256 = ?")
+                .bind(name.sha256())
+                .fetch_optional(&pool)
+                .await
+                .ok()
+                .flatten();
+        let Some(width) = width.and_then(|w| u32::try_from(w).ok()) else {
+            return;
+        };
+        if let Err(e) = crate::media::widths::ensure(&pool, store, &name, width).await {
+            tracing::warn!(error = %e, image = %name.file_name(), "no phone-sized copies");
+        }
+    });
+}
+
+/// The upload cap of `kind`, bytes.
+async fn caps_bytes(state: &AppState, kind: MediaKind) -> Result<u64, PageError> {
+    Ok(settings::upload_caps(state)
+        .await?
+        .bytes(UploadKind::Media(kind)))
 }
 
 #[derive(Template)]
@@ -549,6 +604,8 @@ struct DetailPage {
     cap_mb: u64,
     cap_bytes: u64,
     errors: Vec<String>,
+    /// A video's caption tracks (same-site URLs).
+    captions: Vec<CaptionTrack>,
 }
 
 fn valid_sha(s: &str) -> bool {
@@ -582,7 +639,9 @@ async fn detail_page(
     let p = Page::new(session, Some(staff), "/admin/media").await?;
     let uses = uses_of(&state.db, &[a.sha256.as_str()]).await?;
     let caps = settings::upload_caps(state).await?;
+    let captions = captions::tracks(&state.db, "", &a.sha256).await?;
     let mut resp = render(&DetailPage {
+        captions,
         p,
         uses,
         cap_mb: caps.mb(UploadKind::Media(a.kind)),
@@ -915,4 +974,97 @@ pub async fn delete(
     )
     .await;
     Ok(Redirect::to("/admin/media").into_response())
+}
+
+/// `POST /admin/media/{sha256}/captions` (multipart: `_csrf` first, `lang`,
+/// then `file`): stores a video's `WebVTT` captions in that language
+/// (replacing earlier ones), with a `media.captions` audit record in the same
+/// transaction, clears the rendered pages and returns to the video's page.
+/// Refusals show the page again with the reason: `413` over
+/// [`captions::MAX_CAPTION_BYTES`], `415` not `WebVTT` (the text must start
+/// with `WEBVTT`), `422` no language; `404` for an asset that is no video.
+///
+/// # Errors
+/// Database or session failures, as an HTML error page.
+pub async fn upload_captions(
+    State(state): State<AppState>,
+    session: Session,
+    staff: Staff,
+    Path(sha): Path<String>,
+    req: Request,
+) -> Result<Response, PageError> {
+    let video = asset_or_404(&state.db, &sha).await?;
+    if video.kind != MediaKind::Video {
+        return Err(PageError::not_found(
+            "Berkas ini bukan video / This file is not a video",
+        ));
+    }
+    let lang = page::lang_of(&session).await;
+    let back = format!("/admin/media/{}#captions", video.sha256);
+    let cap = captions::MAX_CAPTION_BYTES as u64;
+    let received = match uploads::receive(&state, req, "file", &[], |_| cap).await {
+        Ok(r) => r,
+        Err(e) => {
+            return match not_received(lang, e, "captions-file") {
+                NotReceived::Back(text) => {
+                    page::notice(&session, text).await;
+                    Ok(Redirect::to(&back).into_response())
+                }
+                NotReceived::Refused(status, text) => {
+                    detail_page(&state, &session, &staff, video, Some(status), vec![text]).await
+                }
+            };
+        }
+    };
+    let track_lang = match received.field("lang") {
+        Some("id") => Lang::Id,
+        Some("en") => Lang::En,
+        _ => {
+            let text = i18n::text(lang, "captions-choose-lang");
+            return detail_page(
+                &state,
+                &session,
+                &staff,
+                video,
+                Some(StatusCode::UNPROCESSABLE_ENTITY),
+                vec![text],
+            )
+            .await;
+        }
+    };
+    let Some(file) = received.file else {
+        page::notice(&session, i18n::text(lang, "ops-upload-no-file")).await;
+        return Ok(Redirect::to(&back).into_response());
+    };
+    let bytes = tokio::fs::read(&file.path)
+        .await
+        .map_err(PageError::internal)?;
+    drop(file);
+    let text = match captions::check(&bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let (status, key) = match e {
+                CaptionError::Size(_) => (StatusCode::PAYLOAD_TOO_LARGE, "captions-too-large"),
+                CaptionError::NotUtf8 | CaptionError::NotWebVtt => {
+                    (StatusCode::UNSUPPORTED_MEDIA_TYPE, "captions-not-webvtt")
+                }
+            };
+            let text = i18n::text(lang, key);
+            return detail_page(&state, &session, &staff, video, Some(status), vec![text]).await;
+        }
+    };
+    let mut tx = state.db.begin().await?;
+    captions::save(&mut tx, &video.sha256, track_lang, &text).await?;
+    audit::record(
+        &mut tx,
+        Some(&staff),
+        "media.captions",
+        &format!("media:{}", video.sha256),
+        &format!("{} ({})", video.name(), track_lang.tag()),
+    )
+    .await?;
+    tx.commit().await?;
+    state.rendered.clear();
+    page::notice(&session, i18n::text(lang, "captions-saved")).await;
+    Ok(Redirect::to(&back).into_response())
 }

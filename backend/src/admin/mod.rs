@@ -46,6 +46,8 @@ pub mod markers;
 pub mod media;
 // The page frame every admin template shares, and how pages render.
 pub mod page;
+// Choosing media by thumbnail (or uploading in place) for an edit form's field.
+pub mod picker;
 // Printing label sheets and posters (PDF).
 pub mod print;
 // The one list of routes with their access rules.
@@ -91,6 +93,7 @@ pub fn routes() -> Routes {
         .post("/admin/logout", Volunteer, accounts::logout)
         .post("/admin/lang", Volunteer, page::set_lang)
         .get("/admin/keep.js", Public, confirm::keep_js)
+        .get("/admin/pick.js", Public, picker::pick_js)
         .get("/admin", Volunteer, dashboard::show)
         .get("/admin/staff", Admin, accounts::staff_page)
         .post("/admin/staff", Admin, accounts::staff_create)
@@ -105,6 +108,7 @@ pub fn routes() -> Routes {
         .merge(print::routes())
         .merge(analytics::routes())
         .merge(media::routes())
+        .merge(picker::routes())
         .merge(import::routes())
         .merge(settings::routes())
 }

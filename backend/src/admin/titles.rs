@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::{SqliteConnection, SqlitePool};
 use tower_sessions::Session;
 
-use super::attachments::{self, Attachment, MediaChoice, media_choices};
+use super::attachments::{self, Attachment, MediaFields, Picked};
 use super::drafts::{self, DraftKind, Draftable, EditFrame, EditView, Live, LiveOf};
 use super::error::PageError;
 use super::i18n;
@@ -32,6 +32,12 @@ pub fn routes() -> Routes {
 
 /// Titles per page of the list.
 pub const PAGE_SIZE: i64 = 50;
+/// A title's media fields (form field, label key, kind), chosen with the picker.
+pub const MEDIA_FIELDS: MediaFields = &[
+    ("cover", "title-cover", MediaKind::Image),
+    ("trailer", "title-trailer", MediaKind::Video),
+    ("narration", "title-narration", MediaKind::Audio),
+];
 /// Age groups a title may have (stored values).
 pub const AGE_GROUPS: [&str; 3] = ["children", "teen", "adult"];
 
@@ -198,6 +204,9 @@ pub struct TitleFields {
     /// SHA-256 of the trailer video in the media library, or empty.
     #[serde(default)]
     pub trailer: String,
+    /// SHA-256 of a recording of the title read aloud (audio), or empty.
+    #[serde(default)]
+    pub narration: String,
 }
 
 /// The read-only, bibliographic part of a title (from the catalogue import).
@@ -260,6 +269,7 @@ pub async fn validate(
     for (sha, kind, key) in [
         (&f.cover, MediaKind::Image, "title-bad-cover"),
         (&f.trailer, MediaKind::Video, "title-bad-trailer"),
+        (&f.narration, MediaKind::Audio, "title-bad-narration"),
     ] {
         if !sha.is_empty() && !attachments::exists(pool, sha, kind).await {
             errors.push(i18n::text(lang, key));
@@ -279,8 +289,8 @@ struct EditPage {
     e: EditFrame,
     t: TitleInfo,
     f: TitleFields,
-    images: Vec<MediaChoice>,
-    videos: Vec<MediaChoice>,
+    /// The cover and trailer fields.
+    media: Vec<Picked>,
     age_groups: [&'static str; 3],
 }
 
@@ -313,6 +323,7 @@ impl Draftable for Titles {
                 age_group: r.age_group.unwrap_or_default(),
                 cover: media.get(MediaRole::Cover),
                 trailer: media.get(MediaRole::Trailer),
+                narration: media.get(MediaRole::Narration),
             },
             extra: TitleInfo {
                 title: r.title,
@@ -382,6 +393,12 @@ impl Draftable for Titles {
                 alt_id: format!("Video tentang buku {title}"),
                 alt_en: format!("Video about {title}"),
             },
+            Attachment {
+                role: MediaRole::Narration,
+                sha256: &f.narration,
+                alt_id: format!("Buku {title} dibacakan"),
+                alt_en: format!("{title}, read aloud"),
+            },
         ] {
             attachments::attach(tx, TargetKind::Title, live.id, &a).await?;
         }
@@ -393,11 +410,13 @@ impl Draftable for Titles {
     }
 
     async fn render_edit(state: &AppState, v: EditView<Self>) -> Result<Response, PageError> {
+        let f = v.posted.unwrap_or(v.fields);
+        let media =
+            attachments::picked_all(&state.db, MEDIA_FIELDS, |k| drafts::field_text(&f, k)).await?;
         Ok(render(&EditPage {
-            images: media_choices(&state.db, MediaKind::Image).await?,
-            videos: media_choices(&state.db, MediaKind::Video).await?,
+            media,
             age_groups: AGE_GROUPS,
-            f: v.posted.unwrap_or(v.fields),
+            f,
             t: v.live.extra,
             p: v.p,
             e: v.e,

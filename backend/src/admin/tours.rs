@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::{SqliteConnection, SqlitePool};
 use tower_sessions::Session;
 
-use super::attachments::{self, Attachment, MediaChoice, media_choices};
+use super::attachments::{self, Attachment, MediaFields, Picked};
 use super::drafts::{
     self, DraftKind, Draftable, EditFrame, EditView, Listed, Live, LiveOf, live_or_404, working,
 };
@@ -46,6 +46,11 @@ pub fn routes() -> Routes {
         .post("/admin/tours/{id}/stops/{stop}/delete", role, delete_stop)
 }
 
+/// A stop's media fields (form field, label key, kind), chosen with the picker.
+pub const STOP_MEDIA_FIELDS: MediaFields = &[
+    ("badge_image", "stop-badge-image", MediaKind::Image),
+    ("narration_audio", "stop-narration-audio", MediaKind::Audio),
+];
 /// Answer choices a question may have (the stop form shows this many rows).
 pub const MAX_CHOICES: usize = 4;
 /// Stops a tour may have.
@@ -81,6 +86,10 @@ pub struct StopDraft {
     pub narration_id: String,
     /// Narration in English.
     pub narration_en: String,
+    /// SHA-256 of the recorded narration (audio) in the media library, or
+    /// empty. Absent from drafts saved before it existed.
+    #[serde(default)]
+    pub narration_audio: String,
     /// Question in Bahasa Indonesia; empty = no question.
     pub question_id: String,
     /// Question in English.
@@ -171,6 +180,7 @@ struct StopRow {
     badge_name_id: Option<String>,
     badge_name_en: Option<String>,
     badge_image: Option<String>,
+    narration_audio: Option<String>,
 }
 
 /// The live stops of a tour, in order, as a draft holds them.
@@ -179,7 +189,9 @@ async fn live_stops(pool: &SqlitePool, tour_id: i64) -> sqlx::Result<Vec<StopDra
         "SELECT s.id, s.clue_id, s.clue_en, s.narration_id, s.narration_en, s.question_id,
                 s.question_en, s.badge_name_id, s.badge_name_en,
                 (SELECT cm.sha256 FROM content_media cm WHERE cm.target_kind = 'tour_stop'
-                    AND cm.target_id = s.id AND cm.role = 'badge') AS badge_image
+                    AND cm.target_id = s.id AND cm.role = 'badge') AS badge_image,
+                (SELECT cm.sha256 FROM content_media cm WHERE cm.target_kind = 'tour_stop'
+                    AND cm.target_id = s.id AND cm.role = 'narration') AS narration_audio
            FROM tour_stops s WHERE s.tour_id = ? ORDER BY s.position",
     )
     .bind(tour_id)
@@ -195,6 +207,7 @@ async fn live_stops(pool: &SqlitePool, tour_id: i64) -> sqlx::Result<Vec<StopDra
             clue_en: s.clue_en.unwrap_or_default(),
             narration_id: s.narration_id.unwrap_or_default(),
             narration_en: s.narration_en.unwrap_or_default(),
+            narration_audio: s.narration_audio.unwrap_or_default(),
             question_id: s.question_id.unwrap_or_default(),
             question_en: s.question_en.unwrap_or_default(),
             choices: choices
@@ -486,7 +499,10 @@ struct StopPage {
     s: StopDraft,
     /// Exactly [`MAX_CHOICES`] rows (blank ones to fill in).
     choices: Vec<ChoiceDraft>,
-    images: Vec<MediaChoice>,
+    /// The badge picture field.
+    badge: Picked,
+    /// The recorded narration field.
+    narration: Picked,
     errors: Vec<String>,
 }
 
@@ -511,6 +527,14 @@ async fn stop_page(
     let mut choices = s.choices.clone();
     choices.resize(MAX_CHOICES.max(choices.len()), ChoiceDraft::default());
     let failed = !errors.is_empty();
+    let mut media =
+        attachments::picked_all(&state.db, STOP_MEDIA_FIELDS, |k| stop_field(&s, k)).await?;
+    let narration = media
+        .pop()
+        .ok_or_else(|| PageError::internal("no narration field"))?;
+    let badge = media
+        .pop()
+        .ok_or_else(|| PageError::internal("no badge field"))?;
     let mut resp = render(&StopPage {
         p,
         tour_id,
@@ -519,13 +543,90 @@ async fn stop_page(
         position,
         s,
         choices,
-        images: media_choices(&state.db, MediaKind::Image).await?,
+        badge,
+        narration,
         errors,
     });
     if failed {
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
     Ok(resp)
+}
+
+/// The hash stop `s` holds in media field `field` (one of [`STOP_MEDIA_FIELDS`]).
+fn stop_field(s: &StopDraft, field: &str) -> String {
+    match field {
+        "badge_image" => s.badge_image.clone(),
+        "narration_audio" => s.narration_audio.clone(),
+        _ => String::new(),
+    }
+}
+
+/// The hash stop `key` of tour `id`'s working draft holds in media field `field`.
+///
+/// # Errors
+/// Unknown tour or stop → 404 page; database errors.
+pub async fn stop_media_value(
+    pool: &SqlitePool,
+    id: i64,
+    key: &str,
+    field: &str,
+) -> Result<String, PageError> {
+    let (d, i) = stop_or_404(pool, id, key).await?;
+    Ok(stop_field(&d.stops[i], field))
+}
+
+/// Sets media field `field` (one of [`STOP_MEDIA_FIELDS`]) of stop `key` in
+/// tour `id`'s draft to `sha256` (empty: none) and saves the draft.
+///
+/// # Errors
+/// Unknown tour or stop → 404 page; another field → 400 page; database errors.
+pub async fn set_stop_media(
+    pool: &SqlitePool,
+    staff: &Staff,
+    id: i64,
+    key: &str,
+    field: &str,
+    sha256: &str,
+) -> Result<(), PageError> {
+    let (mut d, i) = stop_or_404(pool, id, key).await?;
+    let s = &mut d.stops[i];
+    match field {
+        "badge_image" => s.badge_image = sha256.to_owned(),
+        "narration_audio" => s.narration_audio = sha256.to_owned(),
+        _ => {
+            return Err(PageError::bad_request(
+                "Kolom tidak dikenal / Unknown field",
+            ));
+        }
+    }
+    drafts::save(pool, staff, DraftKind::Tour, id, &d).await?;
+    Ok(())
+}
+
+/// Saves draft `d` of tour `id` after a stop form was sent: back to the tour,
+/// or, when the form's picker button was pressed, to the picker for that
+/// field of stop `key` (the typing is in the draft now).
+async fn save_stop_form(
+    state: &AppState,
+    session: &Session,
+    staff: &Staff,
+    id: i64,
+    d: &TourDraft,
+    key: &str,
+    form: &[(String, String)],
+) -> Result<Response, PageError> {
+    let pick = form
+        .iter()
+        .find(|(k, v)| k == super::picker::PICK_FIELD && !v.is_empty());
+    match pick {
+        Some((_, field)) => {
+            drafts::save(&state.db, staff, DraftKind::Tour, id, d).await?;
+            let back = format!("/admin/tours/{id}/stops/{key}");
+            Ok(Redirect::to(&super::picker::href(&back, field)).into_response())
+        }
+        None => drafts::save_and_return(state, session, staff, DraftKind::Tour, id, d).await,
+    }
 }
 
 /// The tour's working draft and the place of stop `key` in it, or a `404`.
@@ -587,8 +688,9 @@ pub async fn add_stop(
     d.next_key = d.next_key.max(1);
     s.key = format!("n{}", d.next_key);
     d.next_key += 1;
+    let key = s.key.clone();
     d.stops.push(s);
-    drafts::save_and_return(&state, &session, &staff, DraftKind::Tour, id, &d).await
+    save_stop_form(&state, &session, &staff, id, &d, &key, &form).await
 }
 
 /// `GET /admin/tours/{id}/stops/{stop}`: the form of one stop.
@@ -627,7 +729,7 @@ pub async fn save_stop(
     s.key = d.stops[i].key.clone();
     s.id = d.stops[i].id;
     d.stops[i] = s;
-    drafts::save_and_return(&state, &session, &staff, DraftKind::Tour, id, &d).await
+    save_stop_form(&state, &session, &staff, id, &d, &key, &form).await
 }
 
 /// What a stop-list button does to the draft.
@@ -745,6 +847,7 @@ pub async fn read_stop(
         clue_en: get("clue_en"),
         narration_id: get("narration_id"),
         narration_en: get("narration_en"),
+        narration_audio: get("narration_audio"),
         question_id: get("question_id"),
         question_en: get("question_en"),
         choices,
@@ -800,6 +903,11 @@ pub async fn read_stop(
         && !attachments::exists(pool, &s.badge_image, MediaKind::Image).await
     {
         errors.push(i18n::text(lang, "stop-bad-badge-image"));
+    }
+    if !s.narration_audio.is_empty()
+        && !attachments::exists(pool, &s.narration_audio, MediaKind::Audio).await
+    {
+        errors.push(i18n::text(lang, "stop-bad-narration-audio"));
     }
     (s, errors)
 }
@@ -901,6 +1009,13 @@ async fn apply_stop(
         alt_en: format!("Badge: {alt_en}"),
     };
     attachments::attach(tx, TargetKind::TourStop, stop_id, &badge).await?;
+    let narration = Attachment {
+        role: MediaRole::Narration,
+        sha256: &s.narration_audio,
+        alt_id: format!("Narasi perhentian {position}"),
+        alt_en: format!("Narration of stop {position}"),
+    };
+    attachments::attach(tx, TargetKind::TourStop, stop_id, &narration).await?;
     Ok(stop_id)
 }
 

@@ -102,9 +102,14 @@ pub async fn media_for(
     .bind(target_id)
     .fetch_all(pool)
     .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|r| {
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let captions = if r.kind == "video" {
+            crate::media::captions::tracks(pool, view.base_url, &r.sha256).await?
+        } else {
+            Vec::new()
+        };
+        let one = (|| {
             Some(MediaRef {
                 // A row of a role or kind this server does not know is skipped.
                 role: r.role.parse().ok()?,
@@ -117,9 +122,12 @@ pub async fn media_for(
                 duration_ms: r.duration_ms.and_then(|v| u64::try_from(v).ok()),
                 preview_url: r.preview.map(|p| format!("{}/media/{p}", view.base_url)),
                 alt: view.pick_opt(r.alt_id, r.alt_en),
+                captions,
             })
-        })
-        .collect())
+        })();
+        out.extend(one);
+    }
+    Ok(out)
 }
 
 #[derive(sqlx::FromRow)]

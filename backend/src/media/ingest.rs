@@ -168,7 +168,7 @@ fn decode_limits() -> image::Limits {
 
 /// Decodes an image under [`decode_limits`]: the header is read first and an
 /// image over the limits is refused before its pixels are.
-fn decode_limited<R: std::io::BufRead + std::io::Seek>(
+pub(crate) fn decode_limited<R: std::io::BufRead + std::io::Seek>(
     reader: image::ImageReader<R>,
 ) -> Result<DynamicImage, IngestError> {
     let mut reader = reader.with_guessed_format()?;

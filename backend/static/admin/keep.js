@@ -14,6 +14,8 @@
 // - Sending another form while a form that is not a draft (settings, a code)
 //   holds unsaved typing: the browser asks, as when leaving.
 // - Sending the form itself (Save draft, Publish) sends the typing: no question.
+// - A form marked `data-in-page` (the picker dialog's search and choices,
+//   see pick.js) is handled by a script on the page and leaves nothing.
 (function () {
   "use strict";
   if (!window.FormData || !window.URLSearchParams || !window.fetch) return;
@@ -59,6 +61,7 @@
   // Capture phase: before the upload script or anything else sees the send.
   document.addEventListener("submit", function (ev) {
     var form = ev.target;
+    if (form.hasAttribute("data-in-page")) return;
     if (kept.indexOf(form) >= 0) { going = true; return; }
     var drafts = unsaved().filter(function (f) { return f.dataset.keep === "draft"; });
     // Unsaved typing that cannot be saved as a draft: beforeunload asks.

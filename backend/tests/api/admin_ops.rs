@@ -12,7 +12,7 @@ use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION};
 use tokio::io::AsyncWriteExt;
 
-use crate::admin::{PASSWORD, Sample, StaffSession, fields, login, send, staff_accounts};
+use crate::admin::{PASSWORD, Sample, StaffSession, fields, first_id, login, send, staff_accounts};
 use crate::helpers::{TestApp, spawn_app, spawn_app_with};
 
 /// Samples for the operations routes (see `admin::sample`); `n` makes
@@ -30,7 +30,27 @@ pub async fn sample(app: &TestApp, method: &str, pattern: &str, n: usize) -> Opt
     };
     let path = pattern.to_owned();
     let s = match (method, pattern) {
-        ("GET", "/admin/media" | "/admin/import" | "/admin/settings") => (path, Vec::new()),
+        ("GET", "/admin/media" | "/admin/import" | "/admin/settings" | "/admin/pick.js") => {
+            (path, Vec::new())
+        }
+        // The picker for an event's poster (events are open to volunteers).
+        ("GET", "/admin/pick") => {
+            let event = first_id(app, "SELECT id FROM events ORDER BY id LIMIT 1").await;
+            (
+                format!("/admin/pick?back=/admin/events/{event}&field=poster"),
+                Vec::new(),
+            )
+        }
+        ("POST", "/admin/pick") => {
+            let event = first_id(app, "SELECT id FROM events ORDER BY id LIMIT 1").await;
+            let back = format!("/admin/events/{event}");
+            (
+                path,
+                fields(&[("back", &back), ("field", "poster"), ("sha256", "")]),
+            )
+        }
+        // Sent without a file (a plain form): back to the library with a notice.
+        ("POST", "/admin/pick/upload") => (path, Vec::new()),
         // Sent without a file (a plain form): back to the form with a notice.
         ("POST", "/admin/media") => (path, fields(&[("kind", "image")])),
         ("POST", "/admin/import") => (path, Vec::new()),
@@ -41,6 +61,20 @@ pub async fn sample(app: &TestApp, method: &str, pattern: &str, n: usize) -> Opt
         ),
         ("POST", "/admin/media/{sha256}/replace") => {
             (path.replace("{sha256}", &sha().await), Vec::new())
+        }
+        // Sent without a file (a plain form): back to the video with a notice.
+        // (The test seed has no trailer: a video's row is enough here.)
+        ("POST", "/admin/media/{sha256}/captions") => {
+            let video = "b".repeat(64);
+            sqlx::query(
+                "INSERT OR IGNORE INTO media_assets (sha256, ext, mime, kind, size_bytes)
+                 VALUES (?, 'mp4', 'video/mp4', 'video', 1)",
+            )
+            .bind(&video)
+            .execute(&app.state.db)
+            .await
+            .unwrap();
+            (path.replace("{sha256}", &video), Vec::new())
         }
         ("POST", "/admin/settings") => (
             path,

@@ -231,11 +231,33 @@
     if (v.dataset.url !== place.url) {
       v.dataset.url = place.url;
       v.src = place.url;
+      captions(v, place.url);
       // Browsers autoplay only muted video; a tap turns the sound on.
       v.muted = true;
       v.play().catch(() => {});
     }
     v.hidden = false;
+  }
+  /** Gives the <video> the caption tracks the server lists for its file
+   *  (`/media/tracks/{sha256}.mp4.json`, see the backend's media::captions);
+   *  the page's language is shown by default. Without captions, none. */
+  function captions(v, url) {
+    v.querySelectorAll("track").forEach((t) => t.remove());
+    const list = url.replace(/\/media\/([0-9a-f]{64}\.mp4)$/, "/media/tracks/$1.json");
+    if (list === url) return;
+    fetch(list).then((r) => (r.ok ? r.json() : [])).then((tracks) => {
+      if (v.dataset.url !== url) return;
+      const lang = document.documentElement.lang || "id";
+      for (const c of tracks) {
+        const t = document.createElement("track");
+        t.kind = "captions";
+        t.srclang = c.lang;
+        t.label = c.lang === "id" ? "Bahasa Indonesia" : "English";
+        t.src = c.url;
+        t.default = c.lang === lang;
+        v.appendChild(t);
+      }
+    }).catch(() => {});
   }
   $("pustaka-video").addEventListener("click", (e) => {
     const v = e.currentTarget;

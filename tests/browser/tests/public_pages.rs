@@ -132,3 +132,94 @@ async fn a_visit_in_a_phone_browser_counts_as_a_web_scan() {
     browser.close().await;
     assert_eq!(counted, (1, 1), "web visits (book, shelf)");
 }
+
+/// What a visitor's phone downloads for a title page whose cover is a big
+/// photo: Chromium emulating a 360 CSS px wide phone at 2× density loads the
+/// page, and the bytes of every picture it fetched are summed (Resource
+/// Timing's `encodedBodySize`). The photo is a real 2.5 MB phone photo from
+/// the shared test data; the server stores it at most 2048 px wide.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_phone_downloads_a_cover_sized_for_it() {
+    /// The most picture bytes a phone may download for the page.
+    const MAX_PICTURE_BYTES: u64 = 200_000;
+    let Some(photo) = pustaka_test_support::data_path("scenes/llabres_one_shelf_example.jpg")
+    else {
+        return;
+    };
+    let Some(s) = Session::start("picture sizes on a phone").await else {
+        return;
+    };
+    let state = &s.server.state;
+    let cover = pustaka_backend::media::ingest::ingest(
+        &state.db,
+        state.store.clone(),
+        std::fs::read(&photo).unwrap(),
+        pustaka_api::MediaKind::Image,
+    )
+    .await
+    .unwrap();
+    let code = pustaka_backend::demo::TRAILER_CODE;
+    sqlx::query(
+        "UPDATE content_media SET sha256 = ? WHERE role = 'cover' AND target_kind = 'title'
+            AND target_id = (SELECT target_id FROM markers WHERE code = ?)",
+    )
+    .bind(cover.name.sha256())
+    .bind(code)
+    .execute(&state.db)
+    .await
+    .unwrap();
+    state.rendered.clear();
+    let b = &s.browser;
+    b.cdp(
+        "Emulation.setDeviceMetricsOverride",
+        serde_json::json!({"width": 360, "height": 740, "deviceScaleFactor": 2, "mobile": true}),
+    )
+    .await
+    .expect("phone emulation");
+    b.goto(&s.server.url(&format!("/m/{code}"))).await;
+    let srcset = b
+        .client()
+        .execute(
+            "return document.querySelector('main img').getAttribute('srcset') || ''",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        srcset.as_str().is_some_and(|v| v.contains("640w")),
+        "no srcset: {srcset}"
+    );
+    let bytes = pustaka_test_support::wait::poll_until_async(
+        "the cover to finish loading",
+        std::time::Duration::from_secs(30),
+        || async {
+            let v = b
+                .client()
+                .execute(
+                    "var img = document.querySelector('main img');
+                     if (!img.complete) return null;
+                     return performance.getEntriesByType('resource')
+                       .filter(function (e) { return e.initiatorType === 'img'; })
+                       .reduce(function (n, e) { return n + e.encodedBodySize; }, 0);",
+                    vec![],
+                )
+                .await
+                .ok()?;
+            v.as_u64()
+        },
+    )
+    .await;
+    b.screenshot("phone-cover").await;
+    eprintln!(
+        "BYTES picture bytes for a 360 px phone at 2x: {bytes} (the stored photo: {} bytes, {} px wide)",
+        cover.size_bytes,
+        cover.width.unwrap_or(0)
+    );
+    s.close().await;
+    assert!(bytes > 0, "no picture was downloaded");
+    assert!(
+        bytes < MAX_PICTURE_BYTES && bytes * 4 < cover.size_bytes,
+        "a phone downloads {bytes} bytes of pictures (stored photo {} bytes)",
+        cover.size_bytes
+    );
+}

@@ -36,7 +36,8 @@ const SCALAR_PLACEHOLDER: &str = "__PUSTAKA_SCANNER_WASM_SCALAR__";
 /// How the wasm is built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WasmProfile {
-    /// `--release`: what phones get and what the benchmark measures.
+    /// Optimised: what phones get and what the benchmark measures (the
+    /// scanner with `--release`, the app bundle with `web-release`).
     Release,
     /// The dev profile (the scanner crates still optimised, see the
     /// workspace manifest): quicker to build, with overflow checks.

@@ -1,5 +1,10 @@
 //! The look shared by every part of the overlay: the font (Atkinson
 //! Hyperlegible), large text sizes, and the colours that carry meaning.
+//!
+//! The browser bundle has no other font (egui's default fonts are a
+//! desktop-only feature, see `mobile/Cargo.toml`), so every text the app
+//! draws itself sticks to what Atkinson covers: Latin with its accents and
+//! the punctuation used here (— · • … and the no-break space).
 
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, egui};
@@ -38,6 +43,13 @@ pub(super) fn setup_fonts(mut contexts: EguiContexts, mut done: Local<bool>) -> 
         .entry(egui::FontFamily::Proportional)
         .or_default()
         .insert(0, "atkinson".into());
+    // Without egui's default fonts (the browser bundle) Monospace would have
+    // no font at all; on the desktop Atkinson only comes after Hack.
+    fonts
+        .families
+        .entry(egui::FontFamily::Monospace)
+        .or_default()
+        .push("atkinson".into());
     fonts.families.insert(
         egui::FontFamily::Name("bold".into()),
         vec!["atkinson-bold".into(), "atkinson".into()],

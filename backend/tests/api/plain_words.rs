@@ -10,7 +10,10 @@ use regex::Regex;
 use reqwest::header::{ACCEPT_LANGUAGE, COOKIE};
 use scraper::{Html, Selector};
 
-use crate::admin::{PASSWORD, StaffSession, client, login, staff_accounts};
+use pustaka_backend::admin::drafts::Draftable;
+use pustaka_backend::admin::tours::Tours;
+
+use crate::admin::{PASSWORD, StaffSession, client, first_id, login, staff_accounts};
 use crate::helpers::{TestApp, spawn_app};
 
 /// What a page says to its reader: the text of its body (scripts and styles
@@ -103,6 +106,18 @@ async fn every_indonesian_page_speaks_plainly() {
     let admin = login(&app.base, "admin1", PASSWORD).await;
     // Something in the audit log and on the dashboard.
     login(&app.base, "librarian1", PASSWORD).await;
+    // A pending draft: its edit page says who saved it and when.
+    let tour = first_id(&app, "SELECT id FROM tours ORDER BY id LIMIT 1").await;
+    let live = Tours::load(&app.state.db, tour).await.unwrap().unwrap();
+    sqlx::query(
+        "INSERT INTO drafts (target_kind, target_id, data, updated_by, updated_at)
+         VALUES ('tour', ?, ?, 'librarian1', strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+    )
+    .bind(tour)
+    .bind(serde_json::to_string(&live.fields).unwrap())
+    .execute(&app.state.db)
+    .await
+    .unwrap();
     let href = Regex::new(r##"href="(/admin[^"#?]*(?:\?[^"#]*)?)""##).unwrap();
     let mut seen = BTreeSet::new();
     let mut queue = VecDeque::from(["/admin".to_owned()]);

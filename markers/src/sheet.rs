@@ -638,9 +638,9 @@ pub const MIN_CODE_BOX_MM: f32 = 20.0;
 
 /// Poster: side of the code's square (quiet zone included), mm. Read from
 /// about a metre and a half away, and leaves room for a picture.
-const POSTER_CODE_BOX_MM: f32 = 120.0;
+pub const POSTER_CODE_BOX_MM: f32 = 120.0;
 /// Poster margin on every side, mm.
-const POSTER_MARGIN_MM: f32 = 15.0;
+pub const POSTER_MARGIN_MM: f32 = 15.0;
 /// Poster title size, points (bold).
 const POSTER_TITLE_PT: f32 = 30.0;
 /// Size of a poster's detail lines (date and time, place), points.

@@ -562,7 +562,7 @@ async fn read_picture(state: &AppState, sha256: &str) -> sqlx::Result<Option<ima
 
 /// `POST /admin/print/poster` (form field `code`, or `event` from an
 /// event's page, which gives the event a code when it has none): one
-/// marker as an A4 poster PDF ([`poster_for`]).
+/// marker as an A4 poster PDF (`poster_for`).
 ///
 /// # Errors
 /// Unknown code → 404 page; database or session failures.

@@ -346,7 +346,8 @@ async fn a_librarian_builds_a_three_stop_tour_with_labels() {
     ] {
         job.open("a.button[href$='/stops/new']").await;
         job.type_into("#clue_id", clue).await;
-        job.open("main form[method=post] button[type=submit]").await;
+        job.open("main form[method=post] button[type=submit]:not([aria-hidden]):not([name=_pick])")
+            .await;
         assert_eq!(b.current_path().await, tour_page);
     }
     job.open("form[action$='/publish'] button[type=submit]")
